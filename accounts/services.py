@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from accounts.models import AuditLog, Role, User
+from tenants.links import tenant_absolute_url
+
+
+class AccountError(Exception):
+    """A user-management action was refused; the message is shown to the HR admin."""
+
+
+def _client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_log_record(
+    *,
+    actor: User | None,
+    action: str,
+    target: str = "",
+    details: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> AuditLog:
+    """Append an entry to the tenant's audit log (exports, erasures, settings changes...)."""
+    return AuditLog.objects.create(
+        actor=actor if actor and actor.pk else None,
+        actor_label=actor.email if actor else "system",
+        action=action,
+        target=target[:254],
+        details=details or {},
+        ip_address=_client_ip(request),
+    )
+
+
+def password_set_url(user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return tenant_absolute_url(
+        reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    )
+
+
+@transaction.atomic
+def user_invite(*, actor: User | None, email: str, role: str, full_name: str = "") -> User:
+    """Create a user without a password and email them a link to choose one."""
+    email = email.strip().lower()
+    if role not in Role.values:
+        raise AccountError(f"Unknown role {role!r}.")
+    if User.objects.filter(email__iexact=email).exists():
+        raise AccountError(f"{email} already has an account here.")
+    user = User.objects.create_user(email, role=role, full_name=full_name, invited_by=actor)
+    link = password_set_url(user)
+    inviter = actor.get_full_name() if actor else "Your HR team"
+    # Staff mail (invitations, password resets) is not candidate mail: it bypasses the candidate
+    # outbox and its consent gate on purpose, but still leaves only after the commit.
+    transaction.on_commit(
+        lambda: send_mail(
+            "You are invited to the talent CRM",
+            f"{inviter} invited you as {Role(role).label}.\n\nChoose your password: {link}\n",
+            None,
+            [email],
+        )
+    )
+    audit_log_record(actor=actor, action="user.invited", target=email, details={"role": role})
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, user: User) -> None:
+    if user.pk == actor.pk:
+        raise AccountError("You cannot deactivate your own account.")
+    if (
+        user.role == Role.HR_ADMIN
+        and not User.objects.filter(role=Role.HR_ADMIN, is_active=True).exclude(pk=user.pk).exists()
+    ):
+        raise AccountError("Keep at least one active HR admin.")
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    audit_log_record(actor=actor, action="user.deactivated", target=user.email)
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User, user: User) -> None:
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit_log_record(actor=actor, action="user.reactivated", target=user.email)
+
+
+@transaction.atomic
+def user_role_change(*, actor: User, user: User, role: str) -> None:
+    if role not in Role.values:
+        raise AccountError(f"Unknown role {role!r}.")
+    if user.pk == actor.pk and role != Role.HR_ADMIN:
+        raise AccountError("You cannot remove your own HR admin role.")
+    user.role = role
+    user.save(update_fields=["role"])
+    audit_log_record(
+        actor=actor, action="user.role_changed", target=user.email, details={"role": role}
+    )
+
+
+def hr_admin_ensure(*, email: str, password: str | None) -> tuple[User, bool]:
+    """Create the tenant's first HR admin if missing (provisioning); idempotent."""
+    user = User.objects.filter(email__iexact=email).first()
+    if user:
+        return user, False
+    user = User.objects.create_user(email, password=password, role=Role.HR_ADMIN)
+    audit_log_record(actor=None, action="user.provisioned", target=email)
+    return user, True

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.dashboard import panels_for
+from accounts.forms import BrandingForm, EmailAuthenticationForm, InviteForm
+from accounts.models import AuditLog, Role, User
+from accounts.permissions import hr_admin_required, public_view, recruiter_required
+from accounts.services import (
+    AccountError,
+    audit_log_record,
+    user_deactivate,
+    user_invite,
+    user_reactivate,
+    user_role_change,
+)
+
+login_view = public_view(
+    auth_views.LoginView.as_view(
+        template_name="accounts/login.html",
+        authentication_form=EmailAuthenticationForm,
+        redirect_authenticated_user=True,
+    )
+)
+logout_view = public_view(auth_views.LogoutView.as_view())
+password_reset = public_view(
+    auth_views.PasswordResetView.as_view(
+        template_name="accounts/password_reset.html",
+        email_template_name="accounts/emails/password_reset.txt",
+        subject_template_name="accounts/emails/password_reset_subject.txt",
+        success_url=reverse_lazy("accounts:password_reset_done"),
+    )
+)
+password_reset_done = public_view(
+    auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
+)
+password_reset_confirm = public_view(
+    auth_views.PasswordResetConfirmView.as_view(
+        template_name="accounts/password_reset_confirm.html",
+        success_url=reverse_lazy("accounts:password_reset_complete"),
+    )
+)
+password_reset_complete = public_view(
+    auth_views.PasswordResetCompleteView.as_view(
+        template_name="accounts/password_reset_complete.html"
+    )
+)
+
+
+@recruiter_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/dashboard.html", {"panels": panels_for(request)})
+
+
+@hr_admin_required
+def user_list(request: HttpRequest) -> HttpResponse:
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = user_invite(actor=request.user, **form.cleaned_data)
+        except AccountError as exc:
+            form.add_error("email", str(exc))
+        else:
+            messages.success(request, f"Invitation sent to {user.email}.")
+            return redirect("accounts:users")
+    users = User.objects.order_by("-is_active", "email")
+    return render(
+        request, "accounts/users.html", {"users": users, "form": form, "roles": Role.choices}
+    )
+
+
+@hr_admin_required
+@require_POST
+def user_update(request: HttpRequest, pk: int) -> HttpResponse:
+    user = get_object_or_404(User, pk=pk)
+    action = request.POST.get("action")
+    try:
+        if action == "deactivate":
+            user_deactivate(actor=request.user, user=user)
+            messages.success(request, f"{user.email} can no longer sign in.")
+        elif action == "reactivate":
+            user_reactivate(actor=request.user, user=user)
+            messages.success(request, f"{user.email} can sign in again.")
+        elif action == "role":
+            user_role_change(actor=request.user, user=user, role=request.POST.get("role", ""))
+            messages.success(request, f"{user.email} is now {user.get_role_display()}.")
+        else:
+            messages.error(request, "Unknown action.")
+    except AccountError as exc:
+        messages.error(request, str(exc))
+    return redirect("accounts:users")
+
+
+@hr_admin_required
+def settings_branding(request: HttpRequest) -> HttpResponse:
+    tenant = request.tenant
+    form = BrandingForm(request.POST or None, request.FILES or None, instance=tenant)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        audit_log_record(
+            actor=request.user,
+            action="settings.branding_changed",
+            target=tenant.name,
+            details={"fields": sorted(form.changed_data)},
+            request=request,
+        )
+        messages.success(request, "Branding and sender identity saved.")
+        return redirect("accounts:settings")
+    return render(request, "accounts/settings.html", {"form": form})
+
+
+@hr_admin_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    entries = AuditLog.objects.select_related("actor")
+    action = request.GET.get("action", "").strip()
+    if action:
+        entries = entries.filter(action__startswith=action)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/audit_log.html", {"page": page, "action": action})

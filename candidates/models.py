@@ -1,0 +1,260 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from taggit.managers import TaggableManager
+from taggit.models import TagBase, TaggedItemBase
+
+
+class Seniority(models.TextChoices):
+    JUNIOR = "junior", "Junior"
+    MID = "mid", "Mid-level"
+    SENIOR = "senior", "Senior"
+    LEAD = "lead", "Lead"
+
+
+class AgeBracket(models.TextChoices):
+    UNDER_18 = "under_18", "Under 18"
+    B18_24 = "18_24", "18–24"
+    B25_34 = "25_34", "25–34"
+    B35_44 = "35_44", "35–44"
+    B45_54 = "45_54", "45–54"
+    B55_PLUS = "55_plus", "55+"
+
+
+class Skill(TagBase):
+    """A skill (Python, SQL, negotiation...). Separate from free tags so matching and filters
+    never confuse the two."""
+
+    class Meta:
+        verbose_name = "skill"
+        ordering = ["name"]
+
+
+class CandidateSkill(TaggedItemBase):
+    """Candidate-specific through model (indexed FKs, no generic relation)."""
+
+    content_object = models.ForeignKey("Candidate", on_delete=models.CASCADE)
+    tag = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="candidate_items")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="uniq_candidate_skill")
+        ]
+        indexes = [models.Index(fields=["tag", "content_object"])]
+
+
+class CandidateTag(TaggedItemBase):
+    """Free tags on candidates (silver-medalist, young-talent...), candidate-specific through."""
+
+    content_object = models.ForeignKey("Candidate", on_delete=models.CASCADE)
+    tag = models.ForeignKey("taggit.Tag", on_delete=models.CASCADE, related_name="candidate_items")
+    # Rules (pools) record which tags they set, so they can remove only their own.
+    set_by_rule = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="uniq_candidate_tag")
+        ]
+        indexes = [models.Index(fields=["tag", "content_object"])]
+
+
+class PositionSkill(TaggedItemBase):
+    content_object = models.ForeignKey("Position", on_delete=models.CASCADE)
+    tag = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="position_items")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="uniq_position_skill")
+        ]
+
+
+class CandidateQuerySet(models.QuerySet["Candidate"]):
+    def active(self) -> CandidateQuerySet:
+        return self.filter(anonymised_at__isnull=True, merged_into__isnull=True)
+
+
+class Candidate(models.Model):
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(max_length=254)
+    phone = models.CharField(max_length=40, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 code, e.g. FR")
+    languages = models.JSONField(default=list, blank=True, help_text="e.g. ['fr', 'en']")
+    preferred_language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES)
+    profession = models.CharField(max_length=120, blank=True, db_index=True)
+    seniority = models.CharField(max_length=10, choices=Seniority.choices, blank=True)
+    years_experience = models.PositiveSmallIntegerField(null=True, blank=True)
+    interests = models.JSONField(default=list, blank=True)
+    desired_positions = models.JSONField(default=list, blank=True)
+    desired_locations = models.JSONField(default=list, blank=True)
+    age_bracket = models.CharField(max_length=10, choices=AgeBracket.choices, blank=True)
+    source = models.CharField(max_length=60, blank=True, help_text="import, career site, referral…")
+    referred_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals"
+    )
+    notes = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Set when a duplicate was merged into another record; the row stays as a forwarding stub.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+
+    skills = TaggableManager(through=CandidateSkill, related_name="candidates", blank=True)
+    tags = TaggableManager(through=CandidateTag, related_name="candidates", blank=True)
+
+    objects = CandidateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="uniq_candidate_email_ci"),
+        ]
+        indexes = [
+            models.Index(fields=["country"]),
+            models.Index(fields=["seniority"]),
+            GinIndex(
+                name="candidate_search_trgm",
+                fields=["first_name", "last_name", "email", "profession"],
+                opclasses=["gin_trgm_ops"] * 4,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Stage(models.Model):
+    """A pipeline stage, configured per tenant; `order` defines how far along it is."""
+
+    name = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    order = models.PositiveSmallIntegerField(unique=True)
+
+    class Meta:
+        ordering = ["order"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PositionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class RemotePolicy(models.TextChoices):
+    ONSITE = "onsite", "On site"
+    HYBRID = "hybrid", "Hybrid"
+    REMOTE = "remote", "Remote"
+
+
+class Position(models.Model):
+    title = models.CharField(max_length=200)
+    profession = models.CharField(max_length=120, blank=True, db_index=True)
+    department = models.CharField(max_length=120, blank=True)
+    location = models.CharField(max_length=120, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    remote_policy = models.CharField(
+        max_length=10, choices=RemotePolicy.choices, default=RemotePolicy.ONSITE
+    )
+    seniority = models.CharField(max_length=10, choices=Seniority.choices, blank=True)
+    description = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=PositionStatus.choices, default=PositionStatus.DRAFT, db_index=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    required_skills = TaggableManager(through=PositionSkill, related_name="positions", blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Outcome(models.TextChoices):
+    ACTIVE = "active", "Active"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    HIRED = "hired", "Hired"
+
+
+class Application(models.Model):
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="applications")
+    position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="applications")
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    furthest_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(
+        max_length=10, choices=Outcome.choices, default=Outcome.ACTIVE, db_index=True
+    )
+    source = models.CharField(max_length=60, blank=True)
+    applied_at = models.DateTimeField(default=timezone.now)
+    outcome_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-applied_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "position"], name="uniq_application")
+        ]
+        indexes = [models.Index(fields=["furthest_stage", "outcome"])]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} → {self.position}"
+
+
+class ActivityKind(models.TextChoices):
+    APPLICATION = "application", "Application"
+    STAGE = "stage", "Stage move"
+    OUTCOME = "outcome", "Outcome"
+    NOTE = "note", "Note"
+    CALL = "call", "Call"
+    EMAIL = "email", "Email"
+    CONSENT = "consent", "Consent"
+    IMPORT = "import", "Import"
+    EDIT = "edit", "Profile edit"
+    MERGE = "merge", "Merge"
+    TAG = "tag", "Tag"
+
+
+class Activity(models.Model):
+    """One entry of a candidate's timeline. Later apps write here through
+    `candidates.services.activity_record`, linking their own object by (kind, ref)."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(max_length=20, choices=ActivityKind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    summary = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    application = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
+    )
+    # A pointer to the object another app owns (e.g. "mailing.message:42"), for links/status.
+    ref = models.CharField(max_length=80, blank=True, db_index=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["candidate", "-at"])]
+
+    def __str__(self) -> str:
+        return self.summary

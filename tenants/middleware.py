@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django_tenants.middleware.main import TenantMainMiddleware
+from django_tenants.utils import get_public_schema_name, get_tenant_model
+
+
+class TenantHostMiddleware(TenantMainMiddleware):
+    """Routes the base domain to the public site without a Domain row per deployment; every
+    other host must be a tenant's domain (unknown hosts get a 404)."""
+
+    def get_tenant(self, domain_model: type[models.Model], hostname: str) -> models.Model:
+        if hostname in (settings.BASE_DOMAIN, f"www.{settings.BASE_DOMAIN}"):
+            return get_tenant_model().objects.get(schema_name=get_public_schema_name())
+        return super().get_tenant(domain_model, hostname)

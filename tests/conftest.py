@@ -1,0 +1,142 @@
+"""Shared test base: two provisioned tenants (alpha, beta) with named users, made once per test
+database; each test runs in a transaction that is rolled back.
+
+Browser and worker tests that need committed data use `committed_tenant`, a fresh tenant schema
+created for the test and dropped after it (no table flush, so the shared tenants stay intact).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_exists
+
+os.environ.setdefault("TESTING", "1")
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@dataclass
+class TenantWorld:
+    """A tenant with its named users and an HTTP client bound to its host."""
+
+    tenant: object
+    host: str
+    hr_admin: object
+    recruiter: object
+
+    def client(self, user: object | None = None) -> Client:
+        client = Client(HTTP_HOST=self.host)
+        if user is not None:
+            self.activate()  # the session row is written in this tenant's schema
+            client.force_login(user)
+        return client
+
+    def activate(self) -> None:
+        connection.set_tenant(self.tenant)
+
+
+def _ensure_tenant(schema: str, name: str) -> object:
+    from tenants.models import Tenant
+    from tenants.services import tenant_provision
+
+    tenant = Tenant.objects.filter(schema_name=schema).first()
+    if tenant is None and schema_exists(schema):
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    result = tenant_provision(
+        name=name,
+        domain=f"{schema}.localhost",
+        admin_email=f"hr@{schema}.example",
+        admin_password=PASSWORD,
+    )
+    return result.tenant
+
+
+def _ensure_users(tenant: object) -> None:
+    from accounts.models import Role, User
+
+    connection.set_tenant(tenant)
+    for email, role in [
+        (f"hr@{tenant.schema_name}.example", Role.HR_ADMIN),
+        (f"recruiter@{tenant.schema_name}.example", Role.RECRUITER),
+    ]:
+        if not User.objects.filter(email=email).exists():
+            User.objects.create_user(email, password=PASSWORD, role=role, full_name=role.label)
+    connection.set_schema_to_public()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock():
+        for schema, name in [("alpha", "Alpha Corp"), ("beta", "Beta GmbH")]:
+            _ensure_users(_ensure_tenant(schema, name))
+        connection.set_schema_to_public()
+
+
+def _world(schema: str) -> TenantWorld:
+    from accounts.models import User
+    from tenants.models import Tenant
+
+    connection.set_schema_to_public()
+    tenant = Tenant.objects.get(schema_name=schema)
+    connection.set_tenant(tenant)
+    return TenantWorld(
+        tenant=tenant,
+        host=f"{schema}.localhost",
+        hr_admin=User.objects.get(email=f"hr@{schema}.example"),
+        recruiter=User.objects.get(email=f"recruiter@{schema}.example"),
+    )
+
+
+@pytest.fixture
+def tenant_b(db) -> Iterator[TenantWorld]:  # type: ignore[no-untyped-def]
+    world = _world("beta")
+    yield world
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def tenant_a(db) -> Iterator[TenantWorld]:  # type: ignore[no-untyped-def]
+    """Tenant alpha; the connection is left in alpha's schema for the test body."""
+    world = _world("alpha")
+    yield world
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def committed_tenant(django_db_blocker) -> Iterator[TenantWorld]:  # type: ignore[no-untyped-def]
+    """A fresh tenant whose writes are committed (for browser and worker tests); dropped after."""
+    from tenants.models import Tenant
+    from tenants.services import tenant_schema_drop
+
+    schema = f"t{uuid.uuid4().hex[:10]}"
+    with django_db_blocker.unblock():
+        tenant = _ensure_tenant(schema, f"Test {schema}")
+        _ensure_users(tenant)
+        world = _world(schema)
+        try:
+            yield world
+        finally:
+            connection.set_schema_to_public()
+            tenant_schema_drop(tenant=Tenant.objects.get(schema_name=schema))
+
+
+@pytest.fixture
+def celery_worker(tmp_path, django_db_blocker) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A real `celery worker` process on the test database; use with `committed_tenant`."""
+    from tests.worker import WorkerProcess
+
+    worker = WorkerProcess(tmp_path / "worker.log")
+    with django_db_blocker.unblock():
+        worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
