@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
+from pytest_django.live_server_helper import LiveServer
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the test
 # body are still plain synchronous calls.
@@ -76,9 +77,20 @@ class Site:
         page.wait_for_url(self.url("/"))
 
 
+@pytest.fixture(scope="session")
+def tenant_live_server(django_db_blocker) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    """Django's live server thread, without pytest-django's `live_server` fixture: that one makes
+    the test transactional, and its teardown flush would empty the shared public tables (the
+    alpha/beta tenants). Browser tests use committed data (`committed_tenant`) instead."""
+    with django_db_blocker.unblock():
+        server = LiveServer("localhost")
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def site(committed_tenant, live_server, page) -> Iterator[Site]:  # type: ignore[no-untyped-def]
-    port = urlsplit(live_server.url).port
+def site(committed_tenant, tenant_live_server, page) -> Iterator[Site]:  # type: ignore[no-untyped-def]
+    port = urlsplit(tenant_live_server.url).port
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     yield Site(
