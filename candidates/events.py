@@ -7,9 +7,14 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-# candidate_ids: list[int]; reason: "import" | "edit" | "merge" | "create"
+# Sent on commit. candidate_ids: list[int]; reason: "create" | "edit" | "import" | "merge" |
+# "tags" | "application".
 candidates_changed = Signal()
-# application: Application; previous_stage: Stage | None
+# Sent on commit. application: Application; previous_stage: Stage | None
 application_stage_changed = Signal()
-# application: Application; previous_outcome: str
+# Sent on commit. application: Application; previous_outcome: str
 application_outcome_changed = Signal()
+# Sent INSIDE the merge transaction, before the merged record becomes a stub: receivers repoint
+# their own rows (consent ledger, mailing messages...) from `merged` to `kept` in the same
+# transaction, so a failure rolls the whole merge back. kept, merged: Candidate
+candidates_merged = Signal()

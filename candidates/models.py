@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models import Func
 from django.db.models.functions import Lower
 from django.utils import timezone
 from taggit.managers import TaggableManager
@@ -72,6 +73,24 @@ class PositionSkill(TaggedItemBase):
         ]
 
 
+class EmailKey(Func):
+    """Canonical form of an email for likely-duplicate detection: lower case, dots and
+    +suffix removed from the local part (j.doe+jobs@X.com ~ jdoe@x.com). Immutable SQL, so it
+    can be indexed."""
+
+    template = (
+        "(regexp_replace(lower(split_part(%(expressions)s, '@', 1)), '(\\+.*$)|\\.', '', 'g')"
+        " || '@' || lower(split_part(%(expressions)s, '@', 2)))"
+    )
+    output_field = models.CharField()
+
+
+def email_key(email: str) -> str:
+    """Python twin of EmailKey (same rules)."""
+    local, _, domain = email.strip().lower().partition("@")
+    return f"{local.split('+', 1)[0].replace('.', '')}@{domain}"
+
+
 class CandidateQuerySet(models.QuerySet["Candidate"]):
     def active(self) -> CandidateQuerySet:
         return self.filter(anonymised_at__isnull=True, merged_into__isnull=True)
@@ -126,6 +145,7 @@ class Candidate(models.Model):
                 fields=["first_name", "last_name", "email", "profession"],
                 opclasses=["gin_trgm_ops"] * 4,
             ),
+            models.Index(EmailKey("email"), name="candidate_email_key"),
         ]
 
     def __str__(self) -> str:
@@ -205,6 +225,8 @@ class Application(models.Model):
         max_length=10, choices=Outcome.choices, default=Outcome.ACTIVE, db_index=True
     )
     source = models.CharField(max_length=60, blank=True)
+    # Stored under MEDIA_ROOT/<schema>/ (tenant storage) and served only through a recruiter view.
+    cv = models.FileField(upload_to="cvs/%Y/%m/", blank=True, max_length=255)
     applied_at = models.DateTimeField(default=timezone.now)
     outcome_at = models.DateTimeField(null=True, blank=True)
 
@@ -258,3 +280,81 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+
+class ImportKind(models.TextChoices):
+    CANDIDATES = "candidates", "Candidates"
+    APPLICATIONS = "applications", "Applications"
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", "Uploaded"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(models.Model):
+    """One import of a file. The decoded rows live in `file` (tenant storage); `cursor` is the
+    number of data rows already committed, so a re-run after a crash continues from there (and
+    the upserts are idempotent, so repeating a chunk changes nothing)."""
+
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    original_name = models.CharField(max_length=255)
+    file = models.FileField(upload_to="imports/%Y/%m/", max_length=255)
+    encoding = models.CharField(max_length=40, blank=True)
+    delimiter = models.CharField(max_length=4, blank=True)
+    headers = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict, blank=True)  # header -> field name
+    total_rows = models.PositiveIntegerField(default=0)
+    cursor = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    # [{"line": 3, "column": "email", "reason": "..."}], capped (the count is exact).
+    errors = models.JSONField(default=list, blank=True)
+    message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} import {self.original_name}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ImportStatus.DONE:
+            return 100
+        return int(self.cursor * 100 / self.total_rows) if self.total_rows else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+
+class ImportMapping(models.Model):
+    """The last column mapping used for a given set of headers, so the next file exported from
+    the same system is mapped automatically."""
+
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
+    signature = models.CharField(max_length=64)
+    mapping = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "signature"], name="uniq_import_mapping")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} mapping {self.signature[:8]}"

@@ -1,17 +1,74 @@
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
+from django.utils.text import slugify
+from taggit.models import Tag
 
 from accounts.models import User
-from candidates.events import application_outcome_changed, application_stage_changed
-from candidates.models import Activity, ActivityKind, Application, Candidate, Outcome, Stage
+from candidates.events import (
+    application_outcome_changed,
+    application_stage_changed,
+    candidates_changed,
+    candidates_merged,
+)
+from candidates.models import (
+    Activity,
+    ActivityKind,
+    Application,
+    Candidate,
+    CandidateSkill,
+    CandidateTag,
+    Outcome,
+    Position,
+    PositionSkill,
+    PositionStatus,
+    Skill,
+    Stage,
+)
 
 
 class CandidateError(Exception):
     """A candidate action was refused; the message is shown to the user."""
+
+
+# Fields a caller may set through upsert/update (not bookkeeping such as merged_into).
+CANDIDATE_FIELDS = (
+    "first_name",
+    "last_name",
+    "phone",
+    "city",
+    "country",
+    "languages",
+    "preferred_language",
+    "profession",
+    "seniority",
+    "years_experience",
+    "interests",
+    "desired_positions",
+    "desired_locations",
+    "age_bracket",
+    "source",
+    "notes",
+)
+LIST_FIELDS = {"languages", "interests", "desired_positions", "desired_locations"}
+MAX_TAG_LENGTH = 100
+
+
+def changed_on_commit(candidate_ids: Iterable[int], reason: str) -> None:
+    ids = sorted(set(candidate_ids))
+    if ids:
+        transaction.on_commit(
+            lambda: candidates_changed.send(sender=Candidate, candidate_ids=ids, reason=reason)
+        )
 
 
 def activity_record(
@@ -38,14 +95,539 @@ def activity_record(
         data=data or {},
         at=at or timezone.now(),
     )
-    Candidate.objects.filter(pk=candidate.pk).update(last_activity_at=activity.at)
+    Candidate.objects.filter(pk=candidate.pk, last_activity_at__lt=activity.at).update(
+        last_activity_at=activity.at
+    )
     return activity
+
+
+# --- Candidates ---------------------------------------------------------------------------------
+
+
+def normalise_email(email: str) -> str:
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise CandidateError(f"“{email}” is not a valid email address.") from None
+    local, _, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == ()
+
+
+def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(fields) - set(CANDIDATE_FIELDS)
+    if unknown:
+        raise CandidateError(f"Unknown candidate fields: {', '.join(sorted(unknown))}.")
+    cleaned: dict[str, Any] = {}
+    for name, value in fields.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if name == "country" and isinstance(value, str):
+            value = value.upper()
+        cleaned[name] = value
+    return cleaned
+
+
+def _validate(candidate: Candidate) -> None:
+    try:
+        candidate.full_clean(exclude=["referred_by", "merged_into"], validate_unique=False)
+    except ValidationError as exc:
+        raise CandidateError(
+            "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+        ) from None
+
+
+def _skills_add(candidate: Candidate, names: Iterable[str]) -> None:
+    skills = skills_get_or_create(names)
+    CandidateSkill.objects.bulk_create(
+        [CandidateSkill(content_object=candidate, tag=skill) for skill in skills],
+        ignore_conflicts=True,
+    )
+
+
+def skills_get_or_create(names: Iterable[str]) -> list[Skill]:
+    """Skills by name, case-insensitively (an existing "Python" absorbs "python")."""
+    wanted: dict[str, str] = {}
+    for name in names:
+        name = " ".join(str(name).split())[:MAX_TAG_LENGTH]
+        if name:
+            wanted.setdefault(name.lower(), name)
+    if not wanted:
+        return []
+    found = {s.name.lower(): s for s in Skill.objects.filter(name__iregex=_any_of(wanted))}
+    missing = [name for key, name in wanted.items() if key not in found]
+    for name in missing:
+        skill = Skill(name=name, slug=_unique_slug(Skill, name))
+        try:
+            with transaction.atomic():
+                skill.save()
+        except IntegrityError:
+            skill = Skill.objects.get(name__iexact=name)
+        found[name.lower()] = skill
+    return [found[key] for key in wanted]
+
+
+def _any_of(lowered: dict[str, str]) -> str:
+    return "^(" + "|".join(re.escape(k) for k in lowered) + ")$"
+
+
+def _unique_slug(model: type, name: str) -> str:
+    base = slugify(name)[:90] or "item"
+    slug, n = base, 1
+    while model.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def candidate_upsert(
+    *, email: str, actor: User | None, source: str, **fields: Any
+) -> tuple[Candidate, bool]:
+    """Create the candidate, or complete the existing one with the same email (any case).
+
+    Never overwrites a filled field, and never blanks one: imports and forms only add what we did
+    not know. `skills` (names) are added to the existing ones. A merged record forwards to the
+    record it was merged into.
+    """
+    email = normalise_email(email)
+    skills = fields.pop("skills", None) or []
+    fields = _clean_fields(fields)
+    candidate = Candidate.objects.select_for_update().filter(email__iexact=email).first()
+    while candidate is not None and candidate.merged_into_id:
+        candidate = Candidate.objects.select_for_update().get(pk=candidate.merged_into_id)
+    created = candidate is None
+    if candidate is None:
+        values = {k: v for k, v in fields.items() if not _is_blank(v)}
+        values.setdefault("source", source)
+        candidate = Candidate(email=email, **values)
+        _validate(candidate)
+        try:
+            with transaction.atomic():
+                candidate.save()
+        except IntegrityError:
+            # Another request created the same person meanwhile: complete theirs instead.
+            return candidate_upsert(
+                email=email, actor=actor, source=source, skills=skills, **fields
+            )
+        activity_record(
+            candidate=candidate,
+            kind=ActivityKind.EDIT,
+            summary=f"Added ({source})" if source else "Added",
+            actor=actor,
+        )
+    else:
+        changed = [
+            name
+            for name, value in fields.items()
+            if not _is_blank(value) and _is_blank(getattr(candidate, name))
+        ]
+        for name in changed:
+            setattr(candidate, name, fields[name])
+        if changed:
+            _validate(candidate)
+            candidate.save(update_fields=[*changed, "updated_at"])
+            activity_record(
+                candidate=candidate,
+                kind=ActivityKind.EDIT,
+                summary=f"Completed from {source or 'a form'}: {', '.join(changed)}",
+                actor=actor,
+            )
+    if skills:
+        _skills_add(candidate, skills)
+    changed_on_commit([candidate.pk], "create" if created else "edit")
+    return candidate, created
+
+
+@transaction.atomic
+def candidate_update(
+    *, candidate: Candidate, actor: User | None, email: str | None = None, **fields: Any
+) -> Candidate:
+    """Edit a profile (the recruiter's form: here blank values DO clear fields)."""
+    skills = fields.pop("skills", None)
+    fields = _clean_fields(fields)
+    changed = [name for name, value in fields.items() if getattr(candidate, name) != value]
+    for name in changed:
+        setattr(candidate, name, fields[name])
+    if email is not None:
+        email = normalise_email(email)
+        if email != candidate.email:
+            clash = Candidate.objects.filter(email__iexact=email).exclude(pk=candidate.pk).first()
+            if clash:
+                raise CandidateError(
+                    f"{email} already belongs to {clash.full_name}; merge the two records instead."
+                )
+            candidate.email = email
+            changed.append("email")
+    if changed:
+        _validate(candidate)
+        candidate.save(update_fields=[*changed, "updated_at"])
+    if skills is not None:
+        wanted = skills_get_or_create(skills)
+        current = set(candidate.skills.values_list("pk", flat=True))
+        if current != {s.pk for s in wanted}:
+            CandidateSkill.objects.filter(content_object=candidate).exclude(tag__in=wanted).delete()
+            _skills_add(candidate, [s.name for s in wanted])
+            changed.append("skills")
+    if changed:
+        activity_record(
+            candidate=candidate,
+            kind=ActivityKind.EDIT,
+            summary=f"Profile edited: {', '.join(changed)}",
+            actor=actor,
+        )
+        changed_on_commit([candidate.pk], "edit")
+    return candidate
+
+
+@transaction.atomic
+def candidate_note_add(*, candidate: Candidate, body: str, actor: User | None) -> Activity:
+    body = (body or "").strip()
+    if not body:
+        raise CandidateError("A note cannot be empty.")
+    if len(body) > 10_000:
+        raise CandidateError("A note is limited to 10,000 characters.")
+    first_line = body.splitlines()[0]
+    return activity_record(
+        candidate=candidate,
+        kind=ActivityKind.NOTE,
+        summary=first_line[:120] + ("…" if len(first_line) > 120 else ""),
+        body=body,
+        actor=actor,
+    )
+
+
+# --- Tags ---------------------------------------------------------------------------------------
+
+
+def tag_names_validate(names: Iterable[str]) -> list[str]:
+    """Trimmed, printable, 1-100 characters; duplicates (any case) removed, order kept."""
+    result: dict[str, str] = {}
+    for raw in names:
+        name = " ".join(str(raw).split())
+        if not name:
+            continue
+        if len(name) > MAX_TAG_LENGTH:
+            raise CandidateError(f"A tag has at most {MAX_TAG_LENGTH} characters: “{name[:30]}…”.")
+        if not name.isprintable():
+            raise CandidateError(f"The tag “{name!r}” contains invisible characters.")
+        result.setdefault(name.lower(), name)
+    if not result:
+        raise CandidateError("Give at least one tag name.")
+    return list(result.values())
+
+
+def _tags_get_or_create(names: list[str]) -> list[Tag]:
+    found = {
+        t.name.lower(): t
+        for t in Tag.objects.filter(name__iregex=_any_of({n.lower(): n for n in names}))
+    }
+    tags = []
+    for name in names:
+        tag = found.get(name.lower())
+        if tag is None:
+            tag = Tag(name=name, slug=_unique_slug(Tag, name))
+            try:
+                with transaction.atomic():
+                    tag.save()
+            except IntegrityError:
+                tag = Tag.objects.get(name__iexact=name)
+        tags.append(tag)
+    return tags
+
+
+def _candidate_ids(candidates: Iterable[Candidate] | QuerySet) -> list[int]:
+    if isinstance(candidates, QuerySet):
+        return list(candidates.values_list("pk", flat=True))
+    return [c.pk for c in candidates]
+
+
+@transaction.atomic
+def candidate_tags_add(
+    *, candidates: Iterable[Candidate] | QuerySet, names: Iterable[str], actor: User | None
+) -> int:
+    """Tag candidates by hand; returns how many (candidate, tag) pairs were new. A tag a rule
+    had set becomes a manual one (so the rule will not remove it)."""
+    tags = _tags_get_or_create(tag_names_validate(names))
+    ids = _candidate_ids(candidates)
+    existing = set(
+        CandidateTag.objects.filter(content_object_id__in=ids, tag__in=tags).values_list(
+            "content_object_id", "tag_id"
+        )
+    )
+    rows = [
+        CandidateTag(content_object_id=cid, tag=tag, set_by_rule=False)
+        for cid in ids
+        for tag in tags
+    ]
+    CandidateTag.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["content_object", "tag"],
+        update_fields=["set_by_rule"],
+        batch_size=2000,
+    )
+    label = ", ".join(t.name for t in tags)
+    new_pairs = len(rows) - len(existing)
+    Activity.objects.bulk_create(
+        [
+            Activity(
+                candidate_id=cid,
+                kind=ActivityKind.TAG,
+                summary=f"Tagged {label}"[:300],
+                actor=actor if actor and actor.pk else None,
+            )
+            for cid in ids
+        ],
+        batch_size=2000,
+    )
+    Candidate.objects.filter(pk__in=ids).update(last_activity_at=timezone.now())
+    changed_on_commit(ids, "tags")
+    return new_pairs
+
+
+@transaction.atomic
+def candidate_tags_remove(
+    *, candidates: Iterable[Candidate] | QuerySet, names: Iterable[str], actor: User | None
+) -> int:
+    lowered = [n.lower() for n in tag_names_validate(names)]
+    ids = _candidate_ids(candidates)
+    tags = [t for t in Tag.objects.all() if t.name.lower() in lowered]
+    removed, _ = CandidateTag.objects.filter(content_object_id__in=ids, tag__in=tags).delete()
+    if removed:
+        label = ", ".join(t.name for t in tags)
+        Activity.objects.bulk_create(
+            [
+                Activity(
+                    candidate_id=cid,
+                    kind=ActivityKind.TAG,
+                    summary=f"Untagged {label}"[:300],
+                    actor=actor if actor and actor.pk else None,
+                )
+                for cid in ids
+            ],
+            batch_size=2000,
+        )
+        changed_on_commit(ids, "tags")
+    return removed
+
+
+# --- Merge --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def candidate_merge(*, kept: Candidate, merged: Candidate, actor: User | None) -> Candidate:
+    """Fold `merged` into `kept` without losing anything: blanks filled, applications, timeline,
+    skills, tags and referrals moved; other apps move their own rows on `candidates_merged`.
+    The merged row stays as a forwarding stub (merged_into) so old links and ids still resolve."""
+    if kept.pk == merged.pk:
+        raise CandidateError("A record cannot be merged into itself.")
+    locked = {
+        c.pk: c
+        for c in Candidate.objects.select_for_update()
+        .filter(pk__in=[kept.pk, merged.pk])
+        .order_by("pk")
+    }
+    kept, merged = locked[kept.pk], locked[merged.pk]
+    if kept.merged_into_id or merged.merged_into_id:
+        raise CandidateError("One of these records was already merged.")
+
+    filled = []
+    for name in CANDIDATE_FIELDS:
+        mine, theirs = getattr(kept, name), getattr(merged, name)
+        if name in LIST_FIELDS:
+            union = list(dict.fromkeys([*mine, *theirs]))
+            if union != mine:
+                setattr(kept, name, union)
+                filled.append(name)
+        elif name == "notes" and theirs and theirs not in mine:
+            kept.notes = f"{mine}\n\n{theirs}".strip()
+            filled.append(name)
+        elif _is_blank(mine) and not _is_blank(theirs):
+            setattr(kept, name, theirs)
+            filled.append(name)
+    if kept.last_activity_at < merged.last_activity_at:
+        kept.last_activity_at = merged.last_activity_at
+    kept.save()
+
+    kept_by_position = {
+        a.position_id: a for a in kept.applications.select_related("furthest_stage")
+    }
+    for application in merged.applications.select_related("furthest_stage", "position"):
+        twin = kept_by_position.get(application.position_id)
+        if twin is None:
+            application.candidate = kept
+            application.save(update_fields=["candidate"])
+            continue
+        # Both applied to the same position: keep one application, the furthest along.
+        if application.furthest_stage.order > twin.furthest_stage.order:
+            twin.furthest_stage = application.furthest_stage
+            twin.save(update_fields=["furthest_stage"])
+        Activity.objects.filter(application=application).update(application=twin)
+        application.delete()
+
+    Activity.objects.filter(candidate=merged).update(candidate=kept)
+    CandidateSkill.objects.bulk_create(
+        [
+            CandidateSkill(content_object=kept, tag_id=t)
+            for t in CandidateSkill.objects.filter(content_object=merged).values_list(
+                "tag_id", flat=True
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    CandidateTag.objects.bulk_create(
+        [
+            CandidateTag(content_object=kept, tag_id=t, set_by_rule=r)
+            for t, r in CandidateTag.objects.filter(content_object=merged).values_list(
+                "tag_id", "set_by_rule"
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    CandidateSkill.objects.filter(content_object=merged).delete()
+    CandidateTag.objects.filter(content_object=merged).delete()
+    Candidate.objects.filter(referred_by=merged).exclude(pk=kept.pk).update(referred_by=kept)
+    Candidate.objects.filter(merged_into=merged).update(merged_into=kept)
+
+    candidates_merged.send(sender=Candidate, kept=kept, merged=merged)
+
+    merged.merged_into = kept
+    merged.save(update_fields=["merged_into", "updated_at"])
+    activity_record(
+        candidate=kept,
+        kind=ActivityKind.MERGE,
+        summary=f"Merged duplicate {merged.full_name} <{merged.email}>",
+        actor=actor,
+        data={"merged_id": merged.pk, "filled": filled},
+    )
+    changed_on_commit([kept.pk, merged.pk], "merge")
+    return kept
+
+
+# --- Positions and applications -----------------------------------------------------------------
+
+POSITION_FIELDS = (
+    "title",
+    "profession",
+    "department",
+    "location",
+    "country",
+    "remote_policy",
+    "seniority",
+    "description",
+    "status",
+)
+
+
+def _position_apply(position: Position, fields: dict[str, Any]) -> None:
+    unknown = set(fields) - set(POSITION_FIELDS)
+    if unknown:
+        raise CandidateError(f"Unknown position fields: {', '.join(sorted(unknown))}.")
+    for name, value in fields.items():
+        setattr(position, name, value.strip() if isinstance(value, str) else value)
+    now = timezone.now()
+    if position.status == PositionStatus.OPEN and not position.opened_at:
+        position.opened_at = now
+    if position.status == PositionStatus.CLOSED and not position.closed_at:
+        position.closed_at = now
+    if position.status != PositionStatus.CLOSED:
+        position.closed_at = None
+    try:
+        position.full_clean()
+    except ValidationError as exc:
+        raise CandidateError(
+            "; ".join(f"{f}: {' '.join(m)}" for f, m in exc.message_dict.items())
+        ) from None
+    position.save()
+
+
+def _position_skills_set(position: Position, names: Iterable[str]) -> None:
+    skills = skills_get_or_create(names)
+    PositionSkill.objects.filter(content_object=position).exclude(tag__in=skills).delete()
+    PositionSkill.objects.bulk_create(
+        [PositionSkill(content_object=position, tag=s) for s in skills], ignore_conflicts=True
+    )
+
+
+@transaction.atomic
+def position_create(
+    *, actor: User | None, required_skills: Iterable[str] = (), **fields: Any
+) -> Position:
+    position = Position()
+    _position_apply(position, fields)
+    _position_skills_set(position, required_skills)
+    return position
+
+
+@transaction.atomic
+def position_update(
+    *,
+    position: Position,
+    actor: User | None,
+    required_skills: Iterable[str] | None = None,
+    **fields: Any,
+) -> Position:
+    _position_apply(position, fields)
+    if required_skills is not None:
+        _position_skills_set(position, required_skills)
+    return position
+
+
+def first_stage() -> Stage:
+    stage = Stage.objects.order_by("order").first()
+    if stage is None:
+        raise CandidateError("No pipeline stages are configured; an HR admin must add one.")
+    return stage
+
+
+@transaction.atomic
+def application_create(
+    *,
+    candidate: Candidate,
+    position: Position,
+    actor: User | None,
+    source: str = "",
+    cv: UploadedFile | None = None,
+) -> tuple[Application, bool]:
+    """Apply `candidate` to `position` at the first stage; an existing application is returned
+    as is (applying twice is not an error, and never resets a pipeline)."""
+    existing = Application.objects.filter(candidate=candidate, position=position).first()
+    if existing is not None:
+        if cv is not None and not existing.cv:
+            existing.cv.save(cv.name, cv, save=True)
+        return existing, False
+    stage = first_stage()
+    application = Application(
+        candidate=candidate, position=position, stage=stage, furthest_stage=stage, source=source
+    )
+    if cv is not None:
+        application.cv.save(cv.name, cv, save=False)
+    application.save()
+    activity_record(
+        candidate=candidate,
+        kind=ActivityKind.APPLICATION,
+        summary=f"Applied to {position.title}" + (f" ({source})" if source else ""),
+        actor=actor,
+        application=application,
+    )
+    changed_on_commit([candidate.pk], "application")
+    return application, True
 
 
 @transaction.atomic
 def application_stage_move(
     *, application: Application, stage: Stage, actor: User | None
 ) -> Application:
+    application = (
+        Application.objects.select_for_update()
+        .select_related("position", "stage", "furthest_stage", "candidate")
+        .get(pk=application.pk)
+    )
     if application.outcome != Outcome.ACTIVE:
         raise CandidateError("Only active applications move between stages.")
     previous = application.stage
@@ -104,3 +686,63 @@ def application_outcome_set(
         )
     )
     return application
+
+
+# --- Stages (HR admin) --------------------------------------------------------------------------
+
+
+def _stage_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise CandidateError("A stage needs a name.")
+    if len(name) > 60:
+        raise CandidateError("A stage name has at most 60 characters.")
+    return name
+
+
+@transaction.atomic
+def stage_create(*, name: str, actor: User | None) -> Stage:
+    name = _stage_name(name)
+    if Stage.objects.filter(name__iexact=name).exists():
+        raise CandidateError(f"There is already a stage called “{name}”.")
+    last = Stage.objects.aggregate(m=Max("order"))["m"] or 0
+    return Stage.objects.create(name=name, slug=_unique_slug(Stage, name), order=last + 10)
+
+
+@transaction.atomic
+def stage_rename(*, stage: Stage, name: str, actor: User | None) -> Stage:
+    """The slug stays: saved filters and smart pools refer to stages by slug."""
+    name = _stage_name(name)
+    if Stage.objects.filter(name__iexact=name).exclude(pk=stage.pk).exists():
+        raise CandidateError(f"There is already a stage called “{name}”.")
+    stage.name = name
+    stage.save(update_fields=["name"])
+    return stage
+
+
+@transaction.atomic
+def stage_move(*, stage: Stage, up: bool, actor: User | None) -> None:
+    """Swap with the neighbouring stage ("how far along" follows the new order)."""
+    stages = list(Stage.objects.select_for_update().order_by("order"))
+    index = next(i for i, s in enumerate(stages) if s.pk == stage.pk)
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(stages):
+        return
+    a, b = stages[index], stages[other]
+    a_order, b_order = a.order, b.order
+    # `order` is unique: park one row out of the way while swapping.
+    Stage.objects.filter(pk=a.pk).update(order=32000)
+    Stage.objects.filter(pk=b.pk).update(order=a_order)
+    Stage.objects.filter(pk=a.pk).update(order=b_order)
+
+
+@transaction.atomic
+def stage_delete(*, stage: Stage, actor: User | None) -> None:
+    if Application.objects.filter(Q(stage=stage) | Q(furthest_stage=stage)).exists():
+        raise CandidateError(
+            f"Applications are at (or reached) “{stage.name}”; it cannot be deleted. "
+            "Rename it instead."
+        )
+    if Stage.objects.count() == 1:
+        raise CandidateError("The pipeline needs at least one stage.")
+    stage.delete()

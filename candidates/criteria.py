@@ -1,0 +1,424 @@
+"""The candidate criteria builder: ONE implementation for the candidate list and smart pools.
+
+A criterion is one form field plus a queryset filter. Later apps add theirs with
+`register_criterion()` in `AppConfig.ready()` (consent: contactable for a topic; pools: member of
+a pool); `CriteriaForm` is built from the registry each time it is instantiated, so their fields
+appear everywhere automatically.
+
+Saved criteria (smart pools) are stored as the form's own data (`criteria_to_json`), and loaded
+back by validating that data with the same form (`criteria_from_json`): one validation path, and a
+deleted tag or stage becomes a clear `CriteriaError` rather than a silently wider pool.
+
+Filters on related rows use EXISTS subqueries so a candidate never appears twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.db.models import (
+    BooleanField,
+    Exists,
+    F,
+    Func,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.utils import timezone
+from taggit.models import Tag
+
+from candidates.models import (
+    AgeBracket,
+    Application,
+    CandidateSkill,
+    CandidateTag,
+    Outcome,
+    Seniority,
+    Skill,
+    Stage,
+)
+
+
+class CriteriaError(Exception):
+    """Saved or submitted criteria cannot be used; the message says which one and why."""
+
+
+Apply = Callable[[QuerySet, Any, dict[str, Any]], QuerySet]
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """`field()` builds a fresh, optional form field (called per form, so querysets and choices
+    are read in the current tenant); `apply(queryset, value, cleaned)` filters by the cleaned
+    value (`cleaned` is every active criterion, for criteria that combine). `dump(value)` turns a
+    cleaned value back into form data (JSON-safe); the default handles models (by the field's
+    `to_field_name`), querysets/lists, dates and plain values."""
+
+    key: str
+    label: str
+    field: Callable[[], forms.Field]
+    apply: Apply
+    order: int = 100
+    dump: Callable[[Any], Any] | None = None
+
+
+_registry: dict[str, Criterion] = {}
+
+
+def register_criterion(criterion: Criterion) -> None:
+    _registry[criterion.key] = criterion
+
+
+def registered_criteria() -> list[Criterion]:
+    return sorted(_registry.values(), key=lambda c: (c.order, c.key))
+
+
+def _is_empty(value: Any) -> bool:
+    if value is None or value == "" or value is False:
+        return True
+    if isinstance(value, QuerySet):
+        # An unselected model multiple-choice field cleans to `.none()`; checking that needs no
+        # query (a selected one is non-empty by validation).
+        return value.query.is_empty()
+    return isinstance(value, list | tuple | set) and not value
+
+
+class CriteriaForm(forms.Form):
+    """All registered criteria as optional fields. Accepts a QueryDict (URL filters) or a plain
+    dict with lists for multi-value fields (saved JSON)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for criterion in registered_criteria():
+            field = criterion.field()
+            field.required = False
+            field.label = field.label or criterion.label
+            self.fields[criterion.key] = field
+
+    def active(self) -> dict[str, Any]:
+        """The cleaned values that actually filter (empty ones dropped)."""
+        return {k: v for k, v in self.cleaned_data.items() if not _is_empty(v)}
+
+
+def apply_criteria(queryset: QuerySet, cleaned: dict[str, Any]) -> QuerySet:
+    active = {k: v for k, v in cleaned.items() if not _is_empty(v)}
+    unknown = sorted(set(active) - set(_registry))
+    if unknown:
+        raise CriteriaError(f"Unknown criteria: {', '.join(unknown)}.")
+    for criterion in registered_criteria():
+        if criterion.key in active:
+            queryset = criterion.apply(queryset, active[criterion.key], active)
+    return queryset
+
+
+def _dump_value(field: forms.Field, value: Any) -> Any:
+    if isinstance(value, Model):
+        return str(getattr(value, getattr(field, "to_field_name", None) or "pk"))
+    if isinstance(value, QuerySet | list | tuple | set):
+        return [_dump_value(field, v) for v in value]
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def criteria_to_json(cleaned: dict[str, Any]) -> dict[str, Any]:
+    """Cleaned criteria -> JSON-safe form data (what smart pools store)."""
+    data: dict[str, Any] = {}
+    for key, value in cleaned.items():
+        if _is_empty(value):
+            continue
+        criterion = _registry.get(key)
+        if criterion is None:
+            raise CriteriaError(f"Unknown criterion {key!r}.")
+        data[key] = (
+            criterion.dump(value) if criterion.dump else _dump_value(criterion.field(), value)
+        )
+    return data
+
+
+def criteria_from_json(data: dict[str, Any]) -> dict[str, Any]:
+    """Stored criteria -> cleaned values, validated by the same form as the list's filters."""
+    if not isinstance(data, dict):
+        raise CriteriaError("Saved criteria must be an object.")
+    unknown = sorted(set(data) - set(_registry))
+    if unknown:
+        raise CriteriaError(
+            f"Unknown criteria {', '.join(map(repr, unknown))}: the feature that defined them "
+            "is no longer installed."
+        )
+    form = CriteriaForm(data)
+    if not form.is_valid():
+        problems = [
+            f"{form.fields[key].label}: {' '.join(errors)}" for key, errors in form.errors.items()
+        ]
+        raise CriteriaError("These criteria are no longer valid — " + "; ".join(problems))
+    return form.active()
+
+
+def criteria_describe(cleaned: dict[str, Any]) -> list[str]:
+    """Human-readable summary lines ("Skills (all): Python, SQL")."""
+    lines = []
+    for criterion in registered_criteria():
+        if criterion.key not in cleaned or _is_empty(cleaned[criterion.key]):
+            continue
+        value = cleaned[criterion.key]
+        field = criterion.field()
+        if isinstance(value, QuerySet | list | tuple | set):
+            text = ", ".join(_display(field, v) for v in value)
+        else:
+            text = _display(field, value)
+        lines.append(f"{criterion.label}: {text}")
+    return lines
+
+
+def _display(field: forms.Field, value: Any) -> str:
+    choices = dict(getattr(field, "choices", []) or []) if not isinstance(value, Model) else {}
+    return str(choices.get(value, value))
+
+
+# --- Built-in criteria --------------------------------------------------------------------------
+
+
+class ILike(Func):
+    """`col ILIKE pattern`: unlike Django's icontains (UPPER(col) LIKE ...), this can use the
+    pg_trgm GIN index on the searched columns."""
+
+    arg_joiner = " ILIKE "
+    template = "%(expressions)s"
+    output_field = BooleanField()
+
+
+_TEXT_COLUMNS = ("first_name", "last_name", "email", "profession")
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _apply_text(queryset: QuerySet, value: str, _: dict[str, Any]) -> QuerySet:
+    for term in value.split()[:8]:
+        pattern = Value(f"%{_escape_like(term)}%")
+        matches_skill = Q(
+            pk__in=CandidateSkill.objects.filter(ILike(F("tag__name"), pattern)).values(
+                "content_object_id"
+            )
+        )
+        condition = Q()
+        for column in _TEXT_COLUMNS:
+            condition |= Q(ILike(F(column), pattern))
+        queryset = queryset.filter(condition | matches_skill)
+    return queryset
+
+
+def _skill_exists(**filters: Any) -> Exists:
+    return Exists(CandidateSkill.objects.filter(content_object=OuterRef("pk"), **filters))
+
+
+def _tag_exists(**filters: Any) -> Exists:
+    return Exists(CandidateTag.objects.filter(content_object=OuterRef("pk"), **filters))
+
+
+def _apply_skills_all(queryset: QuerySet, skills: Iterable[Skill], _: dict) -> QuerySet:
+    for skill in skills:
+        queryset = queryset.filter(_skill_exists(tag=skill))
+    return queryset
+
+
+def _apply_tags_all(queryset: QuerySet, tags: Iterable[Tag], _: dict) -> QuerySet:
+    for tag in tags:
+        queryset = queryset.filter(_tag_exists(tag=tag))
+    return queryset
+
+
+def _application_filter(cleaned: dict[str, Any]) -> Exists:
+    """Stage reached and outcome apply to the SAME application when both are given ("rejected
+    after reaching the final interview" = a silver medalist), not to any two applications."""
+    filters: dict[str, Any] = {}
+    if cleaned.get("stage_reached"):
+        filters["furthest_stage__order__gte"] = cleaned["stage_reached"].order
+    if cleaned.get("outcome"):
+        filters["outcome"] = cleaned["outcome"]
+    return Exists(Application.objects.filter(candidate=OuterRef("pk"), **filters))
+
+
+def _apply_stage(queryset: QuerySet, _: Any, cleaned: dict[str, Any]) -> QuerySet:
+    return queryset.filter(_application_filter(cleaned))
+
+
+def _apply_outcome(queryset: QuerySet, _: Any, cleaned: dict[str, Any]) -> QuerySet:
+    if cleaned.get("stage_reached"):
+        return queryset  # already applied together with the stage
+    return queryset.filter(_application_filter(cleaned))
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _model_multi(queryset: Callable[[], QuerySet], to_field: str, what: str) -> Callable[[], Any]:
+    def build() -> forms.ModelMultipleChoiceField:
+        return forms.ModelMultipleChoiceField(
+            queryset=queryset(),
+            to_field_name=to_field,
+            error_messages={
+                "invalid_choice": f"The {what} “%(value)s” does not exist (renamed or deleted?)."
+            },
+        )
+
+    return build
+
+
+def _stage_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        queryset=Stage.objects.all(),
+        to_field_name="slug",
+        empty_label="Any stage",
+        error_messages={"invalid_choice": "That stage does not exist (renamed or deleted?)."},
+    )
+
+
+def _choice(choices: list[tuple[str, str]], empty: str) -> Callable[[], forms.ChoiceField]:
+    return lambda: forms.ChoiceField(choices=[("", empty), *choices])
+
+
+def _multi(choices: list[tuple[str, str]]) -> Callable[[], forms.MultipleChoiceField]:
+    return lambda: forms.MultipleChoiceField(choices=choices)
+
+
+def _text(max_length: int = 200) -> Callable[[], forms.CharField]:
+    return lambda: forms.CharField(max_length=max_length, strip=True)
+
+
+def _date() -> forms.DateField:
+    return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def _country_field() -> forms.CharField:
+    return forms.CharField(
+        max_length=2,
+        min_length=2,
+        strip=True,
+        help_text="ISO code, e.g. FR",
+        error_messages={"min_length": "Use the two-letter country code, e.g. FR."},
+    )
+
+
+_BUILT_IN = [
+    Criterion("q", "Search", _text(), _apply_text, order=0),
+    Criterion(
+        "profession",
+        "Profession",
+        _text(120),
+        lambda qs, v, _: qs.filter(profession__iexact=v),
+        order=10,
+    ),
+    Criterion(
+        "skills_all",
+        "Skills (all of)",
+        _model_multi(Skill.objects.all, "name", "skill"),
+        _apply_skills_all,
+        order=20,
+    ),
+    Criterion(
+        "skills_any",
+        "Skills (any of)",
+        _model_multi(Skill.objects.all, "name", "skill"),
+        lambda qs, v, _: qs.filter(_skill_exists(tag__in=list(v))),
+        order=21,
+    ),
+    Criterion(
+        "seniority",
+        "Seniority",
+        _multi(Seniority.choices),
+        lambda qs, v, _: qs.filter(seniority__in=v),
+        order=30,
+    ),
+    Criterion(
+        "country",
+        "Country",
+        _country_field,
+        lambda qs, v, _: qs.filter(country=v.upper()),
+        order=40,
+    ),
+    Criterion("stage_reached", "Stage reached", _stage_field, _apply_stage, order=50),
+    Criterion(
+        "outcome",
+        "Outcome",
+        _choice(Outcome.choices, "Any outcome"),
+        _apply_outcome,
+        order=51,
+    ),
+    Criterion(
+        "tags_all",
+        "Tags (all of)",
+        _model_multi(Tag.objects.all, "name", "tag"),
+        _apply_tags_all,
+        order=60,
+    ),
+    Criterion(
+        "tags_any",
+        "Tags (any of)",
+        _model_multi(Tag.objects.all, "name", "tag"),
+        lambda qs, v, _: qs.filter(_tag_exists(tag__in=list(v))),
+        order=61,
+    ),
+    Criterion(
+        "tags_none",
+        "Tags (none of)",
+        _model_multi(Tag.objects.all, "name", "tag"),
+        lambda qs, v, _: qs.exclude(_tag_exists(tag__in=list(v))),
+        order=62,
+    ),
+    Criterion(
+        "interest",
+        "Interest",
+        _text(100),
+        lambda qs, v, _: qs.filter(interests__icontains=v),
+        order=70,
+    ),
+    Criterion(
+        "desired_position",
+        "Desired position",
+        _text(100),
+        lambda qs, v, _: qs.filter(desired_positions__icontains=v),
+        order=71,
+    ),
+    Criterion(
+        "active_since",
+        "Last activity since",
+        _date,
+        lambda qs, v, _: qs.filter(last_activity_at__gte=_start_of(v)),
+        order=80,
+    ),
+    Criterion(
+        "active_before",
+        "Last activity before",
+        _date,
+        lambda qs, v, _: qs.filter(last_activity_at__lt=_start_of(v)),
+        order=81,
+    ),
+    Criterion(
+        "age_bracket",
+        "Age bracket",
+        _multi(AgeBracket.choices),
+        lambda qs, v, _: qs.filter(age_bracket__in=v),
+        order=90,
+    ),
+    Criterion(
+        "source",
+        "Source",
+        _text(60),
+        lambda qs, v, _: qs.filter(source__iexact=v),
+        order=91,
+    ),
+]
+
+for _criterion in _BUILT_IN:
+    register_criterion(_criterion)

@@ -1,0 +1,65 @@
+"""Signed one-step re-apply links for job-offer emails (campaigns puts them in mails).
+
+The token carries the tenant schema: a link from tenant A's email is refused on tenant B's host
+even if the ids happen to exist there. Tokens expire (REAPPLY_MAX_AGE).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core import signing
+from django.db import connection
+from django.urls import reverse
+
+from candidates.models import Candidate, Position, PositionStatus
+from tenants.links import tenant_absolute_url
+
+REAPPLY_SALT = "candidates.reapply"
+REAPPLY_MAX_AGE = 60 * 24 * 3600
+
+
+class LinkError(Exception):
+    """The link cannot be used; the message is shown to the candidate."""
+
+
+@dataclass
+class Reapply:
+    candidate: Candidate
+    position: Position
+
+
+def reapply_token(candidate: Candidate, position: Position) -> str:
+    payload = {"s": connection.schema_name, "c": candidate.pk, "p": position.pk}
+    return signing.dumps(payload, salt=REAPPLY_SALT, compress=True)
+
+
+def reapply_url(candidate: Candidate, position: Position) -> str:
+    return tenant_absolute_url(
+        reverse("candidates:reapply", args=[reapply_token(candidate, position)])
+    )
+
+
+def reapply_load(token: str) -> Reapply:
+    try:
+        payload = signing.loads(token, salt=REAPPLY_SALT, max_age=REAPPLY_MAX_AGE)
+    except signing.SignatureExpired:
+        raise LinkError("This link has expired. You can still apply from the job page.") from None
+    except signing.BadSignature:
+        raise LinkError("This link is not valid.") from None
+    if payload.get("s") != connection.schema_name:
+        raise LinkError("This link is not valid on this site.")
+    candidate = (
+        Candidate.objects.active().filter(pk=payload.get("c")).first()
+        or Candidate.objects.filter(pk=payload.get("c"), merged_into__isnull=False)
+        .select_related("merged_into")
+        .first()
+    )
+    if candidate is not None and candidate.merged_into_id:
+        candidate = candidate.merged_into
+    position = Position.objects.filter(pk=payload.get("p")).first()
+    if candidate is None or position is None:
+        raise LinkError("This link is no longer valid.")
+    if position.status != PositionStatus.OPEN:
+        raise LinkError(f"“{position.title}” is no longer open for applications.")
+    return Reapply(candidate=candidate, position=position)
