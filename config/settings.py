@@ -66,6 +66,7 @@ TENANT_APPS = [
     "pools",
     "feedback",
     "campaigns",
+    "demo",
 ]
 INSTALLED_APPS = list(dict.fromkeys(SHARED_APPS + TENANT_APPS + ["anymail"]))
 
@@ -162,6 +163,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "worker-heartbeat": {"task": "tenants.tasks.heartbeat_dispatch_task", "schedule": 300.0},
+    # Re-enqueues mail left queued (broker lost) or stuck in a dead worker's lease.
+    "mailing-outbox-sweep": {
+        "task": "mailing.tasks.outbox_sweep_dispatch_task",
+        "schedule": 60.0,
+    },
 }
 
 # --- Auth ---------------------------------------------------------------------------------------
@@ -212,12 +218,29 @@ ANYMAIL = {
     "MAILGUN_SENDER_DOMAIN": env_str("MAILGUN_SENDER_DOMAIN", default=""),
     "MAILGUN_WEBHOOK_SIGNING_KEY": env_str("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
     "SENDGRID_API_KEY": env_str("SENDGRID_API_KEY", default=""),
+    "POSTMARK_API_URL": env_str("POSTMARK_API_URL", default="https://api.postmarkapp.com/"),
     "WEBHOOK_SECRET": env_str(
         "ANYMAIL_WEBHOOK_SECRET", default="dev-webhook-user:dev-webhook-password" if DEBUG else ""
     ),
 }
 if not DEBUG and not ANYMAIL["WEBHOOK_SECRET"]:
     raise ImproperlyConfigured("Set ANYMAIL_WEBHOOK_SECRET (user:password) when DEBUG is off.")
+
+# Outbox dispatch (mailing/dispatch.py explains the exactly-once rules). A worker owns a claimed
+# message for MAILING_LEASE_SECONDS, far longer than the ESP HTTP timeout (30 s).
+MAILING_LEASE_SECONDS = env_int("MAILING_LEASE_SECONDS", 300)
+MAILING_MAX_ATTEMPTS = env_int("MAILING_MAX_ATTEMPTS", 8)
+MAILING_RETRY_BASE_SECONDS = env_int("MAILING_RETRY_BASE_SECONDS", 30)
+MAILING_CLAIM_SIZE = env_int("MAILING_CLAIM_SIZE", 50)
+MAILING_DISPATCH_BUDGET_SECONDS = env_int("MAILING_DISPATCH_BUDGET_SECONDS", 20)
+# Messages per second (0 = unlimited), shared by all workers through Redis token buckets.
+MAILING_RATE_PER_TENANT = env_int("MAILING_RATE_PER_TENANT", 50)
+MAILING_RATE_GLOBAL = env_int("MAILING_RATE_GLOBAL", 200)
+MAILING_RATE_BURST_SECONDS = 2
+# Batch sending: the ESP-side pass-through template (subject/html_body/text_body placeholders)
+# and each ESP's recipients-per-call limit. Without a template every message is its own call.
+MAILING_BATCH_TEMPLATE = env_str("MAILING_BATCH_TEMPLATE", default="")
+MAILING_BATCH_LIMITS = {"postmark": 500, "mailgun": 1000, "sendgrid": 1000, "test": 500}
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"

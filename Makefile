@@ -1,0 +1,70 @@
+# Talent CRM — the two commands a newcomer needs:
+#   make run    fresh machine (Python 3.11+) to a running app at http://demo.localhost:8000/
+#   make test   lint + the whole test suite, browser tests included
+# DATABASE_URL / REDIS_URL are used when set; otherwise scripts/dev.py starts an embedded
+# PostgreSQL and Redis under .local/.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+ASSETS := static/vendor/.installed
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install assets browser run test lint format bench clean
+
+help:
+	@echo "make run     start the app (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL)"
+	@echo "make test    ruff + the whole pytest suite (PYTEST_ARGS='-k ...' to narrow it)"
+	@echo "make bench   run every bench/bench_*.py and print their tables"
+	@echo "make format  apply ruff's formatting and safe fixes"
+
+# The stamp is newer than requirements.lock once installed, so re-runs skip pip entirely.
+$(INSTALLED): requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Python 3.11 or newer is needed (set PYTHON=python3.x)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	touch $@
+
+install: $(INSTALLED)
+
+# Front-end assets come from the npm registry, pinned by package-lock.json, and are copied into
+# static/vendor/ (git-ignored): nothing is loaded from a CDN or committed.
+$(ASSETS): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico.min.css
+	touch $@
+
+assets: $(ASSETS)
+
+# Browser tests use CHROMIUM_PATH, else Debian's /usr/bin/chromium, else Playwright's own build
+# (downloaded here only when neither exists).
+browser: $(INSTALLED)
+	@if [ -z "$$CHROMIUM_PATH" ] && [ ! -x /usr/bin/chromium ] && ! command -v chromium >/dev/null; \
+	then $(VENV)/bin/playwright install chromium; fi
+
+run: $(INSTALLED) $(ASSETS)
+	$(PY) scripts/dev.py run
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# --create-db: a stale test database must never hide a migration problem. pytest's own exit
+# code goes through (5 = no tests collected is a failure here too).
+test: lint $(ASSETS) browser
+	$(PY) scripts/dev.py exec -- $(VENV)/bin/pytest --create-db $(PYTEST_ARGS)
+
+format: $(INSTALLED)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(INSTALLED)
+	$(PY) scripts/dev.py exec -- $(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor staticfiles .local/redis .local/celerybeat-schedule*

@@ -1,0 +1,94 @@
+"""The demo tenant behind `make run`: a company, its users and each app's demo data.
+
+Everything here is idempotent: a second run finds what exists and keeps it (and the data people
+added meanwhile).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import random
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
+
+from accounts.models import Role, User
+from tenants.models import Tenant
+from tenants.services import tenant_provision
+
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (published demo login)
+DEMO_COMPANY = "Demo Company"
+PLATFORM_ADMIN_EMAIL = "admin@localhost"
+# Apps in DESIGN order: each may build on the demo data of the apps before it.
+DEMO_APPS = ["candidates", "mailing", "consent", "pools", "feedback", "campaigns"]
+
+
+@dataclass
+class DemoResult:
+    tenant: Tenant
+    created: bool
+    seeded_apps: list[str] = field(default_factory=list)
+    logins: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _user_ensure(*, email: str, role: str, full_name: str, **extra: object) -> User:
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(
+            email, password=DEMO_PASSWORD, role=role, full_name=full_name, **extra
+        )
+    return user
+
+
+def demo_seed_all(*, seed: int = 42) -> DemoResult:
+    schema = settings.DEMO_TENANT_SCHEMA
+    domain = f"{schema}.{settings.BASE_DOMAIN}"
+    hr_email = f"hr@{schema}.localhost"
+    result = tenant_provision(
+        name=DEMO_COMPANY,
+        domain=domain,
+        schema_name=schema,
+        admin_email=hr_email,
+        admin_password=DEMO_PASSWORD,
+        sender_name="Demo Company Talent Team",
+        sender_email=f"talent@{schema}.localhost",
+        postal_address="1 Example Street, 75001 Paris, France",
+        privacy_policy_url="https://example.com/privacy",
+        dpo_contact=f"dpo@{schema}.localhost",
+    )
+    demo = DemoResult(tenant=result.tenant, created=result.created)
+
+    with schema_context(get_public_schema_name()), transaction.atomic():
+        if not User.objects.filter(email__iexact=PLATFORM_ADMIN_EMAIL).exists():
+            User.objects.create_superuser(PLATFORM_ADMIN_EMAIL, DEMO_PASSWORD)
+
+    with tenant_context(result.tenant):
+        with transaction.atomic():
+            hr = User.objects.get(email__iexact=hr_email)
+            if not hr.full_name:
+                hr.full_name = "Hana Richter"
+                hr.save(update_fields=["full_name"])
+            _user_ensure(
+                email=f"recruiter@{schema}.localhost",
+                role=Role.RECRUITER,
+                full_name="Rafael Costa",
+                invited_by=hr,
+            )
+        for app in DEMO_APPS:
+            if importlib.util.find_spec(f"{app}.demo") is None:
+                continue
+            module = importlib.import_module(f"{app}.demo")
+            # One generator per app with a fixed seed: the same data on every machine, and one
+            # app's demo data does not shift when another app draws more numbers.
+            with transaction.atomic():
+                module.demo_seed(rng=random.Random(seed))
+            demo.seeded_apps.append(app)
+    demo.logins = [
+        (hr_email, "HR admin"),
+        (f"recruiter@{schema}.localhost", "Recruiter"),
+        (PLATFORM_ADMIN_EMAIL, "Platform admin (/admin/ on the base domain)"),
+    ]
+    return demo
