@@ -1,0 +1,68 @@
+"""The email templates HR admins may edit. Each app registers its template kinds in `ready()`
+(feedback: rejection; consent: opt-in confirmation; …) with the merge tags that kind allows,
+sample values for the preview, and the built-in default text used until HR edits it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+
+from mailing.kinds import MessageKind
+
+
+@dataclass(frozen=True)
+class TemplateKind:
+    key: str
+    label: str
+    kind: str
+    allowed_tags: tuple[str, ...]
+    default_subject: str
+    default_body: str
+    sample: dict[str, str] = field(default_factory=dict)
+
+
+_kinds: dict[str, TemplateKind] = {}
+
+
+def register_template_kind(template_kind: TemplateKind) -> None:
+    from mailing.merge import validate_merge_tags
+
+    validate_merge_tags(template_kind.default_subject, template_kind.allowed_tags)
+    validate_merge_tags(template_kind.default_body, template_kind.allowed_tags)
+    _kinds[template_kind.key] = template_kind
+
+
+def template_kinds() -> list[TemplateKind]:
+    return sorted(_kinds.values(), key=lambda k: k.label)
+
+
+def get_template_kind(key: str) -> TemplateKind:
+    try:
+        return _kinds[key]
+    except KeyError:
+        raise ValidationError(f"Unknown email template {key!r}.") from None
+
+
+# Mailing's own template: a personal note from a recruiter, also the sandbox for trying the
+# editor. Other apps add theirs.
+register_template_kind(
+    TemplateKind(
+        key="recruiter_note",
+        label="Note from a recruiter",
+        kind=MessageKind.TRANSACTIONAL,
+        allowed_tags=("first_name", "last_name", "company_name", "recruiter_name"),
+        default_subject="A note from {{ company_name }}",
+        default_body=(
+            "Hello {{ first_name }},\n\n"
+            "Thank you for your interest in {{ company_name }}.\n\n"
+            "Best regards,  \n{{ recruiter_name }}"
+        ),
+        sample={
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "company_name": "Example Corp",
+            "recruiter_name": "Grace Hopper",
+        },
+    )
+)

@@ -1,0 +1,72 @@
+"""Merge tags for templates HR admins edit: `{{ tag }}` only, from an allow-list.
+
+User-written text is never handed to a template engine. This module finds the tags with a
+regular expression, refuses anything that looks like template code, and substitutes values as
+plain strings (escaping is the caller's job, see `mailing.rendering`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+
+TAG_NAME = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+# Anything between double braces, including the malformed (`{{ a.b }}`, `{{ x|upper }}`).
+TAG = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+# Template-engine syntax that has no meaning in our format and must not survive as text that a
+# later engine could pick up.
+FORBIDDEN = re.compile(r"\{%|%\}|\{#|#\}")
+
+
+def _show(name: str) -> str:
+    return "{{ " + name + " }}"
+
+
+def find_tags(text: str) -> list[str]:
+    """The tag names used in `text`, in order of first use (assumes `text` is valid)."""
+    seen: dict[str, None] = {}
+    for match in TAG.finditer(text or ""):
+        seen.setdefault(match.group(1).strip(), None)
+    return list(seen)
+
+
+def validate_merge_tags(text: str, allowed: Iterable[str]) -> None:
+    """Raise ValidationError naming every unknown or malformed tag in `text`."""
+    allowed_set = set(allowed)
+    text = text or ""
+    errors: list[str] = []
+    if FORBIDDEN.search(text):
+        errors.append(
+            "Template code such as {% … %} or {# … #} is not allowed; "
+            "use merge tags like {{ first_name }} only."
+        )
+    malformed: list[str] = []
+    unknown: list[str] = []
+    for match in TAG.finditer(text):
+        name = match.group(1).strip()
+        if not TAG_NAME.match(name):
+            malformed.append(match.group(0))
+        elif name not in allowed_set:
+            unknown.append(name)
+    # Braces left over once the well-formed tags are removed: `{{ first_name`, `}}`, `{{{x}}}`.
+    remainder = TAG.sub("", text)
+    if "{{" in remainder or "}}" in remainder:
+        malformed.append("unbalanced {{ or }}")
+    if malformed:
+        errors.append("Malformed merge tags: " + ", ".join(dict.fromkeys(malformed)) + ".")
+    if unknown:
+        allowed_list = ", ".join(_show(t) for t in sorted(allowed_set)) or "none"
+        errors.append(
+            "Unknown merge tags: "
+            + ", ".join(_show(t) for t in dict.fromkeys(unknown))
+            + f". Allowed here: {allowed_list}."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def substitute(text: str, values: dict[str, str]) -> str:
+    """Replace each `{{ tag }}` by its value as plain text (unknown tags become empty)."""
+    return TAG.sub(lambda m: str(values.get(m.group(1).strip(), "")), text or "")

@@ -1,0 +1,288 @@
+"""Writes of the mailing app: the outbox, suppression list and HR-editable templates.
+
+Sending itself (claiming, the gate, the ESP call) lives in `mailing.dispatch`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from email.utils import parseaddr
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from mailing.catalog import get_template_kind
+from mailing.kinds import MessageKind, is_nurture
+from mailing.merge import validate_merge_tags
+from mailing.models import (
+    EmailTemplate,
+    Message,
+    MessageAttachment,
+    MessageStatus,
+    Suppression,
+    SuppressionReason,
+    email_hash,
+)
+from mailing.rendering import RenderedEmail, render_email
+
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,76}$")
+# Headers the dispatcher owns; callers may not override them.
+_RESERVED_HEADERS = {"from", "to", "cc", "bcc", "subject", "reply-to", "message-id", "sender"}
+
+
+def _refuse_newlines(label: str, value: str) -> None:
+    if "\r" in value or "\n" in value or "\x00" in value:
+        raise ValidationError(f"{label} must not contain line breaks (header injection refused).")
+
+
+def clean_address(address: str, label: str = "Recipient address") -> str:
+    """Validate one bare address; refuses display names, line breaks and invalid syntax."""
+    address = (address or "").strip()
+    _refuse_newlines(label, address)
+    name, addr = parseaddr(address)
+    if name or addr != address:
+        raise ValidationError(f"{label} must be a plain address like name@example.com.")
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ValidationError(f"{label} {address!r} is not a valid email address.") from None
+    return address
+
+
+def sender_domain(tenant: Any = None) -> str:
+    tenant = tenant or connection.tenant
+    address = getattr(tenant, "sender_email", "") or settings.DEFAULT_FROM_EMAIL
+    return address.rpartition("@")[2] or "localhost"
+
+
+def message_headers(
+    *, message: Message, unsubscribe_url: str | None, extra: dict[str, str] | None
+) -> dict[str, str]:
+    """The headers a message is sent with: a stable Message-ID (derived from tenant and message
+    id, identical on every retry) and, for nurture mail, RFC 8058 one-click unsubscribe."""
+    headers: dict[str, str] = {}
+    for name, value in (extra or {}).items():
+        name, value = str(name), str(value)
+        if not _HEADER_NAME.match(name):
+            raise ValidationError(f"Header name {name!r} is not allowed.")
+        if name.lower() in _RESERVED_HEADERS:
+            raise ValidationError(f"The header {name} is set by the mailing app itself.")
+        _refuse_newlines(f"Header {name}", value)
+        headers[name] = value
+    headers["Message-ID"] = f"<m{message.pk}.{connection.schema_name}@{sender_domain()}>"
+    if unsubscribe_url:
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers
+
+
+def _kick_dispatch() -> None:
+    from mailing.tasks import outbox_dispatch_task
+
+    outbox_dispatch_task.delay()
+
+
+def dispatch_on_commit() -> None:
+    """Enqueue one dispatcher run after commit, however many messages the transaction wrote."""
+    pending = getattr(connection, "run_on_commit", [])
+    if any(entry[1] is _kick_dispatch for entry in pending):
+        return
+    transaction.on_commit(_kick_dispatch)
+
+
+@transaction.atomic
+def message_enqueue(
+    *,
+    send_key: str,
+    kind: str,
+    to_email: str,
+    subject: str,
+    html: str,
+    text: str,
+    candidate: Any = None,
+    topic: str = "",
+    attachments: Iterable[tuple[str, bytes, str]] = (),
+    send_after: datetime | None = None,
+    headers: dict[str, str] | None = None,
+    unsubscribe_url: str | None = None,
+) -> Message:
+    """Write a message to the outbox (inside the caller's transaction) and dispatch on commit.
+
+    The same `send_key` returns the message already written for it: a retried business action
+    can never produce a second email.
+    """
+    existing = Message.objects.filter(send_key=send_key).first()
+    if existing is not None:
+        return existing
+    if not send_key or len(send_key) > 200:
+        raise ValidationError("A send key of 1 to 200 characters is required.")
+    if kind not in MessageKind.values:
+        raise ValidationError(f"Unknown message kind {kind!r}.")
+    to_email = clean_address(to_email)
+    _refuse_newlines("Subject", subject)
+    if not subject.strip():
+        raise ValidationError("A subject is required.")
+    if is_nurture(kind) and not unsubscribe_url:
+        raise ValidationError("Nurture mail needs an unsubscribe link (List-Unsubscribe).")
+    if unsubscribe_url:
+        _refuse_newlines("Unsubscribe link", unsubscribe_url)
+        if not unsubscribe_url.startswith("https://") and not (
+            settings.DEBUG and unsubscribe_url.startswith("http://")
+        ):
+            raise ValidationError("The unsubscribe link must be an https:// URL.")
+    attachments = list(attachments)
+    for filename, _content, mimetype in attachments:
+        _refuse_newlines("Attachment name", filename)
+        _refuse_newlines("Attachment type", mimetype)
+
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                send_key=send_key,
+                kind=kind,
+                topic=topic or (kind if is_nurture(kind) else ""),
+                to_email=to_email,
+                subject=subject.strip(),
+                html=html,
+                text=text,
+                candidate=candidate,
+                send_after=send_after,
+                unsubscribe_url=unsubscribe_url or "",
+            )
+    except IntegrityError:
+        # A concurrent transaction wrote the same send key first.
+        return Message.objects.get(send_key=send_key)
+    message.headers = message_headers(
+        message=message, unsubscribe_url=unsubscribe_url, extra=headers
+    )
+    message.save(update_fields=["headers"])
+    MessageAttachment.objects.bulk_create(
+        MessageAttachment(message=message, filename=f, content=c, mimetype=m)
+        for f, c, m in attachments
+    )
+    dispatch_on_commit()
+    return message
+
+
+@transaction.atomic
+def message_cancel(*, message: Message) -> bool:
+    """Cancel a message that has not left yet; True if it was cancelled."""
+    updated = Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
+        status=MessageStatus.CANCELLED, updated_at=timezone.now()
+    )
+    message.refresh_from_db(fields=["status", "updated_at"])
+    return bool(updated)
+
+
+def suppression_add(*, email: str, reason: str, source: str = "") -> bool:
+    """Add an address (stored hashed) to the suppression list; True if it was new."""
+    _, created = Suppression.objects.get_or_create(
+        email_hash=email_hash(email), defaults={"reason": reason, "source": source[:120]}
+    )
+    return created
+
+
+def is_suppressed(email: str) -> bool:
+    return Suppression.objects.filter(email_hash=email_hash(email)).exists()
+
+
+def suppression_reason(email: str) -> str | None:
+    row = Suppression.objects.filter(email_hash=email_hash(email)).first()
+    return SuppressionReason(row.reason).label if row else None
+
+
+# --- Templates HR admins edit -------------------------------------------------------------------
+
+
+def email_template_validate(*, key: str, subject: str, body: str) -> None:
+    kind = get_template_kind(key)
+    errors: list[str] = []
+    for label, source in (("Subject", subject), ("Body", body)):
+        try:
+            validate_merge_tags(source, kind.allowed_tags)
+        except ValidationError as exc:
+            errors += [f"{label}: {m}" for m in exc.messages]
+    if "\n" in subject or "\r" in subject:
+        errors.append("Subject: must be a single line.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def email_template_save(
+    *, key: str, language: str, subject: str, body: str, actor: User | None
+) -> EmailTemplate:
+    """Save an HR-edited template after validating its merge tags (ValidationError names the
+    unknown or malformed ones)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(f"Unknown language {language!r}.")
+    email_template_validate(key=key, subject=subject, body=body)
+    template, _ = EmailTemplate.objects.update_or_create(
+        key=key,
+        language=language,
+        defaults={"subject": subject.strip(), "body": body, "updated_by": actor},
+    )
+    return template
+
+
+def email_template_source(*, key: str, language: str | None = None) -> tuple[str, str, str]:
+    """(subject, body, language used): the tenant's edited template in `language`, else in the
+    tenant's default language, else the built-in default text."""
+    tenant_default = getattr(connection.tenant, "default_language", settings.LANGUAGE_CODE)
+    for lang in dict.fromkeys(filter(None, [language, tenant_default])):
+        row = EmailTemplate.objects.filter(key=key, language=lang).first()
+        if row:
+            return row.subject, row.body, lang
+    kind = get_template_kind(key)
+    return kind.default_subject, kind.default_body, settings.LANGUAGE_CODE
+
+
+def email_template_render(
+    *,
+    key: str,
+    context: dict[str, Any],
+    language: str | None = None,
+    unsubscribe_url: str | None = None,
+    preferences_url: str | None = None,
+) -> RenderedEmail:
+    kind = get_template_kind(key)
+    subject, body, _ = email_template_source(key=key, language=language)
+    values = {"company_name": getattr(connection.tenant, "from_name", "")} | dict(context)
+    return render_email(
+        subject_source=subject,
+        body_source=body,
+        context=values,
+        allowed_tags=kind.allowed_tags,
+        unsubscribe_url=unsubscribe_url,
+        preferences_url=preferences_url,
+    )
+
+
+def email_template_send_test(
+    *, key: str, language: str, subject: str, body: str, actor: User
+) -> Message:
+    """Send the (possibly unsaved) template on sample data to the signed-in user, through the
+    outbox as transactional mail."""
+    email_template_validate(key=key, subject=subject, body=body)
+    kind = get_template_kind(key)
+    rendered = render_email(
+        subject_source=subject,
+        body_source=body,
+        context=kind.sample,
+        allowed_tags=kind.allowed_tags,
+    )
+    return message_enqueue(
+        send_key=f"template-test:{key}:{language}:{actor.pk}:{timezone.now().timestamp()}",
+        kind=MessageKind.TRANSACTIONAL,
+        to_email=actor.email,
+        subject=f"[Test] {rendered.subject}",
+        html=rendered.html,
+        text=rendered.text,
+    )
