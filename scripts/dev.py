@@ -246,7 +246,18 @@ def services_env() -> Iterator[dict[str, str]]:
         services.stop()
 
 
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), 0.5):
+            return True
+    except OSError:
+        return False
+
+
 def cmd_run(port: int) -> int:
+    if _answers(port):
+        say(f"port {port} is in use: stop that server, or choose a port: PORT=8001 make run")
+        return 1
     signal.signal(signal.SIGINT, _raise_stop)
     try:
         with services_env() as env:
@@ -273,14 +284,16 @@ def serve(env: dict[str, str], port: int) -> int:
         beat = [*celery, "beat", "-l", "INFO", "-s", str(LOCAL / "celerybeat-schedule")]
         beat += ["--pidfile", str(LOCAL / "celerybeat.pid")]
         children.append(spawn("beat", beat, env, group=False))
-        time.sleep(2)
-        print(banner(port, env), flush=True)
+        announced = False
         while True:
+            if not announced and _answers(port):
+                print(banner(port, env), flush=True)
+                announced = True
             for child in children:
                 if not child.alive():
                     say(f"{child.name} exited with code {child.proc.returncode}; stopping")
                     return 1
-            time.sleep(0.5)
+            time.sleep(0.2 if not announced else 0.5)
     except Stop as stop:
         say(f"{stop} received: stopping ...")
         return 0
