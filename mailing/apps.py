@@ -6,3 +6,19 @@ from django.apps import AppConfig
 class MailingConfig(AppConfig):
     name = "mailing"
     verbose_name = "Mailing"
+
+    def ready(self) -> None:
+        from accounts.dashboard import Panel, register_panel
+        from mailing import receivers  # noqa: F401
+        from mailing.views import dashboard_context
+
+        # The nav bar has no "Sent mail" entry; the dashboard links to it.
+        register_panel(
+            Panel(
+                key="mailing",
+                title="Sent mail",
+                template="mailing/_panel.html",
+                context=dashboard_context,
+                order=60,
+            )
+        )

@@ -337,6 +337,16 @@ def _process(claimed: list[Message], result: DispatchResult) -> None:
         _send([message], result)
 
 
+def next_retry_at() -> datetime | None:
+    """When the earliest postponed message becomes due (for scheduling the next run)."""
+    return (
+        Message.objects.filter(status=MessageStatus.QUEUED, send_after__gt=_now())
+        .order_by("send_after")
+        .values_list("send_after", flat=True)
+        .first()
+    )
+
+
 @transaction.atomic
 def outbox_sweep(*, now: datetime | None = None) -> int:
     """Put messages whose worker died (lease expired while `sending`) back in the queue,

@@ -5,6 +5,7 @@ Sending itself (claiming, the gate, the ESP call) lives in `mailing.dispatch`.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -16,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from accounts.models import User
 from mailing.catalog import get_template_kind
@@ -31,6 +33,8 @@ from mailing.models import (
     email_hash,
 )
 from mailing.rendering import RenderedEmail, render_email
+
+log = logging.getLogger(__name__)
 
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,76}$")
 # Headers the dispatcher owns; callers may not override them.
@@ -86,7 +90,12 @@ def message_headers(
 def _kick_dispatch() -> None:
     from mailing.tasks import outbox_dispatch_task
 
-    outbox_dispatch_task.delay()
+    try:
+        outbox_dispatch_task.delay()
+    except (OperationalError, OSError):
+        # The message is committed; with the broker down the sweeper sends it later. The
+        # business action that wrote it must not fail for that.
+        log.warning("broker unavailable; the outbox sweeper will dispatch the message")
 
 
 def dispatch_on_commit() -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from mailing.dispatch import outbox_dispatch, outbox_sweep
+from mailing.dispatch import next_retry_at, outbox_dispatch, outbox_sweep
 from tenants.fanout import enqueue_for_each_tenant
 
 
@@ -13,6 +13,8 @@ def outbox_dispatch_task() -> dict[str, int]:
     result = outbox_dispatch()
     if result.more:
         outbox_dispatch_task.apply_async(countdown=result.wait)
+    elif result.retrying and (retry_at := next_retry_at()) is not None:
+        outbox_dispatch_task.apply_async(eta=retry_at)
     return {"sent": result.sent, "failed": result.failed, "suppressed": result.suppressed}
 
 

@@ -1,5 +1,36 @@
 from __future__ import annotations
 
+from anymail.webhooks.mailgun import MailgunTrackingWebhookView
+from anymail.webhooks.postmark import PostmarkTrackingWebhookView
+from anymail.webhooks.sendgrid import SendGridTrackingWebhookView
+from django.urls import path
+
+from accounts.permissions import public_view
+from mailing import views
+
 app_name = "mailing"
 
-urlpatterns: list = []
+# ESP tracking webhooks, on each tenant's host (see mailing/receivers.py). Public to the world,
+# authenticated by anymail: the WEBHOOK_SECRET basic-auth credentials, plus the ESP's signature
+# where it has one (Mailgun).
+_webhooks = [
+    ("postmark", PostmarkTrackingWebhookView),
+    ("mailgun", MailgunTrackingWebhookView),
+    ("sendgrid", SendGridTrackingWebhookView),
+]
+
+urlpatterns = [
+    path("", views.message_list, name="list"),
+    path("<int:pk>/", views.message_detail, name="detail"),
+    path("<int:pk>/html", views.message_html, name="html"),
+    path("templates/", views.template_list, name="templates"),
+    path("templates/<slug:key>/", views.template_edit, name="template_edit"),
+    *[
+        path(
+            f"webhooks/anymail/{esp}/tracking/",
+            public_view(view.as_view()),
+            name=f"webhook_{esp}",
+        )
+        for esp, view in _webhooks
+    ],
+]

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from mailing.models import Message
+
+
+def messages_filtered(*, status: str = "", q: str = "") -> QuerySet[Message]:
+    queryset = Message.objects.select_related("candidate").defer("html", "text")
+    if status:
+        queryset = queryset.filter(status=status)
+    if q:
+        queryset = queryset.filter(Q(to_email__icontains=q) | Q(subject__icontains=q))
+    return queryset
+
+
+def status_counts() -> dict[str, int]:
+    from django.db.models import Count
+
+    return dict(Message.objects.values_list("status").annotate(n=Count("id")).order_by())

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+
+from accounts.permissions import hr_admin_required, recruiter_required
+from mailing.catalog import get_template_kind, template_kinds
+from mailing.forms import EmailTemplateForm, MessageFilterForm
+from mailing.models import EmailTemplate, Message, MessageStatus
+from mailing.rendering import render_email
+from mailing.selectors import messages_filtered, status_counts
+from mailing.services import email_template_save, email_template_send_test, email_template_source
+
+
+@recruiter_required
+def message_list(request: HttpRequest) -> HttpResponse:
+    form = MessageFilterForm(request.GET or None)
+    cleaned = form.cleaned_data if form.is_valid() else {}
+    queryset = messages_filtered(status=cleaned.get("status", ""), q=cleaned.get("q", ""))
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "counts": status_counts()}
+    template = "mailing/_rows.html" if request.htmx else "mailing/list.html"
+    return render(request, template, context)
+
+
+@recruiter_required
+def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    message = get_object_or_404(Message.objects.select_related("candidate"), pk=pk)
+    return render(
+        request,
+        "mailing/detail.html",
+        {
+            "message": message,
+            "events": message.events.all(),
+            "attachments": message.attachments.defer("content"),
+        },
+    )
+
+
+def _sandboxed(html: str) -> HttpResponse:
+    response = HttpResponse(html)
+    # Shown only inside our own iframe; the email's HTML may not run scripts, submit forms or
+    # reach our origin.
+    response["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'"
+    )
+    return response
+
+
+@recruiter_required
+@xframe_options_sameorigin
+def message_html(request: HttpRequest, pk: int) -> HttpResponse:
+    message = get_object_or_404(Message, pk=pk)
+    return _sandboxed(message.html)
+
+
+@hr_admin_required
+def template_list(request: HttpRequest) -> HttpResponse:
+    edited = {}
+    for row in EmailTemplate.objects.all():
+        edited.setdefault(row.key, []).append(row.language)
+    kinds = [(k, sorted(edited.get(k.key, []))) for k in template_kinds()]
+    return render(request, "mailing/templates.html", {"kinds": kinds})
+
+
+@hr_admin_required
+def template_edit(request: HttpRequest, key: str) -> HttpResponse:
+    try:
+        kind = get_template_kind(key)
+    except ValidationError:
+        return render(request, "404.html", status=404)
+    language = request.GET.get("language") or request.tenant.default_language
+    subject, body, _ = email_template_source(key=key, language=language)
+    form = EmailTemplateForm(
+        request.POST or None, initial={"language": language, "subject": subject, "body": body}
+    )
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        action = request.POST.get("action", "save")
+        try:
+            if action == "test":
+                email_template_send_test(
+                    key=key,
+                    language=data["language"],
+                    subject=data["subject"],
+                    body=data["body"],
+                    actor=request.user,
+                )
+                messages.success(request, f"A test email is on its way to {request.user.email}.")
+            elif action == "preview":
+                preview = render_email(
+                    subject_source=data["subject"],
+                    body_source=data["body"],
+                    context=kind.sample,
+                    allowed_tags=kind.allowed_tags,
+                )
+            else:
+                email_template_save(
+                    key=key,
+                    language=data["language"],
+                    subject=data["subject"],
+                    body=data["body"],
+                    actor=request.user,
+                )
+                messages.success(request, "Template saved.")
+                return redirect(f"{request.path}?language={data['language']}")
+        except ValidationError as exc:
+            for error in exc.messages:
+                form.add_error(None, error)
+    elif request.method == "GET":
+        preview = render_email(
+            subject_source=subject,
+            body_source=body,
+            context=kind.sample,
+            allowed_tags=kind.allowed_tags,
+        )
+    return render(
+        request,
+        "mailing/template_edit.html",
+        {"kind": kind, "form": form, "preview": preview, "language": language},
+    )
+
+
+def dashboard_context(request: HttpRequest) -> dict[str, object]:
+    counts = status_counts()
+    return {
+        "queued": counts.get(MessageStatus.QUEUED, 0) + counts.get(MessageStatus.SENDING, 0),
+        "failed": counts.get(MessageStatus.FAILED, 0) + counts.get(MessageStatus.BOUNCED, 0),
+        "recent": Message.objects.defer("html", "text")[:5],
+    }

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from mailing import gate
+from tests.mailing.fake_esp import FakePostmark
+
+
+@pytest.fixture
+def fake_esp() -> Iterator[FakePostmark]:
+    esp = FakePostmark().start()
+    try:
+        yield esp
+    finally:
+        esp.stop()
+
+
+@pytest.fixture
+def postmark(settings, fake_esp) -> FakePostmark:
+    """The real anymail Postmark backend, talking HTTP to the local fake ESP."""
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    settings.ANYMAIL = settings.ANYMAIL | {
+        "POSTMARK_SERVER_TOKEN": "test-server-token",
+        "POSTMARK_API_URL": fake_esp.url,
+        "REQUESTS_TIMEOUT": 2,
+    }
+    settings.MAILING_RATE_PER_TENANT = 0
+    settings.MAILING_RATE_GLOBAL = 0
+    settings.MAILING_BATCH_TEMPLATE = ""
+    return fake_esp
+
+
+@pytest.fixture
+def no_gate() -> Iterator[None]:
+    """No send gate registered (the consent app registers one at start-up)."""
+    previous_gate, previous_check = gate._send_gate, gate._tracking_check
+    gate.register_send_gate(None)
+    gate.register_tracking_check(None)
+    try:
+        yield
+    finally:
+        gate.register_send_gate(previous_gate)
+        gate.register_tracking_check(previous_check)
