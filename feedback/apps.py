@@ -1,8 +1,52 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
+
+
+def _can_reject(application: Any, user: Any) -> bool:
+    return application.outcome == "active"
+
+
+def _was_rejected(application: Any, user: Any) -> bool:
+    return application.outcome == "rejected"
+
+
+def _dashboard_context(request: Any) -> dict[str, Any]:
+    from feedback.selectors import feedback_figures
+
+    return feedback_figures()
 
 
 class FeedbackConfig(AppConfig):
     name = "feedback"
     verbose_name = "Feedback"
+
+    def ready(self) -> None:
+        from accounts.dashboard import Panel, register_panel
+        from candidates.actions import (
+            ApplicationAction,
+            register_application_action,
+            register_bulk_application_action,
+        )
+        from feedback import receivers  # noqa: F401
+
+        register_application_action(
+            ApplicationAction("feedback.reject", "Reject…", "feedback:reject", _can_reject)
+        )
+        register_application_action(
+            ApplicationAction(
+                "feedback.view", "Rejection feedback", "feedback:application", _was_rejected
+            )
+        )
+        register_bulk_application_action("feedback.reject", "Reject…", "feedback:bulk")
+        register_panel(
+            Panel(
+                key="feedback",
+                title="Rejection feedback",
+                template="feedback/_dashboard.html",
+                context=_dashboard_context,
+                order=40,
+            )
+        )

@@ -1,0 +1,224 @@
+"""Rejection feedback: PDF render time and bulk rejection end to end.
+
+Measures, in a throwaway database (created and dropped here, never the real one):
+- the branded feedback PDF (WeasyPrint, local fonts only): p50 and p95 over N renders, beside
+  the baseline of rendering the same feedback as plain HTML (the Django template alone);
+- bulk rejection of M early-stage applications through `applications_reject_bulk` until every
+  feedback email is queued in the outbox (committed), beside the baseline of rejecting another
+  M applications one by one with `application_reject` (one transaction each).
+
+Usage: .venv/bin/python bench/bench_feedback.py [--quick] [--keep]
+Sizes: BENCH_FEEDBACK_PDFS (default 40; --quick 10), BENCH_FEEDBACK_BULK (default 500;
+--quick 100). Targets: PDF p50 < 400 ms; bulk rejection of 500 < 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_DB = os.environ.get("BENCH_FEEDBACK_DB", "bench_feedback")
+SCHEMA = "benchfb"
+
+
+def _database_url() -> tuple[str, str]:
+    default = "postgres://postgres@127.0.0.1:5432/talentcrm"
+    base, _, query = os.environ.get("DATABASE_URL", default).partition("?")
+    return base.rsplit("/", 1)[0], (f"?{query}" if query else "")
+
+
+def _admin_execute(sql: str) -> None:
+    import psycopg
+
+    server, _ = _database_url()
+    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def setup_django() -> None:
+    server, query = _database_url()
+    if BENCH_DB in ("talentcrm", "postgres"):
+        raise SystemExit("BENCH_FEEDBACK_DB must name a throwaway database.")
+    _admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    _admin_execute(f'CREATE DATABASE "{BENCH_DB}"')
+    os.environ["DATABASE_URL"] = f"{server}/{BENCH_DB}{query}"
+    # "Queued" means committed to the outbox; the dispatcher kick goes to an in-memory broker
+    # so no real worker ever picks up work for this throwaway database.
+    os.environ["CELERY_BROKER_URL"] = "memory://"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+    from tenants.services import tenant_provision
+
+    tenant_provision(
+        name="Bench Feedback",
+        domain="benchfb.localhost",
+        admin_email="hr@benchfb.example",
+        schema_name=SCHEMA,
+    )
+
+
+def drop_database() -> None:
+    from django.db import connections
+
+    connections.close_all()
+    _admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+
+
+def applications(count: int, stage_slug: str, label: str) -> list[int]:
+    """`count` candidates with one active application each at `stage_slug`, inserted in SQL."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO candidates_position (title, profession, department, location, country, "
+            "remote_policy, seniority, description, status, created_at) "
+            "VALUES (%s, '', '', '', 'FR', 'onsite', '', '', 'open', now()) RETURNING id",
+            [f"Data Analyst ({label})"],
+        )
+        (position_id,) = cur.fetchone()
+        cur.execute(
+            """
+            INSERT INTO candidates_candidate (
+                first_name, last_name, email, phone, city, country, languages,
+                preferred_language, profession, seniority, interests, desired_positions,
+                desired_locations, age_bracket, source, notes, created_at, updated_at,
+                last_activity_at)
+            SELECT 'First' || i, 'Last' || i, %(label)s || i || '@bench.example', '', '', 'FR',
+                   '[]', '', '', '', '[]', '[]', '[]', '', 'bench', '', now(), now(), now()
+            FROM generate_series(1, %(count)s) AS i
+            """,
+            {"label": label, "count": count},
+        )
+        cur.execute(
+            """
+            INSERT INTO candidates_application (candidate_id, position_id, stage_id,
+                furthest_stage_id, outcome, source, applied_at, cv)
+            SELECT c.id, %(position)s, st.id, st.id, 'active', '', now(), ''
+            FROM candidates_candidate c, candidates_stage st
+            WHERE c.email LIKE %(pattern)s AND st.slug = %(stage)s
+            RETURNING id
+            """,
+            {"position": position_id, "pattern": f"{label}%@bench.example", "stage": stage_slug},
+        )
+        return [row[0] for row in cur.fetchall()]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def bench_pdf(renders: int) -> list[tuple[str, float, float, float]]:
+    from django.utils import timezone
+
+    from accounts.models import User
+    from candidates.models import Application
+    from feedback.content import CallNote
+    from feedback.models import RejectionReason
+    from feedback.pdf import feedback_pdf_html, feedback_pdf_render
+    from feedback.services import feedback_content
+
+    (app_id,) = applications(1, "final-interview", "pdf")
+    application = Application.objects.select_related("candidate", "position").get(pk=app_id)
+    content = feedback_content(
+        application=application,
+        reasons=list(RejectionReason.objects.filter(key__in=["skills-gap", "closer-fit"])),
+        personal_points="Your case study was clear and well structured. " * 4,
+        tips="Walk us through one project end to end next time. " * 3,
+        call=CallNote(timezone.now(), 20, "We talked through the case study and next steps."),
+        recruiter=User.objects.first(),
+    )
+    feedback_pdf_render(content)  # warm-up: font discovery, imports
+    pdf_ms = []
+    for _ in range(renders):
+        started = time.perf_counter()
+        feedback_pdf_render(content)
+        pdf_ms.append((time.perf_counter() - started) * 1000)
+    html_ms = []
+    for _ in range(renders):
+        started = time.perf_counter()
+        feedback_pdf_html(content)
+        html_ms.append((time.perf_counter() - started) * 1000)
+    rows = []
+    for name, q in (("p50", 0.5), ("p95", 0.95)):
+        ours, base = percentile(pdf_ms, q), percentile(html_ms, q)
+        rows.append((f"feedback PDF {name} (ms)", ours, base, ours / base))
+    return rows
+
+
+def bench_bulk(size: int) -> tuple[float, float]:
+    from django.db import transaction
+
+    from accounts.models import User
+    from candidates.models import Application
+    from feedback.services import application_reject, applications_reject_bulk
+    from mailing.models import Message
+
+    actor = User.objects.first()
+    bulk_ids = applications(size, "applied", "bulk")
+    started = time.perf_counter()
+    result = applications_reject_bulk(application_ids=bulk_ids, actor=actor)
+    bulk_s = time.perf_counter() - started
+    assert len(result.rejected) == size, len(result.rejected)
+    queued = Message.objects.filter(send_key__in=[f"rejection:{i}" for i in bulk_ids]).count()
+    assert queued == size, queued
+
+    single_ids = applications(size, "applied", "single")
+    started = time.perf_counter()
+    for application in Application.objects.filter(pk__in=single_ids).select_related(
+        "candidate", "position"
+    ):
+        with transaction.atomic():
+            application_reject(application=application, actor=actor, reasons=[])
+    single_s = time.perf_counter() - started
+    return bulk_s, single_s
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (10 PDFs, 100 apps)")
+    parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    args = parser.parse_args()
+    renders = int(os.environ.get("BENCH_FEEDBACK_PDFS", "10" if args.quick else "40"))
+    size = int(os.environ.get("BENCH_FEEDBACK_BULK", "100" if args.quick else "500"))
+
+    setup_django()
+    from django_tenants.utils import schema_context
+
+    try:
+        with schema_context(SCHEMA):
+            pdf_rows = bench_pdf(renders)
+            bulk_s, single_s = bench_bulk(size)
+        header = f"{'figure':<40} | {'ours':>9} | {'baseline':>9} | {'ratio':>7}"
+        print()
+        print(header)
+        print("-" * len(header))
+        for name, ours, base, ratio in pdf_rows:
+            print(f"{name:<40} | {ours:>9.1f} | {base:>9.2f} | {ratio:>6.0f}x")
+        name = f"bulk reject {size} until queued (s)"
+        print(f"{name:<40} | {bulk_s:>9.2f} | {single_s:>9.2f} | {single_s / bulk_s:>6.1f}x")
+        print()
+        print(f"PDF: {renders} renders; baseline = the same feedback as plain HTML (template).")
+        print(f"Bulk: baseline = {size} one-by-one rejections (one transaction each).")
+        print("Targets: PDF p50 < 400 ms; bulk rejection of 500 < 5 s.")
+    finally:
+        if args.keep:
+            print(f"kept database {BENCH_DB}")
+        else:
+            drop_database()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""What a rejection says, built once and used by the preview, the email and the PDF, so the
+preview is exactly what is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection
+
+from accounts.models import User
+from candidates.models import Application
+from feedback.models import FeedbackTemplate, RejectionReason
+
+# Merge tags HR admins may use in rejection templates; `optin_url` is mandatory.
+MERGE_TAGS: dict[str, str] = {
+    "first_name": "Candidate's first name",
+    "full_name": "Candidate's full name",
+    "position_title": "Position title",
+    "company_name": "Your company's name",
+    "reasons": "The chosen reasons, in candidate-facing wording",
+    "personal_points": "The recruiter's personalised points",
+    "tips": "Tips for a next application",
+    "recruiter_name": "Recruiter's name",
+    "recruiter_signature": "Recruiter's signature",
+    "call_summary": "Summary of the feedback call",
+    "optin_url": "Opt-in link to stay in touch (required)",
+}
+REQUIRED_TAGS = ("optin_url",)
+OPTIN_SOURCE = "optin_link"
+
+
+@dataclass(frozen=True)
+class CallNote:
+    called_at: datetime
+    duration_minutes: int
+    summary: str
+
+
+@dataclass(frozen=True)
+class FeedbackContent:
+    application: Application
+    branch: str
+    reasons: Sequence[RejectionReason]
+    personal_points: str
+    tips: str
+    call: CallNote | None
+    recruiter: User | None
+    language: str
+    optin_url: str
+
+    @property
+    def candidate_name(self) -> str:
+        return one_line(self.application.candidate.full_name)
+
+    @property
+    def reason_lines(self) -> list[str]:
+        return [r.candidate_wording.strip() for r in self.reasons if r.candidate_wording.strip()]
+
+
+def one_line(value: str) -> str:
+    """Collapse newlines and runs of whitespace: names end up in subjects and headers."""
+    return " ".join((value or "").split())
+
+
+def candidate_language(application: Application) -> str:
+    candidate_lang = application.candidate.preferred_language
+    return candidate_lang or getattr(connection.tenant, "default_language", "") or "en"
+
+
+def template_for(branch: str, language: str) -> FeedbackTemplate | None:
+    """The template for this branch in the candidate's language, else English, else any."""
+    templates = {t.language: t for t in FeedbackTemplate.objects.filter(group=branch)}
+    return templates.get(language) or templates.get("en") or next(iter(templates.values()), None)
+
+
+def _sentences(lines: Sequence[str]) -> str:
+    # Merge values are plain text rendered inside one paragraph (mailing.rendering), so the
+    # reasons read as consecutive sentences rather than a list.
+    return " ".join(one_line(line) for line in lines)
+
+
+def merge_context(content: FeedbackContent) -> dict[str, str]:
+    candidate = content.application.candidate
+    tenant = connection.tenant
+    recruiter = content.recruiter
+    recruiter_name = recruiter.get_full_name() if recruiter else ""
+    company = getattr(tenant, "from_name", "") or getattr(tenant, "name", "")
+    signature = (recruiter.signature.strip() if recruiter else "") or "\n".join(
+        line for line in (recruiter_name, company) if line
+    )
+    return {
+        "first_name": one_line(candidate.first_name),
+        "full_name": content.candidate_name,
+        "position_title": one_line(content.application.position.title),
+        "company_name": one_line(company),
+        "reasons": _sentences(content.reason_lines),
+        "personal_points": content.personal_points.strip(),
+        "tips": content.tips.strip(),
+        "recruiter_name": one_line(recruiter_name),
+        "recruiter_signature": signature,
+        "call_summary": content.call.summary.strip() if content.call else "",
+        "optin_url": content.optin_url,
+    }
+
+
+def sample_content_context() -> dict[str, str]:
+    """Sample values for previewing a template while editing it."""
+    return {
+        "first_name": "Alex",
+        "full_name": "Alex Martin",
+        "position_title": "Data Analyst",
+        "company_name": getattr(connection.tenant, "name", "Our company"),
+        "reasons": "Some of the skills that are essential for this role were not yet strong "
+        "enough in your profile.",
+        "personal_points": "Your case study was clear and well structured; the SQL part "
+        "needed more depth.",
+        "tips": "Practise window functions and present one project end to end.",
+        "recruiter_name": "Sam Recruiter",
+        "recruiter_signature": "Sam Recruiter\nTalent team",
+        "call_summary": "We talked through the case study and your questions about the team.",
+        "optin_url": "https://example.com/stay-in-touch",
+    }
+
+
+def guidance(reasons: Sequence[RejectionReason]) -> tuple[list[str], list[str]]:
+    """Suggested lines for the recruiter's points and tips, from the chosen reasons."""
+    points = [r.candidate_wording.strip() for r in reasons if r.candidate_wording.strip()]
+    tips = [r.tip.strip() for r in reasons if r.tip.strip()]
+    return points, tips
+
+
+def merge_guidance(current: str, wanted: Sequence[str], offered: Sequence[str]) -> str:
+    """Add the suggested lines for newly chosen reasons and drop untouched suggestions of reasons
+    no longer chosen, keeping everything the recruiter wrote."""
+    lines = (current or "").splitlines()
+    kept = [line for line in lines if line.strip() not in offered or line.strip() in wanted]
+    present = {line.strip() for line in kept}
+    kept += [line for line in wanted if line not in present]
+    return "\n".join(kept).strip()

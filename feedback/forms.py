@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from candidates.models import Stage
+from feedback.content import MERGE_TAGS, CallNote
+from feedback.models import Branch, FeedbackTemplate, RejectionReason
+from feedback.selectors import next_morning, reasons_grouped
+from feedback.services import template_validate
+
+DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class Timing:
+    NOW = "now"
+    NEXT_MORNING = "next_morning"
+    CUSTOM = "custom"
+    CHOICES = [
+        (NOW, "Send now"),
+        (NEXT_MORNING, "Next morning, 9:00"),
+        (CUSTOM, "At a time I choose"),
+    ]
+
+
+class ReasonChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: RejectionReason) -> str:
+        return obj.label
+
+
+class TimingMixin(forms.Form):
+    """Send now, next morning (tenant's time zone: the view activates it) or at a chosen time."""
+
+    timing = forms.ChoiceField(
+        choices=Timing.CHOICES, initial=Timing.NOW, widget=forms.RadioSelect, label="When to send"
+    )
+    send_at_custom = forms.DateTimeField(
+        required=False, widget=DATETIME_LOCAL, label="Send at (your company's time zone)"
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("timing") == Timing.CUSTOM:
+            when = cleaned.get("send_at_custom")
+            if when is None:
+                self.add_error("send_at_custom", "Choose when the email should be sent.")
+            elif when <= timezone.now():
+                self.add_error("send_at_custom", "Choose a time in the future.")
+        return cleaned
+
+    def send_at(self) -> datetime | None:
+        timing = self.cleaned_data.get("timing")
+        if timing == Timing.NEXT_MORNING:
+            return next_morning()
+        if timing == Timing.CUSTOM:
+            return self.cleaned_data.get("send_at_custom")
+        return None
+
+
+class RejectForm(TimingMixin):
+    reasons = ReasonChoiceField(
+        queryset=RejectionReason.objects.active(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    personal_points = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        label="Personalised points",
+        help_text="What went well and what was missing, in your own words.",
+    )
+    tips = forms.CharField(
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Tips for a next application",
+    )
+    log_call = forms.BooleanField(required=False, label="I had a feedback call")
+    call_at = forms.DateTimeField(required=False, widget=DATETIME_LOCAL, label="Call date")
+    call_minutes = forms.IntegerField(
+        required=False, min_value=1, max_value=600, label="Duration (minutes)"
+    )
+    call_summary = forms.CharField(
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What was said",
+    )
+    attach_pdf = forms.BooleanField(
+        required=False, label="Attach a PDF summary of the feedback to the email"
+    )
+
+    def __init__(self, *args: Any, branch: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.branch = branch
+        if branch == Branch.AUTOMATIC:
+            # Early-stage rejections get the tenant's automatic email: nothing to write.
+            del self.fields["personal_points"]
+            del self.fields["tips"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.branch == Branch.PERSONALISED:
+            if not cleaned.get("reasons"):
+                self.add_error(
+                    "reasons", "Choose at least one reason: this candidate gets personal feedback."
+                )
+            if not (cleaned.get("personal_points") or "").strip():
+                self.add_error("personal_points", "Write the personalised points.")
+        if cleaned.get("log_call"):
+            for name, message in (
+                ("call_at", "When was the call?"),
+                ("call_minutes", "How long was the call?"),
+                ("call_summary", "Summarise what was said."),
+            ):
+                if not cleaned.get(name):
+                    self.add_error(name, message)
+            called_at = cleaned.get("call_at")
+            if called_at and called_at > timezone.now():
+                self.add_error("call_at", "The call cannot be in the future.")
+        return cleaned
+
+    def call_note(self) -> CallNote | None:
+        if not self.cleaned_data.get("log_call"):
+            return None
+        return CallNote(
+            called_at=self.cleaned_data["call_at"],
+            duration_minutes=self.cleaned_data["call_minutes"],
+            summary=self.cleaned_data["call_summary"],
+        )
+
+    def grouped_reasons(self) -> list[tuple[str, list[Any]]]:
+        """Checkbox widgets grouped by reason category, for the template."""
+        by_pk = {str(w.data["value"]): w for w in self["reasons"]}
+        return [
+            (label, [by_pk[str(r.pk)] for r in reasons if str(r.pk) in by_pk])
+            for label, reasons in reasons_grouped(self.fields["reasons"].queryset)
+        ]
+
+
+class BulkRejectForm(TimingMixin):
+    reasons = ReasonChoiceField(
+        queryset=RejectionReason.objects.active(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Optional for early-stage rejections.",
+    )
+
+
+class ReasonForm(forms.ModelForm):
+    class Meta:
+        model = RejectionReason
+        fields = ["category", "label", "candidate_wording", "tip", "order", "is_active"]
+        widgets = {
+            "candidate_wording": forms.Textarea(attrs={"rows": 3}),
+            "tip": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {"is_active": "In use"}
+
+
+class PolicyForm(forms.Form):
+    personalised_from = forms.ModelChoiceField(
+        queryset=Stage.objects.order_by("order"),
+        empty_label=None,
+        label="Personalised feedback from stage",
+        help_text="Candidates who reached this stage or a later one get feedback written by "
+        "the recruiter; earlier candidates get the automatic email.",
+    )
+
+
+class TemplateForm(forms.ModelForm):
+    class Meta:
+        model = FeedbackTemplate
+        fields = ["subject", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 18})}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        subject, body = cleaned.get("subject"), cleaned.get("body")
+        if subject is not None and body is not None:
+            try:
+                template_validate(subject=subject, body=body)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    self.add_error(
+                        "body" if not message.startswith("Subject") else "subject", message
+                    )
+        return cleaned
+
+
+MERGE_TAG_HELP = [(f"{{{{ {name} }}}}", label) for name, label in MERGE_TAGS.items()]

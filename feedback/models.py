@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class ReasonCategory(models.TextChoices):
+    WE_DECIDED = "we_decided", "We decided"
+    CANDIDATE_DECLINED = "candidate_declined", "The candidate declined"
+
+
+class RejectionReasonQuerySet(models.QuerySet["RejectionReason"]):
+    def active(self) -> RejectionReasonQuerySet:
+        return self.filter(is_active=True)
+
+
+class RejectionReason(models.Model):
+    """One entry of the tenant's rejection taxonomy. Reasons are deactivated, never deleted, so
+    past rejections keep their wording."""
+
+    # Stable identifier of a default reason, so installing defaults twice adds nothing.
+    key = models.SlugField(max_length=60, unique=True)
+    category = models.CharField(max_length=20, choices=ReasonCategory.choices)
+    label = models.CharField(max_length=100, help_text="What recruiters see, e.g. “Skills gap”.")
+    candidate_wording = models.TextField(
+        help_text="How the reason is explained to the candidate in the email."
+    )
+    tip = models.TextField(blank=True, help_text="A suggested tip for a next application.")
+    order = models.PositiveSmallIntegerField(default=100)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RejectionReasonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["category", "order", "label", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class FeedbackPolicy(models.Model):
+    """The tenant's stage policy: one row per tenant schema (enforced by the unique `scope`)."""
+
+    scope = models.CharField(max_length=10, default="tenant", unique=True, editable=False)
+    personalised_from = models.ForeignKey(
+        "candidates.Stage",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="From this stage on, rejections need personalised feedback written by the "
+        "recruiter; earlier rejections get the automatic email.",
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "feedback policies"
+
+    def __str__(self) -> str:
+        return f"Personalised from {self.personalised_from}"
+
+
+class Branch(models.TextChoices):
+    AUTOMATIC = "automatic", "Automatic email"
+    PERSONALISED = "personalised", "Personalised feedback"
+
+
+class FeedbackTemplate(models.Model):
+    """Subject and body of the rejection email for one stage group and language. The text holds
+    allow-listed merge tags only and is never executed as template code."""
+
+    group = models.CharField(max_length=20, choices=Branch.choices)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(help_text="Markdown with merge tags like {{ first_name }}.")
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["group", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "language"], name="uniq_feedback_template")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_group_display()} ({self.language})"
+
+
+class Rejection(models.Model):
+    """The decision to reject an application and the feedback given. One per application, ever:
+    a reopened and re-rejected application keeps its first rejection (and its one email)."""
+
+    application = models.OneToOneField(
+        "candidates.Application", on_delete=models.CASCADE, related_name="rejection"
+    )
+    stage = models.ForeignKey(
+        "candidates.Stage",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The application's stage when it was rejected.",
+    )
+    branch = models.CharField(max_length=20, choices=Branch.choices)
+    reasons = models.ManyToManyField(RejectionReason, blank=True, related_name="rejections")
+    personal_points = models.TextField(blank=True)
+    tips = models.TextField(blank=True)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    attach_pdf = models.BooleanField(default=False)
+    decided_at = models.DateTimeField(default=timezone.now, db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # None = as soon as possible.
+    send_at = models.DateTimeField(null=True, blank=True)
+    # The outbox row (mailing.Message) of the feedback email, whose status says whether it is
+    # scheduled, sent, delivered or cancelled. A plain id: the rejection outlives mailing's
+    # retention of old messages.
+    message_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Counts emails queued for this rejection: a cancelled email that never left may be
+    # replaced by a new one (its own send key), so at most one ever reaches the candidate.
+    email_attempt = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        indexes = [models.Index(fields=["branch", "decided_at"])]
+
+    def __str__(self) -> str:
+        return f"Rejection of {self.application}"
+
+
+class FeedbackCall(models.Model):
+    """A feedback call with the candidate, logged with the rejection."""
+
+    rejection = models.OneToOneField(Rejection, on_delete=models.CASCADE, related_name="call")
+    called_at = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField()
+    summary = models.TextField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Call on {self.called_at:%Y-%m-%d}"

@@ -1,0 +1,100 @@
+"""The branded one-page feedback summary (WeasyPrint). Only local resources: fonts come from
+the system (DejaVu), the logo is inlined as a data: URI and the fetcher refuses every other
+URL, so rendering never reaches the network."""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+
+from django.db import connection
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from feedback.content import FeedbackContent, one_line
+
+HEADINGS = {
+    "en": {
+        "title": "Feedback on your application",
+        "position": "Position",
+        "date": "Date",
+        "reasons": "What led to our decision",
+        "points": "Our feedback",
+        "tips": "Tips for a next application",
+        "call": "Our conversation",
+        "optin": "Stay in touch: choose which opportunities you would like to hear about",
+    },
+    "fr": {
+        "title": "Retour sur votre candidature",
+        "position": "Poste",
+        "date": "Date",
+        "reasons": "Ce qui a motivé notre décision",
+        "points": "Notre retour",
+        "tips": "Conseils pour une prochaine candidature",
+        "call": "Notre échange",
+        "optin": "Restons en contact : choisissez les opportunités qui vous intéressent",
+    },
+    "de": {
+        "title": "Feedback zu Ihrer Bewerbung",
+        "position": "Stelle",
+        "date": "Datum",
+        "reasons": "Was zu unserer Entscheidung geführt hat",
+        "points": "Unser Feedback",
+        "tips": "Tipps für eine nächste Bewerbung",
+        "call": "Unser Gespräch",
+        "optin": "Bleiben wir in Kontakt: wählen Sie, über welche Stellen wir Sie informieren",
+    },
+}
+
+_FETCHER = URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
+
+
+def _logo_data_uri() -> str:
+    logo = getattr(connection.tenant, "logo", None)
+    if not logo:
+        return ""
+    try:
+        with logo.open("rb") as handle:
+            data = handle.read()
+    except OSError:
+        return ""
+    mimetype = mimetypes.guess_type(logo.name)[0] or "image/png"
+    return f"data:{mimetype};base64,{base64.b64encode(data).decode()}"
+
+
+def feedback_pdf_html(content: FeedbackContent) -> str:
+    tenant = connection.tenant
+    call = content.call
+    return render_to_string(
+        "feedback/pdf.html",
+        {
+            "lang": content.language if content.language in HEADINGS else "en",
+            "h": HEADINGS.get(content.language, HEADINGS["en"]),
+            "company": getattr(tenant, "from_name", "") or getattr(tenant, "name", ""),
+            "colour": getattr(tenant, "primary_colour", "#1f6feb"),
+            "logo": _logo_data_uri(),
+            "candidate_name": content.candidate_name,
+            "position_title": one_line(content.application.position.title),
+            "date": timezone.localdate(),
+            "reasons": content.reason_lines,
+            "points": content.personal_points,
+            "tips": content.tips,
+            "call": call,
+            "recruiter": content.recruiter,
+            "optin_url": content.optin_url,
+        },
+    )
+
+
+def feedback_pdf_render(content: FeedbackContent) -> bytes:
+    pdf = HTML(string=feedback_pdf_html(content), url_fetcher=_FETCHER).write_pdf()
+    assert pdf is not None
+    return pdf
+
+
+def feedback_pdf_filename(content: FeedbackContent) -> str:
+    name = slugify(content.candidate_name) or "candidate"
+    return f"feedback-{name}.pdf"

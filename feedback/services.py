@@ -1,0 +1,575 @@
+"""Rejection feedback: reject an application (alone or in bulk), queue its one feedback email,
+cancel or re-send it, and the HR admin's settings (reasons, stage policy, templates)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import audit_log_record
+from candidates.models import ActivityKind, Application, Outcome, Stage
+from candidates.services import CandidateError, activity_record, application_outcome_set
+from feedback.content import (
+    MERGE_TAGS,
+    OPTIN_SOURCE,
+    REQUIRED_TAGS,
+    CallNote,
+    FeedbackContent,
+    candidate_language,
+    merge_context,
+    template_for,
+)
+from feedback.models import (
+    Branch,
+    FeedbackCall,
+    FeedbackPolicy,
+    FeedbackTemplate,
+    Rejection,
+    RejectionReason,
+)
+from feedback.selectors import application_branch, branch_for, policy_get, rejection_message
+from mailing.kinds import MessageKind
+from mailing.merge import validate_merge_tags
+from mailing.models import MessageStatus
+from mailing.rendering import RenderedEmail, render_email
+
+
+class FeedbackError(Exception):
+    """A feedback action was refused; the message is shown to the user as is."""
+
+
+# --- Settings -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reason_save(
+    *,
+    actor: User,
+    category: str,
+    label: str,
+    candidate_wording: str,
+    tip: str = "",
+    is_active: bool = True,
+    order: int = 100,
+    reason: RejectionReason | None = None,
+) -> RejectionReason:
+    """Add a reason or edit one (rename, reword, deactivate). Reasons are never deleted."""
+    label = " ".join(label.split())
+    if not label or not candidate_wording.strip():
+        raise FeedbackError("A reason needs a label and a candidate-facing wording.")
+    clash = RejectionReason.objects.filter(label__iexact=label)
+    if reason is not None:
+        clash = clash.exclude(pk=reason.pk)
+    if clash.exists():
+        raise FeedbackError(f"A reason called “{label}” already exists.")
+    if reason is None:
+        from django.utils.text import slugify
+
+        base = slugify(label)[:50] or "reason"
+        key, n = base, 1
+        while RejectionReason.objects.filter(key=key).exists():
+            n += 1
+            key = f"{base}-{n}"
+        reason = RejectionReason(key=key)
+    reason.category = category
+    reason.label = label
+    reason.candidate_wording = candidate_wording.strip()
+    reason.tip = tip.strip()
+    reason.is_active = is_active
+    reason.order = order
+    reason.save()
+    audit_log_record(actor=actor, action="feedback.reason_save", target=label)
+    return reason
+
+
+@transaction.atomic
+def policy_set(*, actor: User, stage: Stage) -> FeedbackPolicy:
+    policy = FeedbackPolicy.objects.select_for_update().first()
+    if policy is None:
+        policy = FeedbackPolicy(personalised_from=stage)
+    policy.personalised_from = stage
+    policy.updated_by = actor
+    policy.updated_at = timezone.now()
+    policy.save()
+    audit_log_record(
+        actor=actor, action="feedback.policy_set", target=f"personalised from {stage.name}"
+    )
+    return policy
+
+
+def template_validate(*, subject: str, body: str) -> None:
+    """Raise ValidationError unless both parts use allow-listed tags only and the body carries
+    the opt-in link (every rejection email keeps the door open)."""
+    errors: list[str] = []
+    for part, text in (("Subject", subject), ("Body", body)):
+        try:
+            validate_merge_tags(text, MERGE_TAGS)
+        except ValidationError as exc:
+            errors += [f"{part}: {message}" for message in exc.messages]
+    if not errors:
+        from mailing.merge import find_tags
+
+        missing = [tag for tag in REQUIRED_TAGS if tag not in find_tags(body)]
+        if missing:
+            errors.append(
+                "The body must contain the opt-in link "
+                + ", ".join(f"{{{{ {tag} }}}}" for tag in missing)
+                + ": every rejection email offers to stay in touch."
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def template_save(
+    *, actor: User, group: str, language: str, subject: str, body: str
+) -> FeedbackTemplate:
+    if group not in Branch.values:
+        raise FeedbackError(f"Unknown template group {group!r}.")
+    template_validate(subject=subject, body=body)
+    template, _ = FeedbackTemplate.objects.update_or_create(
+        group=group,
+        language=language,
+        defaults={
+            "subject": subject.strip(),
+            "body": body.strip(),
+            "updated_by": actor,
+            "updated_at": timezone.now(),
+        },
+    )
+    audit_log_record(actor=actor, action="feedback.template_save", target=f"{group} {language}")
+    return template
+
+
+# --- Building the email ---------------------------------------------------------------------------
+
+
+def feedback_content(
+    *,
+    application: Application,
+    reasons: Sequence[RejectionReason],
+    personal_points: str = "",
+    tips: str = "",
+    call: CallNote | None = None,
+    recruiter: User | None = None,
+    branch: str | None = None,
+    language: str | None = None,
+) -> FeedbackContent:
+    from consent.links import optin_url
+
+    return FeedbackContent(
+        application=application,
+        branch=branch or application_branch(application),
+        reasons=list(reasons),
+        personal_points=personal_points,
+        tips=tips,
+        call=call,
+        recruiter=recruiter,
+        language=language or candidate_language(application),
+        optin_url=optin_url(application.candidate, source=OPTIN_SOURCE),
+    )
+
+
+def feedback_email_render(content: FeedbackContent) -> RenderedEmail:
+    """The email exactly as it will be sent (used by the preview and by the send)."""
+    template = template_for(content.branch, content.language)
+    if template is None:
+        raise FeedbackError(
+            "No rejection email template exists; an HR admin can restore them under "
+            "Feedback → Templates."
+        )
+    return render_email(
+        subject_source=template.subject,
+        body_source=template.body,
+        context=merge_context(content),
+        allowed_tags=MERGE_TAGS,
+        tenant=connection.tenant,
+    )
+
+
+def _attachments(content: FeedbackContent, attach_pdf: bool) -> list[tuple[str, bytes, str]]:
+    if not attach_pdf:
+        return []
+    from feedback.pdf import feedback_pdf_filename, feedback_pdf_render
+
+    return [(feedback_pdf_filename(content), feedback_pdf_render(content), "application/pdf")]
+
+
+def _send_key(application_id: int, attempt: int) -> str:
+    # The first email of a rejection uses the plain key; a replacement for a cancelled email
+    # (which never left) gets its own, so mailing never returns the cancelled row.
+    base = f"rejection:{application_id}"
+    return base if attempt == 1 else f"{base}:{attempt}"
+
+
+def _queue_email(
+    *,
+    rejection: Rejection,
+    content: FeedbackContent,
+    actor: User | None,
+    rendered: RenderedEmail | None = None,
+) -> None:
+    from mailing.services import message_enqueue
+
+    application = rejection.application
+    rendered = rendered or feedback_email_render(content)
+    message = message_enqueue(
+        send_key=_send_key(application.pk, rejection.email_attempt),
+        kind=MessageKind.TRANSACTIONAL,
+        to_email=application.candidate.email,
+        subject=rendered.subject,
+        html=rendered.html,
+        text=rendered.text,
+        candidate=application.candidate,
+        attachments=_attachments(content, rejection.attach_pdf),
+        send_after=rejection.send_at,
+    )
+    rejection.message_id = message.pk
+    rejection.save(update_fields=["message_id"])
+    when = (
+        f"scheduled for {timezone.localtime(rejection.send_at):%Y-%m-%d %H:%M}"
+        if rejection.send_at
+        else "queued"
+    )
+    activity_record(
+        candidate=application.candidate,
+        kind=ActivityKind.EMAIL,
+        summary=f"Feedback email {when}: {rendered.subject}",
+        actor=actor,
+        application=application,
+        ref=f"mailing.message:{message.pk}",
+        data={"rejection": rejection.pk, "send_at": _iso(rejection.send_at)},
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# --- Rejecting ------------------------------------------------------------------------------------
+
+
+def _normalise_send_at(send_at: datetime | None) -> datetime | None:
+    if send_at is None:
+        return None
+    if timezone.is_naive(send_at):
+        raise FeedbackError("The send time needs a time zone.")
+    return send_at if send_at > timezone.now() else None
+
+
+def _refusal(application: Application) -> str | None:
+    """Why this application cannot be rejected now, or None."""
+    try:
+        already = application.rejection is not None
+    except Rejection.DoesNotExist:
+        already = False
+    if already:
+        return (
+            f"{application.candidate.full_name} was already rejected for "
+            f"{application.position.title}; the feedback email is sent only once."
+        )
+    if application.outcome != Outcome.ACTIVE:
+        return (
+            f"{application.candidate.full_name}'s application for {application.position.title} "
+            f"is already {application.get_outcome_display().lower()}."
+        )
+    return None
+
+
+def _validate_reasons(reasons: Iterable[RejectionReason]) -> list[RejectionReason]:
+    chosen = list(dict.fromkeys(reasons))
+    inactive = [r.label for r in chosen if not r.is_active]
+    if inactive:
+        raise FeedbackError("These reasons are no longer in use: " + ", ".join(inactive) + ".")
+    return chosen
+
+
+def _reasons_note(reasons: Sequence[RejectionReason]) -> str:
+    return ", ".join(r.label for r in reasons) or "no reason given"
+
+
+@transaction.atomic
+def application_reject(
+    *,
+    application: Application,
+    actor: User | None,
+    reasons: Iterable[RejectionReason],
+    personal_points: str = "",
+    tips: str = "",
+    call: CallNote | None = None,
+    send_at: datetime | None = None,
+    attach_pdf: bool = False,
+) -> Rejection:
+    """Reject one application and queue its feedback email, all in one transaction: the outcome
+    (through candidates, so pool rules fire), the Rejection, the call, the email, the timeline."""
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("candidate", "position", "stage", "furthest_stage")
+        .get(pk=application.pk)
+    )
+    refusal = _refusal(application)
+    if refusal:
+        raise FeedbackError(refusal)
+    chosen = _validate_reasons(reasons)
+    branch = branch_for(application.furthest_stage, policy_get())
+    personal_points, tips = personal_points.strip(), tips.strip()
+    if branch == Branch.PERSONALISED:
+        if not chosen:
+            raise FeedbackError(
+                f"{application.candidate.full_name} reached {application.furthest_stage.name}: "
+                "choose at least one reason for the personalised feedback."
+            )
+        if not personal_points:
+            raise FeedbackError(
+                "Write the personalised points: candidates at this stage get feedback written "
+                "for them."
+            )
+    if call is not None and not call.summary.strip():
+        raise FeedbackError("The call note needs a summary of what was said.")
+    send_at = _normalise_send_at(send_at)
+
+    try:
+        application_outcome_set(
+            application=application,
+            outcome=Outcome.REJECTED,
+            actor=actor,
+            note=_reasons_note(chosen),
+        )
+    except CandidateError as exc:
+        raise FeedbackError(str(exc)) from None
+    content = feedback_content(
+        application=application,
+        reasons=chosen,
+        personal_points=personal_points if branch == Branch.PERSONALISED else "",
+        tips=tips if branch == Branch.PERSONALISED else "",
+        call=call,
+        recruiter=actor,
+        branch=branch,
+    )
+    rejection = Rejection.objects.create(
+        application=application,
+        stage=application.furthest_stage,
+        branch=branch,
+        personal_points=content.personal_points,
+        tips=content.tips,
+        language=content.language,
+        attach_pdf=attach_pdf,
+        decided_by=actor if actor and actor.pk else None,
+        send_at=send_at,
+    )
+    rejection.reasons.set(chosen)
+    activity_record(
+        candidate=application.candidate,
+        kind=ActivityKind.OUTCOME,
+        summary=f"Rejected ({rejection.get_branch_display().lower()}): {_reasons_note(chosen)}",
+        body="\n\n".join(p for p in (content.personal_points, content.tips) if p),
+        actor=actor,
+        application=application,
+        ref=f"feedback.rejection:{rejection.pk}",
+        data={"reasons": [r.key for r in chosen], "branch": branch},
+    )
+    if call is not None:
+        logged = FeedbackCall.objects.create(
+            rejection=rejection,
+            called_at=call.called_at,
+            duration_minutes=call.duration_minutes,
+            summary=call.summary.strip(),
+            recorded_by=rejection.decided_by,
+        )
+        activity_record(
+            candidate=application.candidate,
+            kind=ActivityKind.CALL,
+            summary=f"Feedback call ({call.duration_minutes} min)",
+            body=logged.summary,
+            actor=actor,
+            application=application,
+            ref=f"feedback.call:{logged.pk}",
+            at=call.called_at,
+        )
+    _queue_email(rejection=rejection, content=content, actor=actor)
+    return rejection
+
+
+@dataclass
+class BulkRejectResult:
+    rejected: list[Rejection] = field(default_factory=list)
+    # Reached the personalised stage: they need feedback written for them.
+    needs_personal: list[Application] = field(default_factory=list)
+    # Already rejected, hired or withdrawn: (application, why).
+    skipped: list[tuple[Application, str]] = field(default_factory=list)
+
+
+def applications_partition(
+    applications: Iterable[Application],
+) -> BulkRejectResult:
+    """Sort a selection into what a bulk rejection would do, without writing anything."""
+    policy = policy_get()
+    result = BulkRejectResult()
+    for application in applications:
+        refusal = _refusal(application)
+        if refusal:
+            result.skipped.append((application, refusal))
+        elif branch_for(application.furthest_stage, policy) == Branch.PERSONALISED:
+            result.needs_personal.append(application)
+    return result
+
+
+def bulk_queryset(application_ids: Iterable[int]):  # type: ignore[no-untyped-def]
+    return (
+        Application.objects.filter(pk__in=list(application_ids))
+        .select_related("candidate", "position", "stage", "furthest_stage", "rejection")
+        .order_by("candidate__last_name", "candidate__first_name", "id")
+    )
+
+
+@transaction.atomic
+def applications_reject_bulk(
+    *,
+    application_ids: Iterable[int],
+    actor: User | None,
+    reasons: Iterable[RejectionReason] = (),
+    send_at: datetime | None = None,
+) -> BulkRejectResult:
+    """Reject the early-stage applications of a selection with the automatic email, in one
+    transaction; personalised-stage and already closed applications are listed, untouched."""
+    chosen = _validate_reasons(reasons)
+    send_at = _normalise_send_at(send_at)
+    ids = list(application_ids)
+    # Lock the whole selection in one statement, in a stable order (no deadlock with a
+    # concurrent bulk action on an overlapping selection).
+    locked = list(bulk_queryset(ids).select_for_update(of=("self",)).order_by("id"))
+    result = applications_partition(locked)
+    excluded = {a.pk for a in result.needs_personal} | {a.pk for a, _ in result.skipped}
+    todo = [a for a in locked if a.pk not in excluded]
+    if not todo:
+        return result
+
+    if not FeedbackTemplate.objects.filter(group=Branch.AUTOMATIC).exists():
+        raise FeedbackError("No automatic rejection template exists.")
+    note = _reasons_note(chosen)
+    now = timezone.now()
+    for application in todo:
+        application_outcome_set(
+            application=application, outcome=Outcome.REJECTED, actor=actor, note=note
+        )
+    rejections = Rejection.objects.bulk_create(
+        Rejection(
+            application=application,
+            stage=application.furthest_stage,
+            branch=Branch.AUTOMATIC,
+            language=candidate_language(application),
+            decided_at=now,
+            decided_by=actor if actor and actor.pk else None,
+            send_at=send_at,
+        )
+        for application in todo
+    )
+    through = Rejection.reasons.through
+    through.objects.bulk_create(
+        through(rejection_id=rejection.pk, rejectionreason_id=reason.pk)
+        for rejection in rejections
+        for reason in chosen
+    )
+    for application, rejection in zip(todo, rejections, strict=True):
+        rejection.application = application
+        content = feedback_content(
+            application=application,
+            reasons=chosen,
+            recruiter=actor,
+            branch=Branch.AUTOMATIC,
+            language=rejection.language,
+        )
+        activity_record(
+            candidate=application.candidate,
+            kind=ActivityKind.OUTCOME,
+            summary=f"Rejected (automatic email): {note}",
+            actor=actor,
+            application=application,
+            ref=f"feedback.rejection:{rejection.pk}",
+            data={"reasons": [r.key for r in chosen], "branch": Branch.AUTOMATIC, "bulk": True},
+        )
+        _queue_email(rejection=rejection, content=content, actor=actor)
+    result.rejected = rejections
+    return result
+
+
+# --- The email after the decision -----------------------------------------------------------------
+
+
+@transaction.atomic
+def rejection_email_cancel(*, rejection: Rejection, actor: User | None) -> None:
+    """Stop a feedback email that has not left yet. The rejection itself stays."""
+    rejection = (
+        Rejection.objects.select_for_update()
+        .select_related("application__candidate", "application__position")
+        .get(pk=rejection.pk)
+    )
+    message = rejection_message(rejection)
+    if message is not None and message.status == MessageStatus.CANCELLED:
+        raise FeedbackError("This feedback email was already cancelled.")
+    from mailing.services import message_cancel
+
+    if message is None or not message_cancel(message=message):
+        raise FeedbackError("Too late to cancel: the feedback email has already left.")
+    activity_record(
+        candidate=rejection.application.candidate,
+        kind=ActivityKind.EMAIL,
+        summary="Feedback email cancelled before it was sent",
+        actor=actor,
+        application=rejection.application,
+        ref=f"mailing.message:{message.pk}",
+    )
+
+
+@transaction.atomic
+def rejection_email_send(
+    *, rejection: Rejection, actor: User | None, send_at: datetime | None = None
+) -> Rejection:
+    """Queue the feedback email again after it was cancelled (it never left), from the stored
+    feedback."""
+    rejection = (
+        Rejection.objects.select_for_update(of=("self",))
+        .select_related("application__candidate", "application__position", "call")
+        .get(pk=rejection.pk)
+    )
+    message = rejection_message(rejection)
+    if message is not None and message.status != MessageStatus.CANCELLED:
+        raise FeedbackError("This feedback email is already queued or sent; it goes out once.")
+    application = rejection.application
+    call = getattr(rejection, "call", None)
+    content = feedback_content(
+        application=application,
+        reasons=list(rejection.reasons.all()),
+        personal_points=rejection.personal_points,
+        tips=rejection.tips,
+        call=CallNote(call.called_at, call.duration_minutes, call.summary) if call else None,
+        recruiter=rejection.decided_by or actor,
+        branch=rejection.branch,
+        language=rejection.language,
+    )
+    rejection.send_at = _normalise_send_at(send_at)
+    rejection.email_attempt += 1
+    rejection.save(update_fields=["send_at", "email_attempt"])
+    _queue_email(rejection=rejection, content=content, actor=actor)
+    return rejection
+
+
+def rejection_content(rejection: Rejection) -> FeedbackContent:
+    """The stored feedback of a rejection, for its PDF."""
+    call = getattr(rejection, "call", None)
+    return feedback_content(
+        application=rejection.application,
+        reasons=list(rejection.reasons.all()),
+        personal_points=rejection.personal_points,
+        tips=rejection.tips,
+        call=CallNote(call.called_at, call.duration_minutes, call.summary) if call else None,
+        recruiter=rejection.decided_by,
+        branch=rejection.branch,
+        language=rejection.language,
+    )

@@ -1,0 +1,443 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import hr_admin_required, recruiter_required
+from candidates.models import Application
+from feedback.content import MERGE_TAGS, guidance, merge_guidance, sample_content_context
+from feedback.forms import (
+    MERGE_TAG_HELP,
+    BulkRejectForm,
+    PolicyForm,
+    ReasonForm,
+    RejectForm,
+    TemplateForm,
+)
+from feedback.models import Branch, FeedbackTemplate, Rejection, RejectionReason
+from feedback.pdf import feedback_pdf_filename, feedback_pdf_render
+from feedback.selectors import (
+    application_branch,
+    policy_get,
+    reasons_grouped,
+    rejection_message,
+    rejections_recent,
+    rejections_scheduled,
+    tenant_zone,
+    with_messages,
+)
+from feedback.services import (
+    FeedbackError,
+    application_reject,
+    applications_partition,
+    applications_reject_bulk,
+    bulk_queryset,
+    feedback_content,
+    feedback_email_render,
+    policy_set,
+    reason_save,
+    rejection_content,
+    rejection_email_cancel,
+    rejection_email_send,
+    template_save,
+)
+from mailing.models import MessageStatus
+from mailing.rendering import render_email
+
+# Bulk selections larger than this are refused with a message rather than timing out.
+BULK_LIMIT = 2000
+
+
+def _application(pk: int) -> Application:
+    return get_object_or_404(
+        Application.objects.select_related("candidate", "position", "stage", "furthest_stage"),
+        pk=pk,
+    )
+
+
+def _rejection(pk: int) -> Rejection:
+    return get_object_or_404(
+        Rejection.objects.select_related(
+            "application__candidate", "application__position", "stage", "decided_by"
+        ),
+        pk=pk,
+    )
+
+
+def _settings_links() -> list[dict[str, str]]:
+    return [
+        {"url": reverse("feedback:reasons"), "label": "Rejection reasons"},
+        {"url": reverse("feedback:policy"), "label": "Feedback policy"},
+        {"url": reverse("feedback:templates"), "label": "Rejection emails"},
+    ]
+
+
+@recruiter_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "feedback/home.html",
+        {
+            "recent": with_messages(rejections_recent()),
+            "scheduled": rejections_scheduled(),
+            "policy": policy_get(),
+            "settings_links": _settings_links() if request.user.is_hr_admin else [],
+        },
+    )
+
+
+# --- Rejecting one application --------------------------------------------------------------------
+
+
+@recruiter_required
+def reject(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application(pk)
+    if Rejection.objects.filter(application=application).exists():
+        messages.info(request, "This application was already rejected; here is its feedback.")
+        return redirect("feedback:application", pk=application.pk)
+    branch = application_branch(application)
+    with timezone.override(tenant_zone()):
+        form = RejectForm(request.POST or None, branch=branch)
+        preview = None
+        if request.method == "POST" and form.is_valid():
+            action = request.POST.get("action")
+            reasons = list(form.cleaned_data["reasons"])
+            points = form.cleaned_data.get("personal_points", "")
+            tips = form.cleaned_data.get("tips", "")
+            try:
+                if action == "send":
+                    rejection = application_reject(
+                        application=application,
+                        actor=request.user,
+                        reasons=reasons,
+                        personal_points=points,
+                        tips=tips,
+                        call=form.call_note(),
+                        send_at=form.send_at(),
+                        attach_pdf=form.cleaned_data["attach_pdf"],
+                    )
+                    when = (
+                        f"It will be sent {timezone.localtime(rejection.send_at):%A %d %B at %H:%M}"
+                        if rejection.send_at
+                        else "It is on its way"
+                    )
+                    messages.success(
+                        request,
+                        f"{application.candidate.full_name} was rejected and the feedback "
+                        f"email is queued. {when}; you can cancel it until it leaves.",
+                    )
+                    return redirect("feedback:application", pk=application.pk)
+                content = feedback_content(
+                    application=application,
+                    reasons=reasons,
+                    personal_points=points,
+                    tips=tips,
+                    call=form.call_note(),
+                    recruiter=request.user,
+                    branch=branch,
+                )
+                preview = {
+                    "email": feedback_email_render(content),
+                    "to": application.candidate.email,
+                    "send_at": form.send_at(),
+                    "attach_pdf": form.cleaned_data["attach_pdf"],
+                }
+            except FeedbackError as exc:
+                form.add_error(None, str(exc))
+            except ValidationError as exc:
+                form.add_error(None, " ".join(exc.messages))
+        return render(
+            request,
+            "feedback/reject.html",
+            {
+                "application": application,
+                "branch": branch,
+                "policy": policy_get(),
+                "form": form,
+                "preview": preview,
+            },
+        )
+
+
+@recruiter_required
+@require_POST
+def reject_guidance(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: refresh the points and tips with the suggestions of the chosen reasons, keeping what
+    the recruiter already wrote."""
+    application = _application(pk)
+    ids = [v for v in request.POST.getlist("reasons") if v.isdigit()]
+    chosen = list(RejectionReason.objects.active().filter(pk__in=ids))
+    everything = list(RejectionReason.objects.active())
+    wanted_points, wanted_tips = guidance(chosen)
+    offered_points, offered_tips = guidance(everything)
+    form = RejectForm(
+        initial={
+            "personal_points": merge_guidance(
+                request.POST.get("personal_points", ""), wanted_points, offered_points
+            ),
+            "tips": merge_guidance(request.POST.get("tips", ""), wanted_tips, offered_tips),
+        },
+        branch=application_branch(application),
+    )
+    return render(request, "feedback/_guided.html", {"form": form, "application": application})
+
+
+# --- After the decision ---------------------------------------------------------------------------
+
+
+@recruiter_required
+def application_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    """The feedback page of an application: what was decided and said, and the email's fate."""
+    application = _application(pk)
+    rejection = (
+        Rejection.objects.select_related("stage", "decided_by", "call")
+        .prefetch_related("reasons")
+        .filter(application=application)
+        .first()
+    )
+    if rejection is None:
+        return redirect("feedback:reject", pk=application.pk)
+    message = rejection_message(rejection)
+    return render(
+        request,
+        "feedback/application.html",
+        {
+            "application": application,
+            "rejection": rejection,
+            "call": getattr(rejection, "call", None),
+            "message": message,
+            "can_cancel": message is not None and message.status == MessageStatus.QUEUED,
+            "can_send": message is None or message.status == MessageStatus.CANCELLED,
+            "send_form": BulkRejectForm(),
+        },
+    )
+
+
+@recruiter_required
+def rejection_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    rejection = _rejection(pk)
+    content = rejection_content(rejection)
+    response = HttpResponse(feedback_pdf_render(content), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{feedback_pdf_filename(content)}"'
+    return response
+
+
+@recruiter_required
+@require_POST
+def email_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    rejection = _rejection(pk)
+    try:
+        rejection_email_cancel(rejection=rejection, actor=request.user)
+    except FeedbackError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, "The feedback email was cancelled. The rejection stays; you can send later."
+        )
+    if request.POST.get("next") == "home":
+        return redirect("feedback:home")
+    return redirect("feedback:application", pk=rejection.application_id)
+
+
+@recruiter_required
+@require_POST
+def email_send(request: HttpRequest, pk: int) -> HttpResponse:
+    rejection = _rejection(pk)
+    with timezone.override(tenant_zone()):
+        form = BulkRejectForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                messages.error(request, " ".join(errors))
+            return redirect("feedback:application", pk=rejection.application_id)
+        try:
+            rejection_email_send(rejection=rejection, actor=request.user, send_at=form.send_at())
+        except FeedbackError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "The feedback email is queued again.")
+    return redirect("feedback:application", pk=rejection.application_id)
+
+
+# --- Bulk -----------------------------------------------------------------------------------------
+
+
+@recruiter_required
+@require_POST
+def bulk_reject(request: HttpRequest) -> HttpResponse:
+    """Step 1 (from a position's applicant list): show what would happen; step 2 (`confirm`):
+    reject the early-stage applications with the automatic email."""
+    ids = list(
+        dict.fromkeys(int(v) for v in request.POST.getlist("application_ids") if v.isdigit())
+    )
+    if not ids:
+        messages.error(request, "Select at least one application to reject.")
+        return redirect(request.META.get("HTTP_REFERER") or "feedback:home")
+    if len(ids) > BULK_LIMIT:
+        messages.error(
+            request, f"Select at most {BULK_LIMIT} applications at once ({len(ids)} selected)."
+        )
+        return redirect(request.META.get("HTTP_REFERER") or "feedback:home")
+    with timezone.override(tenant_zone()):
+        form = BulkRejectForm(request.POST if "confirm" in request.POST else None)
+        if "confirm" in request.POST and form.is_valid():
+            try:
+                result = applications_reject_bulk(
+                    application_ids=ids,
+                    actor=request.user,
+                    reasons=form.cleaned_data["reasons"],
+                    send_at=form.send_at(),
+                )
+            except FeedbackError as exc:
+                form.add_error(None, str(exc))
+            else:
+                parts = [f"{len(result.rejected)} applications rejected with the automatic email."]
+                if result.needs_personal:
+                    parts.append(
+                        f"{len(result.needs_personal)} need personal feedback and were left as "
+                        "they are."
+                    )
+                if result.skipped:
+                    parts.append(f"{len(result.skipped)} were already closed.")
+                messages.success(request, " ".join(parts))
+                return redirect("feedback:home")
+        applications = list(bulk_queryset(ids))
+        partition = applications_partition(applications)
+        excluded = {a.pk for a in partition.needs_personal} | {a.pk for a, _ in partition.skipped}
+        return render(
+            request,
+            "feedback/bulk.html",
+            {
+                "form": form,
+                "ids": ids,
+                "automatic": [a for a in applications if a.pk not in excluded],
+                "needs_personal": partition.needs_personal,
+                "skipped": partition.skipped,
+                "missing": len(ids) - len(applications),
+                "grouped": reasons_grouped(),
+            },
+        )
+
+
+# --- HR admin settings ----------------------------------------------------------------------------
+
+
+@hr_admin_required
+def reasons(request: HttpRequest) -> HttpResponse:
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reason_save(actor=request.user, **form.cleaned_data)
+        except FeedbackError as exc:
+            form.add_error("label", str(exc))
+        else:
+            messages.success(request, f"Reason “{form.cleaned_data['label']}” added.")
+            return redirect("feedback:reasons")
+    return render(
+        request,
+        "feedback/reasons.html",
+        {
+            "form": form,
+            "grouped": reasons_grouped(RejectionReason.objects.all()),
+            "settings_links": _settings_links(),
+        },
+    )
+
+
+@hr_admin_required
+def reason_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    reason = get_object_or_404(RejectionReason, pk=pk)
+    form = ReasonForm(request.POST or None, instance=reason)
+    if request.method == "POST" and form.is_valid():
+        # The form already copied the values onto `reason`; the service validates and saves.
+        try:
+            reason_save(actor=request.user, reason=reason, **form.cleaned_data)
+        except FeedbackError as exc:
+            form.add_error("label", str(exc))
+        else:
+            messages.success(request, f"Reason “{reason.label}” saved.")
+            return redirect("feedback:reasons")
+    return render(
+        request,
+        "feedback/reason_edit.html",
+        {"form": form, "reason": reason, "settings_links": _settings_links()},
+    )
+
+
+@hr_admin_required
+def policy(request: HttpRequest) -> HttpResponse:
+    current = policy_get()
+    form = PolicyForm(
+        request.POST or None,
+        initial={"personalised_from": current.personalised_from if current else None},
+    )
+    if request.method == "POST" and form.is_valid():
+        stage = form.cleaned_data["personalised_from"]
+        policy_set(actor=request.user, stage=stage)
+        messages.success(request, f"Personalised feedback is now required from “{stage}” on.")
+        return redirect("feedback:policy")
+    return render(
+        request,
+        "feedback/policy.html",
+        {"form": form, "policy": current, "settings_links": _settings_links()},
+    )
+
+
+@hr_admin_required
+def templates(request: HttpRequest) -> HttpResponse:
+    existing = {(t.group, t.language): t for t in FeedbackTemplate.objects.all()}
+    rows = [
+        (group, label, code, name, existing.get((group, code)))
+        for group, label in Branch.choices
+        for code, name in settings.LANGUAGES
+    ]
+    return render(
+        request,
+        "feedback/templates.html",
+        {"rows": rows, "settings_links": _settings_links()},
+    )
+
+
+@hr_admin_required
+def template_edit(request: HttpRequest, group: str, language: str) -> HttpResponse:
+    if group not in Branch.values or language not in dict(settings.LANGUAGES):
+        raise Http404("No such template")
+    template = FeedbackTemplate.objects.filter(group=group, language=language).first()
+    form = TemplateForm(request.POST or None, instance=template)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if request.POST.get("action") == "preview":
+            preview = render_email(
+                subject_source=form.cleaned_data["subject"],
+                body_source=form.cleaned_data["body"],
+                context=sample_content_context(),
+                allowed_tags=MERGE_TAGS,
+                tenant=request.tenant,
+            )
+        else:
+            template_save(
+                actor=request.user,
+                group=group,
+                language=language,
+                subject=form.cleaned_data["subject"],
+                body=form.cleaned_data["body"],
+            )
+            messages.success(request, "Template saved.")
+            return redirect("feedback:templates")
+    return render(
+        request,
+        "feedback/template_edit.html",
+        {
+            "form": form,
+            "group_label": dict(Branch.choices)[group],
+            "language_label": dict(settings.LANGUAGES)[language],
+            "merge_tags": MERGE_TAG_HELP,
+            "preview": preview,
+            "settings_links": _settings_links(),
+        },
+    )

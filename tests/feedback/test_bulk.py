@@ -1,0 +1,94 @@
+"""Bulk rejection from a position's applicant list."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from candidates.models import Activity, Outcome
+from candidates.services import application_outcome_set
+from feedback.models import Branch, Rejection
+from feedback.services import applications_reject_bulk
+from mailing.models import Message
+from tests.feedback.helpers import application_at, position, reasons
+
+
+def test_bulk_rejects_early_stage_and_refuses_personalised_ones(tenant_a):
+    pos = position()
+    early = [application_at(s, pos=pos) for s in ("applied", "applied", "screening")]
+    late = application_at("interview", pos=pos)
+    hired = application_at("offer", pos=pos)
+    application_outcome_set(application=hired, outcome=Outcome.HIRED, actor=None)
+
+    result = applications_reject_bulk(
+        application_ids=[a.pk for a in [*early, late, hired]],
+        actor=tenant_a.recruiter,
+        reasons=reasons("position-closed"),
+    )
+
+    assert {r.application_id for r in result.rejected} == {a.pk for a in early}
+    assert [a.pk for a in result.needs_personal] == [late.pk]
+    assert [a.pk for a, _ in result.skipped] == [hired.pk]
+    for app in early:
+        app.refresh_from_db()
+        assert app.outcome == Outcome.REJECTED
+        rejection = Rejection.objects.get(application=app)
+        assert rejection.branch == Branch.AUTOMATIC
+        assert [r.key for r in rejection.reasons.all()] == ["position-closed"]
+        message = Message.objects.get(send_key=f"rejection:{app.pk}")
+        assert "The position has been filled or closed." in message.text
+        assert Activity.objects.filter(
+            candidate=app.candidate, ref=f"mailing.message:{message.pk}"
+        ).exists()
+    late.refresh_from_db()
+    assert late.outcome == Outcome.ACTIVE
+    assert not Message.objects.filter(send_key__startswith=f"rejection:{late.pk}").exists()
+
+
+def test_bulk_twice_sends_nothing_twice(tenant_a):
+    apps = [application_at("applied") for _ in range(3)]
+    ids = [a.pk for a in apps]
+    first = applications_reject_bulk(application_ids=ids, actor=tenant_a.recruiter)
+    second = applications_reject_bulk(application_ids=ids, actor=tenant_a.recruiter)
+    assert len(first.rejected) == 3
+    assert second.rejected == [] and len(second.skipped) == 3
+    assert Message.objects.filter(send_key__in=[f"rejection:{i}" for i in ids]).count() == 3
+
+
+def test_bulk_of_hundreds_queues_one_email_each(tenant_a):
+    pos = position()
+    apps = [application_at("applied", pos=pos) for _ in range(200)]
+    result = applications_reject_bulk(
+        application_ids=[a.pk for a in apps], actor=tenant_a.recruiter
+    )
+    assert len(result.rejected) == 200
+    assert Message.objects.filter(send_key__in=[f"rejection:{a.pk}" for a in apps]).count() == 200
+
+
+def test_bulk_pages_confirm_then_reject(tenant_a):
+    pos = position()
+    early = application_at("applied", pos=pos, first_name="Early")
+    late = application_at("final-interview", pos=pos, first_name="Late")
+    client = tenant_a.client(tenant_a.recruiter)
+    ids = {"application_ids": [str(early.pk), str(late.pk)]}
+
+    page = client.post(reverse("feedback:bulk"), ids)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "1 candidate needs personal feedback" in html
+    assert reverse("feedback:reject", args=[late.pk]) in html
+    early.refresh_from_db()
+    assert early.outcome == Outcome.ACTIVE  # nothing happens before confirming
+
+    done = client.post(reverse("feedback:bulk"), {**ids, "confirm": "1", "timing": "now"})
+    assert done.status_code == 302
+    early.refresh_from_db()
+    late.refresh_from_db()
+    assert early.outcome == Outcome.REJECTED
+    assert late.outcome == Outcome.ACTIVE
+
+
+def test_bulk_page_with_nothing_selected_says_so(tenant_a):
+    client = tenant_a.client(tenant_a.recruiter)
+    response = client.post(reverse("feedback:bulk"), {}, follow=True)
+    assert response.status_code == 200
+    assert "Select at least one application" in response.content.decode()
