@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from campaigns.digest import SUBJECT_TAGS
+from campaigns.models import ContentItem, NurtureSettings, TopicSchedule
+from campaigns.services import topic_template_validate
+from mailing.kinds import MessageKind
+from mailing.merge import validate_merge_tags
+from pools.models import Pool
+
+WEEKDAYS = [
+    (0, "Monday"),
+    (1, "Tuesday"),
+    (2, "Wednesday"),
+    (3, "Thursday"),
+    (4, "Friday"),
+    (5, "Saturday"),
+    (6, "Sunday"),
+]
+_LOCAL = {"type": "datetime-local"}
+_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+# Which fields each kind of content shows (job offers come from open positions, not here).
+TOPIC_FIELDS: dict[str, list[str]] = {
+    MessageKind.EVENTS: [
+        "event_starts_at",
+        "event_place",
+        "event_online_url",
+        "registration_url",
+        "audience",
+    ],
+    MessageKind.TESTIMONIALS: ["employee_name", "employee_role"],
+    MessageKind.COMPANY_NEWS: [],
+    MessageKind.JOB_MARKET: [],
+}
+COMMON_FIELDS = ["title", "summary", "link_url", "publish_at"]
+TARGET_FIELDS = ["target_profession", "target_sector", "target_tag", "target_pool"]
+
+
+def _local_widget() -> forms.DateTimeInput:
+    return forms.DateTimeInput(attrs=_LOCAL, format=_LOCAL_FORMAT)
+
+
+class ContentItemForm(forms.ModelForm):
+    class Meta:
+        model = ContentItem
+        fields = [
+            *COMMON_FIELDS,
+            *TOPIC_FIELDS[MessageKind.EVENTS],
+            *TOPIC_FIELDS[MessageKind.TESTIMONIALS],
+            *TARGET_FIELDS,
+        ]
+        widgets = {
+            "publish_at": _local_widget(),
+            "event_starts_at": _local_widget(),
+            "summary": forms.Textarea(attrs={"rows": 4}),
+        }
+        labels = {
+            "event_starts_at": "Date and time",
+            "event_place": "Place",
+            "event_online_url": "Online link",
+            "registration_url": "Registration link",
+            "link_url": "Read-more link",
+            "employee_name": "Employee",
+            "employee_role": "Role",
+            "target_sector": "Sector",
+            "target_profession": "Only for this profession",
+            "target_tag": "Only for candidates tagged",
+            "target_pool": "Only for this pool",
+        }
+
+    def __init__(self, *args: Any, topic: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.topic = topic
+        wanted = set(COMMON_FIELDS + TOPIC_FIELDS[topic] + TARGET_FIELDS)
+        if topic == MessageKind.TESTIMONIALS:
+            self.fields["target_sector"].label = "Sector"
+        for name in list(self.fields):
+            if name not in wanted:
+                del self.fields[name]
+        self.fields["target_pool"].queryset = Pool.objects.order_by("name")
+        if topic == MessageKind.EVENTS:
+            self.fields["event_starts_at"].required = True
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.topic == MessageKind.EVENTS and not (
+            cleaned.get("event_place") or cleaned.get("event_online_url")
+        ):
+            raise ValidationError("An event needs a place or an online link.")
+        return cleaned
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    subject = forms.CharField(
+        max_length=200,
+        help_text="Merge tags: " + ", ".join("{{ " + t + " }}" for t in SUBJECT_TAGS),
+    )
+    item = forms.ModelChoiceField(queryset=ContentItem.objects.none(), label="Content")
+    pool = forms.ModelChoiceField(queryset=Pool.objects.none())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = ContentItem.objects.filter(archived=False)
+        self.fields["item"].label_from_instance = lambda i: f"{i.get_topic_display()}: {i.title}"
+        self.fields["pool"].queryset = Pool.objects.order_by("name")
+
+    def clean_subject(self) -> str:
+        subject = self.cleaned_data["subject"]
+        validate_merge_tags(subject, SUBJECT_TAGS)
+        return subject
+
+
+class ScheduleForm(forms.Form):
+    send_at = forms.DateTimeField(
+        required=False,
+        widget=_local_widget(),
+        input_formats=[_LOCAL_FORMAT, "%Y-%m-%d %H:%M"],
+        label="Send at (empty: now)",
+    )
+
+
+class TopicScheduleForm(forms.ModelForm):
+    send_weekdays = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple, label="Weekdays"
+    )
+
+    class Meta:
+        model = TopicSchedule
+        fields = [
+            "enabled",
+            "send_weekdays",
+            "send_hour_start",
+            "send_hour_end",
+            "priority",
+            "priority_tag",
+        ]
+        labels = {
+            "send_hour_start": "From (hour, local time)",
+            "send_hour_end": "Until (hour, local time)",
+            "priority": "Priority when the cap allows one topic (1 = first)",
+            "priority_tag": "Goes first for candidates tagged",
+        }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("send_hour_start"), cleaned.get("send_hour_end")
+        if start is not None and end is not None and start >= end:
+            raise ValidationError("The send window must start before it ends.")
+        return cleaned
+
+
+class TopicTemplateForm(forms.Form):
+    language = forms.ChoiceField(choices=settings.LANGUAGES)
+    subject = forms.CharField(max_length=200)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}))
+
+    def __init__(self, *args: Any, topic: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.topic = topic
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if "subject" in cleaned and "body" in cleaned:
+            topic_template_validate(
+                topic=self.topic, subject=cleaned["subject"], body=cleaned["body"]
+            )
+        return cleaned
+
+
+class NurtureSettingsForm(forms.ModelForm):
+    class Meta:
+        model = NurtureSettings
+        fields = ["cap_days", "first_lookback_days", "invitation_interval_days"]
+
+
+class ReferralForm(forms.Form):
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100, required=False)
+    email = forms.EmailField(max_length=254)
+    # Left empty by people; bots fill every field.
+    website = forms.CharField(required=False, widget=forms.HiddenInput)

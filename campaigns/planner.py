@@ -1,0 +1,447 @@
+"""The nurture planner: who gets which digest now, then the digests themselves.
+
+Two steps, so that what changes in between is honoured:
+
+1. `nurture_plan` (set-based): for every topic whose send window is open in the tenant's time
+   zone, the candidates with an active consent for it whose chosen interval has passed since
+   their last email of that topic and who have fresh relevant content; the global cap keeps one
+   topic per candidate (by priority, with segment emphasis). Writes `Delivery` rows (planned).
+2. `nurture_send_batch` (per chunk of deliveries): re-checks consent and content (a position
+   closed or a consent withdrawn since planning drops it), renders each digest and writes it to
+   the mailing outbox with the send key `nurture:{topic}:{candidate}:{period}`.
+
+Re-running either step never doubles an email: `Delivery` is unique per candidate, topic and
+period and the outbox per send key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Subquery
+from django.utils import timezone
+
+from campaigns.digest import JobEntry, items_digest, jobs_digest
+from campaigns.matching import item_matches, job_matches
+from campaigns.models import (
+    ContentItem,
+    Delivery,
+    DeliveryStatus,
+    NurtureSettings,
+    TopicSchedule,
+    TopicTemplate,
+    period_key,
+)
+from campaigns.referrals import share_url
+from candidates.links import reapply_url
+from candidates.models import Candidate, CandidateTag, Position, PositionStatus
+from consent.links import optin_url, preferences_url, unsubscribe_url
+from consent.models import FREQUENCY_DAYS, FREQUENCY_ORDER, CandidateConsent, Purpose
+from consent.selectors import contactable, topic_settings
+from mailing.kinds import NURTURE_KINDS, MessageKind
+from mailing.models import Message
+from mailing.rendering import render_email
+from mailing.services import message_enqueue
+
+JOBS_PER_DIGEST = 3
+ITEMS_PER_DIGEST = 5
+BATCH_SIZE = 500
+
+
+@dataclass
+class PlanResult:
+    planned: int = 0
+    by_topic: Counter[str] = field(default_factory=Counter)
+    open_topics: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SendResult:
+    queued: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+
+
+def tenant_zone() -> ZoneInfo:
+    name = getattr(connection.tenant, "time_zone", "") or "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def in_window(schedule: TopicSchedule, local: dt.datetime) -> bool:
+    """Whether `local` (an aware time in the tenant's zone) is inside the topic's send window.
+    Hours are wall-clock hours, so the window stays 9-17 local across daylight-saving changes."""
+    return (
+        local.weekday() in (schedule.send_weekdays or [])
+        and schedule.send_hour_start <= local.hour < schedule.send_hour_end
+    )
+
+
+def _clamp(frequency: str | None, allowed: Sequence[str], default: str) -> str:
+    """The candidate's choice, kept inside the range the tenant allows today."""
+    if not frequency or frequency not in FREQUENCY_ORDER:
+        frequency = default
+    if frequency in allowed:
+        return frequency
+    index = FREQUENCY_ORDER.index(frequency)
+    return allowed[0] if index < FREQUENCY_ORDER.index(allowed[0]) else allowed[-1]
+
+
+def _last_sent(topic: str) -> tuple[Subquery, Subquery]:
+    """Last planned delivery and last email that left, of this topic, per candidate: campaign
+    mail and anything sent outside the planner counts too (as it does for the send gate)."""
+    delivery = (
+        Delivery.objects.filter(candidate=OuterRef("pk"), topic=topic)
+        .order_by("-sent_at")
+        .values("sent_at")[:1]
+    )
+    message = (
+        Message.objects.filter(candidate=OuterRef("pk"), kind=topic, sent_at__isnull=False)
+        .order_by("-sent_at")
+        .values("sent_at")[:1]
+    )
+    return Subquery(delivery), Subquery(message)
+
+
+def _latest(*values: dt.datetime | None) -> dt.datetime | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def _talent_pool_member() -> Exists:
+    return Exists(
+        CandidateConsent.objects.active().filter(
+            candidate=OuterRef("pk"), purpose=Purpose.TALENT_POOL
+        )
+    )
+
+
+@transaction.atomic
+def nurture_plan(*, now: dt.datetime | None = None) -> PlanResult:
+    now = now or timezone.now()
+    tz = tenant_zone()
+    local = now.astimezone(tz)
+    today = local.date()
+    rules = NurtureSettings.load()
+    schedules = [s for s in TopicSchedule.objects.filter(enabled=True) if in_window(s, local)]
+    result = PlanResult(open_topics=[s.topic for s in schedules])
+    if not schedules:
+        return result
+
+    ranges = topic_settings()
+    cap_from = now - dt.timedelta(days=rules.cap_days)
+    base = (
+        Candidate.objects.active()
+        .exclude(pk__in=Delivery.objects.filter(sent_at__gt=cap_from).values("candidate_id"))
+        .exclude(
+            pk__in=Message.objects.filter(kind__in=NURTURE_KINDS, sent_at__gt=cap_from).values(
+                "candidate_id"
+            )
+        )
+    )
+    lookback = now - dt.timedelta(days=rules.first_lookback_days)
+    # candidate id -> topic -> (period, content counts as new after this time)
+    due: dict[int, dict[str, tuple[str, dt.datetime]]] = defaultdict(dict)
+
+    for schedule in schedules:
+        topic = schedule.topic
+        last_delivery, last_message = _last_sent(topic)
+        if topic == MessageKind.POOL_INVITATION:
+            interval = rules.invitation_interval_days
+            period = f"i{today.toordinal() // interval}"
+            rows = (
+                contactable(base, topic=topic)
+                .exclude(_talent_pool_member())
+                .annotate(ld=last_delivery, lm=last_message)
+                .values_list("pk", "ld", "lm")
+            )
+            for cid, ld, lm in rows.iterator(chunk_size=5000):
+                last = _latest(ld, lm)
+                if last is None or last <= now - dt.timedelta(days=interval):
+                    due[cid][topic] = (period, now)
+            continue
+        setting = ranges.get(topic)
+        if setting is None or not setting.enabled:
+            continue
+        allowed = setting.allowed_frequencies or [setting.default_frequency]
+        chosen = CandidateConsent.objects.filter(candidate=OuterRef("pk"), purpose=topic).values(
+            "frequency"
+        )[:1]
+        rows = (
+            contactable(base, topic=topic)
+            .annotate(ld=last_delivery, lm=last_message, fq=Subquery(chosen))
+            .values_list("pk", "ld", "lm", "fq")
+        )
+        for cid, ld, lm, fq in rows.iterator(chunk_size=5000):
+            frequency = _clamp(fq, allowed, setting.default_frequency)
+            last = _latest(ld, lm)
+            period = period_key(frequency, today)
+            if last is not None and (
+                last > now - dt.timedelta(days=FREQUENCY_DAYS[frequency])
+                or period_key(frequency, last.astimezone(tz).date()) == period
+            ):
+                continue
+            due[cid][topic] = (period, last or lookback)
+
+    content = _content_for(due, schedules, now)
+    chosen_topic = _choose(due, content, schedules)
+    deliveries = []
+    for cid, topic in chosen_topic.items():
+        period = due[cid][topic][0]
+        found = content.get((cid, topic))
+        deliveries.append(
+            Delivery(
+                candidate_id=cid,
+                topic=topic,
+                period=period,
+                sent_at=now,
+                status=DeliveryStatus.PLANNED,
+                position_ids=[m.position_id for m in found.jobs] if found else [],
+                reasons={str(m.position_id): m.explanation for m in found.jobs} if found else {},
+                matched_skills=sorted({s for m in found.jobs for s in m.skills}) if found else [],
+                item_ids=found.items if found else [],
+            )
+        )
+        result.by_topic[topic] += 1
+    Delivery.objects.bulk_create(deliveries, batch_size=5000, ignore_conflicts=True)
+    result.planned = len(deliveries)
+    return result
+
+
+@dataclass
+class _Found:
+    jobs: list = field(default_factory=list)
+    items: list[int] = field(default_factory=list)
+
+
+def _content_for(
+    due: dict[int, dict[str, tuple[str, dt.datetime]]],
+    schedules: Iterable[TopicSchedule],
+    now: dt.datetime,
+) -> dict[tuple[int, str], _Found]:
+    """Fresh relevant content per (candidate, topic); a pair without any is never planned."""
+    found: dict[tuple[int, str], _Found] = {}
+    for schedule in schedules:
+        topic = schedule.topic
+        targets = [(cid, topics[topic][1]) for cid, topics in due.items() if topic in topics]
+        if not targets:
+            continue
+        if topic == MessageKind.POOL_INVITATION:
+            for cid, _since in targets:
+                found[(cid, topic)] = _Found()
+        elif topic == MessageKind.JOB_OFFERS:
+            for cid, matches in job_matches(
+                targets=targets, now=now, limit=JOBS_PER_DIGEST
+            ).items():
+                found[(cid, topic)] = _Found(jobs=matches)
+        else:
+            for cid, ids in item_matches(
+                targets=targets, topic=topic, now=now, limit=ITEMS_PER_DIGEST
+            ).items():
+                found[(cid, topic)] = _Found(items=ids)
+    return found
+
+
+def _choose(
+    due: dict[int, dict[str, tuple[str, dt.datetime]]],
+    content: dict[tuple[int, str], _Found],
+    schedules: Sequence[TopicSchedule],
+) -> dict[int, str]:
+    """One topic per candidate (the global cap): lowest priority number first, except that a
+    topic with a priority tag goes first for the candidates carrying that tag."""
+    by_topic = {s.topic: s for s in schedules}
+    priority_tags = {s.priority_tag for s in schedules if s.priority_tag}
+    tagged: set[tuple[int, str]] = set()
+    if priority_tags:
+        candidates_with_choice = [cid for cid, topics in due.items() if len(topics) > 1]
+        for start in range(0, len(candidates_with_choice), 20000):
+            tagged.update(
+                CandidateTag.objects.filter(
+                    tag__name__in=priority_tags,
+                    content_object_id__in=candidates_with_choice[start : start + 20000],
+                ).values_list("content_object_id", "tag__name")
+            )
+
+    def rank(cid: int, topic: str) -> tuple[int, int, str]:
+        schedule = by_topic[topic]
+        boosted = bool(schedule.priority_tag) and (cid, schedule.priority_tag) in tagged
+        return (0 if boosted else 1, schedule.priority, topic)
+
+    chosen = {}
+    for cid, topics in due.items():
+        with_content = [t for t in topics if (cid, t) in content]
+        if with_content:
+            chosen[cid] = min(with_content, key=lambda t: rank(cid, t))
+    return chosen
+
+
+def planned_delivery_ids() -> list[int]:
+    return list(
+        Delivery.objects.filter(status=DeliveryStatus.PLANNED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _templates() -> dict[tuple[str, str], TopicTemplate]:
+    return {
+        (t.schedule.topic, t.language): t for t in TopicTemplate.objects.select_related("schedule")
+    }
+
+
+def _template_for(
+    templates: dict[tuple[str, str], TopicTemplate], topic: str, language: str, fallback: str
+) -> TopicTemplate | None:
+    for lang in (language, fallback):
+        if (topic, lang) in templates:
+            return templates[(topic, lang)]
+    return next((t for (top, _), t in sorted(templates.items()) if top == topic), None)
+
+
+@transaction.atomic
+def nurture_send_batch(
+    *, delivery_ids: Sequence[int], now: dt.datetime | None = None
+) -> SendResult:
+    """Render and queue the planned digests among `delivery_ids`; those whose consent or
+    content went away since planning are dropped (deleted: nothing was sent)."""
+    now = now or timezone.now()
+    result = SendResult()
+    deliveries = list(
+        Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk__in=delivery_ids, status=DeliveryStatus.PLANNED)
+        .select_related("candidate", "candidate__consent_profile")
+        .order_by("pk")
+    )
+    if not deliveries:
+        return result
+    tenant = connection.tenant
+    tz = tenant_zone()
+
+    allowed: dict[str, set[int]] = {}
+    for topic in {d.topic for d in deliveries}:
+        ids = [d.candidate_id for d in deliveries if d.topic == topic]
+        qs = contactable(Candidate.objects.filter(pk__in=ids), topic=topic)
+        if topic == MessageKind.POOL_INVITATION:
+            qs = qs.exclude(_talent_pool_member())
+        allowed[topic] = set(qs.values_list("pk", flat=True))
+    open_positions = Position.objects.filter(
+        pk__in={p for d in deliveries for p in d.position_ids}, status=PositionStatus.OPEN
+    ).in_bulk()
+    live_items = (
+        ContentItem.objects.published(now)
+        .filter(pk__in={i for d in deliveries for i in d.item_ids})
+        .exclude(event_starts_at__lte=now)
+        .in_bulk()
+    )
+    templates = _templates()
+    default_language = getattr(tenant, "default_language", "en") or "en"
+
+    dropped: list[int] = []
+    queued: list[Delivery] = []
+    for delivery in deliveries:
+        candidate = delivery.candidate
+        if candidate.pk not in allowed[delivery.topic]:
+            dropped.append(delivery.pk)
+            result.dropped["no consent"] += 1
+            continue
+        language = candidate.preferred_language or default_language
+        template = _template_for(templates, delivery.topic, language, default_language)
+        if template is None:
+            dropped.append(delivery.pk)
+            result.dropped["no template"] += 1
+            continue
+        base = {
+            "first_name": candidate.first_name,
+            "last_name": candidate.last_name,
+            "company_name": tenant.from_name,
+        }
+        if delivery.topic == MessageKind.POOL_INVITATION:
+            digest_source, tags, context = (
+                template.body,
+                ("first_name", "last_name", "company_name", "join_url", "decline_url"),
+                base
+                | {
+                    "join_url": optin_url(candidate, source="pool_invitation"),
+                    "decline_url": unsubscribe_url(candidate, MessageKind.POOL_INVITATION),
+                },
+            )
+        elif delivery.topic == MessageKind.JOB_OFFERS:
+            positions = [open_positions[p] for p in delivery.position_ids if p in open_positions]
+            if not positions:
+                dropped.append(delivery.pk)
+                result.dropped["positions closed"] += 1
+                continue
+            digest = jobs_digest(
+                template_body=template.body,
+                jobs=[
+                    JobEntry(
+                        position=p,
+                        reason=delivery.reasons.get(str(p.pk), ""),
+                        apply_url=reapply_url(candidate, p),
+                        share_url=share_url(candidate, p),
+                    )
+                    for p in positions
+                ],
+                language=language,
+                base=base,
+            )
+            delivery.position_ids = [p.pk for p in positions]
+            digest_source, tags, context = digest.body_source, digest.allowed_tags, digest.context
+        else:
+            items = [live_items[i] for i in delivery.item_ids if i in live_items]
+            if not items:
+                dropped.append(delivery.pk)
+                result.dropped["content withdrawn"] += 1
+                continue
+            digest = items_digest(
+                template_body=template.body, items=items, language=language, base=base, tz=tz
+            )
+            delivery.item_ids = [i.pk for i in items]
+            digest_source, tags, context = digest.body_source, digest.allowed_tags, digest.context
+
+        unsubscribe = unsubscribe_url(candidate, delivery.topic)
+        rendered = render_email(
+            subject_source=template.subject,
+            body_source=digest_source,
+            context=context,
+            allowed_tags=tags,
+            tenant=tenant,
+            unsubscribe_url=unsubscribe,
+            preferences_url=preferences_url(candidate),
+        )
+        message = message_enqueue(
+            send_key=f"nurture:{delivery.topic}:{candidate.pk}:{delivery.period}",
+            kind=delivery.topic,
+            to_email=candidate.email,
+            subject=rendered.subject,
+            html=rendered.html,
+            text=rendered.text,
+            candidate=candidate,
+            topic=delivery.topic,
+            unsubscribe_url=unsubscribe,
+        )
+        delivery.message_id = message.pk
+        delivery.status = DeliveryStatus.QUEUED
+        queued.append(delivery)
+    Delivery.objects.filter(pk__in=dropped).delete()
+    Delivery.objects.bulk_update(queued, ["message_id", "status", "position_ids", "item_ids"])
+    result.queued = len(queued)
+    return result
+
+
+def nurture_run(*, now: dt.datetime | None = None) -> tuple[PlanResult, SendResult]:
+    """Plan, then send every planned digest in batches (the tasks do the same in parallel)."""
+    plan = nurture_plan(now=now)
+    sent = SendResult()
+    ids = planned_delivery_ids()
+    for start in range(0, len(ids), BATCH_SIZE):
+        batch = nurture_send_batch(delivery_ids=ids[start : start + BATCH_SIZE], now=now)
+        sent.queued += batch.queued
+        sent.dropped.update(batch.dropped)
+    return plan, sent

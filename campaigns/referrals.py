@@ -1,0 +1,59 @@
+""" "Share with a friend" links in job-offer emails. The signed token names the tenant, the
+candidate who shared (the ambassador) and the position; the landing page lets the friend apply
+and records the ambassador as `Candidate.referred_by`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core import signing
+from django.db import connection
+from django.urls import reverse
+
+from candidates.models import Candidate, Position, PositionStatus
+from tenants.links import tenant_absolute_url
+
+REFERRAL_SALT = "campaigns.referral"
+# Forwarded emails live long; a friend may open one months later.
+REFERRAL_MAX_AGE = 180 * 24 * 3600
+
+
+class ReferralError(Exception):
+    """The link cannot be used; the message is shown to the visitor."""
+
+
+@dataclass(frozen=True)
+class Referral:
+    referrer: Candidate
+    position: Position
+
+
+def share_token(candidate: Candidate, position: Position) -> str:
+    payload = {"s": connection.schema_name, "c": candidate.pk, "p": position.pk}
+    return signing.dumps(payload, salt=REFERRAL_SALT, compress=True)
+
+
+def share_url(candidate: Candidate, position: Position) -> str:
+    return tenant_absolute_url(
+        reverse("campaigns:referral", args=[share_token(candidate, position)])
+    )
+
+
+def referral_load(token: str) -> Referral:
+    try:
+        payload = signing.loads(token, salt=REFERRAL_SALT, max_age=REFERRAL_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ReferralError(
+            "This link has expired; the job may still be open on our site."
+        ) from None
+    except signing.BadSignature:
+        raise ReferralError("This link is not valid.") from None
+    if not isinstance(payload, dict) or payload.get("s") != connection.schema_name:
+        raise ReferralError("This link is not valid on this site.")
+    referrer = Candidate.objects.active().filter(pk=payload.get("c")).first()
+    position = Position.objects.filter(pk=payload.get("p")).first()
+    if referrer is None or position is None:
+        raise ReferralError("This link is no longer valid.")
+    if position.status != PositionStatus.OPEN:
+        raise ReferralError(f"“{position.title}” is no longer open for applications.")
+    return Referral(referrer=referrer, position=position)

@@ -1,0 +1,278 @@
+"""Reads shared by views, the PDF report and the dashboard panel: campaign stats and insights.
+
+Other apps' tables are read through their models only (mailing messages and tracking events,
+consent ledger, feedback rejections, candidates' applications)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from campaigns.models import Campaign, Delivery
+from candidates.models import AgeBracket, Application, Candidate, Outcome
+from consent.models import Action, CandidateConsent, ConsentEvent, Purpose
+from feedback.models import Branch, Rejection
+from mailing.kinds import CONTENT_TOPICS, MessageKind
+from mailing.models import LEFT_STATUSES, Message, MessageStatus, TrackingEvent
+
+# The European survey the product is based on: share of rejected candidates who agree to stay
+# in touch with the company.
+SURVEY_OVERALL = 67
+SURVEY_BY_COUNTRY = {"IT": 75, "FR": 67, "DE": 60}
+SURVEY_FR_18_24 = 82
+
+_DELIVERED = {MessageStatus.DELIVERED, MessageStatus.OPENED, MessageStatus.CLICKED}
+_OPENED = {MessageStatus.OPENED, MessageStatus.CLICKED}
+
+
+@dataclass(frozen=True)
+class CampaignStats:
+    recipients: int
+    sent: int
+    delivered: int
+    opened: int
+    clicked: int
+    unsubscribed: int
+    complaints: int
+    bounced: int
+    refused: int
+    reapplied: int
+    hired: int
+
+    def rows(self) -> list[tuple[str, int]]:
+        return [
+            ("Queued", self.recipients),
+            ("Sent", self.sent),
+            ("Delivered", self.delivered),
+            ("Opened", self.opened),
+            ("Clicked", self.clicked),
+            ("Unsubscribed", self.unsubscribed),
+            ("Complaints", self.complaints),
+            ("Bounced", self.bounced),
+            ("Not sent (consent, cap or suppression)", self.refused),
+            ("Re-applied", self.reapplied),
+            ("Hired", self.hired),
+        ]
+
+
+def _events(message_ids: QuerySet, *types: str) -> int:
+    return (
+        TrackingEvent.objects.filter(message_id__in=message_ids, event_type__in=types)
+        .values("message_id")
+        .distinct()
+        .count()
+    )
+
+
+def campaign_stats(campaign: Campaign) -> CampaignStats:
+    deliveries = Delivery.objects.filter(campaign=campaign)
+    ids = deliveries.exclude(message_id=None).values("message_id")
+    messages = Message.objects.filter(pk__in=ids)
+    by_status = Counter(dict(messages.values_list("status").annotate(n=Count("id"))))
+    candidate_ids = deliveries.values("candidate_id")
+    since = campaign.sent_at or campaign.created_at
+    unsubscribed = (
+        ConsentEvent.objects.filter(
+            candidate_id__in=candidate_ids,
+            purpose=campaign.item.topic,
+            action=Action.WITHDRAWN,
+            at__gte=since,
+        )
+        .values("candidate_id")
+        .distinct()
+        .count()
+    )
+    later = Application.objects.filter(candidate_id__in=candidate_ids, applied_at__gte=since)
+    return CampaignStats(
+        recipients=sum(by_status.values()),
+        sent=sum(n for s, n in by_status.items() if s in LEFT_STATUSES),
+        delivered=max(
+            sum(n for s, n in by_status.items() if s in _DELIVERED),
+            _events(ids, "delivered"),
+        ),
+        opened=max(sum(n for s, n in by_status.items() if s in _OPENED), _events(ids, "opened")),
+        clicked=max(by_status[MessageStatus.CLICKED], _events(ids, "clicked")),
+        unsubscribed=max(unsubscribed, _events(ids, "unsubscribed")),
+        complaints=max(by_status[MessageStatus.COMPLAINED], _events(ids, "complained")),
+        bounced=by_status[MessageStatus.BOUNCED],
+        refused=by_status[MessageStatus.SUPPRESSED] + by_status[MessageStatus.FAILED],
+        reapplied=later.values("candidate_id").distinct().count(),
+        hired=later.filter(outcome=Outcome.HIRED).values("candidate_id").distinct().count(),
+    )
+
+
+# --- Insights -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Insights:
+    funnel: list[tuple[str, int]]
+    by_stage: list[tuple[str, list[int]]]
+    by_reason: list[tuple[str, list[int]]]
+    by_topic: list[tuple[str, int, int, int]]  # topic label, sent, opened, clicked
+    optin_by_month: list[tuple[str, int, int]]  # month label, rejected, opted in
+    optin_by_country: list[tuple[str, int, int, int | None]]  # country, rejected, in, survey
+    optin_by_age: list[tuple[str, int, int]]
+    top_skills: list[tuple[str, int]]
+    generated_at: dt.datetime = field(default_factory=timezone.now)
+
+    @property
+    def optin_rate(self) -> int:
+        rejected = self.funnel[0][1]
+        return round(100 * self.funnel[2][1] / rejected) if rejected else 0
+
+
+FUNNEL_STEPS = [
+    "Rejected",
+    "Personalised feedback",
+    "Opted in",
+    "Engaged",
+    "Re-applied",
+    "Hired",
+]
+
+
+def _rejections() -> QuerySet[Rejection]:
+    """Rejections annotated with what happened after them, one row per rejection."""
+    after = OuterRef("decided_at")
+    candidate = OuterRef("application__candidate_id")
+    opted = ConsentEvent.objects.filter(
+        candidate_id=candidate, action=Action.GRANTED, at__gte=after
+    )
+    engaged = Message.objects.filter(
+        candidate_id=candidate,
+        kind__in=[*CONTENT_TOPICS, MessageKind.POOL_INVITATION],
+        status__in=_OPENED,
+    )
+    reapplied = Application.objects.filter(candidate_id=candidate, applied_at__gt=after)
+    return Rejection.objects.annotate(
+        personalised=Q(branch=Branch.PERSONALISED),
+        opted=Exists(opted),
+        engaged=Exists(engaged),
+        reapplied=Exists(reapplied),
+        hired=Exists(reapplied.filter(outcome=Outcome.HIRED)),
+    )
+
+
+def _funnel_counts(rows: QuerySet) -> list[int]:
+    totals = rows.aggregate(
+        rejected=Count("id"),
+        personalised=Count("id", filter=Q(branch=Branch.PERSONALISED)),
+        opted=Count("id", filter=Q(opted=True)),
+        engaged=Count("id", filter=Q(opted=True, engaged=True)),
+        reapplied=Count("id", filter=Q(reapplied=True)),
+        hired=Count("id", filter=Q(hired=True)),
+    )
+    return [
+        totals["rejected"],
+        totals["personalised"],
+        totals["opted"],
+        totals["engaged"],
+        totals["reapplied"],
+        totals["hired"],
+    ]
+
+
+def insights() -> Insights:
+    rows = _rejections()
+    funnel = list(zip(FUNNEL_STEPS, _funnel_counts(rows), strict=True))
+
+    by_stage = []
+    for stage_name in (
+        rows.order_by("stage__order").values_list("stage__name", flat=True).distinct()
+    ):
+        by_stage.append((stage_name, _funnel_counts(rows.filter(stage__name=stage_name))))
+    by_reason = []
+    for reason in rows.values_list("reasons__label", flat=True).distinct():
+        if reason:
+            by_reason.append((reason, _funnel_counts(rows.filter(reasons__label=reason))))
+    by_reason.sort(key=lambda r: -r[1][0])
+
+    by_topic = []
+    for topic in [*CONTENT_TOPICS, MessageKind.POOL_INVITATION]:
+        counts = Message.objects.filter(kind=topic).aggregate(
+            sent=Count("id", filter=Q(status__in=LEFT_STATUSES)),
+            opened=Count("id", filter=Q(status__in=_OPENED)),
+            clicked=Count("id", filter=Q(status=MessageStatus.CLICKED)),
+        )
+        by_topic.append(
+            (MessageKind(topic).label, counts["sent"], counts["opened"], counts["clicked"])
+        )
+
+    monthly = (
+        rows.annotate(month=TruncMonth("decided_at", tzinfo=dt.UTC))
+        .values("month")
+        .annotate(total=Count("id"), opted_in=Count("id", filter=Q(opted=True)))
+        .order_by("month")
+    )
+    optin_by_month = [(m["month"].strftime("%b %Y"), m["total"], m["opted_in"]) for m in monthly][
+        -12:
+    ]
+
+    countries = (
+        rows.values(country=F("application__candidate__country"))
+        .annotate(total=Count("id"), opted_in=Count("id", filter=Q(opted=True)))
+        .order_by("-total")
+    )
+    optin_by_country = [
+        (c["country"] or "—", c["total"], c["opted_in"], SURVEY_BY_COUNTRY.get(c["country"]))
+        for c in countries[:10]
+    ]
+    ages = {
+        a["age"]: a
+        for a in rows.values(age=F("application__candidate__age_bracket")).annotate(
+            total=Count("id"), opted_in=Count("id", filter=Q(opted=True))
+        )
+    }
+    optin_by_age = [
+        (label, ages[value]["total"], ages[value]["opted_in"])
+        for value, label in AgeBracket.choices
+        if value in ages
+    ]
+    return Insights(
+        funnel=funnel,
+        by_stage=by_stage,
+        by_reason=by_reason[:10],
+        by_topic=by_topic,
+        optin_by_month=optin_by_month,
+        optin_by_country=optin_by_country,
+        optin_by_age=optin_by_age,
+        top_skills=top_matched_skills(),
+    )
+
+
+def top_matched_skills(limit: int = 10) -> list[tuple[str, int]]:
+    """Skills that most often made a job offer match, across every digest sent."""
+    table = Delivery._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT skill, count(*) FROM {table},
+                    jsonb_array_elements_text(matched_skills) AS skill
+                WHERE status = 'queued' GROUP BY skill ORDER BY count(*) DESC, skill LIMIT %s""",  # noqa: S608 (table name from the model)
+            [limit],
+        )
+        return [(skill, count) for skill, count in cursor.fetchall()]
+
+
+def nurture_overview() -> dict[str, int]:
+    """Dashboard panel figures."""
+    week_ago = timezone.now() - dt.timedelta(days=7)
+    return {
+        "contactable": CandidateConsent.objects.active()
+        .filter(purpose__in=list(CONTENT_TOPICS))
+        .values("candidate_id")
+        .distinct()
+        .count(),
+        "talent_pool": CandidateConsent.objects.active()
+        .filter(purpose=Purpose.TALENT_POOL)
+        .count(),
+        "digests_week": Delivery.objects.filter(sent_at__gte=week_ago, campaign=None).count(),
+        "campaigns": Campaign.objects.count(),
+        "candidates": Candidate.objects.active().count(),
+    }

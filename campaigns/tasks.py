@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import transaction
+
+from campaigns.planner import BATCH_SIZE, nurture_plan, nurture_send_batch, planned_delivery_ids
+from tenants.fanout import enqueue_for_each_tenant
+
+
+@shared_task
+def nurture_send_batch_task(delivery_ids: list[int]) -> int:
+    return nurture_send_batch(delivery_ids=delivery_ids).queued
+
+
+@shared_task
+def nurture_tenant_task() -> int:
+    """Plan this tenant's nurture now and fan the rendering out in batches after commit."""
+    with transaction.atomic():
+        result = nurture_plan()
+        ids = planned_delivery_ids()
+        for start in range(0, len(ids), BATCH_SIZE):
+            chunk = ids[start : start + BATCH_SIZE]
+            transaction.on_commit(lambda chunk=chunk: nurture_send_batch_task.delay(chunk))
+    return result.planned
+
+
+@shared_task(runs_in_public=True)
+def nurture_dispatch_task() -> int:
+    return enqueue_for_each_tenant(nurture_tenant_task)
+
+
+@shared_task
+def campaign_send_task(campaign_id: int) -> int:
+    from campaigns.services import campaign_send_due
+
+    return campaign_send_due(campaign_id=campaign_id)
+
+
+@shared_task
+def campaigns_due_tenant_task() -> int:
+    from campaigns.services import campaigns_send_scheduled
+
+    return campaigns_send_scheduled()
+
+
+@shared_task(runs_in_public=True)
+def campaigns_due_dispatch_task() -> int:
+    return enqueue_for_each_tenant(campaigns_due_tenant_task)

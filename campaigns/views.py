@@ -1,0 +1,409 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import candidate_token_view, hr_admin_required, recruiter_required
+from campaigns import charts
+from campaigns.forms import (
+    CampaignForm,
+    ContentItemForm,
+    NurtureSettingsForm,
+    ReferralForm,
+    ScheduleForm,
+    TopicScheduleForm,
+    TopicTemplateForm,
+)
+from campaigns.models import (
+    ITEM_TOPIC_CHOICES,
+    Campaign,
+    CampaignStatus,
+    ContentItem,
+    NurtureSettings,
+    TopicSchedule,
+)
+from campaigns.planner import tenant_zone
+from campaigns.referrals import ReferralError, referral_load
+from campaigns.selectors import (
+    SURVEY_FR_18_24,
+    SURVEY_OVERALL,
+    campaign_stats,
+    insights,
+)
+from campaigns.services import (
+    CampaignError,
+    campaign_audience,
+    campaign_cancel,
+    campaign_create,
+    campaign_preview,
+    campaign_schedule,
+    campaign_send_test,
+    content_item_archive,
+    content_item_save,
+    nurture_settings_update,
+    referral_apply,
+    topic_schedule_update,
+    topic_template_save,
+)
+from candidates.services import CandidateError
+from consent.selectors import topic_settings
+
+_TOPICS = dict(ITEM_TOPIC_CHOICES)
+
+
+def _local(request: HttpRequest) -> None:
+    """Dates in forms and pages are in the tenant's time zone."""
+    timezone.activate(tenant_zone())
+
+
+# --- Campaigns ----------------------------------------------------------------------------------
+
+
+@recruiter_required
+def home(request: HttpRequest) -> HttpResponse:
+    _local(request)
+    campaigns = Campaign.objects.select_related("item", "pool")[:100]
+    return render(request, "campaigns/home.html", {"campaigns": campaigns})
+
+
+@recruiter_required
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    _local(request)
+    initial = {}
+    if request.GET.get("item", "").isdigit():
+        item = ContentItem.objects.filter(pk=request.GET["item"], archived=False).first()
+        if item:
+            initial = {"item": item, "name": item.title, "subject": item.title}
+    form = CampaignForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = campaign_create(actor=request.user, **form.cleaned_data)
+        except (CampaignError, ValidationError) as exc:
+            form.add_error(None, _message(exc))
+        else:
+            return redirect("campaigns:detail", pk=campaign.pk)
+    return render(request, "campaigns/campaign_form.html", {"form": form})
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+@recruiter_required
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _local(request)
+    campaign = get_object_or_404(Campaign.objects.select_related("item", "pool"), pk=pk)
+    editable = campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
+    context = {
+        "campaign": campaign,
+        "editable": editable,
+        "audience": campaign_audience(campaign) if editable else None,
+        "schedule_form": ScheduleForm(),
+        "stats": None if editable else campaign_stats(campaign),
+    }
+    if context["stats"]:
+        context["chart"] = charts.bar_chart(
+            [charts.Bar(label, value) for label, value in context["stats"].rows()],
+            title="Campaign results",
+        )
+    return render(request, "campaigns/campaign_detail.html", context)
+
+
+@recruiter_required
+def campaign_preview_html(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign.objects.select_related("item", "pool"), pk=pk)
+    response = HttpResponse(campaign_preview(campaign).html)
+    # Shown in a sandboxed frame: no scripts, no navigation of the app.
+    response["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline'"
+    )
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+@recruiter_required
+@require_POST
+def campaign_action(request: HttpRequest, pk: int) -> HttpResponse:
+    _local(request)
+    campaign = get_object_or_404(Campaign.objects.select_related("item", "pool"), pk=pk)
+    action = request.POST.get("action")
+    try:
+        if action == "test":
+            message = campaign_send_test(campaign=campaign, actor=request.user)
+            messages.success(request, f"A test email is on its way to {message.to_email}.")
+        elif action == "schedule":
+            form = ScheduleForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, "Enter a valid date and time, or leave it empty.")
+            else:
+                campaign = campaign_schedule(
+                    campaign=campaign,
+                    at=form.cleaned_data["send_at"],
+                    actor=request.user,
+                    request=request,
+                )
+                if campaign.scheduled_at and campaign.scheduled_at > timezone.now():
+                    when = timezone.localtime(campaign.scheduled_at).strftime("%d %b %Y %H:%M")
+                    messages.success(request, f"Scheduled for {when}.")
+                else:
+                    messages.success(request, "Sending now.")
+        elif action == "cancel":
+            withdrawn = campaign_cancel(campaign=campaign, actor=request.user, request=request)
+            messages.success(
+                request,
+                "Campaign cancelled"
+                + (f"; {withdrawn} emails not yet sent were withdrawn." if withdrawn else "."),
+            )
+        else:
+            messages.error(request, "Unknown action.")
+    except (CampaignError, ValidationError) as exc:
+        messages.error(request, _message(exc))
+    return redirect("campaigns:detail", pk=campaign.pk)
+
+
+# --- Content library ----------------------------------------------------------------------------
+
+
+@recruiter_required
+def content_list(request: HttpRequest) -> HttpResponse:
+    _local(request)
+    items = ContentItem.objects.select_related("target_pool")
+    topic = request.GET.get("topic", "")
+    if topic in _TOPICS:
+        items = items.filter(topic=topic)
+    if request.GET.get("archived") != "1":
+        items = items.filter(archived=False)
+    return render(
+        request,
+        "campaigns/content_list.html",
+        {"items": items[:200], "topics": ITEM_TOPIC_CHOICES, "topic": topic},
+    )
+
+
+@recruiter_required
+def content_edit(request: HttpRequest, pk: int | None = None, topic: str = "") -> HttpResponse:
+    _local(request)
+    item = get_object_or_404(ContentItem, pk=pk) if pk else ContentItem(topic=topic)
+    if item.topic not in _TOPICS:
+        raise Http404("Unknown content topic.")
+    form = ContentItemForm(request.POST or None, instance=item, topic=item.topic)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = content_item_save(item=form.save(commit=False), actor=request.user)
+        except ValidationError as exc:
+            form.add_error(None, _message(exc))
+        else:
+            messages.success(request, f"“{item.title}” saved.")
+            return redirect("campaigns:content")
+    return render(
+        request,
+        "campaigns/content_form.html",
+        {"form": form, "item": item, "topic_label": _TOPICS[item.topic]},
+    )
+
+
+@recruiter_required
+@require_POST
+def content_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(ContentItem, pk=pk)
+    content_item_archive(item=item, actor=request.user)
+    messages.success(request, f"“{item.title}” archived: it is no longer sent.")
+    return redirect("campaigns:content")
+
+
+# --- Topics, cadence and rules (HR admins) ------------------------------------------------------
+
+
+@hr_admin_required
+def topics(request: HttpRequest) -> HttpResponse:
+    rules = NurtureSettings.load()
+    form = NurtureSettingsForm(request.POST or None, instance=rules)
+    if request.method == "POST" and form.is_valid():
+        try:
+            nurture_settings_update(actor=request.user, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, _message(exc))
+        else:
+            messages.success(request, "Nurture rules saved.")
+            return redirect("campaigns:topics")
+    ranges = topic_settings()
+    rows = [(s, ranges.get(s.topic)) for s in TopicSchedule.objects.prefetch_related("templates")]
+    return render(
+        request,
+        "campaigns/topics.html",
+        {"form": form, "rows": rows, "time_zone": tenant_zone().key},
+    )
+
+
+@hr_admin_required
+def topic_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    schedule = get_object_or_404(TopicSchedule, pk=pk)
+    language = (
+        request.GET.get("language")
+        or request.POST.get("language")
+        or (request.tenant.default_language)
+    )
+    template = schedule.templates.filter(language=language).first()
+    schedule_form = TopicScheduleForm(
+        request.POST if request.POST.get("form") == "schedule" else None, instance=schedule
+    )
+    template_form = TopicTemplateForm(
+        request.POST if request.POST.get("form") == "template" else None,
+        topic=schedule.topic,
+        initial={
+            "language": language,
+            "subject": template.subject if template else "",
+            "body": template.body if template else "",
+        },
+    )
+    if request.method == "POST":
+        if request.POST.get("form") == "schedule" and schedule_form.is_valid():
+            data = {k: v for k, v in schedule_form.cleaned_data.items()}
+            try:
+                topic_schedule_update(
+                    schedule=schedule, actor=request.user, request=request, **data
+                )
+            except ValidationError as exc:
+                schedule_form.add_error(None, _message(exc))
+            else:
+                messages.success(request, f"{schedule.get_topic_display()}: schedule saved.")
+                return redirect("campaigns:topic", pk=schedule.pk)
+        if request.POST.get("form") == "template" and template_form.is_valid():
+            topic_template_save(schedule=schedule, actor=request.user, **template_form.cleaned_data)
+            messages.success(request, f"{schedule.get_topic_display()}: template saved.")
+            return redirect(f"{request.path}?language={template_form.cleaned_data['language']}")
+    return render(
+        request,
+        "campaigns/topic_form.html",
+        {
+            "schedule": schedule,
+            "schedule_form": schedule_form,
+            "template_form": template_form,
+            "languages": [t.language for t in schedule.templates.all()],
+        },
+    )
+
+
+# --- Insights -----------------------------------------------------------------------------------
+
+
+def _insights_context() -> dict:
+    data = insights()
+    funnel = charts.bar_chart(
+        [charts.Bar(label, value) for label, value in data.funnel], title="Funnel"
+    )
+    by_country = charts.bar_chart(
+        [
+            charts.Bar(
+                country,
+                charts.rate(opted, total),
+                note=f"({opted}/{total})",
+                reference=survey,
+            )
+            for country, total, opted, survey in data.optin_by_country
+        ],
+        title="Opt-in rate by country",
+        percent=True,
+    )
+    by_month = charts.bar_chart(
+        [
+            charts.Bar(
+                month,
+                charts.rate(opted, total),
+                note=f"({opted}/{total})",
+                reference=SURVEY_OVERALL,
+            )
+            for month, total, opted in data.optin_by_month
+        ],
+        title="Opt-in rate by month of rejection",
+        percent=True,
+    )
+    by_age = charts.bar_chart(
+        [
+            charts.Bar(label, charts.rate(opted, total), note=f"({opted}/{total})")
+            for label, total, opted in data.optin_by_age
+        ],
+        title="Opt-in rate by age bracket",
+        percent=True,
+    )
+    engagement = charts.bar_chart(
+        [
+            charts.Bar(label, charts.rate(opened, sent), note=f"opened ({opened}/{sent})")
+            for label, sent, opened, _clicked in data.by_topic
+        ],
+        title="Engagement per topic (opened)",
+        percent=True,
+    )
+    skills = charts.bar_chart(
+        [charts.Bar(name, count) for name, count in data.top_skills], title="Top matched skills"
+    )
+    return {
+        "data": data,
+        "funnel_chart": funnel,
+        "country_chart": by_country,
+        "month_chart": by_month,
+        "age_chart": by_age,
+        "engagement_chart": engagement,
+        "skills_chart": skills,
+        "survey_overall": SURVEY_OVERALL,
+        "survey_fr_young": SURVEY_FR_18_24,
+        "steps": [label for label, _ in data.funnel],
+    }
+
+
+@recruiter_required
+def insights_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "campaigns/insights.html", _insights_context())
+
+
+@recruiter_required
+def insights_pdf(request: HttpRequest) -> HttpResponse:
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "campaigns/insights_pdf.html",
+        {**_insights_context(), "tenant": request.tenant},
+        request=request,
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="talent-insights.pdf"'
+    return response
+
+
+# --- Referral landing (public, signed token) ----------------------------------------------------
+
+
+@candidate_token_view
+def referral(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        ref = referral_load(token)
+    except ReferralError as exc:
+        return render(request, "campaigns/referral_invalid.html", {"error": str(exc)}, status=410)
+    form = ReferralForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["website"]:
+            return render(request, "campaigns/referral_done.html", {"position": ref.position})
+        try:
+            referral_apply(
+                referral=ref,
+                email=form.cleaned_data["email"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+            )
+        except (ValidationError, CandidateError) as exc:
+            form.add_error(None, _message(exc))
+        else:
+            return render(request, "campaigns/referral_done.html", {"position": ref.position})
+    return render(
+        request,
+        "campaigns/referral.html",
+        {"form": form, "position": ref.position, "referrer": ref.referrer},
+    )
