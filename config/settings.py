@@ -165,7 +165,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "worker-heartbeat": {"task": "tenants.tasks.heartbeat_dispatch_task", "schedule": 300.0},
     # Each run plans only who is due inside a send window; re-runs never double an email.
     "nurture-planner": {"task": "campaigns.tasks.nurture_dispatch_task", "schedule": 900.0},
-    "campaigns-scheduled": {"task": "campaigns.tasks.campaigns_due_dispatch_task", "schedule": 60.0},
+    "campaigns-scheduled": {
+        "task": "campaigns.tasks.campaigns_due_dispatch_task",
+        "schedule": 60.0,
+    },
     # Re-enqueues mail left queued (broker lost) or stuck in a dead worker's lease.
     "mailing-outbox-sweep": {
         "task": "mailing.tasks.outbox_sweep_dispatch_task",
