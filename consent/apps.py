@@ -6,3 +6,9 @@ from django.apps import AppConfig
 class ConsentConfig(AppConfig):
     name = "consent"
     verbose_name = "Consent"
+
+    def ready(self) -> None:
+        from consent import receivers  # noqa: F401
+        from consent.registrations import register_all
+
+        register_all()

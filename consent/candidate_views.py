@@ -1,0 +1,429 @@
+"""Pages for candidates: no login, reached by signed links (or public, for registration).
+
+They are branded with the tenant's logo and colour, load nothing from other hosts, and answer
+bad links with a clear page (never a 500): forged, expired, revoked or another tenant's.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from accounts.permissions import candidate_token_view, public_view
+from candidates.models import Candidate
+from consent import links
+from consent.exports import candidate_export_json, candidate_export_pdf
+from consent.forms import ChoicesForm, RegistrationForm, form_stamp
+from consent.links import LinkData, LinkError, LinkKind
+from consent.models import DataRequest, Purpose, Registration, RequestKind, RequestStatus, Source
+from consent.requests import (
+    RateLimited,
+    data_request_confirm,
+    data_request_create,
+    registration_confirm,
+    registration_submit,
+)
+from consent.selectors import consent_state, texts_current, topic_settings
+from consent.services import (
+    ConsentError,
+    Origin,
+    consent_change,
+    nurture_withdraw_all,
+    profile_language_set,
+)
+
+# The newsletter sign-up offers news-like topics only.
+NEWSLETTER_TOPICS = (Purpose.COMPANY_NEWS, Purpose.EVENTS, Purpose.JOB_MARKET)
+
+LINK_ERRORS = {
+    "invalid": (
+        400,
+        "This link is not valid",
+        "It may have been cut or mistyped. Use the full link from the email.",
+    ),
+    "expired": (
+        410,
+        "This link has expired",
+        "For your protection, links stop working after a while.",
+    ),
+    "other_tenant": (
+        403,
+        "This link belongs to another organisation",
+        "Open it from the "
+        "email you received: it only works on the site of the company that sent "
+        "it.",
+    ),
+    "revoked": (
+        410,
+        "This link is no longer valid",
+        "It was replaced by a newer one, or the data it pointed to has been erased.",
+    ),
+}
+
+
+def link_error(request: HttpRequest, error: LinkError, token: str = "") -> HttpResponse:
+    status, title, detail = LINK_ERRORS[error.reason]
+    return render(
+        request,
+        "consent/public/link_error.html",
+        {
+            "title": title,
+            "detail": detail,
+            "can_resend": error.reason == "expired" and error.candidate is not None,
+            "token": token,
+        },
+        status=status,
+    )
+
+
+def _language(request: HttpRequest, candidate: Candidate | None) -> str:
+    profile = getattr(candidate, "consent_profile", None) if candidate else None
+    tenant = getattr(request, "tenant", None)
+    return (
+        (profile.language if profile else "")
+        or (candidate.preferred_language if candidate else "")
+        or getattr(tenant, "default_language", "en")
+    )
+
+
+def _resolve(kind: LinkKind, token: str) -> LinkData:
+    data = links.read(kind, token)
+    if data.candidate is None:
+        raise LinkError("invalid")
+    return data
+
+
+def _choices_page(
+    request: HttpRequest, token: str, *, kind: LinkKind, template: str, source: str
+) -> HttpResponse:
+    try:
+        data = _resolve(kind, token)
+    except LinkError as error:
+        return link_error(request, error, token)
+    candidate = data.candidate
+    assert candidate is not None
+    language = _language(request, candidate)
+    state = consent_state(candidate)
+    is_optin = kind is links.OPTIN
+    form = ChoicesForm(
+        request.POST or None,
+        topics=topic_settings(),
+        texts=texts_current(language),
+        state=state,
+        language=candidate.consent_profile.language,
+        # The opt-in page offers the tenant's default topics ticked: one click joins.
+        prefill_defaults=is_optin,
+    )
+    saved = None
+    if request.method == "POST" and form.is_valid():
+        grant, withdraw = form.decisions()
+        if is_optin:
+            # The page's one action is joining the pool.
+            grant.setdefault(Purpose.TALENT_POOL, "")
+            withdraw = [p for p in withdraw if p != Purpose.TALENT_POOL]
+        try:
+            with transaction.atomic():
+                saved = consent_change(
+                    candidate=candidate,
+                    source=source,
+                    grant=grant,
+                    withdraw=withdraw,
+                    texts=form.cleaned_data["texts_shown"],
+                    origin=Origin.from_request(request),
+                    reason=f"via {data.extra.get('s', 'link')}" if is_optin else "",
+                )
+                profile_language_set(
+                    candidate=candidate, language=form.cleaned_data.get("language", "")
+                )
+        except ConsentError as exc:
+            form.add_error(None, str(exc))
+    status = 200 if request.method == "GET" or form.is_valid() else 400
+    return render(
+        request,
+        template,
+        {
+            "candidate": candidate,
+            "form": form,
+            "saved": saved,
+            "state": consent_state(candidate) if saved is not None else state,
+            "pool_text": form.texts.get(Purpose.TALENT_POOL),
+            "tracking_text": form.texts.get(Purpose.TRACKING),
+            "token": token,
+            "preferences_token": links.sign(links.PREFERENCES, candidate=candidate)
+            if is_optin
+            else token,
+        },
+        status=status,
+    )
+
+
+@candidate_token_view
+@require_http_methods(["GET", "POST"])
+def optin(request: HttpRequest, token: str) -> HttpResponse:
+    return _choices_page(
+        request,
+        token,
+        kind=links.OPTIN,
+        template="consent/public/optin.html",
+        source=Source.OPTIN_LINK,
+    )
+
+
+@candidate_token_view
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest, token: str) -> HttpResponse:
+    return _choices_page(
+        request,
+        token,
+        kind=links.PREFERENCES,
+        template="consent/public/preferences.html",
+        source=Source.PREFERENCE_CENTRE,
+    )
+
+
+# RFC 8058: mail clients POST "List-Unsubscribe=One-Click" to this URL with no cookies and no
+# way to obtain a CSRF token; the signed token in the URL is the authentication.
+@candidate_token_view
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        data = _resolve(links.UNSUBSCRIBE, token)
+    except LinkError as error:
+        return link_error(request, error, token)
+    candidate = data.candidate
+    assert candidate is not None
+    topic = data.extra.get("o")
+    if topic and topic not in Purpose.values:
+        return link_error(request, LinkError("invalid"))
+    done = False
+    if request.method == "POST":
+        origin = Origin.from_request(request)
+        with transaction.atomic():
+            if topic:
+                consent_change(
+                    candidate=candidate,
+                    source=Source.UNSUBSCRIBE,
+                    withdraw=[topic],
+                    origin=origin,
+                    engaged=False,
+                )
+            else:
+                nurture_withdraw_all(candidate=candidate, source=Source.UNSUBSCRIBE, origin=origin)
+        done = True
+    return render(
+        request,
+        "consent/public/unsubscribe.html",
+        {
+            "candidate": candidate,
+            "topic_label": Purpose(topic).label if topic else "",
+            "done": done,
+            "token": token,
+            "preferences_token": links.sign(links.PREFERENCES, candidate=candidate),
+        },
+    )
+
+
+@candidate_token_view
+@require_http_methods(["POST"])
+def fresh_link(request: HttpRequest, token: str) -> HttpResponse:
+    """An expired link from a genuine email: send a fresh preference-centre link to the address
+    we hold (never to an address given here), at most once an hour per person."""
+    from consent.notifications import fresh_link_send
+
+    candidate = None
+    for kind in (links.OPTIN, links.PREFERENCES, links.UNSUBSCRIBE):
+        try:
+            candidate = links.read(kind, token).candidate
+        except LinkError as error:
+            candidate = error.candidate if error.reason == "expired" else None
+        if candidate is not None:
+            break
+    if candidate is None:
+        return link_error(request, LinkError("invalid"))
+    if cache.add(f"consent:fresh-link:{candidate.pk}", 1, 3600):
+        with transaction.atomic():
+            fresh_link_send(candidate=candidate)
+    return render(request, "consent/public/fresh_link_sent.html", {})
+
+
+# --- Registration (public) ----------------------------------------------------------------------
+
+
+def _register(request: HttpRequest, *, newsletter: bool) -> HttpResponse:
+    language = getattr(request.tenant, "default_language", "en")
+    texts = texts_current(language)
+    topics = topic_settings()
+    if newsletter:
+        topics = {t: s for t, s in topics.items() if t in NEWSLETTER_TOPICS}
+    data = request.POST if request.method == "POST" else None
+    form = RegistrationForm(data, request.FILES or None, newsletter=newsletter)
+    choices = ChoicesForm(data, topics=topics, texts=texts, prefill_defaults=True)
+    if request.method == "POST":
+        bot = form.bot_reason()
+        if bot in ("honeypot", "stamp"):
+            # Say nothing useful to a bot, record nothing.
+            return render(request, "consent/public/register_sent.html", {}, status=400)
+        if bot == "too_fast":
+            form.add_error(None, "That was quick! Please check your details and send again.")
+        elif bot == "stale":
+            form.add_error(None, "This form was open for too long. Please send it again.")
+        if form.is_valid() and choices.is_valid():
+            grant, _ = choices.decisions(include_pool=not newsletter)
+            if not newsletter:
+                grant[Purpose.TALENT_POOL] = ""
+            else:
+                grant[Purpose.POOL_INVITATION] = ""
+            try:
+                registration_submit(
+                    profile=form.cleaned_data,
+                    email=form.cleaned_data["email"],
+                    grant=grant,
+                    texts={
+                        p: t for p, t in choices.cleaned_data["texts_shown"].items() if p in grant
+                    },
+                    language=choices.cleaned_data.get("language", ""),
+                    cv=form.cleaned_data.get("cv"),
+                    newsletter=newsletter,
+                    origin=Origin.from_request(request),
+                )
+            except RateLimited as exc:
+                return render(
+                    request, "consent/public/rate_limited.html", {"message": str(exc)}, status=429
+                )
+            return render(request, "consent/public/register_sent.html", {})
+        form.fields["stamp"].initial = form_stamp()
+    return render(
+        request,
+        "consent/public/register.html",
+        {
+            "form": form,
+            "choices": choices,
+            "newsletter": newsletter,
+            "pool_text": texts.get(Purpose.TALENT_POOL),
+            "tracking_text": texts.get(Purpose.TRACKING),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@public_view
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    return _register(request, newsletter=False)
+
+
+@public_view
+@require_http_methods(["GET", "POST"])
+def newsletter(request: HttpRequest) -> HttpResponse:
+    return _register(request, newsletter=True)
+
+
+@candidate_token_view
+@require_http_methods(["GET", "POST"])
+def register_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button, POST confirms: link scanners that open emailed links must not
+    confirm on the person's behalf."""
+    try:
+        data = links.read(links.REGISTRATION_CONFIRM, token)
+    except LinkError as error:
+        return link_error(request, error)
+    registration = Registration.objects.filter(pk=data.extra.get("r")).first()
+    if registration is None:
+        return link_error(request, LinkError("revoked"))
+    candidate = registration.candidate if registration.confirmed_at else None
+    if request.method == "POST" and candidate is None:
+        candidate = registration_confirm(
+            registration=registration, origin=Origin.from_request(request)
+        )
+    return render(
+        request,
+        "consent/public/register_confirm.html",
+        {
+            "done": candidate is not None,
+            "preferences_token": links.sign(links.PREFERENCES, candidate=candidate)
+            if candidate
+            else "",
+        },
+    )
+
+
+# --- My data (access and erasure requests) ------------------------------------------------------
+
+
+@candidate_token_view
+@require_http_methods(["GET", "POST"])
+def my_data(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        data = _resolve(links.PREFERENCES, token)
+    except LinkError as error:
+        return link_error(request, error, token)
+    candidate = data.candidate
+    assert candidate is not None
+    sent = None
+    if request.method == "POST":
+        kind = request.POST.get("kind", "")
+        if kind not in RequestKind.values:
+            return link_error(request, LinkError("invalid"))
+        sent = data_request_create(
+            candidate=candidate, kind=kind, origin=Origin.from_request(request)
+        )
+    return render(
+        request,
+        "consent/public/my_data.html",
+        {"candidate": candidate, "token": token, "sent": sent},
+    )
+
+
+@candidate_token_view
+@require_http_methods(["GET", "POST"])
+def request_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        data = _resolve(links.REQUEST_CONFIRM, token)
+    except LinkError as error:
+        return link_error(request, error)
+    data_request = DataRequest.objects.filter(
+        pk=data.extra.get("r"), candidate=data.candidate
+    ).first()
+    if data_request is None:
+        return link_error(request, LinkError("revoked"))
+    if request.method == "POST":
+        data_request = data_request_confirm(request=data_request)
+    context: dict[str, object] = {"data_request": data_request}
+    if data_request.kind == RequestKind.ACCESS and data_request.status == RequestStatus.COMPLETED:
+        context["download_token"] = links.sign(
+            links.DOWNLOAD, candidate=data.candidate, r=data_request.pk
+        )
+    return render(request, "consent/public/request_confirm.html", context)
+
+
+@candidate_token_view
+@require_http_methods(["GET"])
+def download(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
+    try:
+        data = _resolve(links.DOWNLOAD, token)
+    except LinkError as error:
+        return link_error(request, error)
+    candidate = data.candidate
+    assert candidate is not None
+    completed = DataRequest.objects.filter(
+        pk=data.extra.get("r"),
+        candidate=candidate,
+        kind=RequestKind.ACCESS,
+        status=RequestStatus.COMPLETED,
+    ).exists()
+    if not completed:
+        return link_error(request, LinkError("revoked"))
+    if fmt == "pdf":
+        response = HttpResponse(candidate_export_pdf(candidate), content_type="application/pdf")
+    else:
+        response = HttpResponse(
+            candidate_export_json(candidate), content_type="application/json; charset=utf-8"
+        )
+    response["Content-Disposition"] = f'attachment; filename="my-data.{fmt}"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+
+from consent.models import (
+    TOPICS,
+    CandidateConsent,
+    ConsentText,
+    Frequency,
+    Purpose,
+    TopicSetting,
+)
+
+LANGUAGE_CHOICES = [("", "Same as the company's"), *settings.LANGUAGES]
+
+
+class ChoicesForm(forms.Form):
+    """Topics on/off with a frequency each (within the tenant's range), talent pool, tracking
+    and language: the opt-in page and the preference centre share it."""
+
+    def __init__(
+        self,
+        *args: Any,
+        topics: dict[str, TopicSetting],
+        texts: dict[str, ConsentText],
+        state: dict[str, CandidateConsent] | None = None,
+        language: str = "",
+        prefill_defaults: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.topics = {t: s for t, s in topics.items() if s.enabled}
+        self.texts = texts
+        state = state or {}
+
+        def on(purpose: str, default: bool) -> bool:
+            if purpose in state:
+                return state[purpose].granted
+            return default
+
+        self.fields[Purpose.TALENT_POOL] = forms.BooleanField(
+            required=False, initial=on(Purpose.TALENT_POOL, prefill_defaults)
+        )
+        for topic, setting in self.topics.items():
+            current = state.get(topic)
+            self.fields[topic] = forms.BooleanField(
+                required=False, initial=on(topic, prefill_defaults)
+            )
+            self.fields[f"{topic}_frequency"] = forms.ChoiceField(
+                choices=[(f, Frequency(f).label) for f in setting.allowed_frequencies],
+                initial=(current.frequency if current and current.granted else "")
+                or setting.default_frequency,
+                error_messages={
+                    "invalid_choice": "Choose one of the frequencies offered for this topic."
+                },
+            )
+        self.fields[Purpose.TRACKING] = forms.BooleanField(
+            required=False, initial=on(Purpose.TRACKING, False)
+        )
+        self.fields["language"] = forms.ChoiceField(
+            choices=LANGUAGE_CHOICES, required=False, initial=language
+        )
+        for purpose, text in texts.items():
+            self.fields[f"text_{purpose}"] = forms.IntegerField(
+                widget=forms.HiddenInput, required=False, initial=text.pk
+            )
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Topic rows for the template: checkbox, frequency select and the wording shown."""
+        return [
+            {
+                "topic": topic,
+                "field": self[topic],
+                "frequency": self[f"{topic}_frequency"],
+                "text": self.texts.get(topic),
+            }
+            for topic in self.topics
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        shown = {}
+        ids = {p: cleaned.get(f"text_{p}") for p in self.texts}
+        found = ConsentText.objects.in_bulk([i for i in ids.values() if i])
+        for purpose, current in self.texts.items():
+            text = found.get(ids[purpose])
+            # The exact version the person saw; a forged id falls back to the current wording.
+            shown[purpose] = text if text is not None and text.purpose == purpose else current
+        cleaned["texts_shown"] = shown
+        return cleaned
+
+    def decisions(self, *, include_pool: bool = True) -> tuple[dict[str, str], list[str]]:
+        """(grant: purpose -> frequency, withdraw: purposes) from the cleaned form."""
+        grant: dict[str, str] = {}
+        withdraw: list[str] = []
+        purposes = [Purpose.TALENT_POOL] if include_pool else []
+        purposes += [*self.topics, Purpose.TRACKING]
+        for purpose in purposes:
+            if self.cleaned_data.get(purpose):
+                grant[purpose] = self.cleaned_data.get(f"{purpose}_frequency", "")
+            else:
+                withdraw.append(purpose)
+        return grant, withdraw
+
+
+# --- Registration (public) ----------------------------------------------------------------------
+
+FORM_STAMP_SALT = "consent.form-stamp"
+MIN_FILL_SECONDS = 3
+MAX_FORM_AGE = 24 * 3600
+CV_TYPES = {
+    ".pdf": ("application/pdf", b"%PDF"),
+    ".docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        b"PK\x03\x04",
+    ),
+    ".odt": ("application/vnd.oasis.opendocument.text", b"PK\x03\x04"),
+    ".doc": ("application/msword", b"\xd0\xcf\x11\xe0"),
+}
+CV_MAX_BYTES = 5 * 1024 * 1024
+
+
+def form_stamp() -> str:
+    """A signed issue time: a form posted back sooner than a human could fill it is a bot."""
+    return signing.dumps(int(time.time()), salt=FORM_STAMP_SALT)
+
+
+class RegistrationForm(forms.Form):
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100, required=False)
+    email = forms.EmailField(max_length=254)
+    phone = forms.CharField(max_length=40, required=False)
+    city = forms.CharField(max_length=100, required=False)
+    profession = forms.CharField(max_length=120, required=False, label="Profession or field")
+    cv = forms.FileField(
+        required=False,
+        label="CV (optional)",
+        help_text="PDF, Word or OpenDocument, at most 5 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(CV_TYPES)}),
+    )
+    # Honeypot: hidden from people by CSS and aria-hidden; bots fill every field.
+    website = forms.CharField(required=False, label="Leave this empty")
+    stamp = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, newsletter: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["stamp"].initial = form_stamp()
+        if newsletter:
+            for name in ("last_name", "phone", "city", "profession", "cv"):
+                del self.fields[name]
+
+    def clean_cv(self) -> Any:
+        upload = self.cleaned_data.get("cv")
+        if not upload:
+            return None
+        name = upload.name.lower()
+        ext = next((e for e in CV_TYPES if name.endswith(e)), None)
+        if ext is None:
+            raise forms.ValidationError("Upload your CV as PDF, Word (.doc, .docx) or .odt.")
+        if upload.size > CV_MAX_BYTES:
+            raise forms.ValidationError(
+                "Your CV is larger than 5 MB; please upload a smaller file."
+            )
+        head = upload.read(8)
+        upload.seek(0)
+        if not head.startswith(CV_TYPES[ext][1]):
+            raise forms.ValidationError("This file is not a real PDF, Word or OpenDocument file.")
+        return upload
+
+    def bot_reason(self) -> str | None:
+        """Why this submission looks automated (None when it looks human)."""
+        if self.data.get("website"):
+            return "honeypot"
+        try:
+            issued = signing.loads(self.data.get("stamp", ""), salt=FORM_STAMP_SALT)
+        except signing.BadSignature:
+            return "stamp"
+        age = time.time() - int(issued)
+        if age < MIN_FILL_SECONDS:
+            return "too_fast"
+        if age > MAX_FORM_AGE:
+            return "stale"
+        return None
+
+
+def topic_choices() -> list[tuple[str, str]]:
+    return [(t, Purpose(t).label) for t in TOPICS]
+
+
+class RecordConsentForm(forms.Form):
+    """A recruiter records what the candidate said (phone, in person, letter)."""
+
+    action = forms.ChoiceField(
+        choices=[("grant", "Candidate gave consent"), ("withdraw", "Candidate withdrew consent")]
+    )
+    purposes = forms.MultipleChoiceField(
+        choices=Purpose.choices, widget=forms.CheckboxSelectMultiple
+    )
+    reason = forms.CharField(
+        max_length=300, help_text="How and when, e.g. 'by phone on 3 March, to Anna'."
+    )
+
+
+class ConsentTextForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class TopicSettingForm(forms.Form):
+    enabled = forms.BooleanField(required=False)
+    min_frequency = forms.ChoiceField(choices=Frequency.choices, label="Most frequent")
+    max_frequency = forms.ChoiceField(choices=Frequency.choices, label="Least frequent")
+    default_frequency = forms.ChoiceField(choices=Frequency.choices, label="Default")
+
+
+class PolicyForm(forms.Form):
+    retention_months = forms.IntegerField(min_value=1, max_value=120)
+    consent_expiry_months = forms.IntegerField(min_value=1, max_value=120)
+    renewal_notice_days = forms.IntegerField(min_value=1, max_value=180)
+    grace_days = forms.IntegerField(min_value=0, max_value=180)
+    weekly_cap = forms.IntegerField(min_value=1, max_value=20)

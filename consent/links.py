@@ -1,0 +1,125 @@
+"""Signed links for candidates: opt-in, preference centre, unsubscribe, data-request and
+registration confirmations.
+
+A token is `django.core.signing.dumps` of {tenant schema, candidate id, the candidate's link key,
+extras} with one salt per purpose, so a token for one page never opens another. The schema binds
+it to the tenant (refused on any other host); the link key lets erasure or a rotation invalidate
+every link already sent; the timestamp makes it expire.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.core import signing
+from django.db import connection
+from django.urls import reverse
+
+from candidates.models import Candidate
+from tenants.links import tenant_absolute_url
+
+DAY = 24 * 3600
+
+
+@dataclass(frozen=True)
+class LinkKind:
+    salt: str
+    max_age: int  # seconds
+
+
+OPTIN = LinkKind("consent.optin", 120 * DAY)
+PREFERENCES = LinkKind("consent.preferences", 400 * DAY)
+# Unsubscribe links live in old emails for a long time; they must keep working.
+UNSUBSCRIBE = LinkKind("consent.unsubscribe", 3 * 365 * DAY)
+REQUEST_CONFIRM = LinkKind("consent.request", 7 * DAY)
+REGISTRATION_CONFIRM = LinkKind("consent.registration", 7 * DAY)
+DOWNLOAD = LinkKind("consent.download", 7 * DAY)
+
+
+class LinkError(Exception):
+    """A link that cannot be honoured. `reason` picks the page shown: invalid, expired,
+    other_tenant or revoked. `candidate` is set when the link was genuine but expired, so the
+    page can offer to email a fresh one."""
+
+    def __init__(self, reason: str, candidate: Candidate | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.candidate = candidate
+
+
+@dataclass
+class LinkData:
+    candidate: Candidate | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _link_key(candidate: Candidate) -> str:
+    from consent.services import profile_ensure
+
+    return profile_ensure(candidate=candidate).link_key
+
+
+def sign(kind: LinkKind, *, candidate: Candidate | None, **extra: Any) -> str:
+    payload: dict[str, Any] = {"t": connection.schema_name, **extra}
+    if candidate is not None:
+        payload["c"] = candidate.pk
+        payload["k"] = _link_key(candidate)
+    return signing.dumps(payload, salt=kind.salt, compress=True)
+
+
+def read(kind: LinkKind, token: str) -> LinkData:
+    """Check a token for this tenant; raise LinkError with a reason the page can explain."""
+    try:
+        payload = signing.loads(token, salt=kind.salt, max_age=timedelta(seconds=kind.max_age))
+        expired = False
+    except signing.SignatureExpired:
+        payload = signing.loads(token, salt=kind.salt)
+        expired = True
+    except signing.BadSignature:
+        raise LinkError("invalid") from None
+    if not isinstance(payload, dict) or payload.get("t") != connection.schema_name:
+        raise LinkError("other_tenant" if isinstance(payload, dict) else "invalid")
+    extra = {k: v for k, v in payload.items() if k not in ("t", "c", "k")}
+    candidate = None
+    if "c" in payload:
+        candidate = (
+            Candidate.objects.filter(
+                pk=payload["c"],
+                consent_profile__link_key=payload.get("k"),
+                anonymised_at__isnull=True,
+            )
+            .select_related("consent_profile")
+            .first()
+        )
+        if candidate is None:
+            raise LinkError("revoked")
+        if candidate.merged_into_id:
+            # A merged duplicate forwards to the record that was kept.
+            candidate = Candidate.objects.select_related("consent_profile").get(
+                pk=candidate.merged_into_id
+            )
+    if expired:
+        raise LinkError("expired", candidate=candidate)
+    return LinkData(candidate=candidate, extra=extra)
+
+
+def _absolute(name: str, token: str) -> str:
+    return tenant_absolute_url(reverse(name, args=[token]))
+
+
+def optin_url(candidate: Candidate, *, source: str) -> str:
+    """Link for the rejection email: one page to join the talent pool with chosen topics."""
+    return _absolute("consent:optin", sign(OPTIN, candidate=candidate, s=source[:40]))
+
+
+def preferences_url(candidate: Candidate) -> str:
+    return _absolute("consent:preferences", sign(PREFERENCES, candidate=candidate))
+
+
+def unsubscribe_url(candidate: Candidate, topic: str | None = None) -> str:
+    """Target of List-Unsubscribe (RFC 8058 one-click POST) and of the visible link. Without a
+    topic it unsubscribes from everything."""
+    extra = {"o": topic} if topic else {}
+    return _absolute("consent:unsubscribe", sign(UNSUBSCRIBE, candidate=candidate, **extra))

@@ -1,0 +1,184 @@
+"""What consent plugs into other apps' registries (called once from ConsentConfig.ready())."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.dashboard import Panel, register_panel
+from candidates.columns import ListColumn, register_list_column
+from candidates.criteria import Criterion, register_criterion
+from consent.gate import consent_send_gate, tracking_check
+from consent.models import TOPICS, CandidateConsent, Purpose
+from consent.selectors import contactable, data_requests_open
+from mailing.catalog import TemplateKind, register_template_kind
+from mailing.gate import register_send_gate, register_tracking_check
+from mailing.kinds import NURTURE_KINDS, MessageKind
+
+# --- Criteria: one implementation for the candidate list and smart pools -----------------------
+
+_CONTACTABLE_CHOICES = [
+    ("", "Any"),
+    ("any", "Contactable (any topic)"),
+    *[(t, f"Contactable for {Purpose(t).label.lower()}") for t in TOPICS],
+    (Purpose.POOL_INVITATION.value, "Contactable for talent-pool invitations"),
+    ("none", "Not contactable"),
+]
+
+
+def _apply_contactable(queryset: QuerySet, value: str, _: dict[str, Any]) -> QuerySet:
+    if value == "none":
+        return queryset.exclude(pk__in=contactable(queryset.model.objects.all()).values("pk"))
+    return contactable(queryset, topic=None if value == "any" else value)
+
+
+def _pool_consent() -> Exists:
+    return Exists(
+        CandidateConsent.objects.active().filter(
+            candidate=OuterRef("pk"), purpose=Purpose.TALENT_POOL
+        )
+    )
+
+
+def _apply_status(queryset: QuerySet, value: str, _: dict[str, Any]) -> QuerySet:
+    return queryset.filter(_pool_consent()) if value == "yes" else queryset.exclude(_pool_consent())
+
+
+# --- The "Consent" column of the candidate list ------------------------------------------------
+
+
+def _annotate(queryset: QuerySet) -> QuerySet:
+    mail = CandidateConsent.objects.active().filter(
+        candidate=OuterRef("pk"), purpose__in=sorted(NURTURE_KINDS)
+    )
+    return queryset.annotate(consent_pool=_pool_consent(), consent_mail=Exists(mail))
+
+
+def _render(candidate: Any) -> str:
+    parts = []
+    if getattr(candidate, "consent_pool", False):
+        parts.append("Pool")
+    if getattr(candidate, "consent_mail", False):
+        parts.append("Emails")
+    return " · ".join(parts) or "—"
+
+
+# --- Dashboard panel ----------------------------------------------------------------------------
+
+
+def _panel_context(request: HttpRequest) -> dict[str, Any]:
+    requests = list(data_requests_open()[:5])
+    return {"requests": requests, "now": timezone.now()}
+
+
+# --- Email templates HR admins may edit ---------------------------------------------------------
+
+TEMPLATE_REGISTRATION = "consent_registration_confirm"
+TEMPLATE_REQUEST = "consent_request_confirm"
+TEMPLATE_RENEWAL = "consent_renewal"
+TEMPLATE_FRESH_LINK = "consent_fresh_link"
+
+_SAMPLE = {"first_name": "Ada", "company_name": "Example Corp", "link_url": "https://example.com/"}
+
+TEMPLATE_KINDS = [
+    TemplateKind(
+        key=TEMPLATE_REGISTRATION,
+        label="Talent pool: confirm registration",
+        kind=MessageKind.TRANSACTIONAL,
+        allowed_tags=("first_name", "company_name", "link_url"),
+        default_subject="Please confirm your registration with {{ company_name }}",
+        default_body=(
+            "Hello {{ first_name }},\n\n"
+            "Thank you for joining the talent pool of {{ company_name }}. "
+            "Please confirm your email address to complete your registration:\n\n"
+            "[Confirm my registration]({{ link_url }})\n\n"
+            "If you did not ask for this, ignore this email: nothing will be kept."
+        ),
+        sample=_SAMPLE,
+    ),
+    TemplateKind(
+        key=TEMPLATE_REQUEST,
+        label="Data request: confirm",
+        kind=MessageKind.TRANSACTIONAL,
+        allowed_tags=("first_name", "company_name", "link_url", "request_kind"),
+        default_subject="Confirm your request to {{ company_name }}",
+        default_body=(
+            "Hello {{ first_name }},\n\n"
+            "We received a request for: {{ request_kind }}. "
+            "Please confirm it was you:\n\n"
+            "[Confirm my request]({{ link_url }})\n\n"
+            "If you did not ask for this, ignore this email and nothing will happen."
+        ),
+        sample=_SAMPLE | {"request_kind": "a copy of my data"},
+    ),
+    TemplateKind(
+        key=TEMPLATE_RENEWAL,
+        label="Consent renewal",
+        kind=MessageKind.TRANSACTIONAL,
+        allowed_tags=("first_name", "company_name", "link_url", "expiry_date"),
+        default_subject="Do you want to stay in touch with {{ company_name }}?",
+        default_body=(
+            "Hello {{ first_name }},\n\n"
+            "Your consent to stay in our talent pool ends on {{ expiry_date }}. "
+            "If you would like to keep hearing from us, confirm it in one click:\n\n"
+            "[Keep me in the talent pool]({{ link_url }})\n\n"
+            "If you do nothing, we will stop writing to you."
+        ),
+        sample=_SAMPLE | {"expiry_date": "1 March 2027"},
+    ),
+    TemplateKind(
+        key=TEMPLATE_FRESH_LINK,
+        label="Fresh link to the preference centre",
+        kind=MessageKind.TRANSACTIONAL,
+        allowed_tags=("first_name", "company_name", "link_url"),
+        default_subject="Your link to manage your preferences with {{ company_name }}",
+        default_body=(
+            "Hello {{ first_name }},\n\n"
+            "Here is a fresh link to manage what you receive from us:\n\n"
+            "[Manage my preferences]({{ link_url }})"
+        ),
+        sample=_SAMPLE,
+    ),
+]
+
+
+def register_all() -> None:
+    register_send_gate(consent_send_gate)
+    register_tracking_check(tracking_check)
+    register_criterion(
+        Criterion(
+            "consent_pool",
+            "Talent-pool consent",
+            lambda: forms.ChoiceField(
+                choices=[("", "Any"), ("yes", "Has consented"), ("no", "Has not consented")]
+            ),
+            _apply_status,
+            order=95,
+        )
+    )
+    register_criterion(
+        Criterion(
+            "contactable",
+            "Contactable",
+            lambda: forms.ChoiceField(choices=_CONTACTABLE_CHOICES),
+            _apply_contactable,
+            order=96,
+        )
+    )
+    register_list_column(ListColumn("consent", "Consent", _annotate, _render, order=90))
+    register_panel(
+        Panel(
+            key="consent_requests",
+            title="Data requests",
+            template="consent/_panel_requests.html",
+            context=_panel_context,
+            order=80,
+            hr_admin_only=True,
+        )
+    )
+    for kind in TEMPLATE_KINDS:
+        register_template_kind(kind)

@@ -1,0 +1,187 @@
+"""Services for what candidates ask through the public pages: registration (double opt-in) and
+data requests (a copy, or erasure), each confirmed by an emailed link before anything happens."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.cache import cache
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import audit_log_record
+from candidates.models import Candidate
+from candidates.services import candidate_upsert
+from consent.models import (
+    DATA_REQUEST_DEADLINE,
+    ConsentText,
+    DataRequest,
+    Registration,
+    RequestKind,
+    RequestStatus,
+    Source,
+)
+from consent.notifications import registration_confirm_send, request_confirm_send
+from consent.services import (
+    ConsentError,
+    Origin,
+    candidate_erase,
+    consent_change,
+    profile_language_set,
+)
+from mailing.models import email_hash
+
+REGISTRATIONS_PER_IP_PER_HOUR = 5
+REGISTRATIONS_PER_EMAIL_PER_DAY = 3
+DAY = 24 * 3600
+PROFILE_FIELDS = ("first_name", "last_name", "phone", "city", "profession")
+
+
+class RateLimited(ConsentError):
+    """Too many submissions from one address; the page asks to try again later."""
+
+
+def _rate_limit(key: str, limit: int, window: int = 3600) -> None:
+    # The cache key function prefixes the tenant schema, so limits are per tenant.
+    cache.add(key, 0, window)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, window)
+        count = 1
+    if count > limit:
+        raise RateLimited("Too many sign-ups from your network. Please try again in an hour.")
+
+
+@transaction.atomic
+def registration_submit(
+    *,
+    profile: Mapping[str, str],
+    email: str,
+    grant: Mapping[str, str],
+    texts: Mapping[str, ConsentText],
+    language: str,
+    cv: UploadedFile | None,
+    newsletter: bool,
+    origin: Origin,
+) -> Registration:
+    """Keep the submission aside and email a confirmation link. Nothing enters the candidate
+    base before the click (double opt-in), so a bot or a typo never creates a person."""
+    _rate_limit(f"consent:register:{origin.ip or 'unknown'}", REGISTRATIONS_PER_IP_PER_HOUR)
+    email = email.strip().lower()
+    # Nobody's inbox gets flooded with confirmation requests typed in by someone else.
+    _rate_limit(f"consent:register-email:{email_hash(email)}", REGISTRATIONS_PER_EMAIL_PER_DAY, DAY)
+    data: dict[str, Any] = {k: (profile.get(k) or "").strip() for k in PROFILE_FIELDS}
+    data.update(
+        language=language,
+        grant=dict(grant),
+        texts={purpose: text.pk for purpose, text in texts.items()},
+    )
+    registration = Registration.objects.create(
+        email=email,
+        data=data,
+        newsletter=newsletter,
+        ip_address=origin.ip,
+        user_agent=origin.user_agent,
+        cv_name=(cv.name[-200:] if cv else ""),
+    )
+    if cv is not None:
+        registration.cv.save(f"{registration.pk}-{cv.name[-80:]}", cv, save=True)
+    registration_confirm_send(registration=registration)
+    return registration
+
+
+@transaction.atomic
+def registration_confirm(*, registration: Registration, origin: Origin) -> Candidate:
+    """The emailed link was clicked: create or complete the candidate and record the consent.
+    A second click finds the registration confirmed and changes nothing."""
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.confirmed_at and registration.candidate:
+        return registration.candidate
+    data = registration.data
+    fields = {k: data.get(k, "") for k in PROFILE_FIELDS}
+    source = Source.NEWSLETTER if registration.newsletter else Source.REGISTRATION
+    candidate, _ = candidate_upsert(email=registration.email, actor=None, source=source, **fields)
+    texts = {
+        t.purpose: t for t in ConsentText.objects.filter(pk__in=data.get("texts", {}).values())
+    }
+    consent_change(
+        candidate=candidate,
+        source=source,
+        grant=data.get("grant", {}),
+        texts=texts,
+        origin=origin,
+        reason="double opt-in confirmed",
+    )
+    if data.get("language"):
+        profile_language_set(candidate=candidate, language=data["language"])
+    registration.confirmed_at = timezone.now()
+    registration.candidate = candidate
+    # Data minimisation: the profile now lives on the candidate; keep only the consent facts.
+    registration.data = {"grant": data.get("grant", {}), "texts": data.get("texts", {})}
+    registration.save(update_fields=["confirmed_at", "candidate", "data"])
+    return candidate
+
+
+@transaction.atomic
+def data_request_create(*, candidate: Candidate, kind: str, origin: Origin) -> DataRequest:
+    """Open a request and email the confirmation link. Asking twice while one is awaiting
+    confirmation returns it (and sends no second email)."""
+    if kind not in RequestKind.values:
+        raise ConsentError("Unknown request.")
+    existing = DataRequest.objects.filter(
+        candidate=candidate, kind=kind, status=RequestStatus.AWAITING_CONFIRMATION
+    ).first()
+    if existing:
+        return existing
+    now = timezone.now()
+    request = DataRequest.objects.create(
+        candidate=candidate,
+        kind=kind,
+        requested_at=now,
+        due_at=now + DATA_REQUEST_DEADLINE,
+        ip_address=origin.ip,
+    )
+    request_confirm_send(request=request)
+    return request
+
+
+@transaction.atomic
+def data_request_confirm(*, request: DataRequest, actor: User | None = None) -> DataRequest:
+    """The candidate confirmed (by the emailed link): act now. Access requests are answered by
+    the download offered on the confirmation page; erasure happens at once."""
+    request = DataRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != RequestStatus.AWAITING_CONFIRMATION:
+        return request
+    now = timezone.now()
+    request.confirmed_at = now
+    if request.kind == RequestKind.ERASURE:
+        candidate_erase(candidate=request.candidate, actor=actor, reason="data request")
+    else:
+        audit_log_record(
+            actor=actor,
+            action="candidate.export",
+            target=f"candidate:{request.candidate_id}",
+            details={"by": "data subject", "request": request.pk},
+        )
+    request.status = RequestStatus.COMPLETED
+    request.completed_at = now
+    request.completed_by = actor if actor and actor.pk else None
+    request.save(update_fields=["status", "confirmed_at", "completed_at", "completed_by"])
+    return request
+
+
+@transaction.atomic
+def data_request_cancel(*, request: DataRequest, actor: User) -> DataRequest:
+    if request.is_open:
+        request.status = RequestStatus.CANCELLED
+        request.completed_by = actor
+        request.completed_at = timezone.now()
+        request.save(update_fields=["status", "completed_by", "completed_at"])
+        audit_log_record(
+            actor=actor, action="consent.request_cancelled", target=f"request:{request.pk}"
+        )
+    return request

@@ -1,0 +1,94 @@
+"""Reads shared by views, the send gate, tasks and the criteria builder."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from candidates.models import Candidate
+from consent.defaults import TOPIC_DEFAULTS
+from consent.models import (
+    TOPICS,
+    CandidateConsent,
+    ConsentEvent,
+    ConsentPolicy,
+    ConsentText,
+    DataRequest,
+    Purpose,
+    RequestStatus,
+    TopicSetting,
+)
+from mailing.kinds import NURTURE_KINDS
+
+
+def policy_get() -> ConsentPolicy:
+    policy = ConsentPolicy.objects.order_by("pk").first()
+    return policy or ConsentPolicy.objects.create()
+
+
+def topic_settings() -> dict[str, TopicSetting]:
+    """Every content topic with its allowed range; topics a tenant never configured get the
+    survey defaults (not saved)."""
+    saved = {s.topic: s for s in TopicSetting.objects.all()}
+    result = {}
+    for topic in TOPICS:
+        if topic in saved:
+            result[topic] = saved[topic]
+        else:
+            lo, hi, default = TOPIC_DEFAULTS[topic]
+            result[topic] = TopicSetting(
+                topic=topic, min_frequency=lo, max_frequency=hi, default_frequency=default
+            )
+    return result
+
+
+def text_current(purpose: str, language: str) -> ConsentText | None:
+    """Latest wording for a purpose in a language, falling back to English."""
+    texts = ConsentText.objects.filter(purpose=purpose).order_by("-version")
+    return texts.filter(language=language).first() or texts.filter(language="en").first()
+
+
+def texts_current(language: str) -> dict[str, ConsentText]:
+    """Latest wording of every purpose in one query (candidate pages must stay fast)."""
+    latest: dict[tuple[str, str], ConsentText] = {}
+    for text in ConsentText.objects.filter(language__in={language, "en"}).order_by("version"):
+        latest[(text.purpose, text.language)] = text
+    result = {}
+    for purpose in Purpose.values:
+        text = latest.get((purpose, language)) or latest.get((purpose, "en"))
+        if text is not None:
+            result[purpose] = text
+    return result
+
+
+def consent_state(candidate: Candidate) -> dict[str, CandidateConsent]:
+    return {c.purpose: c for c in CandidateConsent.objects.filter(candidate=candidate)}
+
+
+def active_purposes(candidate: Candidate, at: datetime | None = None) -> set[str]:
+    return set(
+        CandidateConsent.objects.active(at)
+        .filter(candidate=candidate)
+        .values_list("purpose", flat=True)
+    )
+
+
+def consent_history(candidate: Candidate) -> QuerySet[ConsentEvent]:
+    return ConsentEvent.objects.filter(candidate=candidate).select_related("text", "actor")
+
+
+def contactable(queryset: QuerySet[Candidate], topic: str | None = None) -> QuerySet[Candidate]:
+    """Candidates who may receive nurture mail now: for `topic`, or for at least one nurture
+    topic when none is given. Anonymised and merged-away records never are."""
+    purposes = [topic] if topic else sorted(NURTURE_KINDS)
+    active = CandidateConsent.objects.active().filter(
+        candidate=OuterRef("pk"), purpose__in=purposes
+    )
+    return queryset.filter(Exists(active), anonymised_at__isnull=True, merged_into__isnull=True)
+
+
+def data_requests_open() -> QuerySet[DataRequest]:
+    return DataRequest.objects.filter(
+        status__in=[RequestStatus.AWAITING_CONFIRMATION, RequestStatus.CONFIRMED]
+    ).select_related("candidate")

@@ -1,0 +1,644 @@
+"""Consent writes: the ledger and its derived state, texts, settings, defaults.
+
+Every change of consent is a `ConsentEvent` row (the proof) and an update of `CandidateConsent`
+(the fast current state) in the same transaction, plus one timeline entry on the candidate.
+Erasure, data requests, registration and retention live in their own modules and are
+re-exported here (`consent.services.candidate_erase` is the contract).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import audit_log_record
+from candidates.models import Activity, ActivityKind, Candidate, CandidateTag
+from candidates.services import activity_record
+from consent.defaults import TEXT_DEFAULTS, TOPIC_DEFAULTS
+from consent.models import (
+    FREQUENCY_ORDER,
+    TOPICS,
+    Action,
+    CandidateConsent,
+    ConsentEvent,
+    ConsentPolicy,
+    ConsentProfile,
+    ConsentText,
+    DataRequest,
+    Frequency,
+    Purpose,
+    Registration,
+    Source,
+    TopicSetting,
+    new_link_key,
+)
+from consent.selectors import policy_get, topic_settings
+from mailing.kinds import NURTURE_KINDS
+from mailing.models import (
+    Message,
+    MessageAttachment,
+    MessageStatus,
+    SuppressionReason,
+    TrackingEvent,
+)
+from mailing.services import message_cancel, suppression_add
+
+
+class ConsentError(Exception):
+    """A consent change was refused; the message is shown to the person."""
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a change came from, for the ledger (IP and user agent are erased with the person)."""
+
+    ip: str | None = None
+    user_agent: str = ""
+
+    @classmethod
+    def from_request(cls, request: HttpRequest) -> Origin:
+        return cls(
+            ip=request.META.get("REMOTE_ADDR") or None,
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        )
+
+
+# --- Profile and expiry -------------------------------------------------------------------------
+
+
+def months_delta(months: int) -> timedelta:
+    return timedelta(days=round(months * 30.4375))
+
+
+def expiry_for(
+    *, last_engagement_at: datetime, renewal_sent_at: datetime | None, policy: ConsentPolicy
+) -> datetime:
+    """Consent lapses N months after the last real engagement, but never sooner than the grace
+    period after a renewal email, so nobody loses consent without having been asked first."""
+    expires = last_engagement_at + months_delta(policy.consent_expiry_months)
+    if renewal_sent_at is not None:
+        expires = max(expires, renewal_sent_at + timedelta(days=policy.grace_days))
+    return expires
+
+
+def profile_ensure(*, candidate: Candidate) -> ConsentProfile:
+    try:
+        return candidate.consent_profile
+    except ConsentProfile.DoesNotExist:
+        pass
+    now = timezone.now()
+    expires = expiry_for(last_engagement_at=now, renewal_sent_at=None, policy=policy_get())
+    try:
+        with transaction.atomic():
+            profile, _ = ConsentProfile.objects.get_or_create(
+                candidate=candidate, defaults={"last_engagement_at": now, "expires_at": expires}
+            )
+    except IntegrityError:
+        profile = ConsentProfile.objects.get(candidate=candidate)
+    candidate.consent_profile = profile
+    return profile
+
+
+def engagement_record(*, candidate: Candidate, at: datetime | None = None) -> ConsentProfile:
+    """A real sign of interest (confirmation, preference change, click, application) restarts
+    the expiry clock. Opens of automated emails must not be passed here."""
+    at = at or timezone.now()
+    profile = profile_ensure(candidate=candidate)
+    if at <= profile.last_engagement_at:
+        return profile
+    profile.last_engagement_at = at
+    profile.renewal_sent_at = None
+    profile.expires_at = expiry_for(
+        last_engagement_at=at, renewal_sent_at=None, policy=policy_get()
+    )
+    profile.save(update_fields=["last_engagement_at", "renewal_sent_at", "expires_at"])
+    return profile
+
+
+@transaction.atomic
+def profile_language_set(*, candidate: Candidate, language: str) -> None:
+    if language and language not in dict(settings.LANGUAGES):
+        raise ConsentError("Choose one of the offered languages.")
+    profile = profile_ensure(candidate=candidate)
+    if profile.language != language:
+        profile.language = language
+        profile.save(update_fields=["language"])
+        # Mailing picks the language of templates from the candidate record.
+        Candidate.objects.filter(pk=candidate.pk).update(preferred_language=language)
+
+
+@transaction.atomic
+def links_revoke(*, candidate: Candidate) -> None:
+    """Invalidate every link sent to this person so far."""
+    profile = profile_ensure(candidate=candidate)
+    profile.link_key = new_link_key()
+    profile.save(update_fields=["link_key"])
+
+
+# --- The ledger ---------------------------------------------------------------------------------
+
+
+def _clean_frequency(purpose: str, frequency: str | None) -> str:
+    if purpose not in TOPICS:
+        if frequency:
+            raise ConsentError(f"{Purpose(purpose).label} has no frequency.")
+        return ""
+    setting = topic_settings()[purpose]
+    if not setting.enabled:
+        raise ConsentError(f"{Purpose(purpose).label} is not offered.")
+    if not frequency:
+        return setting.default_frequency
+    if frequency not in setting.allowed_frequencies:
+        allowed = ", ".join(Frequency(f).label.lower() for f in setting.allowed_frequencies)
+        raise ConsentError(f"For {Purpose(purpose).label.lower()}, choose one of: {allowed}.")
+    return frequency
+
+
+def _summary(events: list[ConsentEvent]) -> str:
+    parts = []
+    for action in (Action.GRANTED, Action.WITHDRAWN, Action.EXPIRED):
+        names = [
+            Purpose(e.purpose).label
+            + (f" ({e.get_frequency_display().lower()})" if e.frequency else "")
+            for e in events
+            if e.action == action
+        ]
+        if names:
+            parts.append(f"Consent {Action(action).label.lower()}: {', '.join(names)}")
+    return "; ".join(parts)[:300]
+
+
+@transaction.atomic
+def consent_change(
+    *,
+    candidate: Candidate,
+    source: str,
+    grant: Mapping[str, str | None] | None = None,
+    withdraw: Iterable[str] = (),
+    expire: Iterable[str] = (),
+    actor: User | None = None,
+    texts: Mapping[str, ConsentText] | None = None,
+    origin: Origin | None = None,
+    reason: str = "",
+    engaged: bool = True,
+    at: datetime | None = None,
+) -> list[ConsentEvent]:
+    """Grant (purpose -> frequency), withdraw and expire purposes in one step.
+
+    Idempotent: a purpose already in the requested state (same frequency) records nothing, so a
+    second click on an opt-in link changes nothing. Returns the ledger rows written."""
+    grant = dict(grant or {})
+    withdraw, expire = set(withdraw), set(expire)
+    unknown = (set(grant) | withdraw | expire) - set(Purpose.values)
+    if unknown:
+        raise ConsentError(f"Unknown purpose: {', '.join(sorted(unknown))}.")
+    if set(grant) & (withdraw | expire):
+        raise ConsentError("A purpose cannot be granted and withdrawn at once.")
+    if source not in Source.values:
+        raise ConsentError(f"Unknown source {source!r}.")
+    if source == Source.RECRUITER and not reason.strip():
+        raise ConsentError("Say how the candidate gave or withdrew consent (e.g. 'by phone').")
+    if candidate.anonymised_at is not None:
+        raise ConsentError("This candidate has been anonymised.")
+    texts = texts or {}
+    for purpose, text in texts.items():
+        if text.purpose != purpose:
+            raise ConsentError("The consent wording does not match the purpose.")
+
+    at = at or timezone.now()
+    origin = origin or Origin()
+    # Lock this person's state rows: two clicks at once must not both record a grant.
+    Candidate.objects.select_for_update().filter(pk=candidate.pk).first()
+    state = {c.purpose: c for c in CandidateConsent.objects.filter(candidate=candidate)}
+    # No frequency given keeps the person's current choice (else the tenant's default).
+    cleaned = {
+        p: _clean_frequency(p, f or (state[p].frequency if p in state and state[p].granted else ""))
+        for p, f in grant.items()
+    }
+    profile = profile_ensure(candidate=candidate)
+    expired_now = profile.expires_at <= at
+
+    wanted: list[tuple[str, str, str]] = []  # (purpose, action, frequency)
+    for purpose, frequency in cleaned.items():
+        current = state.get(purpose)
+        unchanged = current and current.granted and current.frequency == frequency
+        if not unchanged or expired_now:
+            wanted.append((purpose, Action.GRANTED, frequency))
+    for purpose in sorted(withdraw):
+        if purpose in state and state[purpose].granted:
+            wanted.append((purpose, Action.WITHDRAWN, ""))
+    for purpose in sorted(expire):
+        if purpose in state and state[purpose].granted:
+            wanted.append((purpose, Action.EXPIRED, ""))
+
+    events = []
+    for purpose, action, frequency in wanted:
+        event = ConsentEvent.objects.create(
+            candidate=candidate,
+            purpose=purpose,
+            action=action,
+            source=source,
+            frequency=frequency,
+            text=texts.get(purpose) if action == Action.GRANTED else None,
+            at=at,
+            ip_address=origin.ip,
+            user_agent=origin.user_agent,
+            actor=actor if actor and actor.pk else None,
+            reason=reason[:300],
+        )
+        CandidateConsent.objects.update_or_create(
+            candidate=candidate,
+            purpose=purpose,
+            defaults={
+                "granted": action == Action.GRANTED,
+                "frequency": frequency,
+                "changed_at": at,
+                "last_event": event,
+            },
+        )
+        events.append(event)
+
+    if engaged and (cleaned or events):
+        engagement_record(candidate=candidate, at=at)
+    if events:
+        activity_record(
+            candidate=candidate,
+            kind=ActivityKind.CONSENT,
+            summary=_summary(events),
+            body=reason,
+            actor=actor,
+            ref=f"consent.event:{events[0].pk}",
+            data={"source": source, "events": [e.pk for e in events]},
+            at=at,
+        )
+    return events
+
+
+def consent_grant(
+    *,
+    candidate: Candidate,
+    purpose: str,
+    source: str,
+    actor: User | None = None,
+    frequency: str | None = None,
+    text: ConsentText | None = None,
+    origin: Origin | None = None,
+    reason: str = "",
+) -> ConsentEvent | None:
+    """Record consent for one purpose; None when it was already in place."""
+    events = consent_change(
+        candidate=candidate,
+        source=source,
+        grant={purpose: frequency},
+        actor=actor,
+        texts={purpose: text} if text else None,
+        origin=origin,
+        reason=reason,
+    )
+    return events[0] if events else None
+
+
+def consent_withdraw(
+    *,
+    candidate: Candidate,
+    purpose: str,
+    source: str,
+    actor: User | None = None,
+    origin: Origin | None = None,
+    reason: str = "",
+) -> ConsentEvent | None:
+    """Withdraw consent for one purpose; None when there was none to withdraw."""
+    events = consent_change(
+        candidate=candidate,
+        source=source,
+        withdraw=[purpose],
+        actor=actor,
+        origin=origin,
+        reason=reason,
+        engaged=source in (Source.PREFERENCE_CENTRE, Source.RECRUITER),
+    )
+    return events[0] if events else None
+
+
+def nurture_withdraw_all(
+    *,
+    candidate: Candidate,
+    source: str,
+    actor: User | None = None,
+    origin: Origin | None = None,
+    reason: str = "",
+) -> list[ConsentEvent]:
+    """Stop every nurture email (unsubscribe from everything, spam complaint). Talent-pool and
+    tracking consent are about data, not email, and stay as they are."""
+    return consent_change(
+        candidate=candidate,
+        source=source,
+        withdraw=sorted(NURTURE_KINDS),
+        actor=actor,
+        origin=origin,
+        reason=reason,
+        engaged=False,
+    )
+
+
+# --- Texts and settings (HR admins) -------------------------------------------------------------
+
+
+@transaction.atomic
+def consent_text_publish(
+    *, purpose: str, language: str, title: str, body: str, actor: User | None
+) -> ConsentText:
+    """A new version of a consent text; the previous versions stay untouched."""
+    if not title.strip() or not body.strip():
+        raise ConsentError("A consent text needs a title and a body.")
+    latest = (
+        ConsentText.objects.select_for_update()
+        .filter(purpose=purpose, language=language)
+        .order_by("-version")
+        .first()
+    )
+    if latest and latest.title == title.strip() and latest.body == body.strip():
+        return latest
+    text = ConsentText.objects.create(
+        purpose=purpose,
+        language=language,
+        version=(latest.version + 1) if latest else 1,
+        title=title.strip(),
+        body=body.strip(),
+        created_by=actor if actor and actor.pk else None,
+    )
+    if actor is not None:
+        audit_log_record(
+            actor=actor,
+            action="consent.text_published",
+            target=f"{purpose}/{language}",
+            details={"version": text.version},
+        )
+    return text
+
+
+@transaction.atomic
+def topic_setting_update(
+    *,
+    topic: str,
+    enabled: bool,
+    min_frequency: str,
+    max_frequency: str,
+    default_frequency: str,
+    actor: User,
+) -> TopicSetting:
+    if topic not in TOPICS:
+        raise ConsentError(f"{topic!r} is not a content topic.")
+    order = FREQUENCY_ORDER
+    if any(f not in order for f in (min_frequency, max_frequency, default_frequency)):
+        raise ConsentError("Unknown frequency.")
+    if order.index(min_frequency) > order.index(max_frequency):
+        raise ConsentError("The most frequent option must come before the least frequent one.")
+    if (
+        not order.index(min_frequency)
+        <= order.index(default_frequency)
+        <= order.index(max_frequency)
+    ):
+        raise ConsentError("The default frequency must lie within the allowed range.")
+    setting, _ = TopicSetting.objects.update_or_create(
+        topic=topic,
+        defaults={
+            "enabled": enabled,
+            "min_frequency": min_frequency,
+            "max_frequency": max_frequency,
+            "default_frequency": default_frequency,
+        },
+    )
+    # Existing choices outside the new range are moved to the nearest allowed frequency.
+    allowed = setting.allowed_frequencies
+    for consent in CandidateConsent.objects.filter(purpose=topic, granted=True).exclude(
+        frequency__in=allowed
+    ):
+        nearest = (
+            allowed[0] if order.index(consent.frequency) < order.index(allowed[0]) else allowed[-1]
+        )
+        consent.frequency = nearest
+        consent.save(update_fields=["frequency"])
+    audit_log_record(
+        actor=actor,
+        action="consent.topic_updated",
+        target=topic,
+        details={
+            "enabled": enabled,
+            "range": [min_frequency, max_frequency],
+            "default": default_frequency,
+        },
+    )
+    return setting
+
+
+@transaction.atomic
+def policy_update(*, actor: User, **values: int) -> ConsentPolicy:
+    policy = policy_get()
+    fields = {f.name for f in ConsentPolicy._meta.fields} - {"id"}
+    unknown = set(values) - fields
+    if unknown:
+        raise ConsentError(f"Unknown settings: {', '.join(sorted(unknown))}.")
+    if values.get("retention_months", 1) < 1 or values.get("consent_expiry_months", 1) < 1:
+        raise ConsentError("Retention and expiry must be at least one month.")
+    changed = {k: v for k, v in values.items() if getattr(policy, k) != v}
+    for key, value in changed.items():
+        setattr(policy, key, value)
+    policy.save()
+    if {"consent_expiry_months", "grace_days"} & set(changed):
+        profiles = list(ConsentProfile.objects.all())
+        for profile in profiles:
+            profile.expires_at = expiry_for(
+                last_engagement_at=profile.last_engagement_at,
+                renewal_sent_at=profile.renewal_sent_at,
+                policy=policy,
+            )
+        ConsentProfile.objects.bulk_update(profiles, ["expires_at"], batch_size=1000)
+    if changed:
+        audit_log_record(
+            actor=actor, action="consent.policy_updated", target="policy", details=changed
+        )
+    return policy
+
+
+def consent_defaults_install() -> None:
+    """Defaults for a new tenant (idempotent): policy, topic ranges, texts in four languages."""
+    policy_get()
+    for topic, (lo, hi, default) in TOPIC_DEFAULTS.items():
+        TopicSetting.objects.get_or_create(
+            topic=topic,
+            defaults={"min_frequency": lo, "max_frequency": hi, "default_frequency": default},
+        )
+    existing = set(ConsentText.objects.values_list("purpose", "language"))
+    ConsentText.objects.bulk_create(
+        ConsentText(purpose=purpose, language=language, version=1, title=title, body=body)
+        for purpose, by_language in TEXT_DEFAULTS.items()
+        for language, (title, body) in by_language.items()
+        if (purpose, language) not in existing
+    )
+
+
+# --- Erasure ------------------------------------------------------------------------------------
+
+ERASED = "[erased]"
+# Identifiers shorter than this are not swept from free text everywhere (too likely to hit
+# unrelated words); they are still removed from the person's own rows.
+_SWEEP_MIN_LENGTH = 8
+
+
+def _identifiers(candidate: Candidate) -> list[str]:
+    values = [candidate.email, candidate.phone, candidate.full_name]
+    return [v for v in dict.fromkeys(v.strip() for v in values if v) if v]
+
+
+def _scrub(text: str, identifiers: Iterable[str]) -> str:
+    for value in identifiers:
+        text = re.sub(re.escape(value), ERASED, text, flags=re.IGNORECASE)
+    return text
+
+
+def _sweep_schema(identifiers: list[str]) -> int:
+    """Replace the identifiers in every text and JSON column of this tenant's schema: whatever
+    app wrote them (a note about someone, an audit target, a campaign log) loses them too."""
+    terms = [t for t in identifiers if len(t) >= _SWEEP_MIN_LENGTH]
+    if not terms:
+        return 0
+    pattern = "|".join(re.escape(t) for t in terms)
+    schema = connection.schema_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = %s AND data_type IN ('text', 'character varying', 'json', "
+            "'jsonb') AND table_name IN (SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = %s AND table_type = 'BASE TABLE')",
+            [schema, schema],
+        )
+        columns = cursor.fetchall()
+        changed = 0
+        for table, column, data_type in columns:
+            target = f'"{schema}"."{table}"'
+            col = f'"{column}"'
+            as_text = f"{col}::text" if data_type in ("json", "jsonb") else col
+            replaced = f"regexp_replace({as_text}, %s, %s, 'gi')"
+            if data_type in ("json", "jsonb"):
+                replaced = f"({replaced})::{data_type}"
+            cursor.execute(
+                f"UPDATE {target} SET {col} = {replaced} WHERE {as_text} ~* %s",  # noqa: S608 (identifiers come from the catalog)
+                [pattern, ERASED, pattern],
+            )
+            changed += cursor.rowcount
+    return changed
+
+
+@transaction.atomic
+def candidate_erase(*, candidate: Candidate, actor: User | None, reason: str = "request") -> None:
+    """Remove the person everywhere; keep only anonymous facts (applications' positions, stages
+    and outcomes, the consent ledger without IP or user agent) and a hash of the address on
+    mailing's suppression list so they are never mailed or re-imported into mailing again."""
+    candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
+    if candidate.anonymised_at is not None:
+        return
+    # Duplicates merged into this record are the same person under another address.
+    for stub in Candidate.objects.filter(merged_into=candidate, anonymised_at__isnull=True):
+        candidate_erase(candidate=stub, actor=actor, reason=reason)
+    identifiers = _identifiers(candidate)
+    own_terms = [*identifiers, candidate.first_name, candidate.last_name]
+    own_terms = [t for t in dict.fromkeys(t.strip() for t in own_terms if t) if t]
+    email = candidate.email
+    now = timezone.now()
+
+    # Consent: withdraw everything, keep the ledger as proof without IP or user agent.
+    granted = list(
+        CandidateConsent.objects.filter(candidate=candidate, granted=True).values_list(
+            "purpose", flat=True
+        )
+    )
+    if granted:
+        consent_change(
+            candidate=candidate,
+            source=Source.ERASURE,
+            withdraw=granted,
+            actor=actor,
+            engaged=False,
+            at=now,
+        )
+    for event in ConsentEvent.objects.filter(candidate=candidate):
+        event.ip_address = None
+        event.user_agent = ""
+        event.reason = _scrub(event.reason, own_terms)
+        event.save(update_fields=["ip_address", "user_agent", "reason"])
+    links_revoke(candidate=candidate)
+    DataRequest.objects.filter(candidate=candidate).update(ip_address=None)
+    for registration in Registration.objects.filter(
+        Q(candidate=candidate) | Q(email__iexact=email)
+    ):
+        if registration.cv:
+            registration.cv.delete(save=False)
+        registration.delete()
+
+    # Mail: cancel what has not left, blank what has, remember only the hash.
+    messages = Message.objects.filter(Q(candidate=candidate) | Q(to_email__iexact=email))
+    for message in messages.filter(status=MessageStatus.QUEUED):
+        message_cancel(message=message)
+    message_ids = list(messages.values_list("pk", flat=True))
+    MessageAttachment.objects.filter(message_id__in=message_ids).delete()
+    TrackingEvent.objects.filter(message_id__in=message_ids).update(description="")
+    Message.objects.filter(pk__in=message_ids).update(
+        to_email=f"erased-{candidate.pk}@invalid.invalid",
+        subject=ERASED,
+        html="",
+        text="",
+        headers={},
+        unsubscribe_url="",
+        last_error="",
+    )
+    suppression_add(email=email, reason=SuppressionReason.ERASED, source="erasure")
+
+    # The profile and everything attached to it.
+    for application in candidate.applications.all():
+        if application.cv:
+            application.cv.delete(save=False)
+            application.cv = ""
+            application.save(update_fields=["cv"])
+    for activity in Activity.objects.filter(candidate=candidate):
+        activity.summary = _scrub(activity.summary, own_terms)[:300]
+        activity.body = ""
+        activity.data = {}
+        activity.save(update_fields=["summary", "body", "data"])
+    CandidateTag.objects.filter(content_object=candidate).delete()
+    Candidate.objects.filter(pk=candidate.pk).update(
+        first_name="Erased",
+        last_name="",
+        email=f"erased-{candidate.pk}@invalid.invalid",
+        phone="",
+        city="",
+        notes="",
+        interests=[],
+        desired_positions=[],
+        desired_locations=[],
+        referred_by=None,
+        anonymised_at=now,
+    )
+    _sweep_schema(identifiers)
+    activity_record(
+        candidate=candidate,
+        kind=ActivityKind.EDIT,
+        summary="Personal data erased",
+        actor=actor,
+        at=now,
+    )
+    audit_log_record(
+        actor=actor,
+        action="candidate.erased",
+        target=f"candidate:{candidate.pk}",
+        details={"reason": reason},
+    )
