@@ -306,7 +306,10 @@ def _country_field() -> forms.CharField:
         min_length=2,
         strip=True,
         help_text="ISO code, e.g. FR",
-        error_messages={"min_length": "Use the two-letter country code, e.g. FR."},
+        error_messages={
+            "min_length": "Use the two-letter country code, e.g. FR.",
+            "max_length": "Use the two-letter country code, e.g. FR.",
+        },
     )
 
 

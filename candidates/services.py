@@ -134,7 +134,12 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 def _validate(candidate: Candidate) -> None:
     try:
-        candidate.full_clean(exclude=["referred_by", "merged_into"], validate_unique=False)
+        # Uniqueness is enforced by the database (and handled by the callers).
+        candidate.full_clean(
+            exclude=["referred_by", "merged_into"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
     except ValidationError as exc:
         raise CandidateError(
             "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
@@ -321,7 +326,7 @@ def tag_names_validate(names: Iterable[str]) -> list[str]:
     return list(result.values())
 
 
-def _tags_get_or_create(names: list[str]) -> list[Tag]:
+def tags_get_or_create(names: list[str]) -> list[Tag]:
     found = {
         t.name.lower(): t
         for t in Tag.objects.filter(name__iregex=_any_of({n.lower(): n for n in names}))
@@ -352,7 +357,7 @@ def candidate_tags_add(
 ) -> int:
     """Tag candidates by hand; returns how many (candidate, tag) pairs were new. A tag a rule
     had set becomes a manual one (so the rule will not remove it)."""
-    tags = _tags_get_or_create(tag_names_validate(names))
+    tags = tags_get_or_create(tag_names_validate(names))
     ids = _candidate_ids(candidates)
     existing = set(
         CandidateTag.objects.filter(content_object_id__in=ids, tag__in=tags).values_list(

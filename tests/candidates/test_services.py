@@ -113,7 +113,7 @@ def test_tags_are_validated_and_added_and_removed_in_bulk(tenant_a):
         )
         == 2
     )
-    assert Tag.objects.get().name == "Silver medalist"
+    assert Tag.objects.get(name__iexact="silver medalist").name == "Silver medalist"
     # A tag a rule had set becomes manual when a recruiter sets it.
     CandidateTag.objects.filter(content_object=a).update(set_by_rule=True)
     candidate_tags_add(candidates=[a], names=["SILVER MEDALIST"], actor=None)

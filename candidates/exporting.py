@@ -1,0 +1,69 @@
+"""CSV export of the candidate list. Cells that a spreadsheet would run as a formula are
+neutralised (OWASP CSV injection): a leading = + - @ tab or CR gets a leading apostrophe."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.db.models import QuerySet
+
+from candidates.models import Candidate
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_COLUMNS = [
+    ("first_name", "First name"),
+    ("last_name", "Last name"),
+    ("email", "Email"),
+    ("phone", "Phone"),
+    ("city", "City"),
+    ("country", "Country"),
+    ("profession", "Profession"),
+    ("seniority", "Seniority"),
+    ("years_experience", "Years of experience"),
+    ("skills", "Skills"),
+    ("tags", "Tags"),
+    ("languages", "Languages"),
+    ("interests", "Interests"),
+    ("desired_positions", "Desired positions"),
+    ("age_bracket", "Age bracket"),
+    ("source", "Source"),
+    ("last_activity_at", "Last activity"),
+]
+
+
+def csv_safe(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _value(candidate: Candidate, key: str) -> Any:
+    if key == "skills":
+        return ", ".join(sorted(s.name for s in candidate.skills.all()))
+    if key == "tags":
+        return ", ".join(sorted(t.name for t in candidate.tags.all()))
+    value = getattr(candidate, key)
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if key == "last_activity_at":
+        return value.isoformat(timespec="seconds")
+    return value
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[list[Any]]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield "\ufeff"  # so Excel opens UTF-8 correctly
+    for row in rows:
+        yield writer.writerow([csv_safe(v) for v in row])
+
+
+def candidate_export_rows(queryset: QuerySet[Candidate]) -> Iterator[list[Any]]:
+    yield [label for _, label in EXPORT_COLUMNS]
+    for candidate in queryset.iterator(chunk_size=2000):
+        yield [_value(candidate, key) for key, _ in EXPORT_COLUMNS]

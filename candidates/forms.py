@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+
+from candidates.importing import targets_for
+from candidates.models import Candidate, ImportKind, Position
+
+CV_MAX_BYTES = 5 * 1024 * 1024
+# Magic numbers, not the browser's content type (which the client chooses freely).
+CV_SIGNATURES = {
+    ".pdf": (b"%PDF-",),
+    ".docx": (b"PK\x03\x04",),
+    ".odt": (b"PK\x03\x04",),
+    ".doc": (b"\xd0\xcf\x11\xe0",),
+}
+
+
+def _list_text(value: Any) -> str:
+    return ", ".join(value or [])
+
+
+def split_list(text: str) -> list[str]:
+    return [p for p in (" ".join(x.split()) for x in (text or "").split(",")) if p]
+
+
+class ListField(forms.CharField):
+    """A comma-separated list in a text input."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return _list_text(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value: Any) -> list[str]:
+        items = split_list(super().to_python(value))
+        if any(len(i) > 100 for i in items):
+            raise forms.ValidationError("Each item has at most 100 characters.")
+        return items
+
+
+class CandidateForm(forms.ModelForm):
+    # A plain field, not the model's: email uniqueness is the service's job (a new record with
+    # a known email completes the existing one; an edit to someone else's email is refused with
+    # advice to merge), so the model's unique constraint must not be checked here.
+    email = forms.EmailField(max_length=254)
+    skills = ListField(required=False, help_text="Comma-separated, e.g. Python, SQL")
+    languages = ListField(required=False, help_text="Codes, comma-separated, e.g. fr, en")
+    interests = ListField(required=False)
+    desired_positions = ListField(required=False)
+    desired_locations = ListField(required=False)
+
+    class Meta:
+        model = Candidate
+        fields = [
+            "first_name",
+            "last_name",
+            "phone",
+            "city",
+            "country",
+            "languages",
+            "preferred_language",
+            "profession",
+            "seniority",
+            "years_experience",
+            "skills",
+            "interests",
+            "desired_positions",
+            "desired_locations",
+            "age_bracket",
+            "source",
+            "notes",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.order_fields(["first_name", "last_name", "email"])
+        if self.instance.pk:
+            self.initial["email"] = self.instance.email
+            self.initial["skills"] = list(self.instance.skills.names())
+
+    def clean_country(self) -> str:
+        country = self.cleaned_data["country"].strip().upper()
+        if country and (len(country) != 2 or not country.isalpha()):
+            raise forms.ValidationError("Use the two-letter country code, e.g. FR.")
+        return country
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label="Note", widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000
+    )
+
+
+class TagsForm(forms.Form):
+    names = forms.CharField(
+        label="Tags", max_length=2000, help_text="Comma-separated, e.g. silver-medalist"
+    )
+
+    def clean_names(self) -> list[str]:
+        return split_list(self.cleaned_data["names"])
+
+
+class PositionForm(forms.ModelForm):
+    required_skills = ListField(required=False, help_text="Comma-separated")
+
+    class Meta:
+        model = Position
+        fields = [
+            "title",
+            "status",
+            "profession",
+            "department",
+            "location",
+            "country",
+            "remote_policy",
+            "seniority",
+            "required_skills",
+            "description",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 6})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["required_skills"] = list(self.instance.required_skills.names())
+
+
+class ApplyForm(forms.Form):
+    """The public apply form on an open position's page."""
+
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100, required=False)
+    email = forms.EmailField(max_length=254)
+    phone = forms.CharField(max_length=40, required=False)
+    cv = forms.FileField(
+        label="CV (PDF, DOCX, ODT or DOC, up to 5 MB)",
+        required=False,
+    )
+
+    def clean_cv(self) -> Any:
+        cv = self.cleaned_data.get("cv")
+        if not cv:
+            return None
+        name = (cv.name or "").lower()
+        extension = "." + name.rsplit(".", 1)[-1] if "." in name else ""
+        if extension not in CV_SIGNATURES:
+            raise forms.ValidationError("Upload the CV as PDF, DOCX, ODT or DOC.")
+        if cv.size > CV_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The CV is {cv.size / 1_048_576:.1f} MB; the limit is 5 MB."
+            )
+        head = cv.read(8)
+        cv.seek(0)
+        if not head.startswith(CV_SIGNATURES[extension]):
+            raise forms.ValidationError(f"This file is not a real {extension[1:].upper()} file.")
+        return cv
+
+
+class StageNameForm(forms.Form):
+    name = forms.CharField(max_length=60)
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=ImportKind.choices, initial=ImportKind.CANDIDATES, label="The file contains"
+    )
+    file = forms.FileField(
+        label="CSV or XLSX file",
+        help_text=f"Up to {settings.MAX_UPLOAD_BYTES // 1_048_576} MB; first row = column names.",
+    )
+
+
+class MappingForm(forms.Form):
+    """One select per column of the file: which candidate field it fills (or ignore)."""
+
+    def __init__(self, *args: Any, kind: str, headers: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "— ignore —")] + [(t.key, t.label) for t in targets_for(kind)]
+        self.headers = headers
+        for index, header in enumerate(headers):
+            self.fields[f"col_{index}"] = forms.ChoiceField(
+                choices=choices, required=False, label=header
+            )
+
+    def mapping(self) -> dict[str, str]:
+        return {h: self.cleaned_data.get(f"col_{i}", "") for i, h in enumerate(self.headers)}
+
+    @staticmethod
+    def initial_for(headers: list[str], mapping: dict[str, str]) -> dict[str, str]:
+        return {f"col_{i}": mapping.get(h, "") for i, h in enumerate(headers)}

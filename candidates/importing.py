@@ -1,0 +1,990 @@
+"""Import of candidates and past applications from CSV/XLSX files.
+
+Reading: size limit, empty and binary files refused with a clear message, encoding detected
+(UTF-8 with or without BOM, UTF-16 with BOM, Windows-1252, Latin-1), separator sniffed from the
+header (; , tab), over-long lines reported per row (never a crash).
+
+Writing runs in chunks of CHUNK_SIZE rows, each chunk one transaction that also advances the
+job's persisted cursor; every write is an idempotent upsert (fill blanks only), so a job killed
+mid-way resumes from the cursor, and re-importing the same file changes nothing.
+
+Imported past rejections do NOT send `application_outcome_changed`: the feedback app must not
+email people rejected years ago. Only `candidates_changed(reason="import")` is sent.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from accounts.models import User
+from candidates.models import (
+    Activity,
+    ActivityKind,
+    AgeBracket,
+    Application,
+    Candidate,
+    CandidateSkill,
+    CandidateTag,
+    ImportJob,
+    ImportKind,
+    ImportMapping,
+    ImportStatus,
+    Outcome,
+    Position,
+    PositionStatus,
+    Seniority,
+    Stage,
+)
+from candidates.services import (
+    CandidateError,
+    changed_on_commit,
+    skills_get_or_create,
+    tag_names_validate,
+    tags_get_or_create,
+)
+
+CHUNK_SIZE = 1000
+MAX_LINE_CHARS = 100_000
+MAX_STORED_ERRORS = 5000
+PREVIEW_ROWS = 10
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported; the message says why and what to do."""
+
+
+# --- Target fields ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    label: str
+    synonyms: tuple[str, ...] = ()
+    max_length: int | None = None
+
+
+CANDIDATE_TARGETS = [
+    Target("email", "Email", ("email", "e-mail", "mail", "emailaddress", "courriel")),
+    Target("first_name", "First name", ("firstname", "givenname", "prenom", "vorname"), 100),
+    Target("last_name", "Last name", ("lastname", "surname", "familyname", "nom", "nachname"), 100),
+    Target("full_name", "Full name (split)", ("name", "fullname", "candidate", "nomcomplet")),
+    Target("phone", "Phone", ("phone", "mobile", "telephone", "tel", "phonenumber"), 40),
+    Target("city", "City", ("city", "town", "ville", "stadt"), 100),
+    Target("country", "Country (ISO code)", ("country", "countrycode", "pays", "land")),
+    Target("languages", "Languages (list)", ("languages", "langues", "sprachen")),
+    Target("preferred_language", "Preferred email language", ("preferredlanguage", "language")),
+    Target(
+        "profession", "Profession", ("profession", "job", "jobtitle", "occupation", "metier"), 120
+    ),
+    Target("seniority", "Seniority", ("seniority", "level")),
+    Target("years_experience", "Years of experience", ("yearsexperience", "experience", "years")),
+    Target("skills", "Skills (list)", ("skills", "competences", "kenntnisse")),
+    Target("interests", "Interests (list)", ("interests", "interets")),
+    Target(
+        "desired_positions", "Desired positions (list)", ("desiredpositions", "desiredposition")
+    ),
+    Target(
+        "desired_locations", "Desired locations (list)", ("desiredlocations", "desiredlocation")
+    ),
+    Target("age_bracket", "Age bracket", ("agebracket", "age", "agegroup")),
+    Target("source", "Source", ("source", "origin", "channel"), 60),
+    Target("notes", "Notes", ("notes", "note", "comments", "comment")),
+    Target("tags", "Tags (list)", ("tags", "labels")),
+]
+APPLICATION_TARGETS = [
+    Target("email", "Candidate email", ("email", "e-mail", "mail", "candidateemail")),
+    Target("first_name", "First name", ("firstname", "givenname", "prenom"), 100),
+    Target("last_name", "Last name", ("lastname", "surname", "nom"), 100),
+    Target("full_name", "Full name (split)", ("name", "fullname", "candidate")),
+    Target("position", "Position title", ("position", "job", "jobtitle", "title", "poste"), 200),
+    Target("stage", "Stage reached", ("stage", "stagereached", "step", "etape")),
+    Target("outcome", "Outcome", ("outcome", "status", "result")),
+    Target("applied_at", "Applied on (date)", ("appliedat", "appliedon", "date", "applied")),
+]
+REQUIRED = {
+    ImportKind.CANDIDATES: ["email"],
+    ImportKind.APPLICATIONS: ["email", "position", "stage"],
+}
+LIST_TARGETS = {
+    "languages",
+    "skills",
+    "interests",
+    "desired_positions",
+    "desired_locations",
+    "tags",
+}
+
+
+def targets_for(kind: str) -> list[Target]:
+    return CANDIDATE_TARGETS if kind == ImportKind.CANDIDATES else APPLICATION_TARGETS
+
+
+def _norm_header(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", header.lower())
+
+
+def headers_signature(kind: str, headers: list[str]) -> str:
+    joined = "\x1f".join(_norm_header(h) for h in headers)
+    return hashlib.sha256(f"{kind}\x1e{joined}".encode()).hexdigest()
+
+
+def mapping_guess(kind: str, headers: list[str]) -> dict[str, str]:
+    """header -> target key: the remembered mapping for these headers, else by header names."""
+    remembered = ImportMapping.objects.filter(
+        kind=kind, signature=headers_signature(kind, headers)
+    ).first()
+    if remembered is not None:
+        return {h: remembered.mapping.get(h, "") for h in headers}
+    guess: dict[str, str] = {}
+    used: set[str] = set()
+    for header in headers:
+        norm = _norm_header(header)
+        for target in targets_for(kind):
+            if target.key not in used and (
+                norm == _norm_header(target.key) or norm in target.synonyms
+            ):
+                guess[header] = target.key
+                used.add(target.key)
+                break
+        else:
+            guess[header] = ""
+    return guess
+
+
+def mapping_validate(kind: str, headers: list[str], mapping: dict[str, str]) -> list[str]:
+    """Problems with a mapping (empty list = usable)."""
+    problems = []
+    keys = [k for k in mapping.values() if k]
+    valid = {t.key for t in targets_for(kind)}
+    for key in keys:
+        if key not in valid:
+            problems.append(f"Unknown field {key!r}.")
+    for key in sorted({k for k in keys if keys.count(k) > 1}):
+        problems.append(f"Two columns are mapped to {_label(kind, key)}; map only one.")
+    mapped = set(keys)
+    for key in REQUIRED[kind]:
+        if key not in mapped:
+            problems.append(f"Map a column to {_label(kind, key)}: it is required.")
+    if "full_name" not in mapped and "first_name" not in mapped and kind == ImportKind.CANDIDATES:
+        problems.append("Map a column to First name or Full name.")
+    return problems
+
+
+def _label(kind: str, key: str) -> str:
+    return next((t.label for t in targets_for(kind) if t.key == key), key)
+
+
+# --- Reading files ------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    line: int  # line of the file where the row starts (header = line 1)
+    cells: list[str]
+    error: str = ""  # the row could not be read at all (e.g. too long)
+
+
+@dataclass
+class ParsedFile:
+    headers: list[str]
+    encoding: str
+    delimiter: str
+    rows: Callable[[], Iterator[Row]]
+    is_xlsx: bool = False
+
+
+def _is_xlsx(name: str, head: bytes) -> bool:
+    return name.lower().endswith((".xlsx", ".xlsm")) or head.startswith(b"PK\x03\x04")
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """(text, encoding). UTF-8 (BOM or not), UTF-16 with BOM, then Windows-1252, then Latin-1.
+
+    Windows-1252 is tried before Latin-1 because spreadsheets on Windows write it (€, curly
+    quotes in 0x80-0x9F); it leaves five bytes undefined, and a file using them is Latin-1.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(
+                f"The file says it is UTF-8 but byte {exc.start} is not valid UTF-8."
+            ) from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise ImportFileError("The file says it is UTF-16 but is not valid UTF-16.") from None
+    _refuse_binary(data)
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def _refuse_binary(data: bytes) -> None:
+    from charset_normalizer import from_bytes
+
+    sample = data[:65536]
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    if b"\x00" in sample or controls > len(sample) // 100:
+        raise ImportFileError(
+            "This is not a text file (it looks binary): export the spreadsheet as CSV "
+            "(UTF-8) or XLSX and upload that."
+        )
+    if from_bytes(sample).best() is None:
+        raise ImportFileError("The file's text encoding could not be recognised.")
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The separator used in the header line: ; , or tab (outside quotes)."""
+    unquoted = re.sub(r'"[^"]*"', "", header_line)
+    counts = {d: unquoted.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _clean_headers(raw: list[str]) -> list[str]:
+    headers, seen = [], set()
+    for index, header in enumerate(raw, start=1):
+        name = " ".join(str(header or "").replace("\ufeff", "").split()) or f"Column {index}"
+        while name in seen:
+            name = f"{name} ({index})"
+        seen.add(name)
+        headers.append(name)
+    return headers
+
+
+def _csv_rows(text: str, delimiter: str) -> Iterator[Row]:
+    """Rows after the header; a row longer than MAX_LINE_CHARS becomes an error row."""
+    csv.field_size_limit(max(settings.MAX_UPLOAD_BYTES, MAX_LINE_CHARS) + 1)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    previous_end = 0
+    for cells in reader:
+        start, previous_end = previous_end + 1, reader.line_num
+        if start == 1:
+            continue  # header
+        if not any(c.strip() for c in cells):
+            continue
+        length = sum(len(c) for c in cells)
+        if length > MAX_LINE_CHARS:
+            yield Row(
+                start,
+                [],
+                f"This row is {length:,} characters long; the limit is {MAX_LINE_CHARS:,}. "
+                "It was skipped.",
+            )
+            continue
+        yield Row(start, cells)
+
+
+def parse_bytes(name: str, data: bytes) -> ParsedFile:
+    if len(data) > settings.MAX_UPLOAD_BYTES:
+        raise ImportFileError(
+            f"The file is {len(data) / 1_048_576:.1f} MB; the limit is "
+            f"{settings.MAX_UPLOAD_BYTES / 1_048_576:.0f} MB. Split it into smaller files."
+        )
+    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise ImportFileError("The file is empty.")
+    if _is_xlsx(name, data[:4]):
+        return _parse_xlsx(data)
+    if name.lower().endswith((".xls", ".ods", ".numbers", ".pdf", ".docx")):
+        raise ImportFileError("Upload a CSV or an XLSX file (save older .xls files as .xlsx).")
+    text, encoding = decode(data)
+    first_line = text.split("\n", 1)[0]
+    if len(first_line) > MAX_LINE_CHARS:
+        raise ImportFileError(
+            f"The header line is {len(first_line):,} characters long; this is not a CSV header."
+        )
+    delimiter = sniff_delimiter(first_line)
+    header_cells = next(csv.reader(io.StringIO(first_line), delimiter=delimiter), [])
+    headers = _clean_headers(header_cells)
+    if not any(h and not h.startswith("Column ") for h in headers):
+        raise ImportFileError("The first line must hold the column names.")
+    parsed = ParsedFile(headers, encoding, delimiter, lambda: _csv_rows(text, delimiter))
+    return parsed
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _parse_xlsx(data: bytes) -> ParsedFile:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise ImportFileError("This is not a valid XLSX workbook (or it is damaged).") from None
+    sheet = workbook.worksheets[0]
+    header_row = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), None)
+    if not header_row or not any(v not in (None, "") for v in header_row):
+        raise ImportFileError("The first sheet is empty: its first row must hold column names.")
+    headers = _clean_headers([_cell(v) for v in header_row])
+
+    def rows() -> Iterator[Row]:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        for line, values in enumerate(
+            book.worksheets[0].iter_rows(min_row=2, values_only=True), start=2
+        ):
+            cells = [_cell(v) for v in values]
+            if any(c.strip() for c in cells):
+                if sum(len(c) for c in cells) > MAX_LINE_CHARS:
+                    yield Row(line, [], f"This row is longer than {MAX_LINE_CHARS:,} characters.")
+                else:
+                    yield Row(line, cells)
+
+    return ParsedFile(headers, "xlsx", "", rows, is_xlsx=True)
+
+
+# --- Validating rows ----------------------------------------------------------------------------
+
+_SENIORITY = {
+    **{v: v for v in Seniority.values},
+    **{label.lower(): v for v, label in Seniority.choices},
+    "medior": "mid",
+    "intermediate": "mid",
+    "mid level": "mid",
+}
+_AGE = {
+    **{v: v for v in AgeBracket.values},
+    **{label.lower().replace("–", "-"): v for v, label in AgeBracket.choices},
+    "18-24": "18_24",
+    "25-34": "25_34",
+    "35-44": "35_44",
+    "45-54": "45_54",
+    "55+": "55_plus",
+}
+_OUTCOME = {**{v: v for v in Outcome.values}, **{label.lower(): v for v, label in Outcome.choices}}
+_LANGUAGES = {code for code, _ in settings.LANGUAGES}
+
+
+def _split_list(value: str) -> list[str]:
+    return [p for p in (" ".join(x.split()) for x in re.split(r"[;,|\n]", value)) if p][:50]
+
+
+@dataclass
+class Record:
+    line: int
+    values: dict[str, Any]
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+def row_to_record(kind: str, headers: list[str], mapping: dict[str, str], row: Row) -> Record:
+    record = Record(row.line, {})
+    if row.error:
+        record.errors.append(("", row.error))
+        return record
+    cells = row.cells
+    if len(cells) > len(headers) and any(c.strip() for c in cells[len(headers) :]):
+        record.errors.append(
+            (
+                "",
+                f"This row has {len(cells)} cells but the header has {len(headers)} columns "
+                "(a separator inside a value without quotes?).",
+            )
+        )
+        return record
+    lengths = {t.key: t.max_length for t in targets_for(kind)}
+    raw: dict[str, str] = {}
+    for index, header in enumerate(headers):
+        key = mapping.get(header)
+        if key:
+            raw[key] = (cells[index] if index < len(cells) else "").strip()
+    values = record.values
+    column = {v: h for h, v in mapping.items() if v}
+
+    def error(key: str, reason: str) -> None:
+        record.errors.append((column.get(key, key), reason))
+
+    email = raw.get("email", "")
+    if not email:
+        error("email", "The email is missing.")
+    else:
+        try:
+            validate_email(email)
+        except ValidationError:
+            error("email", f"“{email[:80]}” is not a valid email address.")
+        else:
+            local, _, domain = email.rpartition("@")
+            values["email"] = f"{local}@{domain.lower()}"
+    if raw.get("full_name") and not raw.get("first_name"):
+        first, _, last = raw["full_name"].partition(" ")
+        raw["first_name"] = first
+        if not raw.get("last_name"):
+            raw["last_name"] = last.strip()
+    if kind == ImportKind.APPLICATIONS and not raw.get("first_name") and "email" in values:
+        # Old applicant-tracking exports often have only the email; the person still needs a name.
+        raw["first_name"] = values["email"].split("@", 1)[0][:100]
+    for key, value in raw.items():
+        if key in ("email", "full_name") or not value:
+            continue
+        limit = lengths.get(key)
+        if limit and len(value) > limit:
+            error(key, f"Too long ({len(value)} characters; at most {limit}).")
+            continue
+        if key in LIST_TARGETS:
+            items = _split_list(value)
+            if any(len(i) > 100 for i in items):
+                error(key, "An item of this list is longer than 100 characters.")
+            elif key == "tags":
+                try:
+                    values[key] = tag_names_validate(items)
+                except CandidateError as exc:
+                    error(key, str(exc))
+            else:
+                values[key] = items
+        elif key == "country":
+            if not re.fullmatch(r"[A-Za-z]{2}", value):
+                error(key, f"“{value[:40]}” is not a two-letter country code (e.g. FR).")
+            else:
+                values[key] = value.upper()
+        elif key == "seniority":
+            if value.lower() not in _SENIORITY:
+                error(key, f"Unknown seniority “{value[:40]}” (junior, mid, senior or lead).")
+            else:
+                values[key] = _SENIORITY[value.lower()]
+        elif key == "age_bracket":
+            normal = value.lower().replace("–", "-").replace(" ", "")
+            if normal not in _AGE:
+                error(key, f"Unknown age bracket “{value[:40]}” (e.g. 25-34).")
+            else:
+                values[key] = _AGE[normal]
+        elif key == "years_experience":
+            if not value.isdigit() or int(value) > 70:
+                error(key, f"“{value[:40]}” is not a number of years (0-70).")
+            else:
+                values[key] = int(value)
+        elif key == "preferred_language":
+            code = value.lower()[:2]
+            if code not in _LANGUAGES:
+                error(
+                    key, f"Unsupported language “{value[:40]}” ({', '.join(sorted(_LANGUAGES))})."
+                )
+            else:
+                values[key] = code
+        elif key == "outcome":
+            if value.lower() not in _OUTCOME:
+                error(key, f"Unknown outcome “{value[:40]}” (active, rejected, withdrawn, hired).")
+            else:
+                values[key] = _OUTCOME[value.lower()]
+        elif key == "applied_at":
+            moment = parse_datetime(value) or (
+                datetime.combine(day, datetime.min.time()) if (day := _parse_day(value)) else None
+            )
+            if moment is None:
+                error(key, f"“{value[:40]}” is not a date (YYYY-MM-DD).")
+            else:
+                values[key] = moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+        else:
+            values[key] = value
+    if not values.get("first_name") and kind == ImportKind.CANDIDATES and "email" in values:
+        error("first_name", "The first name is missing.")
+    for key in REQUIRED[kind]:
+        if key != "email" and not raw.get(key):
+            error(key, f"{_label(kind, key)} is missing.")
+    return record
+
+
+def _parse_day(value: str) -> Any:
+    try:
+        return parse_date(value)
+    except ValueError:
+        return None
+
+
+def iter_records(kind: str, parsed: ParsedFile, mapping: dict[str, str]) -> Iterator[Record]:
+    """Every data row as a Record; a later row with an email already seen is an error."""
+    seen: dict[str, int] = {}
+    for row in parsed.rows():
+        record = row_to_record(kind, parsed.headers, mapping, row)
+        email = record.values.get("email")
+        if email and not record.errors and kind == ImportKind.CANDIDATES:
+            first = seen.setdefault(email.lower(), record.line)
+            if first != record.line:
+                record.errors.append(
+                    (_column_of(mapping, "email"), f"Same email as line {first}; row skipped.")
+                )
+        yield record
+
+
+def _column_of(mapping: dict[str, str], key: str) -> str:
+    return next((h for h, v in mapping.items() if v == key), key)
+
+
+# --- Preview ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    total: int = 0
+    valid: int = 0
+    new: int = 0
+    existing: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    error_count: int = 0
+    sample: list[Record] = field(default_factory=list)
+
+
+def import_preview(job: ImportJob) -> Preview:
+    """Dry run: validate every row and count what would be created, without writing."""
+    parsed = job_parse(job)
+    preview = Preview()
+    emails: list[str] = []
+    for record in iter_records(job.kind, parsed, job.mapping):
+        preview.total += 1
+        if len(preview.sample) < PREVIEW_ROWS:
+            preview.sample.append(record)
+        if record.errors:
+            preview.error_count += 1
+            for column, reason in record.errors:
+                if len(preview.errors) < 500:
+                    preview.errors.append({"line": record.line, "column": column, "reason": reason})
+            continue
+        preview.valid += 1
+        emails.append(record.values["email"].lower())
+    known = set()
+    for start in range(0, len(emails), 5000):
+        known |= set(
+            Candidate.objects.annotate(e=Lower("email"))
+            .filter(e__in=emails[start : start + 5000])
+            .values_list("e", flat=True)
+        )
+    preview.existing = len(set(emails) & known)
+    preview.new = len(set(emails)) - preview.existing
+    return preview
+
+
+# --- Jobs ---------------------------------------------------------------------------------------
+
+
+def job_parse(job: ImportJob) -> ParsedFile:
+    with job.file.open("rb") as handle:
+        data = handle.read()
+    return parse_bytes(job.original_name, data)
+
+
+@transaction.atomic
+def import_job_create(*, kind: str, upload: UploadedFile, actor: User | None) -> ImportJob:
+    """Validate the file as a whole and store it; the mapping step comes next."""
+    if kind not in ImportKind.values:
+        raise ImportFileError("Choose what the file contains: candidates or applications.")
+    if upload.size and upload.size > settings.MAX_UPLOAD_BYTES:
+        raise ImportFileError(
+            f"The file is {upload.size / 1_048_576:.1f} MB; the limit is "
+            f"{settings.MAX_UPLOAD_BYTES / 1_048_576:.0f} MB. Split it into smaller files."
+        )
+    data = upload.read(settings.MAX_UPLOAD_BYTES + 1)
+    parsed = parse_bytes(upload.name or "upload.csv", data)
+    job = ImportJob(
+        kind=kind,
+        created_by=actor if actor and actor.pk else None,
+        original_name=(upload.name or "upload.csv")[-255:],
+        encoding=parsed.encoding,
+        delimiter=parsed.delimiter,
+        headers=parsed.headers,
+    )
+    job.mapping = mapping_guess(kind, parsed.headers)
+    job.file.save(_safe_name(job.original_name), ContentFile(data), save=False)
+    job.save()
+    return job
+
+
+def _safe_name(name: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._-]", "_", name)[-80:]
+    return stem or "upload.csv"
+
+
+@transaction.atomic
+def import_mapping_set(*, job: ImportJob, mapping: dict[str, str], actor: User | None) -> ImportJob:
+    if job.status != ImportStatus.UPLOADED:
+        raise ImportFileError("This import has already started; upload the file again to remap.")
+    mapping = {h: mapping.get(h, "") for h in job.headers}
+    problems = mapping_validate(job.kind, job.headers, mapping)
+    if problems:
+        raise ImportFileError(" ".join(problems))
+    job.mapping = mapping
+    job.save(update_fields=["mapping"])
+    ImportMapping.objects.update_or_create(
+        kind=job.kind,
+        signature=headers_signature(job.kind, job.headers),
+        defaults={"mapping": mapping},
+    )
+    return job
+
+
+@transaction.atomic
+def import_job_start(*, job: ImportJob, actor: User | None) -> ImportJob:
+    from candidates.tasks import import_job_run_task
+
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status not in (ImportStatus.UPLOADED, ImportStatus.FAILED):
+        return job
+    problems = mapping_validate(job.kind, job.headers, job.mapping)
+    if problems:
+        raise ImportFileError(" ".join(problems))
+    job.status = ImportStatus.QUEUED
+    job.message = ""
+    job.save(update_fields=["status", "message"])
+    transaction.on_commit(lambda: import_job_run_task.delay(job.pk))
+    return job
+
+
+def import_job_run(job_id: int) -> ImportJob:
+    """Process the job from its cursor to the end; safe to call again after a crash."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        if job.status == ImportStatus.DONE:
+            return job
+        job.status = ImportStatus.RUNNING
+        job.save(update_fields=["status"])
+    try:
+        parsed = job_parse(job)
+    except ImportFileError as exc:
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, message=str(exc))
+        job.refresh_from_db()
+        return job
+    if not job.total_rows:
+        job.total_rows = sum(1 for _ in parsed.rows())
+        ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
+    writer = _CandidateWriter(job) if job.kind == ImportKind.CANDIDATES else _ApplicationWriter(job)
+    chunk: list[Record] = []
+    for index, record in enumerate(iter_records(job.kind, parsed, job.mapping)):
+        if index < job.cursor:
+            continue  # committed by an earlier run (the loop still saw it for duplicates)
+        chunk.append(record)
+        if len(chunk) >= CHUNK_SIZE:
+            writer.write_chunk(chunk)
+            chunk = []
+    if chunk:
+        writer.write_chunk(chunk)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.DONE, finished_at=timezone.now())
+    job.refresh_from_db()
+    return job
+
+
+def import_job_fail(*, job_id: int, message: str) -> None:
+    ImportJob.objects.filter(pk=job_id).exclude(status=ImportStatus.DONE).update(
+        status=ImportStatus.FAILED, message=message[:300]
+    )
+
+
+class _Writer:
+    def __init__(self, job: ImportJob) -> None:
+        self.job = job
+        self.actor_id = job.created_by_id
+
+    def write_chunk(self, records: list[Record]) -> None:
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update().get(pk=self.job.pk)
+            valid = [r for r in records if not r.errors]
+            created, updated, unchanged, changed_ids = self.write(valid)
+            errors = [
+                {"line": r.line, "column": c, "reason": reason}
+                for r in records
+                for c, reason in r.errors
+            ]
+            room = max(0, MAX_STORED_ERRORS - len(job.errors))
+            job.errors = job.errors + errors[:room]
+            job.error_count += sum(1 for r in records if r.errors)
+            job.created_count += created
+            job.updated_count += updated
+            job.unchanged_count += unchanged
+            job.cursor += len(records)
+            job.save(
+                update_fields=[
+                    "errors",
+                    "error_count",
+                    "created_count",
+                    "updated_count",
+                    "unchanged_count",
+                    "cursor",
+                ]
+            )
+            changed_on_commit(changed_ids, "import")
+            self.job = job
+
+    def write(self, records: list[Record]) -> tuple[int, int, int, list[int]]:
+        raise NotImplementedError
+
+    def activities(self, candidate_ids: list[int], summary: str) -> None:
+        now = timezone.now()
+        Activity.objects.bulk_create(
+            [
+                Activity(
+                    candidate_id=cid,
+                    kind=ActivityKind.IMPORT,
+                    summary=summary[:300],
+                    actor_id=self.actor_id,
+                    ref=f"candidates.importjob:{self.job.pk}",
+                    at=now,
+                )
+                for cid in candidate_ids
+            ]
+        )
+
+    def upsert_candidates(
+        self, records: list[Record], fields: tuple[str, ...]
+    ) -> tuple[dict[str, Candidate], set[int], set[int]]:
+        """Fill-blanks upsert by email; (email -> candidate, created ids, updated ids)."""
+        by_email: dict[str, dict[str, Any]] = {}
+        for record in records:
+            by_email.setdefault(record.values["email"].lower(), record.values)
+        found = self._load(list(by_email))
+        new = [
+            Candidate(
+                email=values["email"],
+                source=values.get("source") or "import",
+                **{k: values[k] for k in fields if k in values and k != "source"},
+            )
+            for email, values in by_email.items()
+            if email not in found
+        ]
+        # ignore_conflicts: a person created meanwhile by a form is completed below instead.
+        Candidate.objects.bulk_create(new, ignore_conflicts=True, batch_size=CHUNK_SIZE)
+        created_emails = {c.email.lower() for c in new}
+        if new:
+            found = self._load(list(by_email))
+        created_ids = {found[e].pk for e in created_emails if e in found}
+        to_update: dict[int, Candidate] = {}
+        touched_fields: set[str] = set()
+        for email, values in by_email.items():
+            candidate = found[email]
+            if candidate.pk in created_ids:
+                continue
+            for key in fields:
+                value = values.get(key)
+                if value in (None, "", []):
+                    continue
+                current = getattr(candidate, key)
+                if current in (None, "", []):
+                    setattr(candidate, key, value)
+                    to_update[candidate.pk] = candidate
+                    touched_fields.add(key)
+        if to_update:
+            Candidate.objects.bulk_update(
+                list(to_update.values()), [*sorted(touched_fields), "updated_at"]
+            )
+        return found, created_ids, set(to_update)
+
+    def _load(self, emails: list[str]) -> dict[str, Candidate]:
+        rows = list(Candidate.objects.annotate(e=Lower("email")).filter(e__in=emails))
+        forwards = {c.merged_into_id for c in rows if c.merged_into_id}
+        targets = Candidate.objects.in_bulk(forwards) if forwards else {}
+        now = timezone.now()
+        result = {}
+        for c in rows:
+            target = targets.get(c.merged_into_id, c) if c.merged_into_id else c
+            target.updated_at = now
+            result[c.e] = target
+        return result
+
+
+class _CandidateWriter(_Writer):
+    FIELDS = (
+        "first_name",
+        "last_name",
+        "phone",
+        "city",
+        "country",
+        "languages",
+        "preferred_language",
+        "profession",
+        "seniority",
+        "years_experience",
+        "interests",
+        "desired_positions",
+        "desired_locations",
+        "age_bracket",
+        "source",
+        "notes",
+    )
+
+    def write(self, records: list[Record]) -> tuple[int, int, int, list[int]]:
+        if not records:
+            return 0, 0, 0, []
+        found, created, updated = self.upsert_candidates(records, self.FIELDS)
+        updated |= self._relations(records, found, "skills", CandidateSkill, skills_get_or_create)
+        updated |= self._relations(records, found, "tags", CandidateTag, tags_get_or_create)
+        updated -= created
+        self.activities(sorted(created), f"Imported from {self.job.original_name}")
+        self.activities(sorted(updated), f"Completed by import of {self.job.original_name}")
+        Candidate.objects.filter(pk__in=updated).update(last_activity_at=timezone.now())
+        unchanged = len(records) - len(created) - len(updated)
+        return len(created), len(updated), max(0, unchanged), sorted(created | updated)
+
+    def _relations(
+        self,
+        records: list[Record],
+        found: dict[str, Candidate],
+        key: str,
+        through: Any,
+        resolve: Callable[[list[str]], list[Any]],
+    ) -> set[int]:
+        wanted: dict[int, list[str]] = {}
+        for record in records:
+            names = record.values.get(key)
+            if names:
+                wanted.setdefault(found[record.values["email"].lower()].pk, []).extend(names)
+        if not wanted:
+            return set()
+        all_names = sorted({n for names in wanted.values() for n in names})
+        objects = {o.name.lower(): o for o in resolve(all_names)}
+        existing = set(
+            through.objects.filter(content_object_id__in=list(wanted)).values_list(
+                "content_object_id", "tag_id"
+            )
+        )
+        rows = []
+        for cid, names in wanted.items():
+            for name in names:
+                obj = objects.get(name.lower())
+                if obj is not None and (cid, obj.pk) not in existing:
+                    existing.add((cid, obj.pk))
+                    rows.append(through(content_object_id=cid, tag_id=obj.pk))
+        through.objects.bulk_create(rows, ignore_conflicts=True)
+        return {r.content_object_id for r in rows}
+
+
+class _ApplicationWriter(_Writer):
+    def __init__(self, job: ImportJob) -> None:
+        super().__init__(job)
+        self.stages = {}
+        for stage in Stage.objects.all():
+            self.stages[stage.slug.lower()] = stage
+            self.stages[stage.name.lower()] = stage
+
+    def write(self, records: list[Record]) -> tuple[int, int, int, list[int]]:
+        usable = []
+        for record in records:
+            stage = self.stages.get(record.values.get("stage", "").lower())
+            if stage is None:
+                record.errors.append(
+                    (
+                        _column_of(self.job.mapping, "stage"),
+                        f"Unknown stage “{record.values.get('stage', '')[:40]}” (known: "
+                        + ", ".join(sorted({s.name for s in self.stages.values()}))
+                        + ").",
+                    )
+                )
+            else:
+                record.values["stage_obj"] = stage
+                usable.append(record)
+        if not usable:
+            return 0, 0, 0, []
+        found, _created_c, _updated_c = self.upsert_candidates(usable, ("first_name", "last_name"))
+        titles = {r.values["position"] for r in usable}
+        pattern = "^(" + "|".join(re.escape(t) for t in titles) + ")$"
+        positions: dict[str, Position] = {}
+        for p in Position.objects.filter(title__iregex=pattern).order_by("-status", "pk"):
+            positions.setdefault(p.title.lower(), p)
+        missing = [t for t in dict.fromkeys(titles) if t.lower() not in positions]
+        for title in missing:
+            # Past openings: they exist so history is kept, but are not advertised.
+            position = Position.objects.create(
+                title=title, status=PositionStatus.CLOSED, closed_at=timezone.now()
+            )
+            positions[title.lower()] = position
+        pairs = {
+            (found[r.values["email"].lower()].pk, positions[r.values["position"].lower()].pk): r
+            for r in usable
+        }
+        existing = {
+            (a.candidate_id, a.position_id): a
+            for a in Application.objects.select_related("furthest_stage").filter(
+                candidate_id__in={c for c, _ in pairs}, position_id__in={p for _, p in pairs}
+            )
+        }
+        new, changed = [], []
+        for (cid, pid), record in pairs.items():
+            stage = record.values["stage_obj"]
+            outcome = record.values.get("outcome", Outcome.ACTIVE)
+            at = record.values.get("applied_at") or timezone.now()
+            app = existing.get((cid, pid))
+            if app is None:
+                new.append(
+                    Application(
+                        candidate_id=cid,
+                        position_id=pid,
+                        stage=stage,
+                        furthest_stage=stage,
+                        outcome=outcome,
+                        source="import",
+                        applied_at=at,
+                        outcome_at=at if outcome != Outcome.ACTIVE else None,
+                    )
+                )
+                continue
+            dirty = False
+            if stage.order > app.furthest_stage.order:
+                app.furthest_stage = stage
+                if app.outcome == Outcome.ACTIVE:
+                    app.stage = stage
+                dirty = True
+            if app.outcome == Outcome.ACTIVE and outcome != Outcome.ACTIVE:
+                app.outcome, app.outcome_at = outcome, at
+                dirty = True
+            if dirty:
+                changed.append(app)
+        Application.objects.bulk_create(new, ignore_conflicts=True)
+        if changed:
+            Application.objects.bulk_update(
+                changed, ["stage", "furthest_stage", "outcome", "outcome_at"]
+            )
+        names = {p.pk: p.title for p in positions.values()}
+        created_ids = sorted({a.candidate_id for a in new})
+        Activity.objects.bulk_create(
+            [
+                Activity(
+                    candidate_id=app.candidate_id,
+                    kind=ActivityKind.IMPORT,
+                    summary=(
+                        f"Imported application: {names[app.position_id]} — reached "
+                        f"{app.furthest_stage.name}, {Outcome(app.outcome).label.lower()}"
+                    )[:300],
+                    actor_id=self.actor_id,
+                    ref=f"candidates.importjob:{self.job.pk}",
+                    at=app.applied_at,
+                )
+                for app in new
+            ]
+        )
+        changed_ids = sorted(set(created_ids) | {a.candidate_id for a in changed})
+        unchanged = len(usable) - len(new) - len(changed)
+        return len(new), len(changed), max(0, unchanged), changed_ids
+
+
+def error_report_rows(job: ImportJob) -> Iterator[list[str]]:
+    yield ["line", "column", "reason"]
+    for error in job.errors:
+        yield [str(error.get("line", "")), error.get("column", ""), error.get("reason", "")]

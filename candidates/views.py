@@ -1,0 +1,600 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import (
+    candidate_token_view,
+    hr_admin_required,
+    public_view,
+    recruiter_required,
+)
+from accounts.services import audit_log_record
+from candidates.actions import application_actions, bulk_application_actions
+from candidates.columns import list_columns
+from candidates.criteria import CriteriaForm, criteria_to_json
+from candidates.exporting import candidate_export_rows, csv_lines
+from candidates.forms import (
+    ApplyForm,
+    CandidateForm,
+    ImportUploadForm,
+    MappingForm,
+    NoteForm,
+    PositionForm,
+    StageNameForm,
+    TagsForm,
+)
+from candidates.importing import (
+    ImportFileError,
+    error_report_rows,
+    import_job_create,
+    import_job_start,
+    import_mapping_set,
+    import_preview,
+)
+from candidates.links import LinkError, reapply_load
+from candidates.models import (
+    Application,
+    Candidate,
+    ImportJob,
+    ImportStatus,
+    Outcome,
+    Position,
+    PositionStatus,
+    Stage,
+)
+from candidates.selectors import (
+    DEFAULT_SORT,
+    SORTS,
+    candidate_applications,
+    candidate_timeline,
+    likely_duplicates,
+    position_applicants,
+    positions_with_counts,
+)
+from candidates.selectors import (
+    candidate_list as select_candidates,
+)
+from candidates.services import (
+    CandidateError,
+    application_create,
+    application_outcome_set,
+    application_stage_move,
+    candidate_merge,
+    candidate_note_add,
+    candidate_tags_add,
+    candidate_tags_remove,
+    candidate_update,
+    candidate_upsert,
+    position_create,
+    position_update,
+    stage_create,
+    stage_delete,
+    stage_move,
+    stage_rename,
+)
+
+PAGE_SIZE = 50
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return fallback
+
+
+def _filtered(request: HttpRequest) -> tuple[CriteriaForm, dict[str, Any], bool]:
+    """The list's criteria from the URL: (form, active criteria, valid)."""
+    form = CriteriaForm(request.GET)
+    if not form.is_valid():
+        return form, {}, False
+    return form, form.active(), True
+
+
+# --- Candidate list -----------------------------------------------------------------------------
+
+
+@recruiter_required
+def candidate_list(request: HttpRequest) -> HttpResponse:
+    form, cleaned, valid = _filtered(request)
+    sort = request.GET.get("sort", DEFAULT_SORT)
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    queryset = select_candidates(cleaned, sort)
+    if not valid:
+        queryset = queryset.none()
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    columns = list_columns()
+    rows = [(c, [col.render(c) for col in columns]) for c in page]
+    params = request.GET.copy()
+    params.pop("page", None)
+    params.pop("sort", None)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "columns": columns,
+        "sort": sort,
+        "filters_qs": params.urlencode(),
+        "export_qs": request.GET.urlencode(),
+        "active_count": len(cleaned),
+    }
+    template = "candidates/_rows.html" if request.htmx else "candidates/list.html"
+    return render(request, template, context)
+
+
+@recruiter_required
+def candidate_export(request: HttpRequest) -> HttpResponse:
+    _, cleaned, valid = _filtered(request)
+    if not valid:
+        messages.error(request, "Fix the filters before exporting.")
+        return redirect(f"{reverse('candidates:list')}?{request.GET.urlencode()}")
+    queryset = select_candidates(cleaned, request.GET.get("sort", DEFAULT_SORT))
+    count = queryset.count()
+    audit_log_record(
+        actor=request.user,
+        action="candidate.export",
+        target=f"{count} candidates",
+        details={"filters": criteria_to_json(cleaned), "count": count},
+        request=request,
+    )
+    response = StreamingHttpResponse(
+        csv_lines(candidate_export_rows(queryset)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="candidates.csv"'
+    return response
+
+
+@recruiter_required
+@require_POST
+def candidate_bulk_tags(request: HttpRequest) -> HttpResponse:
+    back = _safe_next(request, reverse("candidates:list"))
+    ids = [int(i) for i in request.POST.getlist("candidate_ids") if i.isdigit()]
+    form = TagsForm(request.POST)
+    if not ids:
+        messages.error(request, "Select at least one candidate.")
+        return redirect(back)
+    if not form.is_valid():
+        messages.error(request, "Give the tag names, separated by commas.")
+        return redirect(back)
+    candidates = Candidate.objects.active().filter(pk__in=ids)
+    try:
+        if request.POST.get("action") == "remove":
+            candidate_tags_remove(
+                candidates=candidates, names=form.cleaned_data["names"], actor=request.user
+            )
+            messages.success(request, f"Tags removed from {len(ids)} candidates.")
+        else:
+            candidate_tags_add(
+                candidates=candidates, names=form.cleaned_data["names"], actor=request.user
+            )
+            messages.success(request, f"Tags added to {len(ids)} candidates.")
+    except CandidateError as exc:
+        messages.error(request, str(exc))
+    return redirect(back)
+
+
+# --- Candidate page -----------------------------------------------------------------------------
+
+
+def _candidate(pk: int) -> Candidate:
+    return get_object_or_404(Candidate.objects.filter(anonymised_at__isnull=True), pk=pk)
+
+
+@recruiter_required
+def candidate_create(request: HttpRequest) -> HttpResponse:
+    form = CandidateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        email = data.pop("email")
+        try:
+            candidate, created = candidate_upsert(
+                email=email, actor=request.user, source=data.pop("source") or "manual", **data
+            )
+        except CandidateError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if created:
+                messages.success(request, f"{candidate.full_name} added.")
+            else:
+                messages.info(
+                    request,
+                    f"{email} was already known: the existing record was completed "
+                    "(nothing was overwritten).",
+                )
+            return redirect("candidates:detail", pk=candidate.pk)
+    return render(request, "candidates/form.html", {"form": form, "title": "Add a candidate"})
+
+
+@recruiter_required
+def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = _candidate(pk)
+    if candidate.merged_into_id:
+        messages.info(request, "This record was merged; here is the record it was merged into.")
+        return redirect("candidates:detail", pk=candidate.merged_into_id)
+    applications = [
+        (app, application_actions(app, request.user)) for app in candidate_applications(candidate)
+    ]
+    applied = {app.position_id for app, _ in applications}
+    context = {
+        "candidate": candidate,
+        "applications": applications,
+        "stages": list(Stage.objects.all()),
+        "outcomes": [(v, label) for v, label in Outcome.choices if v != Outcome.REJECTED],
+        "timeline": candidate_timeline(candidate),
+        "duplicates": likely_duplicates(candidate),
+        "note_form": NoteForm(),
+        "tags_form": TagsForm(),
+        "skills": sorted(candidate.skills.names()),
+        "tags": sorted(candidate.tags.names()),
+        "open_positions": Position.objects.filter(status=PositionStatus.OPEN).exclude(
+            pk__in=applied
+        ),
+    }
+    return render(request, "candidates/detail.html", context)
+
+
+@recruiter_required
+def candidate_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = _candidate(pk)
+    form = CandidateForm(request.POST or None, instance=Candidate.objects.get(pk=candidate.pk))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            candidate_update(candidate=candidate, actor=request.user, **data)
+        except CandidateError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Profile saved.")
+            return redirect("candidates:detail", pk=candidate.pk)
+    return render(
+        request,
+        "candidates/form.html",
+        {"form": form, "title": f"Edit {candidate.full_name}", "candidate": candidate},
+    )
+
+
+@recruiter_required
+@require_POST
+def candidate_note(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = _candidate(pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "A note needs some text (at most 10,000 characters).")
+    else:
+        try:
+            candidate_note_add(
+                candidate=candidate, body=form.cleaned_data["body"], actor=request.user
+            )
+        except CandidateError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Note added.")
+    return redirect("candidates:detail", pk=candidate.pk)
+
+
+@recruiter_required
+@require_POST
+def candidate_tags(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = _candidate(pk)
+    form = TagsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the tag names, separated by commas.")
+        return redirect("candidates:detail", pk=candidate.pk)
+    service = (
+        candidate_tags_remove if request.POST.get("action") == "remove" else candidate_tags_add
+    )
+    try:
+        service(candidates=[candidate], names=form.cleaned_data["names"], actor=request.user)
+    except CandidateError as exc:
+        messages.error(request, str(exc))
+    return redirect("candidates:detail", pk=candidate.pk)
+
+
+@recruiter_required
+@require_POST
+def candidate_merge_view(request: HttpRequest, pk: int) -> HttpResponse:
+    kept = _candidate(pk)
+    other_id = request.POST.get("merged", "")
+    merged = get_object_or_404(Candidate, pk=int(other_id)) if other_id.isdigit() else None
+    if merged is None:
+        raise Http404("No such candidate.")
+    try:
+        candidate_merge(kept=kept, merged=merged, actor=request.user)
+    except CandidateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{merged.email} was merged into this record.")
+    return redirect("candidates:detail", pk=kept.pk)
+
+
+@recruiter_required
+@require_POST
+def candidate_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = _candidate(pk)
+    position = get_object_or_404(Position, pk=request.POST.get("position") or 0)
+    try:
+        _, created = application_create(
+            candidate=candidate, position=position, actor=request.user, source="recruiter"
+        )
+    except CandidateError as exc:
+        messages.error(request, str(exc))
+    else:
+        if created:
+            messages.success(request, f"Added to {position.title}.")
+    return redirect("candidates:detail", pk=candidate.pk)
+
+
+@recruiter_required
+@require_POST
+def application_move(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(Application, pk=pk)
+    back = _safe_next(request, reverse("candidates:detail", args=[application.candidate_id]))
+    stage = Stage.objects.filter(pk=request.POST.get("stage") or 0).first()
+    if stage is None:
+        messages.error(request, "Choose a stage.")
+        return redirect(back)
+    try:
+        application_stage_move(application=application, stage=stage, actor=request.user)
+    except CandidateError as exc:
+        messages.error(request, str(exc))
+    return redirect(back)
+
+
+@recruiter_required
+@require_POST
+def application_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    """Hired / withdrawn / reopen. Rejections go through the feedback app's "Reject…" action."""
+    application = get_object_or_404(Application, pk=pk)
+    back = _safe_next(request, reverse("candidates:detail", args=[application.candidate_id]))
+    outcome = request.POST.get("outcome", "")
+    if outcome == Outcome.REJECTED or outcome not in Outcome.values:
+        messages.error(request, "Choose hired, withdrawn or active.")
+        return redirect(back)
+    try:
+        application_outcome_set(application=application, outcome=outcome, actor=request.user)
+    except CandidateError as exc:
+        messages.error(request, str(exc))
+    return redirect(back)
+
+
+@recruiter_required
+def application_cv(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(Application, pk=pk)
+    if not application.cv:
+        raise Http404("No CV for this application.")
+    return FileResponse(
+        application.cv.open("rb"),
+        as_attachment=True,
+        filename=application.cv.name.rsplit("/", 1)[-1],
+    )
+
+
+# --- Positions ----------------------------------------------------------------------------------
+
+
+@recruiter_required
+def position_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "candidates/positions.html", {"positions": positions_with_counts()})
+
+
+@recruiter_required
+def position_create_view(request: HttpRequest) -> HttpResponse:
+    form = PositionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            position = position_create(actor=request.user, **data)
+        except CandidateError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Position “{position.title}” created.")
+            return redirect("candidates:position", pk=position.pk)
+    return render(request, "candidates/form.html", {"form": form, "title": "New position"})
+
+
+@recruiter_required
+def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    position = get_object_or_404(Position, pk=pk)
+    form = PositionForm(request.POST or None, instance=Position.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            position_update(position=position, actor=request.user, **dict(form.cleaned_data))
+        except CandidateError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Position saved.")
+            return redirect("candidates:position", pk=position.pk)
+    return render(
+        request, "candidates/form.html", {"form": form, "title": f"Edit {position.title}"}
+    )
+
+
+@recruiter_required
+def position_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    position = get_object_or_404(Position, pk=pk)
+    applicants = [
+        (app, application_actions(app, request.user)) for app in position_applicants(position)
+    ]
+    return render(
+        request,
+        "candidates/position_detail.html",
+        {
+            "position": position,
+            "applicants": applicants,
+            "bulk_actions": bulk_application_actions(),
+            "stages": list(Stage.objects.all()),
+            "skills": sorted(position.required_skills.names()),
+        },
+    )
+
+
+# --- Stages (HR admin) --------------------------------------------------------------------------
+
+
+@hr_admin_required
+def stage_settings(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        stage = Stage.objects.filter(pk=request.POST.get("stage") or 0).first()
+        form = StageNameForm(request.POST)
+        try:
+            if action == "add" and form.is_valid():
+                stage_create(name=form.cleaned_data["name"], actor=request.user)
+            elif action == "rename" and stage and form.is_valid():
+                stage_rename(stage=stage, name=form.cleaned_data["name"], actor=request.user)
+            elif action in ("up", "down") and stage:
+                stage_move(stage=stage, up=action == "up", actor=request.user)
+            elif action == "delete" and stage:
+                stage_delete(stage=stage, actor=request.user)
+            else:
+                raise CandidateError("Give a stage name (at most 60 characters).")
+        except CandidateError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Pipeline saved.")
+        return redirect("candidates:stages")
+    return render(request, "candidates/stages.html", {"stages": Stage.objects.all()})
+
+
+# --- Public job pages ---------------------------------------------------------------------------
+
+
+@public_view
+def job_list(request: HttpRequest) -> HttpResponse:
+    positions = Position.objects.filter(status=PositionStatus.OPEN).order_by("-opened_at", "pk")
+    return render(request, "candidates/jobs.html", {"positions": positions})
+
+
+@public_view
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    position = get_object_or_404(Position, pk=pk, status=PositionStatus.OPEN)
+    form = ApplyForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            candidate, _ = candidate_upsert(
+                email=data["email"],
+                actor=None,
+                source="career site",
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                phone=data["phone"],
+            )
+            application_create(
+                candidate=candidate,
+                position=position,
+                actor=None,
+                source="career site",
+                cv=data.get("cv"),
+            )
+        except CandidateError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return render(request, "candidates/applied.html", {"position": position})
+    return render(
+        request,
+        "candidates/job.html",
+        {"position": position, "form": form, "skills": sorted(position.required_skills.names())},
+    )
+
+
+@candidate_token_view
+def reapply(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        link = reapply_load(token)
+    except LinkError as exc:
+        return render(request, "candidates/reapply.html", {"error": str(exc)}, status=400)
+    if request.method == "POST":
+        try:
+            application_create(
+                candidate=link.candidate, position=link.position, actor=None, source="re-apply link"
+            )
+        except CandidateError as exc:
+            return render(request, "candidates/reapply.html", {"error": str(exc)}, status=400)
+        return render(request, "candidates/applied.html", {"position": link.position})
+    return render(
+        request,
+        "candidates/reapply.html",
+        {"candidate": link.candidate, "position": link.position},
+    )
+
+
+# --- Import -------------------------------------------------------------------------------------
+
+
+@recruiter_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = import_job_create(
+                kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"], actor=request.user
+            )
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect("candidates:import_mapping", pk=job.pk)
+    jobs = ImportJob.objects.select_related("created_by")[:10]
+    return render(request, "candidates/import_upload.html", {"form": form, "jobs": jobs})
+
+
+@recruiter_required
+def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob, pk=pk)
+    if job.status != ImportStatus.UPLOADED:
+        return redirect("candidates:import_job", pk=job.pk)
+    form = MappingForm(
+        request.POST or None,
+        kind=job.kind,
+        headers=job.headers,
+        initial=MappingForm.initial_for(job.headers, job.mapping),
+    )
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            import_mapping_set(job=job, mapping=form.mapping(), actor=request.user)
+            if request.POST.get("action") == "start":
+                import_job_start(job=job, actor=request.user)
+                return redirect("candidates:import_job", pk=job.pk)
+            preview = import_preview(job)
+        except ImportFileError as exc:
+            form.add_error(None, str(exc))
+    return render(
+        request, "candidates/import_mapping.html", {"job": job, "form": form, "preview": preview}
+    )
+
+
+@recruiter_required
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob, pk=pk)
+    template = "candidates/_import_progress.html" if request.htmx else "candidates/import_job.html"
+    return render(request, template, {"job": job})
+
+
+@recruiter_required
+@require_POST
+def import_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob, pk=pk)
+    try:
+        import_job_start(job=job, actor=request.user)
+    except ImportFileError as exc:
+        messages.error(request, str(exc))
+    return redirect("candidates:import_job", pk=job.pk)
+
+
+@recruiter_required
+def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob, pk=pk)
+    response = StreamingHttpResponse(
+        csv_lines(error_report_rows(job)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    return response
