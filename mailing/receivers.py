@@ -61,6 +61,12 @@ def _find_message(event: AnymailTrackingEvent) -> Message | None:
     return candidates.first()
 
 
+def _soft_bounce(event: AnymailTrackingEvent) -> bool:
+    # Anymail reports Postmark soft bounces as "bounced" too; only hard ones suppress.
+    raw = event.esp_event if isinstance(event.esp_event, dict) else {}
+    return raw.get("Type") == "SoftBounce"
+
+
 def _event_id(event: AnymailTrackingEvent, esp_name: str) -> str:
     if event.event_id:
         return f"{esp_name}:{event.event_id}"[:200]
@@ -110,7 +116,7 @@ def tracking_event_record(*, message: Message, event: AnymailTrackingEvent, esp_
         transaction.on_commit(
             lambda: message_status_changed.send(sender=Message, message=message, status=new_status)
         )
-    if kind == EventType.BOUNCED:
+    if kind == EventType.BOUNCED and not _soft_bounce(event):
         suppression_add(
             email=message.to_email, reason=SuppressionReason.HARD_BOUNCE, source=message.ref
         )
