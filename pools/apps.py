@@ -6,3 +6,14 @@ from django.apps import AppConfig
 class PoolsConfig(AppConfig):
     name = "pools"
     verbose_name = "Pools"
+
+    def ready(self) -> None:
+        from candidates.criteria import Criterion, register_criterion
+        from pools import receivers  # noqa: F401
+        from pools.selectors import member_of_pool_apply, member_of_pool_field
+
+        register_criterion(
+            Criterion(
+                "pools", "Member of pool", member_of_pool_field, member_of_pool_apply, order=95
+            )
+        )

@@ -1,0 +1,365 @@
+"""Smart pools and tagging rules at scale.
+
+Measures, in a throwaway database (created and dropped here, never the real one):
+- a smart pool with three criteria (tags all of [silver-medalist], skills all of [Python],
+  country FR) through `candidates.criteria` on the candidate-specific, indexed through tables:
+  the member count and the first page (50, most recently active first);
+- the same query through taggit's generic relation (`taggit.TaggedItem`, content type + object
+  id), the baseline, built from the same data;
+- applying the default tagging rules to everyone at the first size (set-based SQL).
+
+Usage: .venv/bin/python bench/bench_pools.py [--quick] [--keep]
+Sizes: BENCH_POOLS_SIZES (default "100000,1000000"; --quick: "10000,50000").
+Targets at 1M: count < 100 ms, first page < 150 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_DB = os.environ.get("BENCH_POOLS_DB", "bench_pools")
+SCHEMA = "bench"
+COUNTRIES = ["FR", "DE", "IT", "ES", "GB", "NL", "BE", "CH", "PL", "PT"]
+PROFESSIONS = [
+    "Backend engineer",
+    "Frontend engineer",
+    "Data analyst",
+    "Product manager",
+    "Designer",
+    "Sales manager",
+    "Accountant",
+    "Nurse",
+    "Electrician",
+    "Teacher",
+]
+SENIORITIES = ["junior", "mid", "senior", "lead"]
+AGES = ["18_24", "25_34", "35_44", "45_54", "55_plus"]
+SKILLS = [f"Skill{i}" for i in range(49)] + ["Python"]
+TAGS = [f"tag-{i}" for i in range(18)] + ["silver-medalist", "young-talent"]
+PAGE = 50
+REPEAT = 7
+
+
+def _database_url() -> tuple[str, str]:
+    default = "postgres://postgres@127.0.0.1:5432/talentcrm"
+    base, _, query = os.environ.get("DATABASE_URL", default).partition("?")
+    server = base.rsplit("/", 1)[0]
+    return server, (f"?{query}" if query else "")
+
+
+def _admin_execute(sql: str) -> None:
+    import psycopg
+
+    server, _ = _database_url()
+    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def setup_django() -> None:
+    server, query = _database_url()
+    if BENCH_DB in ("talentcrm", "postgres"):
+        raise SystemExit("BENCH_POOLS_DB must name a throwaway database.")
+    _admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    _admin_execute(f'CREATE DATABASE "{BENCH_DB}"')
+    os.environ["DATABASE_URL"] = f"{server}/{BENCH_DB}{query}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+    from tenants.services import tenant_provision
+
+    tenant_provision(
+        name="Bench",
+        domain="bench.localhost",
+        admin_email="bench@bench.example",
+        schema_name=SCHEMA,
+    )
+
+
+def drop_database() -> None:
+    from django.db import connections
+
+    connections.close_all()
+    _admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+
+
+def load(size: int) -> None:
+    """Candidates, skills, tags and applications for `size` candidates, generated in SQL."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "TRUNCATE candidates_candidatetag, candidates_candidateskill, "
+            "candidates_application, taggit_taggeditem, candidates_activity, "
+            "candidates_candidate CASCADE"
+        )
+        cur.execute(
+            """
+            INSERT INTO candidates_candidate (
+                first_name, last_name, email, phone, city, country, languages,
+                preferred_language, profession, seniority, interests, desired_positions,
+                desired_locations, age_bracket, source, notes, created_at, updated_at,
+                last_activity_at)
+            SELECT 'First' || i, 'Last' || mod(i, 9973), 'c' || i || '@bench.example', '', '',
+                   (%(countries)s::text[])[1 + mod(i * 7, cardinality(%(countries)s))],
+                   '[]', '',
+                   (%(professions)s::text[])[1 + mod(i * 3, cardinality(%(professions)s))],
+                   (%(seniorities)s::text[])[1 + mod(i * 5, cardinality(%(seniorities)s))],
+                   '[]', '[]', '[]',
+                   (%(ages)s::text[])[1 + mod(i * 11, cardinality(%(ages)s))],
+                   'import', '', now(), now(), now() - mod(i, 5000) * interval '1 hour'
+            FROM generate_series(1, %(size)s) AS i
+            """,
+            {
+                "countries": COUNTRIES,
+                "professions": PROFESSIONS,
+                "seniorities": SENIORITIES,
+                "ages": AGES,
+                "size": size,
+            },
+        )
+        for name in SKILLS:
+            cur.execute(
+                "INSERT INTO candidates_skill (name, slug) VALUES (%s, lower(%s)) "
+                "ON CONFLICT DO NOTHING",
+                [name, name],
+            )
+        for name in TAGS:
+            cur.execute(
+                "INSERT INTO taggit_tag (name, slug) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                [name, name],
+            )
+        # Three skills per candidate (Python for ~6%), two tags (silver-medalist for ~10%).
+        cur.execute(
+            """
+            INSERT INTO candidates_candidateskill (content_object_id, tag_id)
+            SELECT DISTINCT c.id, s.id FROM candidates_candidate c
+            CROSS JOIN generate_series(0, 2) AS k
+            JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM candidates_skill
+                  WHERE name = ANY(%s)) s ON s.n = mod(c.id * 7 + k * 17, 50)
+            """,
+            [SKILLS],
+        )
+        cur.execute(
+            """
+            INSERT INTO candidates_candidatetag (content_object_id, tag_id, set_by_rule)
+            SELECT DISTINCT c.id, t.id, false FROM candidates_candidate c
+            CROSS JOIN generate_series(0, 1) AS k
+            JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM taggit_tag
+                  WHERE name = ANY(%s)) t ON t.n = mod(c.id * 13 + k * 7, 20)
+            """,
+            [TAGS],
+        )
+        # One application each, at a spread of stages and outcomes (for rule application).
+        cur.execute(
+            "INSERT INTO candidates_position (title, profession, department, location, country, "
+            "remote_policy, seniority, description, status, created_at) "
+            "SELECT 'Position ' || i, '', '', '', 'FR', 'onsite', '', '', 'open', now() "
+            "FROM generate_series(1, 100) AS i"
+        )
+        cur.execute(
+            """
+            INSERT INTO candidates_application (candidate_id, position_id, stage_id,
+                furthest_stage_id, outcome, source, applied_at, cv)
+            SELECT c.id, p.min + mod(c.id, 100), st.id, st.id,
+                   (ARRAY['active', 'rejected', 'rejected', 'withdrawn'])[1 + mod(c.id, 4)],
+                   '', now(), ''
+            FROM candidates_candidate c
+            CROSS JOIN (SELECT min(id) AS min FROM candidates_position) p
+            JOIN candidates_stage st ON st."order" = 10 * (1 + mod(c.id * 3, 5))
+            """
+        )
+        # The generic baseline: the same tags and skills as taggit.TaggedItem rows (skills as
+        # "skill:<name>" tags, since the generic relation knows only one tag model).
+        cur.execute(
+            "INSERT INTO taggit_tag (name, slug) SELECT 'skill:' || name, 'skill-' || slug "
+            "FROM candidates_skill ON CONFLICT DO NOTHING"
+        )
+        cur.execute(
+            "SELECT id FROM django_content_type WHERE app_label='candidates' AND model='candidate'"
+        )
+        (ct,) = cur.fetchone()
+        cur.execute(
+            "INSERT INTO taggit_taggeditem (content_type_id, object_id, tag_id) "
+            "SELECT %s, content_object_id, tag_id FROM candidates_candidatetag",
+            [ct],
+        )
+        cur.execute(
+            "INSERT INTO taggit_taggeditem (content_type_id, object_id, tag_id) "
+            "SELECT %s, cs.content_object_id, t.id FROM candidates_candidateskill cs "
+            "JOIN candidates_skill s ON s.id = cs.tag_id "
+            "JOIN taggit_tag t ON t.name = 'skill:' || s.name",
+            [ct],
+        )
+        # Fresh statistics and visibility maps, as autovacuum would leave them on a live server.
+        for table in (
+            "candidates_candidate",
+            "candidates_candidatetag",
+            "candidates_candidateskill",
+            "candidates_application",
+            "taggit_taggeditem",
+        ):
+            cur.execute(f"VACUUM (ANALYZE) {table}")
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    fn()  # warm-up: plans and caches, as on a busy server
+    samples, result = [], None
+    for _ in range(REPEAT):
+        start = time.perf_counter()
+        result = fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples), result
+
+
+def pool_queries() -> dict[str, Callable[[], Any]]:
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Exists, OuterRef
+    from taggit.models import TaggedItem
+
+    from candidates.criteria import CriteriaForm, apply_criteria
+    from candidates.models import Candidate
+    from pools.models import Pool, PoolKind
+    from pools.selectors import pool_members
+
+    form = CriteriaForm(
+        {"tags_all": ["silver-medalist"], "skills_all": ["Python"], "country": "FR"}
+    )
+    assert form.is_valid(), form.errors
+    from candidates.criteria import criteria_to_json
+
+    pool, _ = Pool.objects.update_or_create(
+        name="Bench silver pythonistas",
+        defaults={"kind": PoolKind.SMART, "criteria": criteria_to_json(form.active())},
+    )
+    assert apply_criteria  # the pool goes through the one criteria builder
+
+    ct = ContentType.objects.get_for_model(Candidate)
+
+    def generic() -> Any:
+        def has(tag_name: str) -> Exists:
+            return Exists(
+                TaggedItem.objects.filter(
+                    content_type_id=ct.pk, object_id=OuterRef("pk"), tag__name=tag_name
+                )
+            )
+
+        return (
+            Candidate.objects.active()
+            .filter(country="FR")
+            .filter(has("silver-medalist"))
+            .filter(has("skill:Python"))
+        )
+
+    order = ("-last_activity_at", "-id")
+    return {
+        "count": lambda: pool_members(pool).count(),
+        "first page": lambda: list(pool_members(pool).order_by(*order)[:PAGE]),
+        "generic count": lambda: generic().count(),
+        "generic first page": lambda: list(generic().order_by(*order)[:PAGE]),
+    }
+
+
+def bench_rules() -> list[tuple[str, float, float]]:
+    from django.db import connection
+
+    from candidates.models import CandidateTag
+    from pools.services import tag_rules_apply
+
+    rows = []
+    CandidateTag.objects.filter(set_by_rule=True).delete()
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE candidates_candidatetag")
+    start = time.perf_counter()
+    first = tag_rules_apply()
+    cold = (time.perf_counter() - start) * 1000
+    start = time.perf_counter()
+    again = tag_rules_apply()
+    warm = (time.perf_counter() - start) * 1000
+    assert again.added == 0 and again.removed == 0
+    rows.append(("rules: tag everyone (from scratch)", cold, first.added))
+    rows.append(("rules: re-apply, nothing changed", warm, 0))
+    # Per-candidate evaluation (what an edit or a rejection costs in the request).
+    from candidates.models import Candidate
+
+    ids = list(Candidate.objects.order_by("?").values_list("pk", flat=True)[:20])
+    samples = []
+    for pk in ids:
+        start = time.perf_counter()
+        tag_rules_apply(candidate_ids=[pk])
+        samples.append((time.perf_counter() - start) * 1000)
+    rows.append(("rules: one candidate (after an edit)", statistics.median(samples), 0))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (10k, 50k)")
+    parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    args = parser.parse_args()
+    default = "10000,50000" if args.quick else "100000,1000000"
+    sizes = [int(s) for s in os.environ.get("BENCH_POOLS_SIZES", default).split(",") if s]
+
+    setup_django()
+    from django_tenants.utils import schema_context
+
+    try:
+        results: list[tuple[int, str, float, float, float, int]] = []
+        rule_rows: list[tuple[str, float, float]] = []
+        for index, size in enumerate(sizes):
+            with schema_context(SCHEMA):
+                started = time.perf_counter()
+                load(size)
+                print(f"loaded {size:,} candidates in {time.perf_counter() - started:.1f} s")
+                queries = pool_queries()
+                count_ms, members = timed(queries["count"])
+                page_ms, _ = timed(queries["first page"])
+                gcount_ms, gmembers = timed(queries["generic count"])
+                gpage_ms, _ = timed(queries["generic first page"])
+                assert members == gmembers, (members, gmembers)
+                results.append((size, "count", count_ms, gcount_ms, gcount_ms / count_ms, members))
+                results.append((size, "first page", page_ms, gpage_ms, gpage_ms / page_ms, PAGE))
+                if index == 0:
+                    rule_rows = bench_rules()
+        print()
+        print("Smart pool: tags all [silver-medalist] + skills all [Python] + country FR")
+        header = f"{'candidates':>11} | {'query':<11} | {'through (ms)':>12} | "
+        header += f"{'generic (ms)':>12} | {'ratio':>6} | {'rows':>7}"
+        print(header)
+        print("-" * len(header))
+        for size, name, ours, base, ratio, rows in results:
+            print(
+                f"{size:>11,} | {name:<11} | {ours:>12.1f} | {base:>12.1f} | "
+                f"{ratio:>5.1f}x | {rows:>7,}"
+            )
+        print()
+        print(f"Tagging rules (default rules) at {sizes[0]:,} candidates")
+        for name, ms, added in rule_rows:
+            print(f"  {name:<40} {ms:>9.1f} ms" + (f"  ({added:,} tags set)" if added else ""))
+        print(
+            "\nTargets at 1M: count < 100 ms, first page < 150 ms "
+            "(through = candidate-specific indexed through tables)."
+        )
+    finally:
+        if args.keep:
+            print(f"kept database {BENCH_DB}")
+        else:
+            drop_database()
+
+
+if __name__ == "__main__":
+    main()
