@@ -53,7 +53,9 @@ def _validate(name: str, domain: str, schema_name: str, admin_email: str) -> Non
         raise ProvisioningError("The tenant needs a name.")
     if not _DOMAIN_RE.match(domain):
         raise ProvisioningError(f"{domain!r} is not a valid host name (e.g. acme.localhost).")
-    if not _SCHEMA_RE.match(schema_name) or schema_name in _RESERVED_SCHEMAS:
+    # PostgreSQL reserves the pg_ prefix for its own schemas.
+    reserved = schema_name in _RESERVED_SCHEMAS or schema_name.startswith("pg_")
+    if not _SCHEMA_RE.match(schema_name) or reserved:
         raise ProvisioningError(
             f"{schema_name!r} cannot be a schema name: use 2-63 lowercase letters, digits or _, "
             "starting with a letter, and not a reserved name."
