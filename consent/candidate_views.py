@@ -110,7 +110,7 @@ def _choices_page(
     state = consent_state(candidate)
     is_optin = kind is links.OPTIN
     form = ChoicesForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         topics=topic_settings(),
         texts=texts_current(language),
         state=state,

@@ -51,7 +51,9 @@ class ChoicesForm(forms.Form):
             self.fields[topic] = forms.BooleanField(
                 required=False, initial=on(topic, prefill_defaults)
             )
+            # Optional: a missing frequency means the current choice or the tenant's default.
             self.fields[f"{topic}_frequency"] = forms.ChoiceField(
+                required=False,
                 choices=[(f, Frequency(f).label) for f in setting.allowed_frequencies],
                 initial=(current.frequency if current and current.granted else "")
                 or setting.default_frequency,

@@ -84,7 +84,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def candidate(request: HttpRequest, pk: int) -> HttpResponse:
     person = _candidate(pk)
-    form = RecordConsentForm(request.POST or None)
+    form = RecordConsentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         purposes = form.cleaned_data["purposes"]
         grant = {p: None for p in purposes} if form.cleaned_data["action"] == "grant" else {}
@@ -198,7 +198,7 @@ def text_edit(request: HttpRequest, purpose: str, language: str) -> HttpResponse
     versions = ConsentText.objects.filter(purpose=purpose, language=language).order_by("-version")
     current = versions.first()
     form = ConsentTextForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={"title": current.title, "body": current.body} if current else None,
     )
     if request.method == "POST" and form.is_valid():

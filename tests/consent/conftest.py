@@ -28,7 +28,9 @@ def path_of(url: str) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _no_rate_limits(settings):  # type: ignore[no-untyped-def]
+def _mail_settings(settings):  # type: ignore[no-untyped-def]
     """Mailing's ESP token buckets are not what these tests are about."""
     settings.MAILING_RATE_PER_TENANT = 0
     settings.MAILING_RATE_GLOBAL = 0
+    # Tests run with DEBUG off, where mailing accepts only https unsubscribe links.
+    settings.SITE_SCHEME = "https"

@@ -23,7 +23,7 @@ def test_links_are_absolute_on_the_tenant_host(tenant_a):
         links.unsubscribe_url(ada),
         links.unsubscribe_url(ada, topic="events"),
     ):
-        assert url.startswith("http://alpha.localhost")
+        assert url.startswith("https://alpha.localhost")
         assert "/c/" in url
 
 

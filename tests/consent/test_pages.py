@@ -1,0 +1,183 @@
+"""Candidate pages over HTTP: opt-in, preference centre, unsubscribe (page and RFC 8058 POST)."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from consent import links
+from consent.models import Action, CandidateConsent, ConsentEvent, ConsentText, Purpose, Source
+from consent.selectors import active_purposes
+from consent.services import consent_text_publish
+from tests.consent.conftest import path_of, person
+
+TOPIC_DEFAULTS = {
+    "job_offers": "weekly",
+    "events": "monthly",
+    "testimonials": "monthly",
+    "company_news": "monthly",
+    "job_market": "monthly",
+}
+
+
+def _optin_form(text_ids: dict[str, int] | None = None, **overrides: str) -> dict[str, str]:
+    data = {}
+    for topic, frequency in TOPIC_DEFAULTS.items():
+        data[topic] = "on"
+        data[f"{topic}_frequency"] = frequency
+    for key, value in (text_ids or {}).items():
+        data[f"text_{key}"] = str(value)
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_optin_page_prefills_tenant_defaults(tenant_a):
+    ada = person()
+    response = tenant_a.client().get(path_of(links.optin_url(ada, source="rejection")))
+    form = response.context["form"]
+    for topic, frequency in TOPIC_DEFAULTS.items():
+        assert form[topic].initial is True
+        assert form[f"{topic}_frequency"].initial == frequency
+    # Tracking is never pre-ticked.
+    assert form["tracking"].initial is False
+    # Job offers may be weekly to monthly, the others monthly to quarterly.
+    assert [c[0] for c in form.fields["job_offers_frequency"].choices] == [
+        "weekly",
+        "biweekly",
+        "monthly",
+    ]
+    assert [c[0] for c in form.fields["events_frequency"].choices] == ["monthly", "quarterly"]
+
+
+def test_optin_records_consent_with_the_exact_text_shown_and_twice_changes_nothing(tenant_a):
+    ada = person()
+    url = path_of(links.optin_url(ada, source="rejection"))
+    client = tenant_a.client()
+    shown = client.get(url).context["form"].texts
+    # HR publishes a new wording while the page is open: the ledger keeps what Ada saw.
+    consent_text_publish(
+        purpose=Purpose.TALENT_POOL,
+        language="en",
+        title="New title",
+        body="New wording.",
+        actor=tenant_a.hr_admin,
+    )
+    data = _optin_form(
+        {p: t.pk for p, t in shown.items()},
+        job_offers_frequency="monthly",
+        testimonials=None,
+    )
+    response = client.post(url, data, HTTP_USER_AGENT="TestBrowser/1.0")
+    assert response.status_code == 200
+    assert b"You are now in our talent pool" in response.content
+    assert active_purposes(ada) == {
+        Purpose.TALENT_POOL,
+        "job_offers",
+        "events",
+        "company_news",
+        "job_market",
+    }
+    pool = ConsentEvent.objects.get(candidate=ada, purpose=Purpose.TALENT_POOL)
+    assert pool.text == shown[Purpose.TALENT_POOL]
+    assert pool.text.title != "New title"
+    assert pool.source == Source.OPTIN_LINK and pool.reason == "via rejection"
+    assert pool.user_agent == "TestBrowser/1.0" and pool.ip_address == "127.0.0.1"
+    assert CandidateConsent.objects.get(candidate=ada, purpose="job_offers").frequency == "monthly"
+    count = ConsentEvent.objects.count()
+
+    again = client.post(url, data)
+    assert again.status_code == 200
+    assert b"nothing changed" in again.content
+    assert ConsentEvent.objects.count() == count
+
+
+def test_frequency_outside_the_allowed_range_is_refused_and_nothing_recorded(tenant_a):
+    ada = person()
+    url = path_of(links.optin_url(ada, source="rejection"))
+    response = tenant_a.client().post(url, _optin_form(events_frequency="weekly"))
+    assert response.status_code == 400
+    assert b"Choose one of the frequencies offered for this topic." in response.content
+    assert not ConsentEvent.objects.filter(candidate=ada).exists()
+
+
+def test_preference_centre_changes_topics_frequency_and_language(tenant_a):
+    ada = person()
+    client = tenant_a.client()
+    client.post(path_of(links.optin_url(ada, source="rejection")), _optin_form())
+    url = path_of(links.preferences_url(ada))
+    data = _optin_form(
+        talent_pool="on", events=None, job_offers_frequency="biweekly", language="fr"
+    )
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert b"Your choices are saved." in response.content
+    assert "events" not in active_purposes(ada)
+    assert CandidateConsent.objects.get(candidate=ada, purpose="job_offers").frequency == "biweekly"
+    ada.refresh_from_db()
+    assert ada.preferred_language == "fr"
+    # The page now speaks French consent wording.
+    page = client.get(url)
+    assert page.context["pool_text"].language == "fr"
+
+
+def test_preference_centre_can_leave_the_pool(tenant_a):
+    ada = person()
+    client = tenant_a.client()
+    client.post(path_of(links.optin_url(ada, source="rejection")), _optin_form())
+    client.post(path_of(links.preferences_url(ada)), {})
+    assert active_purposes(ada) == set()
+    withdrawn = ConsentEvent.objects.filter(candidate=ada, action=Action.WITHDRAWN)
+    assert withdrawn.filter(purpose=Purpose.TALENT_POOL).exists()
+
+
+def test_one_click_unsubscribe_post_needs_no_cookie_and_no_csrf_token(tenant_a):
+    ada = person()
+    tenant_a.client().post(path_of(links.optin_url(ada, source="rejection")), _optin_form())
+    mail_client = Client(HTTP_HOST=tenant_a.host, enforce_csrf_checks=True)
+    response = mail_client.post(
+        path_of(links.unsubscribe_url(ada, topic="events")),
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200
+    assert "events" not in active_purposes(ada)
+    assert "job_offers" in active_purposes(ada)
+    event = ConsentEvent.objects.get(candidate=ada, purpose="events", action=Action.WITHDRAWN)
+    assert event.source == Source.UNSUBSCRIBE
+
+
+def test_unsubscribe_from_everything_keeps_the_talent_pool(tenant_a):
+    ada = person()
+    tenant_a.client().post(path_of(links.optin_url(ada, source="rejection")), _optin_form())
+    page_url = path_of(links.unsubscribe_url(ada))
+    page = tenant_a.client().get(page_url)
+    assert b"Stop receiving all our newsletters and offers?" in page.content
+    assert tenant_a.client().post(page_url).status_code == 200
+    assert active_purposes(ada) == {Purpose.TALENT_POOL}
+    # A second click is harmless.
+    count = ConsentEvent.objects.count()
+    assert tenant_a.client().post(page_url).status_code == 200
+    assert ConsentEvent.objects.count() == count
+
+
+def test_candidate_pages_are_branded_and_load_nothing_from_other_hosts(tenant_a):
+    tenant = tenant_a.tenant
+    tenant.primary_colour = "#aa3300"
+    tenant.privacy_policy_url = "https://alpha.example/privacy"
+    tenant.save()
+    ada = person()
+    html = tenant_a.client().get(path_of(links.preferences_url(ada))).content.decode()
+    assert "--brand: #aa3300" in html
+    assert "Alpha Corp" in html
+    assert 'aria-label="Main"' not in html  # no staff navigation
+    for attribute in ("src=", "href="):
+        for chunk in html.split(attribute)[1:]:
+            target = chunk[1:].split(chunk[0])[0]
+            if target.startswith("http") and "alpha.example/privacy" not in target:
+                raise AssertionError(f"external resource {target}")
+
+
+def test_texts_exist_in_four_languages_after_provisioning(tenant_a):
+    languages = set(
+        ConsentText.objects.filter(purpose=Purpose.TALENT_POOL).values_list("language", flat=True)
+    )
+    assert {"en", "fr", "de", "it"} <= languages
