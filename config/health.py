@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
+from django_tenants.utils import get_public_schema_name
 
 from accounts.permissions import public_view
 
@@ -20,12 +21,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
         checks["database"] = "ok"
     except Exception as exc:  # the probe reports any failure instead of raising
         checks["database"] = f"error: {type(exc).__name__}"
+    worker_seen = None
     try:
         cache.set("healthz", "1", 5)
         checks["redis"] = "ok" if cache.get("healthz") == "1" else "error: read back failed"
+        if connection.schema_name != get_public_schema_name():
+            worker_seen = cache.get("worker:heartbeat")
     except Exception as exc:
         checks["redis"] = f"error: {type(exc).__name__}"
-    worker_seen = cache.get("worker:heartbeat") if connection.schema_name != "public" else None
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "error", "checks": checks, "worker_last_seen": worker_seen},
