@@ -22,7 +22,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -63,6 +63,8 @@ from candidates.services import (
 )
 
 CHUNK_SIZE = 1000
+# A job "running" without progress for this long lost its worker and may be resumed.
+STALE_AFTER_SECONDS = 120
 MAX_LINE_CHARS = 100_000
 MAX_STORED_ERRORS = 5000
 PREVIEW_ROWS = 10
@@ -70,6 +72,10 @@ PREVIEW_ROWS = 10
 
 class ImportFileError(Exception):
     """The file as a whole cannot be imported; the message says why and what to do."""
+
+
+class _Superseded(Exception):
+    """Another run of the same job committed this chunk first; this run stops."""
 
 
 # --- Target fields ------------------------------------------------------------------------------
@@ -302,12 +308,20 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[Row]:
         yield Row(start, cells)
 
 
+def human_size(size: int) -> str:
+    return f"{size / 1_048_576:.1f} MB" if size >= 1_048_576 else f"{max(1, size // 1024)} KB"
+
+
+def _too_big(size: int) -> str:
+    return (
+        f"The file is {human_size(size)}; the limit is {human_size(settings.MAX_UPLOAD_BYTES)}. "
+        "Split it into smaller files."
+    )
+
+
 def parse_bytes(name: str, data: bytes) -> ParsedFile:
     if len(data) > settings.MAX_UPLOAD_BYTES:
-        raise ImportFileError(
-            f"The file is {len(data) / 1_048_576:.1f} MB; the limit is "
-            f"{settings.MAX_UPLOAD_BYTES / 1_048_576:.0f} MB. Split it into smaller files."
-        )
+        raise ImportFileError(_too_big(len(data)))
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise ImportFileError("The file is empty.")
     if _is_xlsx(name, data[:4]):
@@ -600,10 +614,7 @@ def import_job_create(*, kind: str, upload: UploadedFile, actor: User | None) ->
     if kind not in ImportKind.values:
         raise ImportFileError("Choose what the file contains: candidates or applications.")
     if upload.size and upload.size > settings.MAX_UPLOAD_BYTES:
-        raise ImportFileError(
-            f"The file is {upload.size / 1_048_576:.1f} MB; the limit is "
-            f"{settings.MAX_UPLOAD_BYTES / 1_048_576:.0f} MB. Split it into smaller files."
-        )
+        raise ImportFileError(_too_big(upload.size))
     data = upload.read(settings.MAX_UPLOAD_BYTES + 1)
     parsed = parse_bytes(upload.name or "upload.csv", data)
     job = ImportJob(
@@ -648,26 +659,34 @@ def import_job_start(*, job: ImportJob, actor: User | None) -> ImportJob:
     from candidates.tasks import import_job_run_task
 
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if job.status not in (ImportStatus.UPLOADED, ImportStatus.FAILED):
+    if not job_resumable(job):
         return job
     problems = mapping_validate(job.kind, job.headers, job.mapping)
     if problems:
         raise ImportFileError(" ".join(problems))
     job.status = ImportStatus.QUEUED
     job.message = ""
-    job.save(update_fields=["status", "message"])
+    job.save(update_fields=["status", "message", "updated_at"])
     transaction.on_commit(lambda: import_job_run_task.delay(job.pk))
     return job
 
 
+def job_resumable(job: ImportJob) -> bool:
+    if job.status in (ImportStatus.UPLOADED, ImportStatus.FAILED):
+        return True
+    stale = timezone.now() - timedelta(seconds=STALE_AFTER_SECONDS)
+    return job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING) and job.updated_at < stale
+
+
 def import_job_run(job_id: int) -> ImportJob:
-    """Process the job from its cursor to the end; safe to call again after a crash."""
+    """Process the job from its cursor to the end; safe to call again after a crash, and safe
+    if two runs overlap (a chunk is committed by exactly one of them)."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job_id)
         if job.status == ImportStatus.DONE:
             return job
         job.status = ImportStatus.RUNNING
-        job.save(update_fields=["status"])
+        job.save(update_fields=["status", "updated_at"])
     try:
         parsed = job_parse(job)
     except ImportFileError as exc:
@@ -678,6 +697,19 @@ def import_job_run(job_id: int) -> ImportJob:
         job.total_rows = sum(1 for _ in parsed.rows())
         ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
     writer = _CandidateWriter(job) if job.kind == ImportKind.CANDIDATES else _ApplicationWriter(job)
+    try:
+        _run_chunks(writer, job, parsed)
+    except _Superseded:
+        job.refresh_from_db()
+        return job
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.DONE, finished_at=timezone.now(), updated_at=timezone.now()
+    )
+    job.refresh_from_db()
+    return job
+
+
+def _run_chunks(writer: _Writer, job: ImportJob, parsed: ParsedFile) -> None:
     chunk: list[Record] = []
     for index, record in enumerate(iter_records(job.kind, parsed, job.mapping)):
         if index < job.cursor:
@@ -688,9 +720,6 @@ def import_job_run(job_id: int) -> ImportJob:
             chunk = []
     if chunk:
         writer.write_chunk(chunk)
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.DONE, finished_at=timezone.now())
-    job.refresh_from_db()
-    return job
 
 
 def import_job_fail(*, job_id: int, message: str) -> None:
@@ -707,6 +736,8 @@ class _Writer:
     def write_chunk(self, records: list[Record]) -> None:
         with transaction.atomic():
             job = ImportJob.objects.select_for_update().get(pk=self.job.pk)
+            if job.cursor != self.job.cursor:
+                raise _Superseded
             valid = [r for r in records if not r.errors]
             created, updated, unchanged, changed_ids = self.write(valid)
             errors = [
@@ -729,6 +760,7 @@ class _Writer:
                     "updated_count",
                     "unchanged_count",
                     "cursor",
+                    "updated_at",
                 ]
             )
             changed_on_commit(changed_ids, "import")

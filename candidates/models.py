@@ -308,6 +308,8 @@ class ImportJob(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Advanced with every committed chunk: a running job whose progress is old was killed.
+    updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     original_name = models.CharField(max_length=255)
     file = models.FileField(upload_to="imports/%Y/%m/", max_length=255)

@@ -38,6 +38,7 @@ from candidates.importing import (
     import_job_start,
     import_mapping_set,
     import_preview,
+    job_resumable,
 )
 from candidates.links import LinkError, reapply_load
 from candidates.models import (
@@ -576,7 +577,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob, pk=pk)
     template = "candidates/_import_progress.html" if request.htmx else "candidates/import_job.html"
-    return render(request, template, {"job": job})
+    return render(request, template, {"job": job, "resumable": job_resumable(job)})
 
 
 @recruiter_required
