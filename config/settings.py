@@ -217,7 +217,11 @@ EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND", default="anymail.backends.test.EmailBackend" if DEBUG else ""
 )
 if not EMAIL_BACKEND:
-    raise ImproperlyConfigured("Set EMAIL_BACKEND (an anymail backend) when DEBUG is off.")
+    raise ImproperlyConfigured(
+        "Set EMAIL_BACKEND when DEBUG is off: an anymail ESP backend "
+        "(e.g. anymail.backends.postmark.EmailBackend), or "
+        "django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST/EMAIL_PORT."
+    )
 EMAIL_HOST = env_str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
