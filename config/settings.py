@@ -174,6 +174,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "mailing.tasks.outbox_sweep_dispatch_task",
         "schedule": 60.0,
     },
+    # GDPR retention per tenant: renewal emails, consent expiry, anonymisation.
+    "consent-retention": {
+        "task": "consent.tasks.retention_dispatch_task",
+        "schedule": 24 * 3600.0,
+    },
 }
 
 # --- Auth ---------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.dispatch import receiver
 
-from candidates.events import candidates_merged
+from candidates.events import candidates_changed, candidates_merged
 from candidates.models import Candidate
 from consent.models import (
     CandidateConsent,
@@ -82,6 +82,18 @@ def engagement_on_click(*, message: Message, status: str, **_: Any) -> None:
     candidate = _live_candidate(message)
     if candidate is not None:
         with transaction.atomic():
+            engagement_record(candidate=candidate)
+
+
+@receiver(candidates_changed, dispatch_uid="consent.application_engagement")
+def engagement_on_application(*, candidate_ids: list[int], reason: str, **_: Any) -> None:
+    # Applying again is the strongest sign of interest: it restarts the consent clock.
+    if reason != "application":
+        return
+    with transaction.atomic():
+        for candidate in Candidate.objects.filter(
+            pk__in=candidate_ids, consent_profile__isnull=False
+        ).select_related("consent_profile"):
             engagement_record(candidate=candidate)
 
 
