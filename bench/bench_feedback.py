@@ -158,7 +158,7 @@ def bench_pdf(renders: int) -> list[tuple[str, float, float, float]]:
     return rows
 
 
-def bench_bulk(size: int) -> tuple[float, float]:
+def bench_bulk(size: int) -> dict[str, float]:
     from django.db import transaction
 
     from accounts.models import User
@@ -168,22 +168,37 @@ def bench_bulk(size: int) -> tuple[float, float]:
 
     actor = User.objects.first()
     bulk_ids = applications(size, "applied", "bulk")
+    committed: list[float] = []
     started = time.perf_counter()
-    result = applications_reject_bulk(application_ids=bulk_ids, actor=actor)
-    bulk_s = time.perf_counter() - started
+    with transaction.atomic():
+        # Registered first, so it runs first after COMMIT: the moment every message is durably
+        # queued, before the other on-commit hooks (pool rules, dispatcher kick) run.
+        transaction.on_commit(lambda: committed.append(time.perf_counter()))
+        result = applications_reject_bulk(application_ids=bulk_ids, actor=actor)
+    finished = time.perf_counter()
     assert len(result.rejected) == size, len(result.rejected)
     queued = Message.objects.filter(send_key__in=[f"rejection:{i}" for i in bulk_ids]).count()
     assert queued == size, queued
 
     single_ids = applications(size, "applied", "single")
-    started = time.perf_counter()
+    single_committed = 0.0
+    single_started = time.perf_counter()
     for application in Application.objects.filter(pk__in=single_ids).select_related(
         "candidate", "position"
     ):
+        marks: list[float] = []
         with transaction.atomic():
+            mark = time.perf_counter()
+            transaction.on_commit(lambda marks=marks: marks.append(time.perf_counter()))
             application_reject(application=application, actor=actor, reasons=[])
-    single_s = time.perf_counter() - started
-    return bulk_s, single_s
+        single_committed += marks[0] - mark
+    single_finished = time.perf_counter()
+    return {
+        "bulk_queued": committed[0] - started,
+        "bulk_total": finished - started,
+        "single_queued": single_committed,
+        "single_total": single_finished - single_started,
+    }
 
 
 def main() -> None:
@@ -195,23 +210,34 @@ def main() -> None:
     size = int(os.environ.get("BENCH_FEEDBACK_BULK", "100" if args.quick else "500"))
 
     setup_django()
-    from django_tenants.utils import schema_context
+    from django_tenants.utils import tenant_context
+
+    from tenants.models import Tenant
 
     try:
-        with schema_context(SCHEMA):
+        # A real tenant (not a bare schema): links in emails and PDFs need its domain.
+        with tenant_context(Tenant.objects.get(schema_name=SCHEMA)):
             pdf_rows = bench_pdf(renders)
-            bulk_s, single_s = bench_bulk(size)
+            bulk = bench_bulk(size)
         header = f"{'figure':<40} | {'ours':>9} | {'baseline':>9} | {'ratio':>7}"
         print()
         print(header)
         print("-" * len(header))
         for name, ours, base, ratio in pdf_rows:
             print(f"{name:<40} | {ours:>9.1f} | {base:>9.2f} | {ratio:>6.0f}x")
-        name = f"bulk reject {size} until queued (s)"
-        print(f"{name:<40} | {bulk_s:>9.2f} | {single_s:>9.2f} | {single_s / bulk_s:>6.1f}x")
+        for label, ours, base in (
+            (f"bulk reject {size}: until queued (s)", bulk["bulk_queued"], bulk["single_queued"]),
+            (f"bulk reject {size}: incl. on-commit (s)", bulk["bulk_total"], bulk["single_total"]),
+        ):
+            print(f"{label:<40} | {ours:>9.2f} | {base:>9.2f} | {base / ours:>6.1f}x")
         print()
         print(f"PDF: {renders} renders; baseline = the same feedback as plain HTML (template).")
         print(f"Bulk: baseline = {size} one-by-one rejections (one transaction each).")
+        print(
+            "'until queued' = until the transaction holding every outbox message commits; "
+            "'incl. on-commit' adds the hooks that run after it in the same request (pool rules "
+            "for each changed application, the dispatcher kick)."
+        )
         print("Targets: PDF p50 < 400 ms; bulk rejection of 500 < 5 s.")
     finally:
         if args.keep:

@@ -33,7 +33,13 @@ from feedback.models import (
     Rejection,
     RejectionReason,
 )
-from feedback.selectors import application_branch, branch_for, policy_get, rejection_message
+from feedback.selectors import (
+    application_branch,
+    branch_for,
+    policy_get,
+    rejection_message,
+    tenant_zone,
+)
 from mailing.kinds import MessageKind
 from mailing.merge import validate_merge_tags
 from mailing.models import MessageStatus
@@ -176,9 +182,11 @@ def feedback_content(
     )
 
 
-def feedback_email_render(content: FeedbackContent) -> RenderedEmail:
+def feedback_email_render(
+    content: FeedbackContent, template: FeedbackTemplate | None = None
+) -> RenderedEmail:
     """The email exactly as it will be sent (used by the preview and by the send)."""
-    template = template_for(content.branch, content.language)
+    template = template or template_for(content.branch, content.language)
     if template is None:
         raise FeedbackError(
             "No rejection email template exists; an HR admin can restore them under "
@@ -213,12 +221,15 @@ def _queue_email(
     rejection: Rejection,
     content: FeedbackContent,
     actor: User | None,
-    rendered: RenderedEmail | None = None,
+    template: FeedbackTemplate | None = None,
+    save: bool = True,
 ) -> None:
+    """Render and queue the rejection's email and note it on the timeline. With `save=False`
+    the caller stores `rejection.message_id` itself (bulk: one UPDATE for all)."""
     from mailing.services import message_enqueue
 
     application = rejection.application
-    rendered = rendered or feedback_email_render(content)
+    rendered = feedback_email_render(content, template)
     message = message_enqueue(
         send_key=_send_key(application.pk, rejection.email_attempt),
         kind=MessageKind.TRANSACTIONAL,
@@ -231,9 +242,10 @@ def _queue_email(
         send_after=rejection.send_at,
     )
     rejection.message_id = message.pk
-    rejection.save(update_fields=["message_id"])
+    if save:
+        rejection.save(update_fields=["message_id"])
     when = (
-        f"scheduled for {timezone.localtime(rejection.send_at):%Y-%m-%d %H:%M}"
+        f"scheduled for {timezone.localtime(rejection.send_at, tenant_zone()):%Y-%m-%d %H:%M}"
         if rejection.send_at
         else "queued"
     )
@@ -423,7 +435,9 @@ def applications_partition(
 def bulk_queryset(application_ids: Iterable[int]):  # type: ignore[no-untyped-def]
     return (
         Application.objects.filter(pk__in=list(application_ids))
-        .select_related("candidate", "position", "stage", "furthest_stage", "rejection")
+        .select_related(
+            "candidate__consent_profile", "position", "stage", "furthest_stage", "rejection"
+        )
         .order_by("candidate__last_name", "candidate__first_name", "id")
     )
 
@@ -476,8 +490,11 @@ def applications_reject_bulk(
         for rejection in rejections
         for reason in chosen
     )
+    templates: dict[str, FeedbackTemplate | None] = {}
     for application, rejection in zip(todo, rejections, strict=True):
         rejection.application = application
+        if rejection.language not in templates:
+            templates[rejection.language] = template_for(Branch.AUTOMATIC, rejection.language)
         content = feedback_content(
             application=application,
             reasons=chosen,
@@ -494,7 +511,14 @@ def applications_reject_bulk(
             ref=f"feedback.rejection:{rejection.pk}",
             data={"reasons": [r.key for r in chosen], "branch": Branch.AUTOMATIC, "bulk": True},
         )
-        _queue_email(rejection=rejection, content=content, actor=actor)
+        _queue_email(
+            rejection=rejection,
+            content=content,
+            actor=actor,
+            template=templates[rejection.language],
+            save=False,
+        )
+    Rejection.objects.bulk_update(rejections, ["message_id"], batch_size=500)
     result.rejected = rejections
     return result
 
