@@ -8,4 +8,4 @@ class CampaignsConfig(AppConfig):
     verbose_name = "Campaigns"
 
     def ready(self) -> None:
-        from campaigns import receivers  # noqa: F401
+        from campaigns import panels, receivers  # noqa: F401

@@ -10,8 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from campaigns.models import Campaign, Delivery
@@ -160,39 +159,71 @@ def _rejections() -> QuerySet[Rejection]:
     )
 
 
-def _funnel_counts(rows: QuerySet) -> list[int]:
-    totals = rows.aggregate(
-        rejected=Count("id"),
-        personalised=Count("id", filter=Q(branch=Branch.PERSONALISED)),
-        opted=Count("id", filter=Q(opted=True)),
-        engaged=Count("id", filter=Q(opted=True, engaged=True)),
-        reapplied=Count("id", filter=Q(reapplied=True)),
-        hired=Count("id", filter=Q(hired=True)),
-    )
+@dataclass(frozen=True)
+class _Row:
+    stage: str
+    month: dt.date
+    country: str
+    age: str
+    personalised: bool
+    opted: bool
+    engaged: bool
+    reapplied: bool
+    hired: bool
+
+
+def _funnel_counts(rows: list[_Row]) -> list[int]:
     return [
-        totals["rejected"],
-        totals["personalised"],
-        totals["opted"],
-        totals["engaged"],
-        totals["reapplied"],
-        totals["hired"],
+        len(rows),
+        sum(r.personalised for r in rows),
+        sum(r.opted for r in rows),
+        sum(r.opted and r.engaged for r in rows),
+        sum(r.reapplied for r in rows),
+        sum(r.hired for r in rows),
     ]
 
 
-def insights() -> Insights:
-    rows = _rejections()
-    funnel = list(zip(FUNNEL_STEPS, _funnel_counts(rows), strict=True))
+def _optin(rows: list[_Row]) -> tuple[int, int]:
+    return len(rows), sum(r.opted for r in rows)
 
-    by_stage = []
-    for stage_name in (
-        rows.order_by("stage__order").values_list("stage__name", flat=True).distinct()
+
+def insights() -> Insights:
+    """One pass over the rejections, each annotated in SQL with what followed it."""
+    rejections = _rejections().values_list(
+        "pk",
+        "stage__name",
+        "stage__order",
+        "decided_at",
+        "application__candidate__country",
+        "application__candidate__age_bracket",
+        "personalised",
+        "opted",
+        "engaged",
+        "reapplied",
+        "hired",
+    )
+    rows: dict[int, _Row] = {}
+    stage_order: dict[str, int] = {}
+    for pk, stage, order, decided, country, age, *flags in rejections.iterator(chunk_size=5000):
+        stage_order[stage] = order
+        rows[pk] = _Row(stage, decided.date().replace(day=1), country or "", age or "", *flags)
+    every = list(rows.values())
+    funnel = list(zip(FUNNEL_STEPS, _funnel_counts(every), strict=True))
+
+    by_stage = [
+        (stage, _funnel_counts([r for r in every if r.stage == stage]))
+        for stage in sorted(stage_order, key=stage_order.__getitem__)
+    ]
+    reasons: dict[str, list[_Row]] = {}
+    through = Rejection.reasons.through
+    for rejection_id, label in through.objects.filter(rejection_id__in=list(rows)).values_list(
+        "rejection_id", "rejectionreason__label"
     ):
-        by_stage.append((stage_name, _funnel_counts(rows.filter(stage__name=stage_name))))
-    by_reason = []
-    for reason in rows.values_list("reasons__label", flat=True).distinct():
-        if reason:
-            by_reason.append((reason, _funnel_counts(rows.filter(reasons__label=reason))))
-    by_reason.sort(key=lambda r: -r[1][0])
+        reasons.setdefault(label, []).append(rows[rejection_id])
+    by_reason = sorted(
+        ((label, _funnel_counts(group)) for label, group in reasons.items()),
+        key=lambda r: -r[1][0],
+    )
 
     by_topic = []
     for topic in [*CONTENT_TOPICS, MessageKind.POOL_INVITATION]:
@@ -205,35 +236,23 @@ def insights() -> Insights:
             (MessageKind(topic).label, counts["sent"], counts["opened"], counts["clicked"])
         )
 
-    monthly = (
-        rows.annotate(month=TruncMonth("decided_at", tzinfo=dt.UTC))
-        .values("month")
-        .annotate(total=Count("id"), opted_in=Count("id", filter=Q(opted=True)))
-        .order_by("month")
-    )
-    optin_by_month = [(m["month"].strftime("%b %Y"), m["total"], m["opted_in"]) for m in monthly][
-        -12:
+    months = sorted({r.month for r in every})[-12:]
+    optin_by_month = [
+        (m.strftime("%b %Y"), *_optin([r for r in every if r.month == m])) for m in months
     ]
-
-    countries = (
-        rows.values(country=F("application__candidate__country"))
-        .annotate(total=Count("id"), opted_in=Count("id", filter=Q(opted=True)))
-        .order_by("-total")
-    )
+    countries = Counter(r.country for r in every)
     optin_by_country = [
-        (c["country"] or "—", c["total"], c["opted_in"], SURVEY_BY_COUNTRY.get(c["country"]))
-        for c in countries[:10]
-    ]
-    ages = {
-        a["age"]: a
-        for a in rows.values(age=F("application__candidate__age_bracket")).annotate(
-            total=Count("id"), opted_in=Count("id", filter=Q(opted=True))
+        (
+            country or "—",
+            *_optin([r for r in every if r.country == country]),
+            SURVEY_BY_COUNTRY.get(country),
         )
-    }
+        for country, _n in countries.most_common(10)
+    ]
     optin_by_age = [
-        (label, ages[value]["total"], ages[value]["opted_in"])
+        (label, *_optin([r for r in every if r.age == value]))
         for value, label in AgeBracket.choices
-        if value in ages
+        if any(r.age == value for r in every)
     ]
     return Insights(
         funnel=funnel,

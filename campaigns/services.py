@@ -27,8 +27,8 @@ from campaigns.models import (
 )
 from campaigns.planner import tenant_zone
 from campaigns.referrals import Referral
-from candidates.models import Application, Candidate
-from candidates.services import application_create, candidate_upsert
+from candidates.models import ActivityKind, Application, Candidate
+from candidates.services import activity_record, application_create, candidate_upsert
 from consent.links import preferences_url, unsubscribe_url
 from consent.selectors import contactable
 from mailing.kinds import MessageKind
@@ -303,7 +303,7 @@ def campaign_send_due(*, campaign_id: int) -> int:
     """Queue the campaign's emails if it is due; returns how many were queued. Safe to repeat:
     one send key per campaign and candidate."""
     campaign = (
-        Campaign.objects.select_for_update(skip_locked=True)
+        Campaign.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("item", "pool")
         .filter(pk=campaign_id, status=CampaignStatus.SCHEDULED, scheduled_at__lte=timezone.now())
         .first()
@@ -371,15 +371,24 @@ def referral_apply(
     """A friend applies through an ambassador's link: the application is recorded with source
     "referral" and the ambassador as `referred_by` (never replacing an earlier referrer)."""
     referrer = referral.referrer
-    is_self = email.strip().lower() == referrer.email.lower()
     candidate, _ = candidate_upsert(
         email=email,
         actor=None,
         source="referral",
         first_name=first_name,
         last_name=last_name,
-        referred_by=None if is_self else referrer,
     )
+    # `candidate_upsert` does not take `referred_by` (not a profile field); set it here, once:
+    # the first ambassador keeps the credit and nobody refers themselves.
+    if candidate.pk != referrer.pk and candidate.referred_by_id is None:
+        Candidate.objects.filter(pk=candidate.pk, referred_by__isnull=True).update(
+            referred_by=referrer
+        )
+        activity_record(
+            candidate=candidate,
+            kind=ActivityKind.EDIT,
+            summary=f"Referred by {referrer.full_name} for {referral.position.title}",
+        )
     application, _ = application_create(
         candidate=candidate, position=referral.position, actor=None, source="referral"
     )

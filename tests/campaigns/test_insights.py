@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+
+from campaigns.selectors import insights
+from candidates.services import application_create, application_outcome_set
+from consent.models import Source
+from consent.services import consent_grant
+from feedback.models import RejectionReason
+from feedback.services import application_reject
+from tests.campaigns.helpers import make_candidate, open_position
+
+
+def _rejected(email: str, position, **fields):  # type: ignore[no-untyped-def]
+    candidate = make_candidate(email, **fields)
+    application, _ = application_create(candidate=candidate, position=position, actor=None)
+    application_reject(
+        application=application, actor=None, reasons=[RejectionReason.objects.first()]
+    )
+    return candidate
+
+
+def _world(tenant):  # type: ignore[no-untyped-def]
+    position = open_position("Analyst", skills=["SQL"])
+    young = _rejected("young@example.com", position, country="FR", age_bracket="18_24")
+    italian = _rejected("it@example.com", position, country="IT", age_bracket="25_34")
+    _rejected("de@example.com", position, country="DE", age_bracket="35_44")
+    for person in (young, italian):
+        consent_grant(candidate=person, purpose="talent_pool", source=Source.OPTIN_LINK)
+    later = open_position("Senior analyst", skills=["SQL"])
+    again, _ = application_create(
+        candidate=italian, position=later, actor=None, source="talent pool"
+    )
+    application_outcome_set(application=again, outcome="hired", actor=None)
+
+
+def test_funnel_and_opt_in_breakdowns(tenant_a):
+    _world(tenant_a)
+    data = insights()
+    assert dict(data.funnel) == {
+        "Rejected": 3,
+        "Personalised feedback": 0,
+        "Opted in": 2,
+        "Engaged": 0,
+        "Re-applied": 1,
+        "Hired": 1,
+    }
+    assert data.optin_rate == 67
+    by_country = {c: (total, opted, survey) for c, total, opted, survey in data.optin_by_country}
+    assert by_country == {"FR": (1, 1, 67), "IT": (1, 1, 75), "DE": (1, 0, 60)}
+    assert ("18–24", 1, 1) in data.optin_by_age
+    assert data.by_stage[0][1][0] == 3
+    assert data.by_reason and data.by_reason[0][1][0] == 3
+
+
+def test_insights_page_and_pdf_report(tenant_a):
+    _world(tenant_a)
+    client = tenant_a.client(tenant_a.recruiter)
+    page = client.get("/campaigns/insights/").content.decode()
+    assert "<strong>67%</strong> led to an opt-in" in page
+    assert "<title>Survey: 75%</title>" in page  # Italy's reference marker
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart"') >= 4
+    response = client.get("/campaigns/insights/report.pdf")
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Talent insights" in text and "Opt-in rate" in text
