@@ -214,3 +214,14 @@ def test_dashboard_panel_shows_feedback_figures(tenant_a):
     assert "Rejection feedback" in body
     assert "Late-stage rejections with personalised feedback" in body
     assert "30 min" in body
+
+
+def test_pdf_html_uses_no_remote_resources(tenant_a):
+    from feedback.pdf import feedback_pdf_html
+    from feedback.services import rejection_content
+
+    app = application_at("applied")
+    rejection = application_reject(application=app, actor=tenant_a.recruiter, reasons=[])
+    html = feedback_pdf_html(rejection_content(rejection))
+    assert not re.search(r"""(src|@import|url\()\s*=?\s*["']?https?:""", html)
+    assert "@font-face" not in html

@@ -245,3 +245,12 @@ def test_names_with_html_and_newlines_are_escaped_and_kept_out_of_headers(tenant
     assert "<script>" not in message.html
     assert "&lt;script&gt;" in message.html
     assert "X-Injected" not in message.headers
+
+
+def test_candidate_language_picks_the_template_and_falls_back_to_english(tenant_a):
+    french = application_at("applied", language="fr", first_name="Chloé")
+    italian = application_at("applied", language="it", first_name="Giulia")
+    fr = application_reject(application=french, actor=tenant_a.recruiter, reasons=[])
+    it = application_reject(application=italian, actor=tenant_a.recruiter, reasons=[])
+    assert "Bonjour Chloé" in Message.objects.get(pk=fr.message_id).text
+    assert "Dear Giulia" in Message.objects.get(pk=it.message_id).text
