@@ -226,3 +226,37 @@ def test_merged_record_loses_rule_tags_and_kept_one_is_evaluated(world):
     with world():
         candidate_merge(kept=kept, merged=dup, actor=world.tenant.recruiter)
     assert not CandidateTag.objects.filter(content_object=dup, set_by_rule=True).exists()
+
+
+def _import(kind, text, actor):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from candidates.importing import import_job_create, import_job_run
+
+    upload = SimpleUploadedFile(f"{kind}.csv", text.encode(), content_type="text/csv")
+    job = import_job_create(kind=kind, upload=upload, actor=actor)
+    job = import_job_run(job.pk)
+    assert job.error_count == 0, job.errors
+    return job
+
+
+def test_imported_candidates_and_past_rejections_are_tagged(world):
+    from candidates.models import Candidate
+
+    hr = world.tenant.hr_admin
+    with world():
+        _import(
+            "candidates",
+            "email,first_name,age_bracket\nyan@example.com,Yan,18-24\nold@example.com,Ola,45-54\n",
+            hr,
+        )
+        # Past applications: no outcome event is sent for them, only candidates_changed.
+        _import(
+            "applications",
+            "email,position,stage,outcome\n"
+            "old@example.com,Engineer,Final interview,rejected\n"
+            "yan@example.com,Engineer,Screening,rejected\n",
+            hr,
+        )
+    assert tag_names(Candidate.objects.get(email="yan@example.com")) == {YOUNG_TALENT}
+    assert tag_names(Candidate.objects.get(email="old@example.com")) == {SILVER_MEDALIST}
