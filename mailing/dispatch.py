@@ -99,29 +99,60 @@ def _gate(message: Message, suppressed: dict[str, str]) -> GateDecision:
     return gate(message)
 
 
-def _finish(message: Message, status: str, **fields: object) -> None:
-    """Record the outcome of a send attempt; announce it after commit."""
+_RECORDED_FIELDS = [
+    "status",
+    "lease_until",
+    "updated_at",
+    "last_error",
+    "esp_message_id",
+    "attempts",
+    "sent_at",
+    "needs_reconcile",
+]
+
+
+def _apply(message: Message, status: str, **fields: object) -> None:
     fields.setdefault("last_error", "")
-    Message.objects.filter(pk=message.pk).update(
-        status=status, lease_until=None, updated_at=_now(), **fields
-    )
     for key, value in fields.items():
         setattr(message, key, value)
-    message.status = status
-    if status == MessageStatus.SENT and message.candidate_id:
-        from candidates.models import ActivityKind
-        from candidates.services import activity_record
+    message.status, message.lease_until, message.updated_at = status, None, _now()
 
-        activity_record(
-            candidate=message.candidate,
-            kind=ActivityKind.EMAIL,
-            summary=f"Email sent: {message.subject}",
-            ref=message.ref,
-            data={"status": status, "kind": message.kind},
-        )
-    transaction.on_commit(
-        lambda: message_status_changed.send(sender=Message, message=message, status=status)
+
+def _announce(messages: list[Message]) -> None:
+    """Timeline entries now, status events after commit."""
+    from candidates.models import ActivityKind
+    from candidates.services import activity_record
+
+    for message in messages:
+        if message.status == MessageStatus.SENT and message.candidate_id:
+            activity_record(
+                candidate=message.candidate,
+                kind=ActivityKind.EMAIL,
+                summary=f"Email sent: {message.subject}",
+                ref=message.ref,
+                data={"status": message.status, "kind": message.kind},
+            )
+
+    def send_events() -> None:
+        for message in messages:
+            message_status_changed.send(sender=Message, message=message, status=message.status)
+
+    transaction.on_commit(send_events)
+
+
+def _finish(message: Message, status: str, **fields: object) -> None:
+    """Record the outcome of a send attempt for one message."""
+    _apply(message, status, **fields)
+    Message.objects.filter(pk=message.pk).update(
+        status=status, lease_until=None, updated_at=message.updated_at, **fields
     )
+    _announce([message])
+
+
+def _finish_many(messages: list[Message]) -> None:
+    """Record outcomes already applied in memory with `_apply`, in one UPDATE."""
+    Message.objects.bulk_update(messages, _RECORDED_FIELDS)
+    _announce(messages)
 
 
 def _sender() -> tuple[str, list[str]]:
@@ -203,15 +234,13 @@ def _retry_or_fail(message: Message, error: str) -> bool:
     return True
 
 
-def _record_sent(message: Message, esp_id: str) -> None:
-    _finish(
-        message,
-        MessageStatus.SENT,
-        esp_message_id=esp_id or "",
-        attempts=message.attempts + 1,
-        sent_at=_now(),
-        needs_reconcile=False,
-    )
+def _sent_fields(message: Message, status: object) -> dict[str, object]:
+    return {
+        "esp_message_id": getattr(status, "message_id", None) or "",
+        "attempts": message.attempts + 1,
+        "sent_at": _now(),
+        "needs_reconcile": False,
+    }
 
 
 def _send(messages: list[Message], result: DispatchResult) -> None:
@@ -237,20 +266,21 @@ def _send(messages: list[Message], result: DispatchResult) -> None:
                     result.failed += 1
         return
     statuses = email.anymail_status.recipients
+    for message in messages:
+        status = statuses.get(message.to_email)
+        if status is not None and status.status in FAILED_RECIPIENT_STATUSES:
+            _apply(
+                message,
+                MessageStatus.FAILED,
+                attempts=message.attempts + 1,
+                last_error=f"The ESP refused the recipient ({status.status}).",
+            )
+            result.failed += 1
+        else:
+            _apply(message, MessageStatus.SENT, **_sent_fields(message, status))
+            result.sent += 1
     with transaction.atomic():
-        for message in messages:
-            status = statuses.get(message.to_email)
-            if status is not None and status.status in FAILED_RECIPIENT_STATUSES:
-                _finish(
-                    message,
-                    MessageStatus.FAILED,
-                    attempts=message.attempts + 1,
-                    last_error=f"The ESP refused the recipient ({status.status}).",
-                )
-                result.failed += 1
-            else:
-                _record_sent(message, (status.message_id if status else None) or "")
-                result.sent += 1
+        _finish_many(messages)
 
 
 def _batches(messages: list[Message]) -> tuple[list[list[Message]], list[Message]]:
@@ -326,7 +356,8 @@ def _process(claimed: list[Message], result: DispatchResult) -> None:
                 continue
             if found:
                 with transaction.atomic():
-                    _record_sent(message, found)
+                    fields = _sent_fields(message, None) | {"esp_message_id": found}
+                    _finish(message, MessageStatus.SENT, **fields)
                 result.sent += 1
                 continue
         ready.append(message)

@@ -5,6 +5,7 @@ Sending itself (claiming, the gate, the ESP call) lives in `mailing.dispatch`.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Iterable
@@ -67,10 +68,11 @@ def sender_domain(tenant: Any = None) -> str:
 
 
 def message_headers(
-    *, message: Message, unsubscribe_url: str | None, extra: dict[str, str] | None
+    *, send_key: str, unsubscribe_url: str | None, extra: dict[str, str] | None
 ) -> dict[str, str]:
-    """The headers a message is sent with: a stable Message-ID (derived from tenant and message
-    id, identical on every retry) and, for nurture mail, RFC 8058 one-click unsubscribe."""
+    """The headers a message is sent with: a stable Message-ID (derived from the tenant and the
+    send key, so identical on every retry and known before the row exists) and, for nurture
+    mail, RFC 8058 one-click unsubscribe."""
     headers: dict[str, str] = {}
     for name, value in (extra or {}).items():
         name, value = str(name), str(value)
@@ -80,7 +82,8 @@ def message_headers(
             raise ValidationError(f"The header {name} is set by the mailing app itself.")
         _refuse_newlines(f"Header {name}", value)
         headers[name] = value
-    headers["Message-ID"] = f"<m{message.pk}.{connection.schema_name}@{sender_domain()}>"
+    digest = hashlib.sha256(f"{connection.schema_name}:{send_key}".encode()).hexdigest()[:32]
+    headers["Message-ID"] = f"<{digest}.{connection.schema_name}@{sender_domain()}>"
     if unsubscribe_url:
         headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -106,7 +109,6 @@ def dispatch_on_commit() -> None:
     transaction.on_commit(_kick_dispatch)
 
 
-@transaction.atomic
 def message_enqueue(
     *,
     send_key: str,
@@ -150,7 +152,10 @@ def message_enqueue(
     for filename, _content, mimetype in attachments:
         _refuse_newlines("Attachment name", filename)
         _refuse_newlines("Attachment type", mimetype)
+    all_headers = message_headers(send_key=send_key, unsubscribe_url=unsubscribe_url, extra=headers)
 
+    # Everything is validated before the first write; one savepoint keeps a concurrent
+    # duplicate from breaking the caller's transaction.
     try:
         with transaction.atomic():
             message = Message.objects.create(
@@ -164,18 +169,16 @@ def message_enqueue(
                 candidate=candidate,
                 send_after=send_after,
                 unsubscribe_url=unsubscribe_url or "",
+                headers=all_headers,
             )
+            if attachments:
+                MessageAttachment.objects.bulk_create(
+                    MessageAttachment(message=message, filename=f, content=c, mimetype=m)
+                    for f, c, m in attachments
+                )
     except IntegrityError:
         # A concurrent transaction wrote the same send key first.
         return Message.objects.get(send_key=send_key)
-    message.headers = message_headers(
-        message=message, unsubscribe_url=unsubscribe_url, extra=headers
-    )
-    message.save(update_fields=["headers"])
-    MessageAttachment.objects.bulk_create(
-        MessageAttachment(message=message, filename=f, content=c, mimetype=m)
-        for f, c, m in attachments
-    )
     dispatch_on_commit()
     return message
 

@@ -67,7 +67,8 @@ def test_message_is_sent_with_sender_identity_headers_and_metadata(tenant_a, pos
         "mailing_key": f"alpha:{message.pk}",
     }
     headers = postmark.headers_of(mailing_key(message))
-    assert headers["Message-ID"] == f"<m{message.pk}.alpha@alpha.example>"
+    assert headers["Message-ID"] == message.headers["Message-ID"]
+    assert headers["Message-ID"].endswith(".alpha@alpha.example>")
     assert "List-Unsubscribe" not in headers  # transactional mail
     assert Activity.objects.filter(candidate=candidate, ref=message.ref).exists()
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -28,9 +30,13 @@ def test_same_send_key_returns_the_same_message(tenant_a):
     assert Message.objects.count() == 1
 
 
-def test_message_gets_a_stable_message_id(tenant_a):
+def test_message_gets_a_stable_message_id_per_tenant_and_send_key(tenant_a, tenant_b):
+    tenant_a.activate()
     message = _enqueue()
-    assert message.headers["Message-ID"] == f"<m{message.pk}.alpha@localhost>"
+    assert re.fullmatch(r"<[0-9a-f]{32}\.alpha@localhost>", message.headers["Message-ID"])
+    tenant_b.activate()
+    other = _enqueue()
+    assert other.headers["Message-ID"] != message.headers["Message-ID"]
 
 
 def test_nurture_mail_carries_rfc8058_headers(tenant_a):

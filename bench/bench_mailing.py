@@ -1,0 +1,249 @@
+"""Mailing: personalised messages rendered and handed to the ESP, batched vs one call each.
+
+Measures, in a throwaway database (created and dropped here, never the real one), with the real
+anymail Postmark backend posting over HTTP to a local fake Postmark (the ESP is intercepted at
+the transport, nothing else is faked):
+- render time per personalised message (`render_email`: Markdown, sanitising, branded layout,
+  CSS inlining, escaping), p50 and p95;
+- N nurture messages rendered, written to the outbox and dispatched (claim, gate, ESP call,
+  record) with `merge_data` batch sends (Postmark's limit, 500 per call) — the figure — beside
+  the baseline of the same N messages sent with one API call each.
+
+Usage: .venv/bin/python bench/bench_mailing.py [--quick] [--keep]
+Sizes: BENCH_MAILING_N (default 10000; --quick 1000). Targets: >= 500 messages/s per worker
+process batched; render p95 < 5 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_DB = os.environ.get("BENCH_MAILING_DB", "bench_mailing")
+SCHEMA = "benchmail"
+BODY = """Hello {{ first_name }},
+
+A new role matches your profile: **{{ position_title }}** in {{ city }}.
+
+- Team of 8, hybrid
+- Start in spring
+
+[See the role]({{ position_url }})
+
+See you soon,
+The {{ company_name }} team
+"""
+TAGS = ("first_name", "position_title", "city", "position_url", "company_name")
+
+
+def _database_url() -> tuple[str, str]:
+    default = "postgres://postgres@127.0.0.1:5432/talentcrm"
+    base, _, query = os.environ.get("DATABASE_URL", default).partition("?")
+    return base.rsplit("/", 1)[0], (f"?{query}" if query else "")
+
+
+def _admin_execute(sql: str) -> None:
+    import psycopg
+
+    server, _ = _database_url()
+    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def setup_django() -> None:
+    server, query = _database_url()
+    if BENCH_DB in ("talentcrm", "postgres"):
+        raise SystemExit("BENCH_MAILING_DB must name a throwaway database.")
+    _admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    _admin_execute(f'CREATE DATABASE "{BENCH_DB}"')
+    os.environ["DATABASE_URL"] = f"{server}/{BENCH_DB}{query}"
+    # The dispatcher is run in this process; kicks go to an in-memory broker no worker reads.
+    os.environ["CELERY_BROKER_URL"] = "memory://"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+    from tenants.services import tenant_provision
+
+    tenant_provision(
+        name="Bench Mailing",
+        domain="benchmail.localhost",
+        admin_email="hr@benchmail.example",
+        schema_name=SCHEMA,
+        sender_email="jobs@benchmail.example",
+        postal_address="1 Bench Street\n75001 Paris",
+        privacy_policy_url="https://benchmail.example/privacy",
+    )
+
+
+def drop_database() -> None:
+    from django.db import connections
+
+    connections.close_all()
+    _admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def candidates(count: int, label: str) -> list:
+    from candidates.models import Candidate
+
+    Candidate.objects.bulk_create(
+        Candidate(
+            first_name=f"Ada<{i}>", last_name="L", email=f"{label}{i}@bench.example", city="Lyon"
+        )
+        for i in range(count)
+    )
+    return list(Candidate.objects.filter(email__startswith=label).order_by("id"))
+
+
+def render_one(candidate):  # type: ignore[no-untyped-def]
+    from mailing.rendering import render_email
+
+    return render_email(
+        subject_source="{{ first_name }}, a role for you",
+        body_source=BODY,
+        context={
+            "first_name": candidate.first_name,
+            "position_title": "Data Analyst",
+            "city": candidate.city,
+            "position_url": f"https://benchmail.localhost/jobs/{candidate.pk}",
+            "company_name": "Bench Mailing",
+        },
+        allowed_tags=TAGS,
+        unsubscribe_url=f"https://benchmail.localhost/c/u/{candidate.pk}",
+        preferences_url=f"https://benchmail.localhost/c/p/{candidate.pk}",
+    )
+
+
+def bench_render(people: list) -> tuple[float, list[float]]:
+    """(cold render ms: first message of a new body, building its skeleton; warm timings)."""
+    from mailing.rendering import _skeleton
+
+    render_one(people[0])  # imports, template loading
+    _skeleton.cache_clear()
+    started = time.perf_counter()
+    render_one(people[0])
+    cold = (time.perf_counter() - started) * 1000
+    timings = []
+    for candidate in people:
+        started = time.perf_counter()
+        render_one(candidate)
+        timings.append((time.perf_counter() - started) * 1000)
+    return cold, timings
+
+
+def pipeline(people: list, label: str) -> tuple[float, int]:
+    """Render + write to the outbox + dispatch every message; (seconds, ESP calls)."""
+    from django.db import transaction
+
+    from mailing.dispatch import outbox_dispatch
+    from mailing.kinds import MessageKind
+    from mailing.models import Message, MessageStatus
+    from mailing.services import message_enqueue
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        for candidate in people:
+            rendered = render_one(candidate)
+            message_enqueue(
+                send_key=f"bench:{label}:{candidate.pk}",
+                kind=MessageKind.JOB_OFFERS,
+                to_email=candidate.email,
+                subject=rendered.subject,
+                html=rendered.html,
+                text=rendered.text,
+                candidate=candidate,
+                unsubscribe_url=f"https://benchmail.localhost/c/u/{candidate.pk}",
+            )
+    calls = 0
+    while True:
+        result = outbox_dispatch(budget_seconds=3600)
+        calls += result.esp_calls
+        if not result.esp_calls:
+            break
+    elapsed = time.perf_counter() - started
+    sent = Message.objects.filter(
+        send_key__startswith=f"bench:{label}:", status=MessageStatus.SENT
+    ).count()
+    assert sent == len(people), (sent, len(people))
+    return elapsed, calls
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 messages instead of 10,000")
+    parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
+    args = parser.parse_args()
+    size = int(os.environ.get("BENCH_MAILING_N", 1000 if args.quick else 10000))
+
+    setup_django()
+    try:
+        from django.conf import settings
+        from django.db import connection
+
+        from mailing import gate
+        from tenants.models import Tenant
+        from tests.mailing.fake_esp import FakePostmark
+
+        esp = FakePostmark().start()
+        settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+        settings.ANYMAIL = settings.ANYMAIL | {
+            "POSTMARK_SERVER_TOKEN": "bench-token",
+            "POSTMARK_API_URL": esp.url,
+        }
+        settings.MAILING_RATE_PER_TENANT = 0
+        settings.MAILING_RATE_GLOBAL = 0
+        settings.MAILING_CLAIM_SIZE = 500
+        # Consent is not what is measured here: every recipient may receive this topic.
+        gate.register_send_gate(lambda message: gate.GateDecision(True))
+        connection.set_tenant(Tenant.objects.get(schema_name=SCHEMA))
+
+        cold_ms, render_ms = bench_render(candidates(size, "render"))
+
+        settings.MAILING_BATCH_TEMPLATE = "talentcrm-passthrough"
+        batched_s, batched_calls = pipeline(candidates(size, "batched"), "batched")
+        settings.MAILING_BATCH_TEMPLATE = ""
+        single_s, single_calls = pipeline(candidates(size, "single"), "single")
+        esp.stop()
+    finally:
+        if not args.keep:
+            drop_database()
+
+    batched_rate, single_rate = size / batched_s, size / single_s
+    rows = [
+        ("render, first message of a body (ms)", cold_ms, None),
+        (f"render p50 (ms/msg), {size}", percentile(render_ms, 0.5), None),
+        (f"render p95 (ms/msg), {size}", percentile(render_ms, 0.95), None),
+        (f"render+outbox+send (msg/s), {size}", batched_rate, single_rate),
+        ("ESP API calls", float(batched_calls), float(single_calls)),
+        ("seconds for all", batched_s, single_s),
+    ]
+    print(f"\n{'figure':<40} {'ours':>12} {'baseline':>12} {'ratio':>8}")
+    print(f"{'':<40} {'(batched)':>12} {'(1 call/msg)':>12}")
+    for name, ours, base in rows:
+        base_text = f"{base:12.2f}" if base is not None else f"{'—':>12}"
+        ratio = f"{ours / base:8.2f}" if base else f"{'—':>8}"
+        print(f"{name:<40} {ours:12.2f} {base_text} {ratio}")
+    print(
+        f"\nTargets: >= 500 msg/s batched per worker process "
+        f"({'met' if batched_rate >= 500 else 'NOT met'}); render p95 < 5 ms "
+        f"({'met' if percentile(render_ms, 0.95) < 5 else 'NOT met'})."
+    )
+
+
+if __name__ == "__main__":
+    main()
