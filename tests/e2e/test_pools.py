@@ -27,7 +27,7 @@ def test_create_a_smart_pool_of_silver_medalists_with_python_and_see_it_fill(sit
     site.login(page, site.world.recruiter)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Pools").click()
     expect(page.get_by_role("heading", name="Pools")).to_be_visible()
-    page.get_by_role("link", name="New smart pool").click()
+    page.get_by_role("button", name="New smart pool").click()
     page.get_by_label("Name").fill("Silver pythonistas")
     page.get_by_label("Tags (all of)").select_option(["silver-medalist"])
     page.get_by_label("Skills (all of)").select_option(["Python"])
