@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.helpers import get_client_ip_address
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
@@ -19,9 +20,11 @@ class AccountError(Exception):
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address as the lockout sees it (X-Forwarded-For only behind trusted
+    proxies), so the audit log and lockouts name the same address."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return get_client_ip_address(request) or None
 
 
 def audit_log_record(

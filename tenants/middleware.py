@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import DatabaseError, models
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name, get_tenant_model
 
@@ -9,6 +10,19 @@ from django_tenants.utils import get_public_schema_name, get_tenant_model
 class TenantHostMiddleware(TenantMainMiddleware):
     """Routes the base domain to the public site without a Domain row per deployment; every
     other host must be a tenant's domain (unknown hosts get a 404)."""
+
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        try:
+            return super().process_request(request)
+        except DatabaseError as exc:
+            # Finding the tenant needs the database. When it is down, the health probe must
+            # still answer its JSON 503 rather than an error page.
+            if request.path_info != "/healthz":
+                raise
+            return JsonResponse(
+                {"status": "error", "checks": {"database": f"error: {type(exc).__name__}"}},
+                status=503,
+            )
 
     def get_tenant(self, domain_model: type[models.Model], hostname: str) -> models.Model:
         if hostname in (settings.BASE_DOMAIN, f"www.{settings.BASE_DOMAIN}"):

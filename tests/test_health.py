@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from django.conf import settings
 from django.test import Client, override_settings
 
@@ -36,3 +42,28 @@ def test_healthz_is_503_when_redis_is_unreachable(tenant_a):
     assert body["status"] == "error"
     assert body["checks"]["database"] == "ok"
     assert body["checks"]["redis"].startswith("error: ")
+
+
+def test_healthz_is_503_json_when_the_database_is_unreachable():
+    probe = (
+        "import django, json; django.setup(); from django.test import Client; "
+        "r = Client(HTTP_HOST='demo.localhost').get('/healthz'); "
+        "print(r.status_code, json.dumps(r.json()))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nowhere",
+            "DB_CONN_MAX_AGE": "0",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    status, _, body = result.stdout.strip().partition(" ")
+    assert status == "503"
+    assert json.loads(body)["checks"]["database"] == "error: OperationalError"
