@@ -84,7 +84,8 @@ class TagRule(models.Model):
             if self.outcome:
                 application += f" {Outcome(self.outcome).label.lower()}"
             if self.min_stage_name:
-                application += f" after reaching {self.min_stage_name} or later"
+                stage = self.min_stage.name if self.min_stage else self.min_stage_name
+                application += f" after reaching {stage} or later"
             parts.append(application)
         if self.skill:
             parts.append(f"skill {self.skill}")

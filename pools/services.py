@@ -27,6 +27,9 @@ RULES_SYNC_LIMIT = 500
 RULES_CHUNK = 5000
 # A full re-application commits and reports progress after each range of this many candidate ids.
 RULE_RUN_BATCH = 20000
+# Saving a rule applies it in the request up to this many candidates (about a second, measured in
+# bench/bench_pools.py); beyond, a background re-apply with progress is started instead.
+RULE_SAVE_SYNC_CANDIDATES = 50000
 
 
 class PoolError(Exception):
@@ -207,7 +210,11 @@ def tag_rule_save(
         actor=actor, action="pools.rule_saved", target=rule.name, details={"tag": tag.name}
     )
     affected = {tag.pk} | ({previous_tag_id} if previous_tag_id else set())
-    tag_rules_apply(tag_ids=affected)
+    limit = getattr(settings, "POOLS_RULE_SAVE_SYNC_CANDIDATES", RULE_SAVE_SYNC_CANDIDATES)
+    if Candidate.objects.count() <= limit:
+        tag_rules_apply(tag_ids=affected)
+    else:
+        rule_run_start(actor=actor)
     return rule
 
 

@@ -383,7 +383,12 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         except PoolError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"Rule “{saved.name}” saved and applied to everyone.")
+            if RuleRun.objects.filter(finished_at__isnull=True).exists():
+                messages.success(
+                    request, f"Rule “{saved.name}” saved; it is being applied in the background."
+                )
+            else:
+                messages.success(request, f"Rule “{saved.name}” saved and applied to everyone.")
             return redirect("pools:rules")
     return render(request, "pools/rule_form.html", {"form": form, "rule": rule})
 

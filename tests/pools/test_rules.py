@@ -260,3 +260,24 @@ def test_imported_candidates_and_past_rejections_are_tagged(world):
         )
     assert tag_names(Candidate.objects.get(email="yan@example.com")) == {YOUNG_TALENT}
     assert tag_names(Candidate.objects.get(email="old@example.com")) == {SILVER_MEDALIST}
+
+
+def test_saving_a_rule_on_a_big_tenant_applies_it_in_the_background(world, settings):
+    from pools.models import RuleRun
+
+    settings.POOLS_RULE_SAVE_SYNC_CANDIDATES = 1
+    with world():
+        lead, other = candidate(seniority="lead"), candidate(seniority="lead")
+    client = world.tenant.client(world.tenant.hr_admin)
+    response = client.post(
+        "/pools/rules/new/",
+        {"name": "Leads", "tag_name": "leaders", "seniority": "lead", "is_active": "on"},
+        follow=True,
+    )
+    assert "being applied in the background" in response.content.decode()
+    assert tag_names(lead) == set()
+    run = RuleRun.objects.get()
+    from pools.services import rule_run_execute
+
+    rule_run_execute(run=run)  # what the worker does (tested with a real one in test_worker)
+    assert tag_names(lead) == tag_names(other) == {"leaders"}
