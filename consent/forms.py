@@ -73,16 +73,26 @@ class ChoicesForm(forms.Form):
             )
 
     def rows(self) -> list[dict[str, Any]]:
-        """Topic rows for the template: checkbox, frequency select and the wording shown."""
-        return [
-            {
-                "topic": topic,
-                "field": self[topic],
-                "frequency": self[f"{topic}_frequency"],
-                "text": self.texts.get(topic),
-            }
-            for topic in self.topics
-        ]
+        """Topic rows for the template, as plain values: candidate pages write the inputs by
+        hand, because rendering a dozen widget templates per page costs more than everything
+        else on it."""
+        rows = []
+        for topic in self.topics:
+            box, select = self[topic], self[f"{topic}_frequency"]
+            chosen = str(select.value() or "")
+            rows.append(
+                {
+                    "topic": topic,
+                    "id": box.auto_id,
+                    "checked": bool(box.value()),
+                    "frequency_name": select.html_name,
+                    "frequency_id": select.auto_id,
+                    "options": [(v, label, v == chosen) for v, label in select.field.choices],
+                    "errors": select.errors,
+                    "text": self.texts.get(topic),
+                }
+            )
+        return rows
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

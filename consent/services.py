@@ -255,16 +255,14 @@ def consent_change(
             actor=actor if actor and actor.pk else None,
             reason=reason[:300],
         )
-        CandidateConsent.objects.update_or_create(
-            candidate=candidate,
-            purpose=purpose,
-            defaults={
-                "granted": action == Action.GRANTED,
-                "frequency": frequency,
-                "changed_at": at,
-                "last_event": event,
-            },
-        )
+        # The row is locked through the candidate above, so a plain write is safe.
+        current = state.get(purpose) or CandidateConsent(candidate=candidate, purpose=purpose)
+        current.granted = action == Action.GRANTED
+        current.frequency = frequency
+        current.changed_at = at
+        current.last_event = event
+        current.save()
+        state[purpose] = current
         events.append(event)
 
     if engaged and (cleaned or events):
