@@ -223,6 +223,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             "topic_label": Purpose(topic).label if topic else "",
             "done": done,
             "token": token,
+            "all_token": links.sign(links.UNSUBSCRIBE, candidate=candidate) if topic else "",
             "preferences_token": links.sign(links.PREFERENCES, candidate=candidate),
         },
     )

@@ -7,7 +7,9 @@ from typing import Any
 from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from accounts.dashboard import Panel, register_panel
 from candidates.columns import ListColumn, register_list_column
@@ -59,12 +61,17 @@ def _annotate(queryset: QuerySet) -> QuerySet:
 
 
 def _render(candidate: Any) -> str:
+    """A link to the candidate's consent page and history."""
     parts = []
     if getattr(candidate, "consent_pool", False):
         parts.append("Pool")
     if getattr(candidate, "consent_mail", False):
         parts.append("Emails")
-    return " · ".join(parts) or "—"
+    return format_html(
+        '<a href="{}">{}</a>',
+        reverse("consent:candidate", args=[candidate.pk]),
+        " · ".join(parts) or "none",
+    )
 
 
 # --- Dashboard panel ----------------------------------------------------------------------------

@@ -181,3 +181,13 @@ def test_texts_exist_in_four_languages_after_provisioning(tenant_a):
         ConsentText.objects.filter(purpose=Purpose.TALENT_POOL).values_list("language", flat=True)
     )
     assert {"en", "fr", "de", "it"} <= languages
+
+
+def test_topic_unsubscribe_page_also_offers_everything(tenant_a):
+    ada = person()
+    tenant_a.client().post(path_of(links.optin_url(ada, source="rejection")), _optin_form())
+    page = tenant_a.client().get(path_of(links.unsubscribe_url(ada, topic="events")))
+    everything = page.context["all_token"]
+    assert b"Unsubscribe from all our emails" in page.content
+    tenant_a.client().post(f"/c/u/{everything}/")
+    assert active_purposes(ada) == {Purpose.TALENT_POOL}

@@ -156,7 +156,7 @@ def test_consent_column_on_the_candidate_list(tenant_a):
     consent_grant(candidate=ada, purpose="events", source=Source.OPTIN_LINK)
     column = next(c for c in list_columns() if c.key == "consent")
     row = column.annotate(Candidate.objects.filter(pk=ada.pk)).get()
-    assert column.render(row) == "Pool · Emails"
+    assert column.render(row) == f'<a href="/c/candidate/{ada.pk}/">Pool · Emails</a>'
 
 
 def test_merge_moves_the_ledger_and_keeps_the_latest_decision(tenant_a):

@@ -71,7 +71,7 @@ def test_optin_from_rejection_email_then_unsubscribe_from_one_topic(site, page, 
 
     page.goto(links.unsubscribe_url(grace, topic="events"))
     expect(page.get_by_text("Stop receiving event invitations?")).to_be_visible()
-    page.get_by_role("button", name="Unsubscribe").click()
+    page.get_by_role("button", name="Unsubscribe", exact=True).click()
     expect(page.get_by_role("heading", name="You are unsubscribed")).to_be_visible()
     site.world.activate()
     assert "events" not in active_purposes(grace)
