@@ -43,7 +43,7 @@ class TimingMixin(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("timing") == Timing.CUSTOM:
             when = cleaned.get("send_at_custom")
             if when is None:
@@ -104,7 +104,7 @@ class RejectForm(TimingMixin):
             del self.fields["tips"]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if self.branch == Branch.PERSONALISED:
             if not cleaned.get("reasons"):
                 self.add_error(
@@ -139,7 +139,7 @@ class RejectForm(TimingMixin):
         by_pk = {str(w.data["value"]): w for w in self["reasons"]}
         return [
             (label, [by_pk[str(r.pk)] for r in reasons if str(r.pk) in by_pk])
-            for label, reasons in reasons_grouped(self.fields["reasons"].queryset)
+            for label, reasons in reasons_grouped(RejectionReason.objects.active())
         ]
 
 
@@ -180,7 +180,7 @@ class TemplateForm(forms.ModelForm):
         widgets = {"body": forms.Textarea(attrs={"rows": 18})}
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         subject, body = cleaned.get("subject"), cleaned.get("body")
         if subject is not None and body is not None:
             try:

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import render as django_render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -52,6 +53,12 @@ from mailing.rendering import render_email
 
 # Bulk selections larger than this are refused with a message rather than timing out.
 BULK_LIMIT = 2000
+
+
+def render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """Render with dates and times shown in the tenant's time zone."""
+    with timezone.override(tenant_zone()):
+        return django_render(request, template, context)
 
 
 def _application(pk: int) -> Application:
@@ -253,7 +260,7 @@ def email_send(request: HttpRequest, pk: int) -> HttpResponse:
         form = BulkRejectForm(request.POST)
         if not form.is_valid():
             for errors in form.errors.values():
-                messages.error(request, " ".join(errors))
+                messages.error(request, " ".join(str(e) for e in errors))
             return redirect("feedback:application", pk=rejection.application_id)
         try:
             rejection_email_send(rejection=rejection, actor=request.user, send_at=form.send_at())

@@ -225,3 +225,18 @@ def test_pdf_html_uses_no_remote_resources(tenant_a):
     html = feedback_pdf_html(rejection_content(rejection))
     assert not re.search(r"""(src|@import|url\()\s*=?\s*["']?https?:""", html)
     assert "@font-face" not in html
+
+
+def test_scheduled_time_is_shown_in_the_tenant_time_zone(tenant_a):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    tenant_a.tenant.time_zone = "Asia/Tokyo"
+    tenant_a.tenant.save(update_fields=["time_zone"])
+    app = application_at("applied")
+    when = datetime(2031, 5, 6, 0, 30, tzinfo=ZoneInfo("UTC"))  # 09:30 in Tokyo
+    application_reject(application=app, actor=tenant_a.recruiter, reasons=[], send_at=when)
+    client = tenant_a.client(tenant_a.recruiter)
+    page = client.get(reverse("feedback:application", args=[app.pk])).content.decode()
+    assert "6 May, 09:30" in page
+    assert "09:30" in client.get(reverse("feedback:home")).content.decode()
