@@ -33,6 +33,7 @@ from consent.services import (
     Origin,
     consent_change,
     nurture_withdraw_all,
+    profile_ensure,
     profile_language_set,
 )
 
@@ -114,7 +115,7 @@ def _choices_page(
         topics=topic_settings(),
         texts=texts_current(language),
         state=state,
-        language=candidate.consent_profile.language,
+        language=profile_ensure(candidate=candidate).language,
         # The opt-in page offers the tenant's default topics ticked: one click joins.
         prefill_defaults=is_optin,
     )

@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts.models import User
 from accounts.services import audit_log_record
@@ -494,7 +495,8 @@ _SWEEP_MIN_LENGTH = 8
 
 
 def _identifiers(candidate: Candidate) -> list[str]:
-    values = [candidate.email, candidate.phone, candidate.full_name]
+    # The slug form catches names turned into tag slugs or file names.
+    values = [candidate.email, candidate.phone, candidate.full_name, slugify(candidate.full_name)]
     return [v for v in dict.fromkeys(v.strip() for v in values if v) if v]
 
 
@@ -504,10 +506,21 @@ def _scrub(text: str, identifiers: Iterable[str]) -> str:
     return text
 
 
-def _sweep_schema(identifiers: list[str]) -> int:
+# Staff accounts, sessions and login-attempt logs are not candidate data.
+_SWEEP_SKIP = ("accounts_user", "django_session", "django_migrations", "axes_")
+_UNIQUE_COLUMNS_SQL = """
+    SELECT t.relname, a.attname FROM pg_index i
+    JOIN pg_class t ON t.oid = i.indrelid
+    JOIN pg_namespace n ON n.oid = t.relnamespace
+    JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(i.indkey)
+    WHERE i.indisunique AND n.nspname = %s
+"""
+
+
+def _sweep_schema(identifiers: Iterable[str]) -> int:
     """Replace the identifiers in every text and JSON column of this tenant's schema: whatever
     app wrote them (a note about someone, an audit target, a campaign log) loses them too."""
-    terms = [t for t in identifiers if len(t) >= _SWEEP_MIN_LENGTH]
+    terms = sorted({t for t in identifiers if len(t) >= _SWEEP_MIN_LENGTH})
     if not terms:
         return 0
     pattern = "|".join(re.escape(t) for t in terms)
@@ -520,18 +533,27 @@ def _sweep_schema(identifiers: list[str]) -> int:
             "WHERE table_schema = %s AND table_type = 'BASE TABLE')",
             [schema, schema],
         )
-        columns = cursor.fetchall()
+        columns = [c for c in cursor.fetchall() if not c[0].startswith(_SWEEP_SKIP)]
+        cursor.execute(_UNIQUE_COLUMNS_SQL, [schema])
+        unique = set(cursor.fetchall())
         changed = 0
         for table, column, data_type in columns:
             target = f'"{schema}"."{table}"'
             col = f'"{column}"'
             as_text = f"{col}::text" if data_type in ("json", "jsonb") else col
-            replaced = f"regexp_replace({as_text}, %s, %s, 'gi')"
+            # In a unique column (a tag name, say) two rows must not both become "[erased]".
+            replacement = (
+                "'[erased-' || substr(md5(random()::text), 1, 8) || ']'"
+                if (table, column) in unique
+                else "%s"
+            )
+            replaced = f"regexp_replace({as_text}, %s, {replacement}, 'gi')"
             if data_type in ("json", "jsonb"):
                 replaced = f"({replaced})::{data_type}"
+            params = [pattern] if (table, column) in unique else [pattern, ERASED]
             cursor.execute(
                 f"UPDATE {target} SET {col} = {replaced} WHERE {as_text} ~* %s",  # noqa: S608 (identifiers come from the catalog)
-                [pattern, ERASED, pattern],
+                [*params, pattern],
             )
             changed += cursor.rowcount
     return changed
@@ -542,13 +564,31 @@ def candidate_erase(*, candidate: Candidate, actor: User | None, reason: str = "
     """Remove the person everywhere; keep only anonymous facts (applications' positions, stages
     and outcomes, the consent ledger without IP or user agent) and a hash of the address on
     mailing's suppression list so they are never mailed or re-imported into mailing again."""
+    _sweep_schema(_erase_records(candidate=candidate, actor=actor, reason=reason))
+
+
+@transaction.atomic
+def candidates_erase(*, candidates: Iterable[Candidate], actor: User | None, reason: str) -> int:
+    """Erase several people with one sweep of the schema (retention runs)."""
+    identifiers: list[str] = []
+    count = 0
+    for candidate in candidates:
+        identifiers += _erase_records(candidate=candidate, actor=actor, reason=reason)
+        count += 1
+    _sweep_schema(identifiers)
+    return count
+
+
+def _erase_records(*, candidate: Candidate, actor: User | None, reason: str) -> list[str]:
+    """Erase the rows tied to the person; returns the identifiers still to sweep from free text
+    across the schema."""
     candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
     if candidate.anonymised_at is not None:
-        return
+        return []
+    identifiers = _identifiers(candidate)
     # Duplicates merged into this record are the same person under another address.
     for stub in Candidate.objects.filter(merged_into=candidate, anonymised_at__isnull=True):
-        candidate_erase(candidate=stub, actor=actor, reason=reason)
-    identifiers = _identifiers(candidate)
+        identifiers += _erase_records(candidate=stub, actor=actor, reason=reason)
     own_terms = [*identifiers, candidate.first_name, candidate.last_name]
     own_terms = [t for t in dict.fromkeys(t.strip() for t in own_terms if t) if t]
     email = candidate.email
@@ -626,7 +666,6 @@ def candidate_erase(*, candidate: Candidate, actor: User | None, reason: str = "
         referred_by=None,
         anonymised_at=now,
     )
-    _sweep_schema(identifiers)
     activity_record(
         candidate=candidate,
         kind=ActivityKind.EDIT,
@@ -640,3 +679,4 @@ def candidate_erase(*, candidate: Candidate, actor: User | None, reason: str = "
         target=f"candidate:{candidate.pk}",
         details={"reason": reason},
     )
+    return identifiers

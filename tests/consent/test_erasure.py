@@ -48,7 +48,9 @@ def _someone_with_history(hr_admin) -> tuple[Candidate, Message, Message]:  # ty
     candidate_note_add(
         candidate=zeb, body=f"Met Zebulon Quattrocchi at the fair, call {PHONE}", actor=hr_admin
     )
-    candidate_tags_add(candidates=[zeb], names=["fair-2026"], actor=hr_admin)
+    candidate_tags_add(
+        candidates=[zeb], names=["fair-2026", "Zebulon Quattrocchi referral"], actor=hr_admin
+    )
     audit_log_record(actor=hr_admin, action="candidate.export", target=EMAIL)
     sent = message_enqueue(
         send_key="erasure-test:sent",
@@ -186,7 +188,7 @@ def test_access_export_contains_everything_held(tenant_a):
     data = candidate_export(zeb)
     assert data["profile"]["email"] == EMAIL
     assert data["profile"]["phone"] == PHONE
-    assert data["profile"]["tags"] == ["fair-2026"]
+    assert data["profile"]["tags"] == ["Zebulon Quattrocchi referral", "fair-2026"]
     records = data["records"]
     assert records["candidates.application"][0]["cv"] == "zebulon-cv.pdf" or records[
         "candidates.application"
