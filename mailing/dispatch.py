@@ -1,6 +1,6 @@
 """The dispatcher: the only code that calls the ESP.
 
-Exactly-once rules (see also docs/mailing.md):
+Exactly-once rules:
 
 1. `send_key` is unique: one logical send is one row, whatever the business code retries.
 2. Claim: `SELECT … FOR UPDATE SKIP LOCKED` on due `queued` rows, set them `sending` with a lease
@@ -99,18 +99,6 @@ def _gate(message: Message, suppressed: dict[str, str]) -> GateDecision:
     return gate(message)
 
 
-_RECORDED_FIELDS = [
-    "status",
-    "lease_until",
-    "updated_at",
-    "last_error",
-    "esp_message_id",
-    "attempts",
-    "sent_at",
-    "needs_reconcile",
-]
-
-
 def _apply(message: Message, status: str, **fields: object) -> None:
     fields.setdefault("last_error", "")
     for key, value in fields.items():
@@ -150,8 +138,35 @@ def _finish(message: Message, status: str, **fields: object) -> None:
 
 
 def _finish_many(messages: list[Message]) -> None:
-    """Record outcomes already applied in memory with `_apply`, in one UPDATE."""
-    Message.objects.bulk_update(messages, _RECORDED_FIELDS)
+    """Record outcomes already applied in memory with `_apply`, in one UPDATE … FROM VALUES
+    (Django's bulk_update builds a CASE per field and row, far slower for 500 rows)."""
+    rows = [
+        (
+            m.pk,
+            m.status,
+            m.esp_message_id,
+            m.attempts,
+            m.sent_at,
+            m.needs_reconcile,
+            m.last_error,
+            m.updated_at,
+        )
+        for m in messages
+    ]
+    placeholders = ", ".join(
+        ["(%s::bigint, %s, %s, %s::smallint, %s::timestamptz, %s::boolean, %s, %s::timestamptz)"]
+        * len(rows)
+    )
+    table = connection.ops.quote_name(Message._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS m SET status = v.status, esp_message_id = v.esp, "  # noqa: S608 (no user input in the SQL text)
+            "attempts = v.attempts, sent_at = v.sent_at, needs_reconcile = v.reconcile, "
+            "last_error = v.error, updated_at = v.updated, lease_until = NULL "
+            f"FROM (VALUES {placeholders}) AS v(id, status, esp, attempts, sent_at, reconcile, "
+            "error, updated) WHERE m.id = v.id",
+            [value for row in rows for value in row],
+        )
     _announce(messages)
 
 

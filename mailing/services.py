@@ -129,9 +129,6 @@ def message_enqueue(
     The same `send_key` returns the message already written for it: a retried business action
     can never produce a second email.
     """
-    existing = Message.objects.filter(send_key=send_key).first()
-    if existing is not None:
-        return existing
     if not send_key or len(send_key) > 200:
         raise ValidationError("A send key of 1 to 200 characters is required.")
     if kind not in MessageKind.values:
@@ -177,8 +174,11 @@ def message_enqueue(
                     for f, c, m in attachments
                 )
     except IntegrityError:
-        # A concurrent transaction wrote the same send key first.
-        return Message.objects.get(send_key=send_key)
+        # Written before (a retried business action) or by a concurrent transaction.
+        existing = Message.objects.filter(send_key=send_key).first()
+        if existing is None:
+            raise
+        return existing
     dispatch_on_commit()
     return message
 
