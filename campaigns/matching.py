@@ -82,39 +82,35 @@ def _tables() -> dict[str, str]:
 
 _JOB_SQL = """
 WITH t(id, since) AS (SELECT * FROM unnest(%(ids)s::bigint[], %(since)s::timestamptz[])),
-p AS (
+p AS MATERIALIZED (
     SELECT id, lower(profession) AS profession, seniority, lower(location) AS location,
-           location AS raw_location, country, remote_policy
+           location AS raw_location, country, remote_policy,
+           COALESCE(opened_at, created_at) AS fresh_at
     FROM {pos}
     WHERE status = 'open' AND (%(all_positions)s OR id = ANY(%(position_ids)s::bigint[]))
       AND COALESCE(opened_at, created_at) <= %(now)s
 ),
-fresh AS (
-    SELECT t.id AS cid, p.id AS pid FROM t
-    JOIN {pos} pp ON COALESCE(pp.opened_at, pp.created_at) > t.since
-    JOIN p ON p.id = pp.id
-),
 overlap AS (
-    SELECT cs.content_object_id AS cid, ps.content_object_id AS pid,
-           array_agg(s.name ORDER BY s.name) AS skills
+    SELECT t.id AS cid, ps.content_object_id AS pid, array_agg(cs.tag_id) AS skill_ids
     FROM t
     JOIN {cs} cs ON cs.content_object_id = t.id
     JOIN {ps} ps ON ps.tag_id = cs.tag_id
-    JOIN p ON p.id = ps.content_object_id
-    JOIN {pos} pp ON pp.id = p.id AND COALESCE(pp.opened_at, pp.created_at) > t.since
-    JOIN {skill} s ON s.id = cs.tag_id
+    JOIN p ON p.id = ps.content_object_id AND p.fresh_at > t.since
     GROUP BY 1, 2
 ),
+same_profession AS (
+    SELECT t.id AS cid, p.id AS pid
+    FROM t
+    JOIN {cand} c ON c.id = t.id AND c.profession <> ''
+    JOIN p ON p.profession = lower(c.profession) AND p.fresh_at > t.since
+),
 pairs AS (
-    SELECT cid, pid FROM overlap
-    UNION
-    SELECT f.cid, f.pid FROM fresh f
-    JOIN {cand} c ON c.id = f.cid JOIN p ON p.id = f.pid
-    WHERE c.profession <> '' AND lower(c.profession) = p.profession
+    SELECT COALESCE(o.cid, s.cid) AS cid, COALESCE(o.pid, s.pid) AS pid,
+           COALESCE(o.skill_ids, '{{}}') AS skill_ids, s.cid IS NOT NULL AS same_profession
+    FROM overlap o FULL JOIN same_profession s ON s.cid = o.cid AND s.pid = o.pid
 ),
 scored AS (
-    SELECT pr.cid, pr.pid, COALESCE(o.skills, '{{}}') AS skills,
-           (c.profession <> '' AND lower(c.profession) = p.profession) AS same_profession,
+    SELECT pr.cid, pr.pid, pr.skill_ids, pr.same_profession,
            (c.seniority <> '' AND c.seniority = p.seniority) AS same_seniority,
            (p.location <> '' AND (lower(c.city) = p.location
                                   OR c.desired_locations ? p.raw_location)) AS same_location,
@@ -123,28 +119,37 @@ scored AS (
     FROM pairs pr
     JOIN {cand} c ON c.id = pr.cid
     JOIN p ON p.id = pr.pid
-    LEFT JOIN overlap o ON o.cid = pr.cid AND o.pid = pr.pid
-    WHERE NOT EXISTS (
-        SELECT 1 FROM {app} a WHERE a.candidate_id = pr.cid AND a.position_id = pr.pid
-    )
 ),
 ranked AS (
-    SELECT *, {skill_points} * cardinality(skills)
-              + {profession_points} * same_profession::int
-              + {seniority_points} * same_seniority::int
-              + {location_points} * same_location::int
-              + {remote_points} * remote::int
-              + {country_points} * same_country::int AS score
+    SELECT *, row_number() OVER (
+        PARTITION BY cid
+        ORDER BY {skill_points} * cardinality(skill_ids)
+                 + {profession_points} * same_profession::int
+                 + {seniority_points} * same_seniority::int
+                 + {location_points} * same_location::int
+                 + {remote_points} * remote::int
+                 + {country_points} * same_country::int DESC, pid DESC) AS rn
     FROM scored
-),
-numbered AS (
-    SELECT *, row_number() OVER (PARTITION BY cid ORDER BY score DESC, pid DESC) AS rn
-    FROM ranked
+    WHERE NOT EXISTS (
+        SELECT 1 FROM {app} a WHERE a.candidate_id = scored.cid AND a.position_id = scored.pid
+    )
 )
-SELECT cid, pid, score, skills, same_profession, same_seniority, same_location, remote
-FROM numbered WHERE rn <= %(limit)s
+SELECT cid, pid, skill_ids, same_profession, same_seniority, same_location, remote,
+       same_country
+FROM ranked WHERE rn <= %(limit)s
 ORDER BY cid, rn
 """
+
+
+def _score(skills: int, *flags: bool) -> int:
+    points = (
+        PROFESSION_POINTS,
+        SENIORITY_POINTS,
+        LOCATION_POINTS,
+        REMOTE_POINTS,
+        COUNTRY_POINTS,
+    )
+    return SKILL_POINTS * skills + sum(p for p, f in zip(points, flags, strict=True) if f)
 
 
 def job_matches(
@@ -179,19 +184,23 @@ def job_matches(
     result: dict[int, list[JobMatch]] = defaultdict(list)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for cid, pid, score, skills, prof, sen, loc, remote in cursor.fetchall():
-            result[cid].append(
-                JobMatch(
-                    candidate_id=cid,
-                    position_id=pid,
-                    score=score,
-                    skills=tuple(skills),
-                    same_profession=prof,
-                    same_seniority=sen,
-                    same_location=loc,
-                    remote=remote,
-                )
+        rows = cursor.fetchall()
+    names = dict(
+        Skill.objects.filter(pk__in={s for r in rows for s in r[2]}).values_list("pk", "name")
+    )
+    for cid, pid, skill_ids, prof, sen, loc, remote, country in rows:
+        result[cid].append(
+            JobMatch(
+                candidate_id=cid,
+                position_id=pid,
+                score=_score(len(skill_ids), prof, sen, loc, remote, country),
+                skills=tuple(sorted(names[s] for s in skill_ids)),
+                same_profession=prof,
+                same_seniority=sen,
+                same_location=loc,
+                remote=remote,
             )
+        )
     return dict(result)
 
 

@@ -200,3 +200,26 @@ def test_digest_uses_the_candidates_language_and_carries_links(tenant_a):
     assert "/campaigns/r/" in message.html
     assert "Matches your skills: SQL" in message.text
     assert Delivery.objects.get(candidate=candidate).status == DeliveryStatus.QUEUED
+
+
+def test_newsletter_only_subscribers_are_invited_until_they_join_or_decline(tenant_a):
+    invitation = "pool_invitation"
+    with time_machine.travel(paris(2026, 2, 2, 10, 0), tick=False) as traveller:
+        reader = make_candidate("reader@example.com", topics={invitation: None})
+        decliner = make_candidate("decliner@example.com", topics={invitation: None})
+        member = make_candidate(
+            "member@example.com", topics={invitation: None, "talent_pool": None}
+        )
+        nurture_run()
+        sent = {m.candidate_id: m for m in Message.objects.filter(kind=invitation)}
+        assert set(sent) == {reader.pk, decliner.pk}
+        assert "/c/" in sent[reader.pk].text  # the opt-in page to join, and the decline link
+        consent_withdraw(candidate=decliner, purpose=invitation, source=Source.UNSUBSCRIBE)
+        traveller.move_to(paris(2026, 3, 2, 10, 0))
+        assert nurture_run()[1].queued == 0  # low cadence: 90 days by default
+        traveller.move_to(paris(2026, 5, 4, 10, 0))
+        nurture_run()
+    invited = Message.objects.filter(kind=invitation)
+    assert invited.filter(candidate=reader).count() == 2
+    assert invited.filter(candidate=decliner).count() == 1
+    assert not invited.filter(candidate=member).exists()

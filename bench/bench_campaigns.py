@@ -1,0 +1,378 @@
+"""Nurture planning and job matching at scale.
+
+Measures, in a throwaway database (created and dropped here, never the real one), one tenant
+with N consenting candidates (3 skills each, consent for job offers, events and company news)
+and P open positions:
+
+- a day's nurture: `nurture_plan` (set-based) then `nurture_send_batch` over every planned
+  digest (render + mailing outbox), the first day, when everyone is due (the worst day);
+  baseline: the naive per-candidate planner (a few ORM queries per candidate, the same rules),
+  timed on a sample and reported per candidate;
+- matching P open positions against N candidates (`campaigns.matching.job_matches`, one SQL
+  statement, best 3 per candidate); baseline: the Python loop over every candidate x position
+  pair with skill sets loaded in memory, timed on a sample and reported per candidate.
+
+Usage: .venv/bin/python bench/bench_campaigns.py [--quick] [--keep]
+Sizes: BENCH_CAMPAIGNS_CANDIDATES (default 100000; --quick 10000),
+       BENCH_CAMPAIGNS_POSITIONS (default 1000; --quick 200),
+       BENCH_CAMPAIGNS_SAMPLE (baseline sample, default 1000).
+Target: a day's nurture for 100k consenting candidates < 60 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_DB = os.environ.get("BENCH_CAMPAIGNS_DB", "bench_campaigns")
+SCHEMA = "bench"
+PROFESSIONS = [
+    "Backend engineer",
+    "Data analyst",
+    "Product manager",
+    "Designer",
+    "Sales manager",
+    "Accountant",
+    "Nurse",
+    "Electrician",
+    "Teacher",
+    "Recruiter",
+]
+CITIES = ["Paris", "Lyon", "Berlin", "Milan", "Madrid", "Lille", "Munich", "Rome"]
+SKILLS = [f"Skill{i}" for i in range(60)]
+# A Monday morning in the tenant's send window.
+NOW = dt.datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
+
+
+def _database_url() -> tuple[str, str]:
+    default = "postgres://postgres@127.0.0.1:5432/talentcrm"
+    base, _, query = os.environ.get("DATABASE_URL", default).partition("?")
+    return base.rsplit("/", 1)[0], (f"?{query}" if query else "")
+
+
+def _admin_execute(sql: str) -> None:
+    import psycopg
+
+    server, _ = _database_url()
+    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def setup_django() -> None:
+    server, query = _database_url()
+    if BENCH_DB in ("talentcrm", "postgres"):
+        raise SystemExit("BENCH_CAMPAIGNS_DB must name a throwaway database.")
+    _admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    _admin_execute(f'CREATE DATABASE "{BENCH_DB}"')
+    os.environ["DATABASE_URL"] = f"{server}/{BENCH_DB}{query}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("SITE_SCHEME", "https")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+    from tenants.services import tenant_provision
+
+    tenant_provision(
+        name="Bench",
+        domain="bench.localhost",
+        admin_email="bench@bench.example",
+        schema_name=SCHEMA,
+        time_zone="Europe/Paris",
+    )
+
+
+def drop_database() -> None:
+    from django.db import connections
+
+    connections.close_all()
+    _admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+
+
+def load(candidates: int, positions: int) -> None:
+    """Candidates with skills and consents, open positions and content, generated in SQL."""
+    from django.db import connection
+
+    from campaigns.models import ContentItem
+
+    week_ago = NOW - dt.timedelta(days=7)
+    with connection.cursor() as cur:
+        cur.execute("SET session_replication_role = replica")
+        cur.execute("DROP INDEX IF EXISTS candidate_search_trgm")
+        cur.execute(
+            "CREATE OR REPLACE FUNCTION pick(text[]) RETURNS text LANGUAGE sql VOLATILE AS "
+            "$$ SELECT $1[1 + floor(random() * cardinality($1))::int] $$"
+        )
+        cur.execute("SELECT setseed(0.42)")
+        cur.execute(
+            """
+            INSERT INTO candidates_candidate (
+                first_name, last_name, email, phone, city, country, languages,
+                preferred_language, profession, seniority, interests, desired_positions,
+                desired_locations, age_bracket, source, notes, created_at, updated_at,
+                last_activity_at)
+            SELECT 'First' || i, 'Last' || i, 'c' || i || '@bench.example', '',
+                   pick(%(cities)s), 'FR', '[]', '', pick(%(professions)s),
+                   pick(ARRAY['junior', 'mid', 'senior', 'lead']), '[]', '[]', '[]', '',
+                   'import', '', now(), now(), now()
+            FROM generate_series(1, %(n)s) AS i
+            """,
+            {"cities": CITIES, "professions": PROFESSIONS, "n": candidates},
+        )
+        for name in SKILLS:
+            cur.execute(
+                "INSERT INTO candidates_skill (name, slug) VALUES (%s, lower(%s))", [name, name]
+            )
+        for table, owner in [
+            ("candidates_candidateskill", "candidates_candidate"),
+            ("candidates_positionskill", "candidates_position"),
+        ]:
+            if owner == "candidates_position":
+                cur.execute(
+                    """
+                    INSERT INTO candidates_position (title, profession, department, location,
+                        country, remote_policy, seniority, description, status, created_at,
+                        opened_at)
+                    SELECT 'Position ' || i, pick(%(professions)s), '', pick(%(cities)s), 'FR',
+                           pick(ARRAY['onsite', 'hybrid', 'remote']),
+                           pick(ARRAY['junior', 'mid', 'senior', 'lead']), '', 'open',
+                           %(at)s, %(at)s
+                    FROM generate_series(1, %(n)s) AS i
+                    """,
+                    {
+                        "professions": PROFESSIONS,
+                        "cities": CITIES,
+                        "n": positions,
+                        "at": week_ago,
+                    },
+                )
+            cur.execute(
+                f"""
+                INSERT INTO {table} (content_object_id, tag_id)
+                SELECT DISTINCT o.id, s.id
+                FROM {owner} o, generate_series(1, 3),
+                     LATERAL (SELECT id FROM candidates_skill
+                              ORDER BY random() + o.id * 0 LIMIT 1) s
+                """  # noqa: S608 (constant table names)
+            )
+        # Consent: profile, one ledger event and the current state per topic.
+        cur.execute(
+            "INSERT INTO consent_consentprofile (candidate_id, link_key, language, "
+            "last_engagement_at, expires_at) SELECT id, md5(id::text), '', now(), "
+            "now() + interval '2 years' FROM candidates_candidate"
+        )
+        for purpose, frequency in [
+            ("job_offers", "weekly"),
+            ("events", "monthly"),
+            ("company_news", "monthly"),
+        ]:
+            cur.execute(
+                """
+                WITH ev AS (
+                    INSERT INTO consent_consentevent (candidate_id, purpose, action, source,
+                        frequency, at, user_agent, reason)
+                    SELECT id, %(p)s, 'granted', 'optin_link', %(f)s, now(), '', ''
+                    FROM candidates_candidate RETURNING id, candidate_id)
+                INSERT INTO consent_candidateconsent (candidate_id, purpose, granted,
+                    frequency, changed_at, last_event_id)
+                SELECT candidate_id, %(p)s, true, %(f)s, now(), id FROM ev
+                """,
+                {"p": purpose, "f": frequency},
+            )
+        cur.execute("SET session_replication_role = DEFAULT")
+        for table in (
+            "candidates_candidate",
+            "candidates_candidateskill",
+            "candidates_positionskill",
+            "candidates_position",
+            "consent_candidateconsent",
+            "consent_consentprofile",
+        ):
+            cur.execute(f"VACUUM (ANALYZE) {table}")
+    ContentItem.objects.create(
+        topic="events",
+        title="Open day",
+        publish_at=week_ago,
+        event_starts_at=NOW + dt.timedelta(days=20),
+        event_place="Paris",
+    )
+    ContentItem.objects.create(topic="company_news", title="We moved", publish_at=week_ago)
+
+
+def naive_plan(sample: list[int]) -> float:
+    """The obvious per-candidate planner (same rules): seconds for the sample."""
+    from django.db.models import Count
+
+    from campaigns.models import Delivery
+    from candidates.models import Candidate, Position
+    from consent.models import CandidateConsent
+
+    started = time.perf_counter()
+    planned = 0
+    for candidate in Candidate.objects.filter(pk__in=sample):
+        consents = CandidateConsent.objects.active().filter(candidate=candidate, granted=True)
+        if not consents.filter(purpose="job_offers").exists():
+            continue
+        if Delivery.objects.filter(
+            candidate=candidate, sent_at__gt=NOW - dt.timedelta(days=3)
+        ).exists():
+            continue
+        last = (
+            Delivery.objects.filter(candidate=candidate, topic="job_offers")
+            .order_by("-sent_at")
+            .first()
+        )
+        skills = list(candidate.skills.values_list("pk", flat=True))
+        best = list(
+            Position.objects.filter(status="open", required_skills__in=skills)
+            .exclude(applications__candidate=candidate)
+            .filter(opened_at__gt=(last.sent_at if last else NOW - dt.timedelta(days=30)))
+            .annotate(n=Count("pk"))
+            .order_by("-n", "-pk")[:3]
+        )
+        planned += bool(best)
+    assert planned
+    return time.perf_counter() - started
+
+
+def naive_match(sample: list[int]) -> float:
+    """Every candidate x position pair in Python, skill sets in memory: seconds for the sample
+    (loading the position skill sets is counted once, as it would be)."""
+    from collections import defaultdict
+
+    from candidates.models import CandidateSkill, Position, PositionSkill
+
+    started = time.perf_counter()
+    by_position: dict[int, set[int]] = defaultdict(set)
+    for pid, sid in PositionSkill.objects.values_list("content_object_id", "tag_id"):
+        by_position[pid].add(sid)
+    info = {p.pk: p for p in Position.objects.filter(status="open")}
+    by_candidate: dict[int, set[int]] = defaultdict(set)
+    for cid, sid in CandidateSkill.objects.filter(content_object_id__in=sample).values_list(
+        "content_object_id", "tag_id"
+    ):
+        by_candidate[cid].add(sid)
+    kept = {}
+    for cid in sample:
+        mine = by_candidate[cid]
+        scored = []
+        for pid, position in info.items():
+            overlap = len(mine & by_position[pid])
+            if overlap:
+                scored.append((10 * overlap + (position.remote_policy == "remote"), pid))
+        scored.sort(reverse=True)
+        kept[cid] = scored[:3]
+    assert len(kept) == len(sample)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="10k candidates, 200 positions")
+    parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    args = parser.parse_args()
+    n = int(os.environ.get("BENCH_CAMPAIGNS_CANDIDATES", 10000 if args.quick else 100000))
+    p = int(os.environ.get("BENCH_CAMPAIGNS_POSITIONS", 200 if args.quick else 1000))
+    sample_size = int(os.environ.get("BENCH_CAMPAIGNS_SAMPLE", 1000))
+
+    setup_django()
+    import random
+
+    import time_machine
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    from campaigns.matching import job_matches
+    from campaigns.planner import (
+        BATCH_SIZE,
+        nurture_plan,
+        nurture_send_batch,
+        planned_delivery_ids,
+    )
+    from candidates.models import Candidate
+    from mailing.models import Message
+    from tenants.models import Tenant
+
+    try:
+        with tenant_context(Tenant.objects.get(schema_name=SCHEMA)):
+            started = time.perf_counter()
+            load(n, p)
+            took = time.perf_counter() - started
+            print(f"loaded {n:,} candidates and {p:,} positions in {took:.1f} s")
+            ids = list(Candidate.objects.values_list("pk", flat=True))
+            sample = random.Random(7).sample(ids, min(sample_size, len(ids)))
+
+            # Matching: the set-based statement over everyone vs the Python loop on a sample.
+            started = time.perf_counter()
+            matches = job_matches(
+                targets=[(cid, NOW - dt.timedelta(days=365)) for cid in ids], now=NOW, limit=3
+            )
+            match_s = time.perf_counter() - started
+            naive_match_s = naive_match(sample) * len(ids) / len(sample)
+
+            with time_machine.travel(NOW, tick=True):
+                naive_plan_s = naive_plan(sample) * len(ids) / len(sample)
+                connection.queries_log.clear()
+                started = time.perf_counter()
+                plan = nurture_plan()
+                plan_s = time.perf_counter() - started
+                started = time.perf_counter()
+                queued = 0
+                delivery_ids = planned_delivery_ids()
+                for start in range(0, len(delivery_ids), BATCH_SIZE):
+                    batch = delivery_ids[start : start + BATCH_SIZE]
+                    queued += nurture_send_batch(delivery_ids=batch).queued
+                send_s = time.perf_counter() - started
+                again = nurture_plan().planned
+            messages = Message.objects.count()
+            assert messages == queued == plan.planned, (messages, queued, plan.planned)
+            assert again == 0
+
+        total = plan_s + send_s
+        print()
+        print(f"One tenant, {n:,} consenting candidates, {p:,} open positions")
+        header = f"{'measure':<46} | {'ours (s)':>9} | {'naive (s)':>10} | {'ratio':>7}"
+        print(header)
+        print("-" * len(header))
+        print(
+            f"{'match all candidates x positions (top 3)':<46} | {match_s:>9.2f} | "
+            f"{naive_match_s:>10.1f} | {naive_match_s / match_s:>6.1f}x"
+        )
+        print(
+            f"{'plan a day (who, which topic, what content)':<46} | {plan_s:>9.2f} | "
+            f"{naive_plan_s:>10.1f} | {naive_plan_s / plan_s:>6.1f}x"
+        )
+        print(f"{'render + queue the digests (outbox)':<46} | {send_s:>9.2f} | {'':>10} | {'':>7}")
+        print(
+            f"{'plan + queue a day of nurture':<46} | {total:>9.2f} | {'':>10} | "
+            f"{'OK' if total < 60 else 'SLOW':>7}"
+        )
+        print()
+        print(
+            f"{len(matches):,} candidates matched; {plan.planned:,} digests planned "
+            f"{dict(plan.by_topic)}; {messages:,} messages in the outbox; re-run planned {again}."
+        )
+        print(
+            f"Naive figures are extrapolated from a sample of {len(sample):,} candidates. "
+            "Target: plan + queue < 60 s for 100k."
+        )
+    finally:
+        if args.keep:
+            print(f"kept database {BENCH_DB}")
+        else:
+            drop_database()
+
+
+if __name__ == "__main__":
+    main()
