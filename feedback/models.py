@@ -145,3 +145,38 @@ class FeedbackCall(models.Model):
 
     def __str__(self) -> str:
         return f"Call on {self.called_at:%Y-%m-%d}"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for the worker"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class BulkRejectRun(models.Model):
+    """A large bulk rejection handed to the worker, so the request never times out; the
+    feedback page shows its result."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    application_ids = models.JSONField(default=list)
+    reason_ids = models.JSONField(default=list)
+    send_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    rejected_count = models.PositiveIntegerField(default=0)
+    needs_personal_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Bulk rejection #{self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (RunStatus.DONE, RunStatus.FAILED)

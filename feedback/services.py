@@ -27,11 +27,13 @@ from feedback.content import (
 )
 from feedback.models import (
     Branch,
+    BulkRejectRun,
     FeedbackCall,
     FeedbackPolicy,
     FeedbackTemplate,
     Rejection,
     RejectionReason,
+    RunStatus,
 )
 from feedback.selectors import (
     application_branch,
@@ -597,3 +599,61 @@ def rejection_content(rejection: Rejection) -> FeedbackContent:
         branch=rejection.branch,
         language=rejection.language,
     )
+
+
+# --- Large bulk rejections on the worker ----------------------------------------------------------
+
+
+@transaction.atomic
+def bulk_run_start(
+    *,
+    application_ids: Sequence[int],
+    actor: User | None,
+    reasons: Iterable[RejectionReason] = (),
+    send_at: datetime | None = None,
+) -> BulkRejectRun:
+    """Hand a large bulk rejection to the worker (enqueued once this transaction commits)."""
+    from feedback.tasks import bulk_reject_run_task
+
+    run = BulkRejectRun.objects.create(
+        created_by=actor if actor and actor.pk else None,
+        application_ids=list(application_ids),
+        reason_ids=[r.pk for r in _validate_reasons(reasons)],
+        send_at=_normalise_send_at(send_at),
+    )
+    transaction.on_commit(lambda: bulk_reject_run_task.delay(run.pk))
+    return run
+
+
+def bulk_run_execute(*, run: BulkRejectRun) -> BulkRejectRun:
+    """Run a queued bulk rejection: all of it, or nothing and a clear error. The run row is
+    locked in the same transaction, so a worker killed midway leaves it queued for the
+    redelivered task, and a duplicate delivery skips it."""
+    with transaction.atomic():
+        locked = (
+            BulkRejectRun.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk=run.pk, status=RunStatus.QUEUED)
+            .select_related("created_by")
+            .first()
+        )
+        if locked is None:
+            run.refresh_from_db()
+            return run
+        reasons = list(RejectionReason.objects.filter(pk__in=locked.reason_ids))
+        try:
+            result = applications_reject_bulk(
+                application_ids=locked.application_ids,
+                actor=locked.created_by,
+                reasons=reasons,
+                send_at=locked.send_at,
+            )
+        except FeedbackError as exc:
+            locked.status, locked.error = RunStatus.FAILED, str(exc)
+        else:
+            locked.status = RunStatus.DONE
+            locked.rejected_count = len(result.rejected)
+            locked.needs_personal_count = len(result.needs_personal)
+            locked.skipped_count = len(result.skipped)
+        locked.finished_at = timezone.now()
+        locked.save()
+    return locked

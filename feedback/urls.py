@@ -15,6 +15,7 @@ urlpatterns = [
     path("rejections/<int:pk>/cancel/", views.email_cancel, name="cancel"),
     path("rejections/<int:pk>/send/", views.email_send, name="send"),
     path("bulk-reject/", views.bulk_reject, name="bulk"),
+    path("bulk-reject/runs/", views.runs, name="runs"),
     path("settings/reasons/", views.reasons, name="reasons"),
     path("settings/reasons/<int:pk>/", views.reason_edit, name="reason_edit"),
     path("settings/policy/", views.policy, name="policy"),

@@ -21,7 +21,13 @@ from feedback.forms import (
     RejectForm,
     TemplateForm,
 )
-from feedback.models import Branch, FeedbackTemplate, Rejection, RejectionReason
+from feedback.models import (
+    Branch,
+    BulkRejectRun,
+    FeedbackTemplate,
+    Rejection,
+    RejectionReason,
+)
 from feedback.pdf import feedback_pdf_filename, feedback_pdf_render
 from feedback.selectors import (
     application_branch,
@@ -39,6 +45,7 @@ from feedback.services import (
     applications_partition,
     applications_reject_bulk,
     bulk_queryset,
+    bulk_run_start,
     feedback_content,
     feedback_email_render,
     policy_set,
@@ -53,6 +60,11 @@ from mailing.rendering import render_email
 
 # Bulk selections larger than this are refused with a message rather than timing out.
 BULK_LIMIT = 2000
+
+
+def _bulk_sync_limit() -> int:
+    """Selections up to this size are rejected in the request; larger ones on the worker."""
+    return int(getattr(settings, "FEEDBACK_BULK_SYNC_LIMIT", 100))
 
 
 def render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
@@ -92,11 +104,23 @@ def home(request: HttpRequest) -> HttpResponse:
         "feedback/home.html",
         {
             "recent": with_messages(rejections_recent()),
+            **_runs_context(),
             "scheduled": rejections_scheduled(),
             "policy": policy_get(),
             "settings_links": _settings_links() if request.user.is_hr_admin else [],
         },
     )
+
+
+@recruiter_required
+def runs(request: HttpRequest) -> HttpResponse:
+    """htmx: the bulk rejection runs, polled while one is waiting for the worker."""
+    return render(request, "feedback/_runs.html", _runs_context())
+
+
+def _runs_context() -> dict[str, object]:
+    runs = list(BulkRejectRun.objects.select_related("created_by")[:5])
+    return {"runs": runs, "runs_polling": any(not run.is_finished for run in runs)}
 
 
 # --- Rejecting one application --------------------------------------------------------------------
@@ -292,6 +316,20 @@ def bulk_reject(request: HttpRequest) -> HttpResponse:
         return redirect(request.META.get("HTTP_REFERER") or "feedback:home")
     with timezone.override(tenant_zone()):
         form = BulkRejectForm(request.POST if "confirm" in request.POST else None)
+        if "confirm" in request.POST and form.is_valid() and len(ids) > _bulk_sync_limit():
+            bulk_run_start(
+                application_ids=ids,
+                actor=request.user,
+                reasons=form.cleaned_data["reasons"],
+                send_at=form.send_at(),
+            )
+            messages.success(
+                request,
+                f"Rejecting the early-stage applications among the {len(ids)} selected in the "
+                "background; their automatic emails are queued as soon as it is done. "
+                "Candidates who need personal feedback are left for you.",
+            )
+            return redirect("feedback:home")
         if "confirm" in request.POST and form.is_valid():
             try:
                 result = applications_reject_bulk(

@@ -92,3 +92,48 @@ def test_bulk_page_with_nothing_selected_says_so(tenant_a):
     response = client.post(reverse("feedback:bulk"), {}, follow=True)
     assert response.status_code == 200
     assert "Select at least one application" in response.content.decode()
+
+
+def test_large_selection_goes_to_a_run_executed_once(
+    tenant_a, settings, django_capture_on_commit_callbacks
+):
+    from feedback.models import BulkRejectRun, RunStatus
+    from feedback.services import bulk_run_execute
+
+    settings.FEEDBACK_BULK_SYNC_LIMIT = 2
+    pos = position()
+    early = [application_at("applied", pos=pos) for _ in range(3)]
+    late = application_at("interview", pos=pos)
+    client = tenant_a.client(tenant_a.recruiter)
+    ids = [str(a.pk) for a in [*early, late]]
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(
+            reverse("feedback:bulk"), {"application_ids": ids, "confirm": "1", "timing": "now"}
+        )
+    assert response.status_code == 302
+    assert len(callbacks) == 1  # the worker task, enqueued on commit
+    run = BulkRejectRun.objects.get()
+    assert run.status == RunStatus.QUEUED
+    early[0].refresh_from_db()
+    assert early[0].outcome == Outcome.ACTIVE  # nothing rejected in the request
+
+    run = bulk_run_execute(run=run)
+    assert (run.status, run.rejected_count, run.needs_personal_count) == (RunStatus.DONE, 3, 1)
+    assert bulk_run_execute(run=run).rejected_count == 3  # a redelivery does nothing
+    assert Message.objects.filter(send_key__in=[f"rejection:{a.pk}" for a in early]).count() == 3
+    home = client.get(reverse("feedback:home")).content.decode()
+    assert "3 rejected with the automatic email" in home
+
+
+def test_failed_run_rejects_nothing_and_says_why(tenant_a):
+    from feedback.models import BulkRejectRun, FeedbackTemplate, RunStatus
+    from feedback.services import bulk_run_execute
+
+    app = application_at("applied")
+    FeedbackTemplate.objects.filter(group=Branch.AUTOMATIC).delete()
+    run = BulkRejectRun.objects.create(application_ids=[app.pk])
+    run = bulk_run_execute(run=run)
+    assert run.status == RunStatus.FAILED
+    assert "No automatic rejection template" in run.error
+    app.refresh_from_db()
+    assert app.outcome == Outcome.ACTIVE
