@@ -1,0 +1,69 @@
+"""The import job under a real Celery worker, killed mid-way (SIGKILL, as a container dies)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from candidates.importing import (
+    CHUNK_SIZE,
+    import_job_create,
+    import_job_start,
+    import_mapping_set,
+    job_resumable,
+)
+from candidates.models import Candidate, ImportJob, ImportStatus
+from tests.worker import WorkerProcess, wait_until
+
+ROWS = 60_000
+
+pytestmark = pytest.mark.worker
+
+
+def test_a_killed_import_leaves_whole_chunks_and_resumes_to_the_end(
+    committed_tenant, celery_worker, tmp_path
+):
+    committed_tenant.activate()
+    lines = ["email;first_name;skills"] + [
+        f"p{i}@example.com;P{i};Skill{i % 7}" for i in range(ROWS)
+    ]
+    job = import_job_create(
+        kind="candidates",
+        upload=SimpleUploadedFile("big.csv", "\n".join(lines).encode()),
+        actor=None,
+    )
+    import_mapping_set(job=job, mapping=job.mapping, actor=None)
+    import_job_start(job=job, actor=None)
+
+    def progressed() -> bool:
+        return ImportJob.objects.get(pk=job.pk).cursor >= CHUNK_SIZE
+
+    assert wait_until(progressed, timeout=120), celery_worker.log()[-2000:]
+    celery_worker.kill()
+
+    job.refresh_from_db()
+    assert job.status == ImportStatus.RUNNING and job.cursor < ROWS, "finished before the kill"
+    # Only whole chunks were committed, and exactly what the cursor says.
+    assert job.cursor % CHUNK_SIZE == 0
+    assert Candidate.objects.count() == job.cursor == job.created_count
+    assert not job_resumable(job)  # it might still be running somewhere
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
+    job.refresh_from_db()
+    assert job_resumable(job)
+
+    second = WorkerProcess(tmp_path / "worker2.log")
+    second.start()
+    try:
+        import_job_start(job=job, actor=None)
+        assert wait_until(
+            lambda: ImportJob.objects.get(pk=job.pk).status == ImportStatus.DONE, timeout=180
+        ), second.log()[-2000:]
+    finally:
+        second.stop()
+    job.refresh_from_db()
+    assert (job.cursor, job.created_count, job.error_count) == (ROWS, ROWS, 0)
+    assert Candidate.objects.count() == ROWS
+    assert Candidate.objects.filter(skills__name="Skill3").count() == len(range(3, ROWS, 7))
