@@ -380,3 +380,31 @@ def test_public_apply_rejects_bad_cvs(tenant_a):
 def test_closed_positions_are_not_public(tenant_a):
     position = f.position(status=PositionStatus.CLOSED)
     assert tenant_a.client().get(f"/candidates/jobs/{position.pk}/").status_code == 404
+
+
+def test_pages_of_another_tenant_are_not_found(tenant_a, tenant_b):
+    tenant_a.activate()
+    cand = f.candidate()
+    app = f.application(cand)
+    client = tenant_b.client(tenant_b.recruiter)
+    for url in [
+        f"/candidates/{cand.pk}/",
+        f"/candidates/{cand.pk}/edit/",
+        f"/candidates/positions/{app.position_id}/",
+        f"/candidates/applications/{app.pk}/cv/",
+    ]:
+        assert client.get(url).status_code == 404, url
+    client.post(f"/candidates/applications/{app.pk}/move/", {"stage": app.stage_id})
+    tenant_a.activate()
+    assert Candidate.objects.filter(pk=cand.pk).exists()
+
+
+def test_applying_twice_does_not_duplicate(tenant_a):
+    position = f.position()
+    client = tenant_a.client()
+    for _ in range(2):
+        client.post(
+            f"/candidates/jobs/{position.pk}/", {"first_name": "Ada", "email": "ada@example.com"}
+        )
+    assert Application.objects.filter(position=position).count() == 1
+    assert Candidate.objects.count() == 1
