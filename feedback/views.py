@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.shortcuts import render as django_render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import hr_admin_required, recruiter_required
@@ -306,14 +307,15 @@ def bulk_reject(request: HttpRequest) -> HttpResponse:
     ids = list(
         dict.fromkeys(int(v) for v in request.POST.getlist("application_ids") if v.isdigit())
     )
+    back = _back_url(request)
     if not ids:
         messages.error(request, "Select at least one application to reject.")
-        return redirect(request.META.get("HTTP_REFERER") or "feedback:home")
+        return redirect(back)
     if len(ids) > BULK_LIMIT:
         messages.error(
             request, f"Select at most {BULK_LIMIT} applications at once ({len(ids)} selected)."
         )
-        return redirect(request.META.get("HTTP_REFERER") or "feedback:home")
+        return redirect(back)
     with timezone.override(tenant_zone()):
         form = BulkRejectForm(request.POST if "confirm" in request.POST else None)
         if "confirm" in request.POST and form.is_valid() and len(ids) > _bulk_sync_limit():
@@ -329,7 +331,7 @@ def bulk_reject(request: HttpRequest) -> HttpResponse:
                 "background; their automatic emails are queued as soon as it is done. "
                 "Candidates who need personal feedback are left for you.",
             )
-            return redirect("feedback:home")
+            return redirect(reverse("feedback:home"))
         if "confirm" in request.POST and form.is_valid():
             try:
                 result = applications_reject_bulk(
@@ -350,7 +352,7 @@ def bulk_reject(request: HttpRequest) -> HttpResponse:
                 if result.skipped:
                     parts.append(f"{len(result.skipped)} were already closed.")
                 messages.success(request, " ".join(parts))
-                return redirect("feedback:home")
+                return redirect(back)
         applications = list(bulk_queryset(ids))
         partition = applications_partition(applications)
         excluded = {a.pk for a in partition.needs_personal} | {a.pk for a, _ in partition.skipped}
@@ -365,8 +367,19 @@ def bulk_reject(request: HttpRequest) -> HttpResponse:
                 "skipped": partition.skipped,
                 "missing": len(ids) - len(applications),
                 "grouped": reasons_grouped(),
+                "back": back,
             },
         )
+
+
+def _back_url(request: HttpRequest) -> str:
+    """Where the bulk action was started (the position's applicant list), if it is ours."""
+    candidate = request.POST.get("back") or request.META.get("HTTP_REFERER", "")
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("feedback:home")
 
 
 # --- HR admin settings ----------------------------------------------------------------------------

@@ -75,3 +75,43 @@ def test_recruiter_rejects_with_personal_feedback_and_the_optin_link_works(
     page.goto(href)
     expect(page.get_by_role("heading", name="Stay in touch, Maya")).to_be_visible()
     assert site.foreign_requests() == []
+
+
+def test_bulk_rejection_from_the_position_list(site, page, django_db_blocker):
+    from candidates.models import Application, Candidate, Position, PositionStatus, Stage
+
+    with django_db_blocker.unblock():
+        site.world.activate()
+        position = Position.objects.create(title="Junior Analyst", status=PositionStatus.OPEN)
+        people = {}
+        for name, slug in [("Ada", "applied"), ("Ben", "screening"), ("Cleo", "final-interview")]:
+            stage = Stage.objects.get(slug=slug)
+            people[name] = Application.objects.create(
+                candidate=Candidate.objects.create(first_name=name, email=f"{name}@example.com"),
+                position=position,
+                stage=stage,
+                furthest_stage=stage,
+            )
+
+    site.login(page, site.world.recruiter)
+    page.goto(site.url(f"/candidates/positions/{position.pk}/"))
+    for name in people:
+        page.get_by_label(f"Select {name}").check()
+    page.locator("[data-bulk-action='feedback.reject']").click()
+
+    expect(page.get_by_role("heading", name="Reject 2 applications")).to_be_visible()
+    needs_personal = page.locator("#needs-personal")
+    expect(needs_personal).to_contain_text("Cleo")
+    expect(needs_personal.get_by_role("link", name="Cleo")).to_be_visible()
+    page.get_by_label("Position filled or closed").check()
+    page.get_by_role("button", name="Reject 2 and send automatic emails").click()
+
+    page.wait_for_url(site.url(f"/candidates/positions/{position.pk}/"))
+    expect(page.get_by_text("2 applications rejected with the automatic email")).to_be_visible()
+    with django_db_blocker.unblock():
+        site.world.activate()
+        outcomes = {
+            a.candidate.first_name: a.outcome
+            for a in Application.objects.filter(position=position).select_related("candidate")
+        }
+    assert outcomes == {"Ada": "rejected", "Ben": "rejected", "Cleo": "active"}

@@ -137,3 +137,19 @@ def test_failed_run_rejects_nothing_and_says_why(tenant_a):
     assert "No automatic rejection template" in run.error
     app.refresh_from_db()
     assert app.outcome == Outcome.ACTIVE
+
+
+def test_bulk_returns_to_the_list_it_came_from_but_never_to_another_site(tenant_a):
+    app = application_at("applied")
+    client = tenant_a.client(tenant_a.recruiter)
+    data = {"application_ids": [str(app.pk)], "confirm": "1", "timing": "now"}
+    own = f"http://{tenant_a.host}/candidates/positions/{app.position_id}/"
+    response = client.post(reverse("feedback:bulk"), {**data, "back": own})
+    assert response["Location"] == own
+    other = application_at("applied")
+    evil = client.post(
+        reverse("feedback:bulk"),
+        {**data, "application_ids": [str(other.pk)]},
+        HTTP_REFERER="https://evil.example/phish",
+    )
+    assert evil["Location"] == reverse("feedback:home")
