@@ -354,7 +354,8 @@ def campaign_send_due(*, campaign_id: int) -> int:
 
 
 def campaigns_send_scheduled() -> int:
-    """Send every scheduled campaign whose time has come (the periodic task)."""
+    """Queue every scheduled campaign whose time has come (the periodic task); returns how
+    many emails were queued."""
     due = Campaign.objects.filter(
         status=CampaignStatus.SCHEDULED, scheduled_at__lte=timezone.now()
     ).values_list("pk", flat=True)
