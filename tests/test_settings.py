@@ -22,7 +22,17 @@ PRODUCTION = {
     "POSTMARK_SERVER_TOKEN": "server-token",
     "ANYMAIL_WEBHOOK_SECRET": "hooks:a-long-random-webhook-password",
 }
-_OURS = {*PRODUCTION, "ALLOWED_HOSTS", "LOG_FORMAT", "TESTING", "SITE_PORT", "SITE_SCHEME"}
+# Variables of the test run that a production process would not have (the browser tests set
+# DJANGO_ALLOW_ASYNC_UNSAFE for Playwright, which check --deploy rightly flags).
+_OURS = {
+    *PRODUCTION,
+    "ALLOWED_HOSTS",
+    "LOG_FORMAT",
+    "TESTING",
+    "SITE_PORT",
+    "SITE_SCHEME",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
 
 
 def _env(**changes: str | None) -> dict[str, str]:
