@@ -10,7 +10,15 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from candidates.models import Application, Candidate, Outcome, Position, PositionStatus, Stage
+from candidates.models import (
+    Activity,
+    Application,
+    Candidate,
+    Outcome,
+    Position,
+    PositionStatus,
+    Stage,
+)
 from candidates.services import (
     application_create,
     candidate_tags_add,
@@ -222,3 +230,4 @@ def _applications(
                 if outcome != Outcome.ACTIVE
                 else None,
             )
+            Activity.objects.filter(application=application).update(at=applied_at)
