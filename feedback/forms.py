@@ -69,14 +69,14 @@ class RejectForm(TimingMixin):
     )
     personal_points = forms.CharField(
         required=False,
-        max_length=5000,
+        max_length=3000,
         widget=forms.Textarea(attrs={"rows": 6}),
         label="Personalised points",
         help_text="What went well and what was missing, in your own words.",
     )
     tips = forms.CharField(
         required=False,
-        max_length=3000,
+        max_length=1500,
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Tips for a next application",
     )
@@ -87,7 +87,7 @@ class RejectForm(TimingMixin):
     )
     call_summary = forms.CharField(
         required=False,
-        max_length=3000,
+        max_length=1500,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="What was said",
     )

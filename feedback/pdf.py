@@ -65,12 +65,31 @@ def _logo_data_uri() -> str:
     return f"data:{mimetype};base64,{base64.b64encode(data).decode()}"
 
 
+def _font_size(content: FeedbackContent) -> float:
+    """Smaller type for long feedback, so the summary stays on one page (the form caps the
+    texts at 3000 + 1500 + 1500 characters)."""
+    length = sum(
+        len(text)
+        for text in (
+            content.personal_points,
+            content.tips,
+            content.call.summary if content.call else "",
+            *content.reason_lines,
+        )
+    )
+    for limit, size in ((2200, 10.0), (3400, 9.0), (4600, 8.0)):
+        if length <= limit:
+            return size
+    return 7.0
+
+
 def feedback_pdf_html(content: FeedbackContent) -> str:
     tenant = connection.tenant
     call = content.call
     return render_to_string(
         "feedback/pdf.html",
         {
+            "font_size": _font_size(content),
             "lang": content.language if content.language in HEADINGS else "en",
             "h": HEADINGS.get(content.language, HEADINGS["en"]),
             "company": getattr(tenant, "from_name", "") or getattr(tenant, "name", ""),
