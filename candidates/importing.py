@@ -679,6 +679,19 @@ def job_resumable(job: ImportJob) -> bool:
     return job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING) and job.updated_at < stale
 
 
+def import_jobs_resume_stale() -> int:
+    """Restart jobs whose worker died (no progress for STALE_AFTER_SECONDS); they continue from
+    their cursor. Returns how many were restarted."""
+    stale = timezone.now() - timedelta(seconds=STALE_AFTER_SECONDS)
+    restarted = 0
+    for job in ImportJob.objects.filter(
+        status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING], updated_at__lt=stale
+    ):
+        import_job_start(job=job, actor=None)
+        restarted += 1
+    return restarted
+
+
 def import_job_run(job_id: int) -> ImportJob:
     """Process the job from its cursor to the end; safe to call again after a crash, and safe
     if two runs overlap (a chunk is committed by exactly one of them)."""

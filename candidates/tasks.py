@@ -2,15 +2,27 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from candidates.importing import import_job_fail, import_job_run
+from candidates.importing import import_job_fail, import_job_run, import_jobs_resume_stale
+from tenants.fanout import enqueue_for_each_tenant
 
 
 @shared_task(acks_late=True)
 def import_job_run_task(job_id: int) -> str:
-    """Runs (or resumes, after a crash: the broker redelivers unacked tasks) an import job."""
+    """Runs (or resumes from its cursor) an import job."""
     try:
         return import_job_run(job_id).status
     except Exception as exc:
         # The committed chunks stay (cursor saved); the job can be resumed from the page.
         import_job_fail(job_id=job_id, message=f"The import stopped: {exc}")
         raise
+
+
+@shared_task
+def import_jobs_resume_task() -> int:
+    return import_jobs_resume_stale()
+
+
+@shared_task(runs_in_public=True)
+def import_jobs_sweep_dispatch_task() -> int:
+    """A killed worker leaves its job "running" without progress: restart those, per tenant."""
+    return enqueue_for_each_tenant(import_jobs_resume_task)

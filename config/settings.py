@@ -169,6 +169,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "campaigns.tasks.campaigns_due_dispatch_task",
         "schedule": 60.0,
     },
+    # Restarts candidate imports whose worker died; they continue from their saved cursor.
+    "candidates-import-sweep": {
+        "task": "candidates.tasks.import_jobs_sweep_dispatch_task",
+        "schedule": 120.0,
+    },
     # Re-enqueues mail left queued (broker lost) or stuck in a dead worker's lease.
     "mailing-outbox-sweep": {
         "task": "mailing.tasks.outbox_sweep_dispatch_task",

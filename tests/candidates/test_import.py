@@ -328,3 +328,18 @@ def test_jobs_of_other_tenants_are_invisible(tenant_a, tenant_b):
     job = create(b"email,first_name\na@example.com,A\n")
     response = tenant_b.client(tenant_b.recruiter).get(f"/candidates/import/{job.pk}/")
     assert response.status_code == 404
+
+
+def test_only_stale_running_jobs_are_restarted(tenant_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from candidates.importing import import_jobs_resume_stale
+
+    live, dead = (create(b"email,first_name\na@example.com,A\n") for _ in range(2))
+    ImportJob.objects.filter(pk__in=[live.pk, dead.pk]).update(status=ImportStatus.RUNNING)
+    ImportJob.objects.filter(pk=dead.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
+    assert import_jobs_resume_stale() == 1
+    assert ImportJob.objects.get(pk=dead.pk).status == ImportStatus.QUEUED
+    assert ImportJob.objects.get(pk=live.pk).status == ImportStatus.RUNNING
