@@ -81,7 +81,10 @@ def _tables() -> dict[str, str]:
 
 
 _JOB_SQL = """
-WITH t(id, since) AS (SELECT * FROM unnest(%(ids)s::bigint[], %(since)s::timestamptz[])),
+WITH t(id, since) AS (
+    SELECT id, to_timestamp(epoch) FROM unnest(%(ids)s::bigint[], %(since)s::float8[])
+        AS u(id, epoch)
+),
 p AS MATERIALIZED (
     SELECT id, lower(profession) AS profession, seniority, lower(location) AS location,
            location AS raw_location, country, remote_policy,
@@ -175,7 +178,8 @@ def job_matches(
     )
     params = {
         "ids": [t[0] for t in targets],
-        "since": [t[1] for t in targets],
+        # Epoch seconds: adapting 100k floats is far cheaper than 100k aware datetimes.
+        "since": [t[1].timestamp() for t in targets],
         "all_positions": position_ids is None,
         "position_ids": list(position_ids or []),
         "now": now,
@@ -205,7 +209,10 @@ def job_matches(
 
 
 _ITEM_SQL = """
-WITH t(id, since) AS (SELECT * FROM unnest(%(ids)s::bigint[], %(since)s::timestamptz[])),
+WITH t(id, since) AS (
+    SELECT id, to_timestamp(epoch) FROM unnest(%(ids)s::bigint[], %(since)s::float8[])
+        AS u(id, epoch)
+),
 i AS (
     SELECT id, publish_at, lower(target_profession) AS profession,
            lower(target_sector) AS sector, target_tag
@@ -242,7 +249,8 @@ def item_matches(
         return {}
     params = {
         "ids": [t[0] for t in targets],
-        "since": [t[1] for t in targets],
+        # Epoch seconds: adapting 100k floats is far cheaper than 100k aware datetimes.
+        "since": [t[1].timestamp() for t in targets],
         "topic": topic,
         "now": now,
         "limit": limit,

@@ -223,3 +223,16 @@ def test_newsletter_only_subscribers_are_invited_until_they_join_or_decline(tena
     assert invited.filter(candidate=reader).count() == 2
     assert invited.filter(candidate=decliner).count() == 1
     assert not invited.filter(candidate=member).exists()
+
+
+def test_language_chosen_in_the_preference_centre_wins(tenant_a):
+    from consent.services import profile_language_set
+
+    with time_machine.travel(paris(2026, 2, 2, 10, 0), tick=False):
+        candidate = make_candidate(
+            "de@example.com", skills=["SQL"], topics={JOBS: "weekly"}, preferred_language="fr"
+        )
+        profile_language_set(candidate=candidate, language="de")
+        open_position("SQL Analyst", skills=["SQL"])
+        nurture_run()
+    assert "Mit einem Klick bewerben" in Message.objects.get(candidate=candidate).text
