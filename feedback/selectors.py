@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from candidates.models import Application, Outcome, Stage
+from consent.models import Action, ConsentEvent
 from feedback.models import (
     Branch,
     FeedbackPolicy,
@@ -112,8 +113,6 @@ def _rate(opted: int, total: int) -> int:
 def feedback_figures(*, days: int = 365) -> dict[str, Any]:
     """Dashboard figures over the last `days`: how often late-stage candidates got personal
     feedback, how long the email took, and who opted in afterwards."""
-    from consent.models import Action, ConsentEvent
-
     since = timezone.now() - timedelta(days=days)
     policy = policy_get()
     late = Application.objects.filter(outcome=Outcome.REJECTED, outcome_at__gte=since)

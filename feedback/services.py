@@ -10,11 +10,13 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts.models import User
 from accounts.services import audit_log_record
 from candidates.models import ActivityKind, Application, Outcome, Stage
 from candidates.services import CandidateError, activity_record, application_outcome_set
+from consent.links import optin_url
 from feedback.content import (
     MERGE_TAGS,
     OPTIN_SOURCE,
@@ -35,6 +37,7 @@ from feedback.models import (
     RejectionReason,
     RunStatus,
 )
+from feedback.pdf import feedback_pdf_filename, feedback_pdf_render
 from feedback.selectors import (
     application_branch,
     branch_for,
@@ -43,9 +46,10 @@ from feedback.selectors import (
     tenant_zone,
 )
 from mailing.kinds import MessageKind
-from mailing.merge import validate_merge_tags
+from mailing.merge import find_tags, validate_merge_tags
 from mailing.models import MessageStatus
 from mailing.rendering import RenderedEmail, render_email
+from mailing.services import clean_address, message_cancel, message_enqueue
 
 
 class FeedbackError(Exception):
@@ -77,8 +81,6 @@ def reason_save(
     if clash.exists():
         raise FeedbackError(f"A reason called “{label}” already exists.")
     if reason is None:
-        from django.utils.text import slugify
-
         base = slugify(label)[:50] or "reason"
         key, n = base, 1
         while RejectionReason.objects.filter(key=key).exists():
@@ -121,8 +123,6 @@ def template_validate(*, subject: str, body: str) -> None:
         except ValidationError as exc:
             errors += [f"{part}: {message}" for message in exc.messages]
     if not errors:
-        from mailing.merge import find_tags
-
         missing = [tag for tag in REQUIRED_TAGS if tag not in find_tags(body)]
         if missing:
             errors.append(
@@ -169,8 +169,6 @@ def feedback_content(
     branch: str | None = None,
     language: str | None = None,
 ) -> FeedbackContent:
-    from consent.links import optin_url
-
     return FeedbackContent(
         application=application,
         branch=branch or application_branch(application),
@@ -206,8 +204,6 @@ def feedback_email_render(
 def _attachments(content: FeedbackContent, attach_pdf: bool) -> list[tuple[str, bytes, str]]:
     if not attach_pdf:
         return []
-    from feedback.pdf import feedback_pdf_filename, feedback_pdf_render
-
     return [(feedback_pdf_filename(content), feedback_pdf_render(content), "application/pdf")]
 
 
@@ -228,8 +224,6 @@ def _queue_email(
 ) -> None:
     """Render and queue the rejection's email and note it on the timeline. With `save=False`
     the caller stores `rejection.message_id` itself (bulk: one UPDATE for all)."""
-    from mailing.services import message_enqueue
-
     application = rejection.application
     rendered = feedback_email_render(content, template)
     message = message_enqueue(
@@ -292,6 +286,14 @@ def _refusal(application: Application) -> str | None:
         return (
             f"{application.candidate.full_name}'s application for {application.position.title} "
             f"is already {application.get_outcome_display().lower()}."
+        )
+    try:
+        clean_address(application.candidate.email)
+    except ValidationError:
+        return (
+            f"{application.candidate.full_name} has no valid email address "
+            f"({application.candidate.email!r}): correct it on the candidate's page first, so "
+            "the feedback can reach them."
         )
     return None
 
@@ -539,8 +541,6 @@ def rejection_email_cancel(*, rejection: Rejection, actor: User | None) -> None:
     message = rejection_message(rejection)
     if message is not None and message.status == MessageStatus.CANCELLED:
         raise FeedbackError("This feedback email was already cancelled.")
-    from mailing.services import message_cancel
-
     if message is None or not message_cancel(message=message):
         raise FeedbackError("Too late to cancel: the feedback email has already left.")
     activity_record(
@@ -613,7 +613,7 @@ def bulk_run_start(
     send_at: datetime | None = None,
 ) -> BulkRejectRun:
     """Hand a large bulk rejection to the worker (enqueued once this transaction commits)."""
-    from feedback.tasks import bulk_reject_run_task
+    from feedback.tasks import bulk_reject_run_task  # tasks import this module
 
     run = BulkRejectRun.objects.create(
         created_by=actor if actor and actor.pk else None,

@@ -340,8 +340,8 @@ def bulk_reject(request: HttpRequest) -> HttpResponse:
                     reasons=form.cleaned_data["reasons"],
                     send_at=form.send_at(),
                 )
-            except FeedbackError as exc:
-                form.add_error(None, str(exc))
+            except (FeedbackError, ValidationError) as exc:
+                form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
             else:
                 parts = [f"{len(result.rejected)} applications rejected with the automatic email."]
                 if result.needs_personal:
@@ -350,7 +350,9 @@ def bulk_reject(request: HttpRequest) -> HttpResponse:
                         "they are."
                     )
                 if result.skipped:
-                    parts.append(f"{len(result.skipped)} were already closed.")
+                    parts.append(
+                        f"{len(result.skipped)} were skipped (already closed or no valid address)."
+                    )
                 messages.success(request, " ".join(parts))
                 return redirect(back)
         applications = list(bulk_queryset(ids))

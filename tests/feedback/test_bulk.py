@@ -153,3 +153,15 @@ def test_bulk_returns_to_the_list_it_came_from_but_never_to_another_site(tenant_
         HTTP_REFERER="https://evil.example/phish",
     )
     assert evil["Location"] == reverse("feedback:home")
+
+
+def test_candidate_without_a_valid_address_is_listed_not_fatal(tenant_a):
+    good = application_at("applied")
+    bad = application_at("applied", email="not-an-address")
+    result = applications_reject_bulk(application_ids=[good.pk, bad.pk], actor=tenant_a.recruiter)
+    assert [r.application_id for r in result.rejected] == [good.pk]
+    assert [(a.pk, "no valid email address" in why) for a, why in result.skipped] == [
+        (bad.pk, True)
+    ]
+    bad.refresh_from_db()
+    assert bad.outcome == Outcome.ACTIVE
