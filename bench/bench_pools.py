@@ -98,6 +98,42 @@ def drop_database() -> None:
     _admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
 
 
+LOADED_TABLES = [
+    "candidates_candidate",
+    "candidates_candidateskill",
+    "candidates_candidatetag",
+    "candidates_application",
+    "taggit_taggeditem",
+]
+
+
+def _drop_secondary_indexes(cur: Any, tables: list[str]) -> list[str]:
+    """Drop the unique constraints and indexes (not primary keys) of `tables`; return the
+    statements that recreate them exactly."""
+    rebuild: list[str] = []
+    for table in tables:
+        cur.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'u'",
+            [table],
+        )
+        constraints = cur.fetchall()
+        cur.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND tablename = %s AND indexname NOT LIKE %s",
+            [table, "%_pkey"],
+        )
+        owned = {name for name, _ in constraints}
+        indexes = [(name, ddl) for name, ddl in cur.fetchall() if name not in owned]
+        for name, ddl in constraints:
+            cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            rebuild.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {ddl}')
+        for name, ddl in indexes:
+            cur.execute(f'DROP INDEX "{name}"')
+            rebuild.append(ddl)
+    return rebuild
+
+
 def load(size: int) -> None:
     """Candidates, skills, tags and applications for `size` candidates, generated in SQL."""
     from django.db import connection
@@ -115,9 +151,12 @@ def load(size: int) -> None:
             "candidates_candidate RESTART IDENTITY CASCADE"
         )
         # Bulk-load settings for this throwaway database only: no per-row FK triggers (the data
-        # is consistent by construction) and no trigram search index (no pool query uses it).
+        # is consistent by construction), no trigram search index (no pool query uses it), and
+        # the other secondary indexes rebuilt once after the load (same indexes, built faster).
         cur.execute("SET session_replication_role = replica")
+        cur.execute("SET maintenance_work_mem = '512MB'")
         cur.execute("DROP INDEX IF EXISTS candidate_search_trgm")
+        rebuild = _drop_secondary_indexes(cur, LOADED_TABLES)
         cur.execute(
             "CREATE OR REPLACE FUNCTION pick(text[]) RETURNS text LANGUAGE sql VOLATILE AS "
             "$$ SELECT $1[1 + floor(random() * cardinality($1))::int] $$"
@@ -221,6 +260,9 @@ def load(size: int) -> None:
             [ct],
         )
         lap("generic tagged items")
+        for statement in rebuild:
+            cur.execute(statement)
+        lap("indexes")
         cur.execute("SET session_replication_role = DEFAULT")
         # Fresh statistics and visibility maps, as autovacuum would leave them on a live server.
         for table in (
