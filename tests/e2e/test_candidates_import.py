@@ -50,4 +50,12 @@ def test_import_a_csv_with_mapping_and_watch_it_finish(site, page, celery_worker
     page.get_by_label("Search").fill("hopper")
     expect(table).not_to_contain_text("Ada Lovelace")
     expect(page).to_have_url(site.url("/candidates/?q=hopper&sort=-activity"))
+    # Sorting keeps the filters, and the next filter change keeps the sort.
+    page.get_by_label("Search").fill("")
+    expect(table).to_contain_text("Ada Lovelace")
+    table.get_by_role("link", name="Name").click()
+    expect(page).to_have_url(site.url("/candidates/?sort=name"))
+    expect(table.locator("tbody tr").first).to_contain_text("Grace Hopper")  # H < L
+    page.get_by_label("Search").fill("example")
+    expect(page).to_have_url(site.url("/candidates/?q=example&sort=name"))
     assert site.foreign_requests() == []
