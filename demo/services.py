@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import random
+import traceback
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -31,6 +32,7 @@ class DemoResult:
     tenant: Tenant
     created: bool
     seeded_apps: list[str] = field(default_factory=list)
+    failed_apps: dict[str, str] = field(default_factory=dict)  # app -> traceback
     logins: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -83,9 +85,13 @@ def demo_seed_all(*, seed: int = 42) -> DemoResult:
             module = importlib.import_module(f"{app}.demo")
             # One generator per app with a fixed seed: the same data on every machine, and one
             # app's demo data does not shift when another app draws more numbers.
-            with transaction.atomic():
-                module.demo_seed(rng=random.Random(seed))
-            demo.seeded_apps.append(app)
+            try:
+                with transaction.atomic():
+                    module.demo_seed(rng=random.Random(seed))
+            except Exception:  # one app's broken demo data must not keep the others out
+                demo.failed_apps[app] = traceback.format_exc()
+            else:
+                demo.seeded_apps.append(app)
     demo.logins = [
         (hr_email, "HR admin"),
         (f"recruiter@{schema}.localhost", "Recruiter"),

@@ -7,6 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 from demo.services import DEMO_PASSWORD, demo_seed_all
 from tenants.services import ProvisioningError
 
+# Exit code when the tenant and logins are ready but some app's demo data failed.
+PARTIAL_DEMO_DATA = 3
+
 
 class Command(BaseCommand):
     help = "Provision the demo tenant with users and each app's demo data. Safe to run again."
@@ -23,3 +26,10 @@ class Command(BaseCommand):
         )
         for email, role in result.logins:
             self.stdout.write(f"  {role}: {email} / {DEMO_PASSWORD}")
+        for app, trace in result.failed_apps.items():
+            self.stderr.write(f"Demo data of {app} failed (rolled back):\n{trace}")
+        if result.failed_apps:
+            raise CommandError(
+                f"Demo data failed for: {', '.join(result.failed_apps)}",
+                returncode=PARTIAL_DEMO_DATA,
+            )
