@@ -131,9 +131,7 @@ not to offer you the position, and we want to explain why as honestly and useful
 
 {{ tips }}
 
-{{ call_summary }}
-
-We enjoyed getting to know you and would genuinely like to stay in touch.
+{{ call_summary }} We enjoyed getting to know you and would genuinely like to stay in touch.
 
 [Yes, keep me informed about future opportunities]({{ optin_url }})
 
@@ -181,9 +179,8 @@ honnêtement et utilement que possible.
 
 {{ tips }}
 
-{{ call_summary }}
-
-Nous avons apprécié de faire votre connaissance et aimerions sincèrement rester en contact.
+{{ call_summary }} Nous avons apprécié de faire votre connaissance et aimerions sincèrement \
+rester en contact.
 
 [Oui, tenez-moi informé(e) des futures opportunités]({{ optin_url }})
 
@@ -229,9 +226,7 @@ so ehrlich und hilfreich wie möglich erklären, warum.
 
 {{ tips }}
 
-{{ call_summary }}
-
-Wir haben Sie gern kennengelernt und würden sehr gern in Kontakt bleiben.
+{{ call_summary }} Wir haben Sie gern kennengelernt und würden sehr gern in Kontakt bleiben.
 
 [Ja, halten Sie mich über künftige Stellen auf dem Laufenden]({{ optin_url }})
 
