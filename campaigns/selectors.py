@@ -114,6 +114,7 @@ class Insights:
     funnel: list[tuple[str, int]]
     by_stage: list[tuple[str, list[int]]]
     by_reason: list[tuple[str, list[int]]]
+    by_topic_funnel: list[tuple[str, list[int]]]
     by_topic: list[tuple[str, int, int, int]]  # topic label, sent, opened, clicked
     optin_by_month: list[tuple[str, int, int]]  # month label, rejected, opted in
     optin_by_country: list[tuple[str, int, int, int | None]]  # country, rejected, in, survey
@@ -161,6 +162,8 @@ def _rejections() -> QuerySet[Rejection]:
 
 @dataclass(frozen=True)
 class _Row:
+    candidate_id: int
+    decided_at: dt.datetime
     stage: str
     month: dt.date
     country: str
@@ -187,6 +190,47 @@ def _optin(rows: list[_Row]) -> tuple[int, int]:
     return len(rows), sum(r.opted for r in rows)
 
 
+def _funnel_by_topic(every: list[_Row]) -> list[tuple[str, list[int]]]:
+    """Per content topic: of all rejections, those followed by an opt-in to that topic, then
+    engagement with that topic's emails, re-application and hire."""
+    ids = list({r.candidate_id for r in every})
+    grants: dict[tuple[int, str], dt.datetime] = {}
+    engaged: set[tuple[int, str]] = set()
+    for start in range(0, len(ids), 20000):
+        chunk = ids[start : start + 20000]
+        for cid, purpose, at in ConsentEvent.objects.filter(
+            candidate_id__in=chunk, action=Action.GRANTED, purpose__in=list(CONTENT_TOPICS)
+        ).values_list("candidate_id", "purpose", "at"):
+            grants[(cid, purpose)] = max(at, grants.get((cid, purpose), at))
+        engaged.update(
+            Message.objects.filter(
+                candidate_id__in=chunk, kind__in=list(CONTENT_TOPICS), status__in=_OPENED
+            ).values_list("candidate_id", "kind")
+        )
+    result = []
+    for topic in CONTENT_TOPICS:
+        opted = [
+            r
+            for r in every
+            if grants.get((r.candidate_id, topic), r.decided_at) >= r.decided_at
+            and (r.candidate_id, topic) in grants
+        ]
+        result.append(
+            (
+                MessageKind(topic).label,
+                [
+                    len(every),
+                    sum(r.personalised for r in every),
+                    len(opted),
+                    sum((r.candidate_id, topic) in engaged for r in opted),
+                    sum(r.reapplied for r in opted),
+                    sum(r.hired for r in opted),
+                ],
+            )
+        )
+    return result
+
+
 def insights() -> Insights:
     """One pass over the rejections, each annotated in SQL with what followed it."""
     rejections = _rejections().values_list(
@@ -196,6 +240,7 @@ def insights() -> Insights:
         "decided_at",
         "application__candidate__country",
         "application__candidate__age_bracket",
+        "application__candidate_id",
         "personalised",
         "opted",
         "engaged",
@@ -204,9 +249,12 @@ def insights() -> Insights:
     )
     rows: dict[int, _Row] = {}
     stage_order: dict[str, int] = {}
-    for pk, stage, order, decided, country, age, *flags in rejections.iterator(chunk_size=5000):
+    for pk, stage, order, decided, country, age, cid, *flags in rejections.iterator(
+        chunk_size=5000
+    ):
         stage_order[stage] = order
-        rows[pk] = _Row(stage, decided.date().replace(day=1), country or "", age or "", *flags)
+        month = decided.date().replace(day=1)
+        rows[pk] = _Row(cid, decided, stage, month, country or "", age or "", *flags)
     every = list(rows.values())
     funnel = list(zip(FUNNEL_STEPS, _funnel_counts(every), strict=True))
 
@@ -224,6 +272,8 @@ def insights() -> Insights:
         ((label, _funnel_counts(group)) for label, group in reasons.items()),
         key=lambda r: -r[1][0],
     )
+
+    by_topic_funnel = _funnel_by_topic(every)
 
     by_topic = []
     for topic in [*CONTENT_TOPICS, MessageKind.POOL_INVITATION]:
@@ -258,6 +308,7 @@ def insights() -> Insights:
         funnel=funnel,
         by_stage=by_stage,
         by_reason=by_reason[:10],
+        by_topic_funnel=by_topic_funnel,
         by_topic=by_topic,
         optin_by_month=optin_by_month,
         optin_by_country=optin_by_country,

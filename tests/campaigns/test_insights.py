@@ -29,6 +29,9 @@ def _world(tenant):  # type: ignore[no-untyped-def]
     _rejected("de@example.com", position, country="DE", age_bracket="35_44")
     for person in (young, italian):
         consent_grant(candidate=person, purpose="talent_pool", source=Source.OPTIN_LINK)
+    consent_grant(
+        candidate=italian, purpose="job_offers", source=Source.OPTIN_LINK, frequency="weekly"
+    )
     later = open_position("Senior analyst", skills=["SQL"])
     again, _ = application_create(
         candidate=italian, position=later, actor=None, source="talent pool"
@@ -53,6 +56,9 @@ def test_funnel_and_opt_in_breakdowns(tenant_a):
     assert ("18–24", 1, 1) in data.optin_by_age
     assert data.by_stage[0][1][0] == 3
     assert data.by_reason and data.by_reason[0][1][0] == 3
+    by_topic = dict(data.by_topic_funnel)
+    assert by_topic["Job offers"] == [3, 0, 1, 0, 1, 1]
+    assert by_topic["Event invitations"][2:] == [0, 0, 0, 0]
 
 
 def test_insights_page_and_pdf_report(tenant_a):
