@@ -119,6 +119,7 @@ class Insights:
     optin_by_month: list[tuple[str, int, int]]  # month label, rejected, opted in
     optin_by_country: list[tuple[str, int, int, int | None]]  # country, rejected, in, survey
     optin_by_age: list[tuple[str, int, int]]
+    optin_fr_young: tuple[int, int]  # French 18-24 year-olds: rejected, opted in
     top_skills: list[tuple[str, int]]
     generated_at: dt.datetime = field(default_factory=timezone.now)
 
@@ -313,6 +314,7 @@ def insights() -> Insights:
         optin_by_month=optin_by_month,
         optin_by_country=optin_by_country,
         optin_by_age=optin_by_age,
+        optin_fr_young=_optin([r for r in every if r.country == "FR" and r.age == "18_24"]),
         top_skills=top_matched_skills(),
     )
 

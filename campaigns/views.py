@@ -329,7 +329,19 @@ def _insights_context() -> dict:
         [
             charts.Bar(label, charts.rate(opted, total), note=f"({opted}/{total})")
             for label, total, opted in data.optin_by_age
-        ],
+        ]
+        + (
+            [
+                charts.Bar(
+                    "France, 18–24",
+                    charts.rate(data.optin_fr_young[1], data.optin_fr_young[0]),
+                    note=f"({data.optin_fr_young[1]}/{data.optin_fr_young[0]})",
+                    reference=SURVEY_FR_18_24,
+                )
+            ]
+            if data.optin_fr_young[0]
+            else []
+        ),
         title="Opt-in rate by age bracket",
         percent=True,
     )

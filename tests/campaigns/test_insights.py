@@ -54,6 +54,7 @@ def test_funnel_and_opt_in_breakdowns(tenant_a):
     by_country = {c: (total, opted, survey) for c, total, opted, survey in data.optin_by_country}
     assert by_country == {"FR": (1, 1, 67), "IT": (1, 1, 75), "DE": (1, 0, 60)}
     assert ("18–24", 1, 1) in data.optin_by_age
+    assert data.optin_fr_young == (1, 1)
     assert data.by_stage[0][1][0] == 3
     assert data.by_reason and data.by_reason[0][1][0] == 3
     by_topic = dict(data.by_topic_funnel)
@@ -67,6 +68,7 @@ def test_insights_page_and_pdf_report(tenant_a):
     page = client.get("/campaigns/insights/").content.decode()
     assert "<strong>67%</strong> led to an opt-in" in page
     assert "<title>Survey: 75%</title>" in page  # Italy's reference marker
+    assert "<title>Survey: 82%</title>" in page  # French 18-24 year-olds
     assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart"') >= 4
     response = client.get("/campaigns/insights/report.pdf")
     assert response["Content-Type"] == "application/pdf"
