@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, Min, Q
+from django.db.models import Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
 from taggit.models import Tag
 
@@ -88,7 +88,12 @@ def _apply_tag(
             .order_by()
             .values("pk")
         )
-        sql, params = matched.query.sql_with_params()
+        # Only candidates still missing the tag: an anti-join is far cheaper than letting every
+        # already-tagged row hit ON CONFLICT (which stays, for concurrent writers).
+        missing = matched.exclude(
+            Exists(CandidateTag.objects.filter(content_object=OuterRef("pk"), tag_id=tag_id))
+        )
+        sql, params = missing.query.sql_with_params()
         table = CandidateTag._meta.db_table
         candidate_col = CandidateTag._meta.get_field("content_object").column
         tag_col = CandidateTag._meta.get_field("tag").column
