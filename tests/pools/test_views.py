@@ -256,3 +256,29 @@ def test_starting_a_rule_run_twice_reuses_the_unfinished_run(tenant_a):
     run = RuleRun.objects.get()
     progress = client.get(f"/pools/rules/runs/{run.pk}/").content.decode()
     assert 'hx-trigger="every 1s"' in progress
+
+
+def test_contactable_count_follows_consent(tenant_a, data):
+    from consent.services import consent_grant
+
+    consent_grant(
+        candidate=data["ada"], purpose="job_offers", source="recruiter", reason="by phone"
+    )
+    pool = smart("Pythonistas", skills_any=["Python"])
+    body = tenant_a.client(tenant_a.recruiter).get(f"/pools/{pool.pk}/").content.decode()
+    assert 'data-testid="pool-count">2<' in body
+    assert 'data-testid="pool-contactable">1<' in body
+
+
+def test_odd_pool_names_get_a_message(tenant_a):
+    client = tenant_a.client(tenant_a.recruiter)
+    response = client.post("/pools/new/", {"kind": "static", "name": "x" * 500})
+    assert response.status_code == 200
+    assert "at most 120 characters" in response.content.decode()
+    response = client.post("/pools/new/", {"kind": "static", "name": "   "})
+    assert "This field is required" in response.content.decode()
+    response = client.post("/pools/new/", {"kind": "static", "name": "<b>Été ✓</b>"})
+    pool = Pool.objects.get()
+    assert pool.name == "<b>Été ✓</b>"
+    page = client.get(f"/pools/{pool.pk}/").content.decode()
+    assert "&lt;b&gt;Été ✓&lt;/b&gt;" in page and "<b>Été" not in page
