@@ -10,6 +10,7 @@ from django.core import signing
 from consent.models import (
     TOPICS,
     CandidateConsent,
+    ConsentPolicy,
     ConsentText,
     Frequency,
     Purpose,
@@ -224,15 +225,33 @@ class ConsentTextForm(forms.Form):
 
 
 class TopicSettingForm(forms.Form):
-    enabled = forms.BooleanField(required=False)
+    enabled = forms.BooleanField(required=False, label="Offered")
     min_frequency = forms.ChoiceField(choices=Frequency.choices, label="Most frequent")
     max_frequency = forms.ChoiceField(choices=Frequency.choices, label="Least frequent")
     default_frequency = forms.ChoiceField(choices=Frequency.choices, label="Default")
 
+    def __init__(self, *args: Any, topic_label: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The settings page lays the topics out as a table: each input names its row.
+        for field in self.fields.values():
+            field.widget.attrs["aria-label"] = f"{topic_label}: {field.label}"
+
+
+def _policy_help(name: str) -> str:
+    return str(ConsentPolicy._meta.get_field(name).help_text)
+
 
 class PolicyForm(forms.Form):
-    retention_months = forms.IntegerField(min_value=1, max_value=120)
-    consent_expiry_months = forms.IntegerField(min_value=1, max_value=120)
-    renewal_notice_days = forms.IntegerField(min_value=1, max_value=180)
-    grace_days = forms.IntegerField(min_value=0, max_value=180)
-    weekly_cap = forms.IntegerField(min_value=1, max_value=20)
+    retention_months = forms.IntegerField(
+        min_value=1, max_value=120, help_text=_policy_help("retention_months")
+    )
+    consent_expiry_months = forms.IntegerField(
+        min_value=1, max_value=120, help_text=_policy_help("consent_expiry_months")
+    )
+    renewal_notice_days = forms.IntegerField(
+        min_value=1, max_value=180, help_text=_policy_help("renewal_notice_days")
+    )
+    grace_days = forms.IntegerField(
+        min_value=0, max_value=180, help_text=_policy_help("grace_days")
+    )
+    weekly_cap = forms.IntegerField(min_value=1, max_value=20, help_text=_policy_help("weekly_cap"))

@@ -237,6 +237,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             TopicSettingForm(
                 data,
                 prefix=topic,
+                topic_label=Purpose(topic).label,
                 initial={
                     "enabled": s.enabled,
                     "min_frequency": s.min_frequency,
