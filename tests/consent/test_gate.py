@@ -222,3 +222,13 @@ def test_nurture_mail_leaves_only_with_active_consent_at_send_time(tenant_a, ops
                     # Independently of the model: the ledger shows a grant as the last word.
                     last = ConsentEvent.objects.filter(candidate=candidate, purpose=topic).first()
                     assert last is not None and last.action == Action.GRANTED
+
+
+def test_opens_and_clicks_are_recorded_only_with_tracking_consent(tenant_a):
+    from mailing.gate import tracking_allowed
+
+    ada = person()
+    message = _enqueue(ada, MessageKind.TRANSACTIONAL)
+    assert not tracking_allowed(message)
+    consent_grant(candidate=ada, purpose=Purpose.TRACKING, source=Source.OPTIN_LINK)
+    assert tracking_allowed(message)

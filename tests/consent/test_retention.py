@@ -137,3 +137,30 @@ def test_retention_task_runs_in_the_tenant_and_is_scheduled_daily(tenant_a):
     assert result["registrations_deleted"] == 1
     schedule = {entry["task"]: entry for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert schedule["consent.tasks.retention_dispatch_task"]["schedule"] == 24 * 3600
+
+
+def test_clicks_restart_the_clock_but_opens_do_not(tenant_a):
+    from consent.models import ConsentProfile
+    from mailing.events import message_status_changed
+    from mailing.kinds import MessageKind
+    from mailing.models import MessageStatus
+    from mailing.services import message_enqueue
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        ada = person()
+        _grant(ada, Purpose.TALENT_POOL)
+        message = message_enqueue(
+            send_key="retention:click",
+            kind=MessageKind.TRANSACTIONAL,
+            to_email=ada.email,
+            subject="Hi",
+            html="<p>Hi</p>",
+            text="Hi",
+            candidate=ada,
+        )
+        clock.shift(600 * DAY)
+        message_status_changed.send(sender=Message, message=message, status=MessageStatus.OPENED)
+        assert ConsentProfile.objects.get(candidate=ada).last_engagement_at == start
+        message_status_changed.send(sender=Message, message=message, status=MessageStatus.CLICKED)
+        assert ConsentProfile.objects.get(candidate=ada).last_engagement_at == timezone.now()
