@@ -4,6 +4,7 @@ import csv
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -44,6 +45,9 @@ from pools.services import (
 )
 
 PAGE_SIZE = 50
+# Hand tagging writes a timeline entry per candidate in the request; beyond this, a rule is the
+# right tool (set-based, in the background).
+BULK_TAG_MAX = 10_000
 CRITERIA_PREFIX = "c"
 # Sorted most recently active first: that is who recruiters call back first, and the indexed
 # column keeps the first page fast on large pools.
@@ -277,6 +281,12 @@ def pool_bulk(request: HttpRequest, pk: int) -> HttpResponse:
         if action == "tag":
             name = form.cleaned_data["tag_name"]
             count = members.count()
+            limit = getattr(settings, "POOLS_BULK_TAG_MAX", BULK_TAG_MAX)
+            if count > limit:
+                raise PoolError(
+                    f"That would tag {count:,} candidates at once (at most {limit:,}): "
+                    "narrow the filters, or create a tagging rule instead."
+                )
             candidate_tags_add(candidates=members, names=[name], actor=request.user)
             messages.success(request, f"Tagged {count} candidate(s) “{tag_for_name(name).name}”.")
         elif action == "add":

@@ -282,3 +282,14 @@ def test_odd_pool_names_get_a_message(tenant_a):
     assert pool.name == "<b>Été ✓</b>"
     page = client.get(f"/pools/{pool.pk}/").content.decode()
     assert "&lt;b&gt;Été ✓&lt;/b&gt;" in page and "<b>Été" not in page
+
+
+def test_bulk_tagging_very_many_at_once_is_refused(tenant_a, data, settings):
+    settings.POOLS_BULK_TAG_MAX = 1
+    pool = smart("Pythonistas", skills_any=["Python"])
+    client = tenant_a.client(tenant_a.recruiter)
+    response = client.post(
+        f"/pools/{pool.pk}/bulk/", {"action": "tag", "scope": "all", "tag_name": "x"}, follow=True
+    )
+    assert "That would tag 2 candidates at once (at most 1)" in response.content.decode()
+    assert "x" not in tag_names(data["ada"])
