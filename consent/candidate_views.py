@@ -274,12 +274,16 @@ def _register(request: HttpRequest, *, newsletter: bool) -> HttpResponse:
             form.add_error(None, "That was quick! Please check your details and send again.")
         elif bot == "stale":
             form.add_error(None, "This form was open for too long. Please send it again.")
-        if form.is_valid() and choices.is_valid():
-            grant, _ = choices.decisions(include_pool=not newsletter)
+        grant: dict[str, str] = {}
+        if choices.is_valid():
+            # Only what the page showed and the person ticked; joining the pool is the
+            # registration page's own action.
+            grant, _ = choices.decisions(include_pool=False)
             if not newsletter:
                 grant[Purpose.TALENT_POOL] = ""
-            else:
-                grant[Purpose.POOL_INVITATION] = ""
+            elif not set(grant) & set(NEWSLETTER_TOPICS):
+                choices.add_error(None, "Choose at least one topic to receive.")
+        if form.is_valid() and choices.is_valid():
             try:
                 registration_submit(
                     profile=form.cleaned_data,

@@ -105,8 +105,17 @@ def test_newsletter_variant_grants_news_topics_only(tenant_a):
     assert response.status_code == 200
     client.post(_confirm_url())
     reader = Candidate.objects.get(email="news@example.com")
-    assert active_purposes(reader) == {"events", "company_news", Purpose.POOL_INVITATION}
+    assert active_purposes(reader) == {"events", "company_news"}
     assert ConsentEvent.objects.filter(candidate=reader, source=Source.NEWSLETTER).exists()
+
+
+def test_newsletter_without_any_topic_asks_for_one(tenant_a):
+    response = _fill(
+        tenant_a.client(), "/c/newsletter/", job_offers=None, events=None, company_news=None
+    )
+    assert response.status_code == 400
+    assert b"Choose at least one topic to receive." in response.content
+    assert not Registration.objects.exists()
 
 
 def test_honeypot_and_forged_stamp_record_nothing(tenant_a):
