@@ -49,3 +49,26 @@ def test_create_a_smart_pool_of_silver_medalists_with_python_and_see_it_fill(sit
     expect(page.get_by_test_id("pool-count")).to_have_text("2")
     expect(members).to_contain_text("Katherine Johnson")
     assert site.foreign_requests() == []
+
+
+@pytest.mark.worker
+def test_hr_admin_previews_a_rule_then_reapplies_all_rules_with_progress(site, page, celery_worker):
+    site.world.activate()
+    for n in range(3):
+        candidate(first_name=f"Lead{n}", seniority="lead")
+    candidate(first_name="Junior", seniority="junior")
+
+    site.login(page, site.world.hr_admin)
+    page.goto(site.url("/pools/rules/new/"))
+    page.get_by_label("Name").fill("Leads")
+    page.get_by_label("Tag to set").fill("leaders")
+    page.get_by_label("Seniority").select_option("lead")
+    expect(page.get_by_test_id("rule-preview")).to_contain_text("would tag 3 candidates")
+    page.get_by_role("button", name="Save and apply").click()
+    expect(page.get_by_role("cell", name="seniority Lead")).to_be_visible()
+
+    page.get_by_role("button", name="Re-apply all rules").click()
+    # The htmx progress polls until the worker reports the run done.
+    expect(page.get_by_test_id("rule-run-status")).to_have_text("Done", timeout=60_000)
+    expect(page.get_by_role("progressbar")).to_have_attribute("value", "100")
+    assert site.foreign_requests() == []
