@@ -334,7 +334,7 @@ def nurture_send_batch(
 ) -> SendResult:
     """Render and queue the planned digests among `delivery_ids`; those whose consent or
     content went away since planning are dropped (deleted: nothing was sent)."""
-    with _links_without_domain_queries():
+    with tenant_links_memo():
         return _send_batch(delivery_ids, now or timezone.now())
 
 
@@ -487,7 +487,7 @@ def _mark_queued(deliveries: list[Delivery]) -> None:
 
 
 @contextmanager
-def _links_without_domain_queries() -> Iterator[None]:
+def tenant_links_memo() -> Iterator[None]:
     """Each signed link in a digest (apply, share, unsubscribe, preferences) asks the tenant for
     its primary domain, one query per link through `tenants.links`. For the length of a batch
     the answer cannot change, so the tenant object answers from memory."""

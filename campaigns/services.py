@@ -25,7 +25,7 @@ from campaigns.models import (
     TopicSchedule,
     TopicTemplate,
 )
-from campaigns.planner import tenant_zone
+from campaigns.planner import tenant_links_memo, tenant_zone
 from campaigns.referrals import Referral
 from candidates.models import ActivityKind, Application, Candidate
 from candidates.services import activity_record, application_create, candidate_upsert
@@ -180,19 +180,33 @@ def campaign_create(
     )
 
 
-def _render(campaign: Campaign, candidate: Candidate | None) -> RenderedEmail:
+def _render(
+    campaign: Campaign,
+    candidate: Candidate | None,
+    templates: dict[str, TopicTemplate],
+    unsubscribe: str | None = None,
+) -> RenderedEmail:
+    """The campaign email for `candidate` (sample values when None); `templates` are the
+    topic's templates by language."""
     tenant = connection.tenant
-    template = _item_template(campaign.item.topic, candidate)
+    language = ""
+    if candidate is not None:
+        profile = getattr(candidate, "consent_profile", None)
+        language = (profile.language if profile else "") or candidate.preferred_language
+    template = (
+        templates.get(language)
+        or templates.get(tenant.default_language)
+        or next(iter(templates.values()), None)
+    )
     base = {
         "first_name": candidate.first_name if candidate else "Alex",
         "last_name": candidate.last_name if candidate else "Martin",
         "company_name": tenant.from_name,
     }
-    language = (candidate.preferred_language if candidate else "") or tenant.default_language
     digest = items_digest(
         template_body=template.body if template else "Hello {{ first_name }},\n\n{{ items }}",
         items=[campaign.item],
-        language=language,
+        language=language or tenant.default_language,
         base=base,
         tz=tenant_zone(),
     )
@@ -202,19 +216,13 @@ def _render(campaign: Campaign, candidate: Candidate | None) -> RenderedEmail:
         context=digest.context,
         allowed_tags=digest.allowed_tags,
         tenant=tenant,
-        unsubscribe_url=unsubscribe_url(candidate, campaign.item.topic) if candidate else None,
+        unsubscribe_url=unsubscribe,
         preferences_url=preferences_url(candidate) if candidate else None,
     )
 
 
-def _item_template(topic: str, candidate: Candidate | None) -> TopicTemplate | None:
-    templates = {t.language: t for t in TopicTemplate.objects.filter(schedule__topic=topic)}
-    language = candidate.preferred_language if candidate else ""
-    return (
-        templates.get(language)
-        or templates.get(connection.tenant.default_language)
-        or next(iter(templates.values()), None)
-    )
+def _templates(topic: str) -> dict[str, TopicTemplate]:
+    return {t.language: t for t in TopicTemplate.objects.filter(schedule__topic=topic)}
 
 
 def campaign_preview(campaign: Campaign) -> RenderedEmail:
@@ -226,14 +234,19 @@ def campaign_preview(campaign: Campaign) -> RenderedEmail:
             .order_by("pk")
             .first()
         )
-    return _render(campaign, sample)
+    return _render(
+        campaign,
+        sample,
+        _templates(campaign.item.topic),
+        unsubscribe_url(sample, campaign.item.topic) if sample else None,
+    )
 
 
 @transaction.atomic
 def campaign_send_test(*, campaign: Campaign, actor: User) -> Message:
     """Send the campaign to the user who asks, marked as a test (transactional: the user is
     not a candidate and gave no nurture consent)."""
-    rendered = _render(campaign, None)
+    rendered = _render(campaign, None, _templates(campaign.item.topic))
     return message_enqueue(
         send_key=f"campaign-test:{campaign.pk}:{uuid.uuid4().hex}",
         kind=MessageKind.TRANSACTIONAL,
@@ -316,11 +329,25 @@ def campaign_send_due(*, campaign_id: int) -> int:
     members = pool_members(campaign.pool) if campaign.pool else Candidate.objects.none()
     campaign.audience_count = members.count()
     recipients = contactable(members, topic=topic).select_related("consent_profile")
+    now = timezone.now()
+    with tenant_links_memo():
+        queued = _send_to(campaign, recipients, _templates(topic), now)
+    campaign.queued_count = queued
+    campaign.status = CampaignStatus.SENT
+    campaign.sent_at = now
+    campaign.save(update_fields=["audience_count", "queued_count", "status", "sent_at"])
+    return queued
+
+
+def _send_to(
+    campaign: Campaign, recipients: Any, templates: dict[str, TopicTemplate], now: dt.datetime
+) -> int:
+    topic = campaign.item.topic
     queued = 0
     deliveries = []
-    now = timezone.now()
     for candidate in recipients.order_by("pk").iterator(chunk_size=CAMPAIGN_BATCH):
-        rendered = _render(campaign, candidate)
+        unsubscribe = unsubscribe_url(candidate, topic)
+        rendered = _render(campaign, candidate, templates, unsubscribe)
         message = message_enqueue(
             send_key=f"campaign:{campaign.pk}:{candidate.pk}",
             kind=topic,
@@ -330,7 +357,7 @@ def campaign_send_due(*, campaign_id: int) -> int:
             text=rendered.text,
             candidate=candidate,
             topic=topic,
-            unsubscribe_url=unsubscribe_url(candidate, topic),
+            unsubscribe_url=unsubscribe,
         )
         deliveries.append(
             Delivery(
@@ -346,10 +373,6 @@ def campaign_send_due(*, campaign_id: int) -> int:
         )
         queued += 1
     Delivery.objects.bulk_create(deliveries, batch_size=5000, ignore_conflicts=True)
-    campaign.queued_count = queued
-    campaign.status = CampaignStatus.SENT
-    campaign.sent_at = now
-    campaign.save(update_fields=["audience_count", "queued_count", "status", "sent_at"])
     return queued
 
 
