@@ -380,7 +380,7 @@ def main() -> None:
     quick = "--quick" in sys.argv
     size = int(os.environ.get("BENCH_CANDIDATES_N", "10000" if quick else "100000"))
     rows = int(os.environ.get("BENCH_IMPORT_ROWS", "10000" if quick else "100000"))
-    baseline_rows = int(os.environ.get("BENCH_IMPORT_BASELINE_ROWS", "1000" if quick else "5000"))
+    baseline_rows = int(os.environ.get("BENCH_IMPORT_BASELINE_ROWS", "500" if quick else "2000"))
     if quick:
         REPEAT = 10
     setup_django()

@@ -945,9 +945,11 @@ class _ApplicationWriter(_Writer):
             return 0, 0, 0, []
         ids, _created, _updated = self.upsert_candidates(usable, ("first_name", "last_name"))
         titles = {r.values["position"] for r in usable}
-        pattern = "^(" + "|".join(re.escape(t) for t in titles) + ")$"
         positions: dict[str, Position] = {}
-        for p in Position.objects.filter(title__iregex=pattern).order_by("-status", "pk"):
+        matching = Position.objects.annotate(lower_title=Lower("title")).filter(
+            lower_title__in=[t.lower() for t in titles]
+        )
+        for p in matching.order_by("-status", "pk"):
             positions.setdefault(p.title.lower(), p)
         missing = [t for t in dict.fromkeys(titles) if t.lower() not in positions]
         for title in missing:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -9,6 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
@@ -163,7 +163,7 @@ def skills_get_or_create(names: Iterable[str]) -> list[Skill]:
             wanted.setdefault(name.lower(), name)
     if not wanted:
         return []
-    found = {s.name.lower(): s for s in Skill.objects.filter(name__iregex=_any_of(wanted))}
+    found = {s.name.lower(): s for s in _by_lower_name(Skill, list(wanted))}
     missing = [name for key, name in wanted.items() if key not in found]
     for name in missing:
         skill = Skill(name=name, slug=_unique_slug(Skill, name))
@@ -176,8 +176,8 @@ def skills_get_or_create(names: Iterable[str]) -> list[Skill]:
     return [found[key] for key in wanted]
 
 
-def _any_of(lowered: dict[str, str]) -> str:
-    return "^(" + "|".join(re.escape(k) for k in lowered) + ")$"
+def _by_lower_name(model: Any, lowered: list[str]) -> QuerySet:
+    return model.objects.annotate(lower_name=Lower("name")).filter(lower_name__in=lowered)
 
 
 def _unique_slug(model: type, name: str) -> str:
@@ -327,10 +327,7 @@ def tag_names_validate(names: Iterable[str]) -> list[str]:
 
 
 def tags_get_or_create(names: list[str]) -> list[Tag]:
-    found = {
-        t.name.lower(): t
-        for t in Tag.objects.filter(name__iregex=_any_of({n.lower(): n for n in names}))
-    }
+    found = {t.name.lower(): t for t in _by_lower_name(Tag, [n.lower() for n in names])}
     tags = []
     for name in names:
         tag = found.get(name.lower())
