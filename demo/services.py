@@ -1,7 +1,9 @@
 """The demo tenant behind `make run`: a company, its users and each app's demo data.
 
 Everything here is idempotent: a second run finds what exists and keeps it (and the data people
-added meanwhile).
+added meanwhile). Each app's demo data is seeded once, recorded in the tenant's audit log
+(`demo.seeded`), so a second `make run` is quick and an app added later still gets its data;
+`seed_demo --again` runs every app's (idempotent) `demo_seed` anew.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from django.conf import settings
 from django.db import transaction
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
-from accounts.models import Role, User
+from accounts.models import AuditLog, Role, User
+from accounts.services import audit_log_record
 from tenants.models import Tenant
 from tenants.services import tenant_provision
 
@@ -25,6 +28,7 @@ DEMO_COMPANY = "Demo Company"
 PLATFORM_ADMIN_EMAIL = "admin@localhost"
 # Apps in DESIGN order: each may build on the demo data of the apps before it.
 DEMO_APPS = ["candidates", "mailing", "consent", "pools", "feedback", "campaigns"]
+SEEDED_ACTION = "demo.seeded"
 
 
 @dataclass
@@ -32,6 +36,7 @@ class DemoResult:
     tenant: Tenant
     created: bool
     seeded_apps: list[str] = field(default_factory=list)
+    kept_apps: list[str] = field(default_factory=list)
     failed_apps: dict[str, str] = field(default_factory=dict)  # app -> traceback
     logins: list[tuple[str, str]] = field(default_factory=list)
 
@@ -45,7 +50,7 @@ def _user_ensure(*, email: str, role: str, full_name: str, **extra: object) -> U
     return user
 
 
-def demo_seed_all(*, seed: int = 42) -> DemoResult:
+def demo_seed_all(*, seed: int = 42, again: bool = False) -> DemoResult:
     schema = settings.DEMO_TENANT_SCHEMA
     domain = f"{schema}.{settings.BASE_DOMAIN}"
     hr_email = f"hr@{schema}.localhost"
@@ -79,8 +84,14 @@ def demo_seed_all(*, seed: int = 42) -> DemoResult:
                 full_name="Rafael Costa",
                 invited_by=hr,
             )
+        seeded_before = set(
+            AuditLog.objects.filter(action=SEEDED_ACTION).values_list("target", flat=True)
+        )
         for app in DEMO_APPS:
             if importlib.util.find_spec(f"{app}.demo") is None:
+                continue
+            if app in seeded_before and not again:
+                demo.kept_apps.append(app)
                 continue
             module = importlib.import_module(f"{app}.demo")
             # One generator per app with a fixed seed: the same data on every machine, and one
@@ -88,6 +99,8 @@ def demo_seed_all(*, seed: int = 42) -> DemoResult:
             try:
                 with transaction.atomic():
                     module.demo_seed(rng=random.Random(seed))
+                    if app not in seeded_before:
+                        audit_log_record(actor=None, action=SEEDED_ACTION, target=app)
             except Exception:  # one app's broken demo data must not keep the others out
                 demo.failed_apps[app] = traceback.format_exc()
             else:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from demo.services import DEMO_PASSWORD, demo_seed_all
 from tenants.services import ProvisioningError
@@ -14,15 +14,25 @@ PARTIAL_DEMO_DATA = 3
 class Command(BaseCommand):
     help = "Provision the demo tenant with users and each app's demo data. Safe to run again."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--again",
+            action="store_true",
+            help="run every app's demo_seed again, not only those not seeded yet",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            result = demo_seed_all()
+            result = demo_seed_all(again=options["again"])
         except ProvisioningError as exc:
             raise CommandError(str(exc)) from None
         verb = "Created" if result.created else "Kept existing"
-        apps = ", ".join(result.seeded_apps) or "none yet"
+        seeded = ", ".join(result.seeded_apps) or "none"
+        kept = ", ".join(result.kept_apps) or "none"
         self.stdout.write(
-            self.style.SUCCESS(f"{verb} demo tenant {result.tenant.name}; demo data: {apps}")
+            self.style.SUCCESS(
+                f"{verb} demo tenant {result.tenant.name}; demo data seeded: {seeded}; kept: {kept}"
+            )
         )
         for email, role in result.logins:
             self.stdout.write(f"  {role}: {email} / {DEMO_PASSWORD}")
