@@ -44,10 +44,6 @@ def candidate_list(cleaned: dict[str, Any], sort: str = DEFAULT_SORT) -> QuerySe
     )
 
 
-def candidate_get(pk: int) -> Candidate:
-    return Candidate.objects.select_related("merged_into").get(pk=pk)
-
-
 def candidate_applications(candidate: Candidate) -> QuerySet[Application]:
     return candidate.applications.select_related("position", "stage", "furthest_stage").order_by(
         "-applied_at"

@@ -287,6 +287,7 @@ def test_http_flow_upload_map_preview_start_progress_and_error_report(tenant_a):
     )
     body = response.content.decode()
     assert "Dry run" in body and "is not a valid email" in body
+    assert "First rows as they will be imported" in body and "first_name: Ada" in body
     assert not Candidate.objects.exists()
     response = client.post(
         f"/candidates/import/{job.pk}/mapping/",
