@@ -148,12 +148,12 @@ def links_revoke(*, candidate: Candidate) -> None:
 # --- The ledger ---------------------------------------------------------------------------------
 
 
-def _clean_frequency(purpose: str, frequency: str | None) -> str:
+def _clean_frequency(purpose: str, frequency: str | None, ranges: dict[str, TopicSetting]) -> str:
     if purpose not in TOPICS:
         if frequency:
             raise ConsentError(f"{Purpose(purpose).label} has no frequency.")
         return ""
-    setting = topic_settings()[purpose]
+    setting = ranges[purpose]
     if not setting.enabled:
         raise ConsentError(f"{Purpose(purpose).label} is not offered.")
     if not frequency:
@@ -221,8 +221,11 @@ def consent_change(
     Candidate.objects.select_for_update().filter(pk=candidate.pk).first()
     state = {c.purpose: c for c in CandidateConsent.objects.filter(candidate=candidate)}
     # No frequency given keeps the person's current choice (else the tenant's default).
+    ranges = topic_settings() if set(grant) & set(TOPICS) else {}
     cleaned = {
-        p: _clean_frequency(p, f or (state[p].frequency if p in state and state[p].granted else ""))
+        p: _clean_frequency(
+            p, f or (state[p].frequency if p in state and state[p].granted else ""), ranges
+        )
         for p, f in grant.items()
     }
     profile = profile_ensure(candidate=candidate)
