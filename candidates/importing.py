@@ -288,6 +288,8 @@ def _clean_headers(raw: list[str]) -> list[str]:
 
 def _csv_rows(text: str, delimiter: str) -> Iterator[Row]:
     """Rows after the header; a row longer than MAX_LINE_CHARS becomes an error row."""
+    # csv's own limit (process-wide) would raise mid-file on a long cell; raise it so over-long
+    # rows reach the per-row check below and only that row is reported.
     csv.field_size_limit(max(settings.MAX_UPLOAD_BYTES, MAX_LINE_CHARS) + 1)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     previous_end = 0

@@ -462,7 +462,12 @@ def stage_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Pipeline saved.")
         return redirect("candidates:stages")
-    return render(request, "candidates/stages.html", {"stages": Stage.objects.all()})
+    links = [{"url": reverse("candidates:stages"), "label": "Pipeline stages"}]
+    return render(
+        request,
+        "candidates/stages.html",
+        {"stages": Stage.objects.all(), "settings_links": links},
+    )
 
 
 # --- Public job pages ---------------------------------------------------------------------------
