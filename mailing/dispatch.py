@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import formataddr
@@ -76,6 +77,7 @@ def message_claim(*, limit: int) -> list[Message]:
         Message.objects.filter(pk__in=ids).update(
             status=MessageStatus.SENDING,
             lease_until=now + timedelta(seconds=settings.MAILING_LEASE_SECONDS),
+            claim_token=uuid.uuid4(),
             updated_at=now,
         )
     return list(
@@ -258,9 +260,42 @@ def _sent_fields(message: Message, status: object) -> dict[str, object]:
     }
 
 
-def _send(messages: list[Message], result: DispatchResult) -> None:
+def _still_ours(messages: list[Message]) -> list[Message]:
+    """Renew the lease right before an ESP call and keep only the messages this worker still
+    holds. A claim of many messages can take longer than one lease to work through; once a
+    lease has expired the sweeper may hand the row to another worker, and the claim token
+    tells the two apart."""
+    now = _now()
+    lease = now + timedelta(seconds=settings.MAILING_LEASE_SECONDS)
+    token = messages[0].claim_token
+    ids = [m.pk for m in messages]
+    held = Message.objects.filter(
+        pk__in=ids, status=MessageStatus.SENDING, claim_token=token, lease_until__gt=now
+    )
+    if held.update(lease_until=lease) == len(ids):
+        return messages
+    kept = set(
+        Message.objects.filter(pk__in=ids, claim_token=token, lease_until=lease).values_list(
+            "pk", flat=True
+        )
+    )
+    return [m for m in messages if m.pk in kept]
+
+
+def messages_send(messages: list[Message], result: DispatchResult) -> None:
     """One ESP call for `messages` (one message, or a batch) and record each outcome."""
-    email = _batch(messages) if len(messages) > 1 else _single(messages[0])
+    messages = _still_ours(messages)
+    if not messages:
+        return
+    try:
+        email = _batch(messages) if len(messages) > 1 else _single(messages[0])
+    except ValueError as exc:
+        # A sender identity or header that cannot be put in an email: retrying cannot help.
+        with transaction.atomic():
+            for message in messages:
+                _finish(message, MessageStatus.FAILED, last_error=str(exc))
+        result.failed += len(messages)
+        return
     result.esp_calls += 1
     try:
         email.send()
@@ -378,9 +413,9 @@ def _process(claimed: list[Message], result: DispatchResult) -> None:
         ready.append(message)
     batches, singles = _batches(ready)
     for batch in batches:
-        _send(batch, result)
+        messages_send(batch, result)
     for message in singles:
-        _send([message], result)
+        messages_send([message], result)
 
 
 def next_retry_at() -> datetime | None:

@@ -76,6 +76,8 @@ class Message(models.Model):
     send_after = models.DateTimeField(null=True, blank=True)
     # While `sending`, the worker that claimed the message owns it until this time.
     lease_until = models.DateTimeField(null=True, blank=True)
+    # Which claim holds the lease (a worker renews only its own lease before each ESP call).
+    claim_token = models.UUIDField(null=True, blank=True)
     queued_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -141,9 +141,8 @@ def message_enqueue(
         raise ValidationError("Nurture mail needs an unsubscribe link (List-Unsubscribe).")
     if unsubscribe_url:
         _refuse_newlines("Unsubscribe link", unsubscribe_url)
-        if not unsubscribe_url.startswith("https://") and not (
-            settings.DEBUG and unsubscribe_url.startswith("http://")
-        ):
+        # https in production; development sites (SITE_SCHEME=http) link over http.
+        if not unsubscribe_url.startswith(("https://", f"{settings.SITE_SCHEME}://")):
             raise ValidationError("The unsubscribe link must be an https:// URL.")
     attachments = list(attachments)
     for filename, _content, mimetype in attachments:

@@ -249,3 +249,21 @@ def test_rate_limit_holds_back_the_rest(tenant_a, postmark, settings):
     assert result.sent == 3
     assert result.more and result.wait > 0
     ratelimit._client().delete(f"mailing:rate:tenant:{connection.schema_name}")
+
+
+def test_a_worker_that_outlived_its_lease_does_not_send_what_another_claimed(tenant_a, postmark):
+    """Worker A claimed a message but was so slow that its lease expired; the sweeper gave the
+    message to worker B. A must not send it too."""
+    from mailing.dispatch import DispatchResult, message_claim, messages_send
+
+    message = _enqueue(1)
+    claimed_by_a = message_claim(limit=10)
+    outbox_sweep(now=timezone.now() + timedelta(seconds=3600))
+    claimed_by_b = message_claim(limit=10)
+
+    messages_send(claimed_by_a, DispatchResult())
+    assert postmark.accepted == []
+    messages_send(claimed_by_b, DispatchResult())
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT
+    assert postmark.counts() == {mailing_key(message): 1}

@@ -141,19 +141,19 @@ def own_broker(monkeypatch, tmp_path) -> Iterator[OwnRedis]:
     redis.start()
     url = f"redis://127.0.0.1:{redis.port}/0"
     monkeypatch.setenv("CELERY_BROKER_URL", url)
-    previous = app.conf.broker_url
+    # Point this process's Celery app at the private broker; the shared connection pools are
+    # set aside untouched and put back afterwards.
+    saved = (app.conf.broker_url, app._pool, app.amqp._producer_pool)
     app.conf.broker_url = url
-    app.pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
     try:
         yield redis
     finally:
         redis.kill()
-        app.conf.broker_url = previous
-        app.pool.force_close_all()
-        app._pool = None
-        app.amqp._producer_pool = None
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app.conf.broker_url, app._pool, app.amqp._producer_pool = saved
 
 
 def test_redis_restarted_mid_run_sends_each_message_once(
