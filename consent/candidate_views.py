@@ -195,7 +195,10 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
         data = _resolve(links.UNSUBSCRIBE, token)
     except LinkError as error:
-        return link_error(request, error, token)
+        if error.reason != "expired" or error.candidate is None:
+            return link_error(request, error, token)
+        # Stopping mail must work however old the email is: the signature is genuine.
+        data = LinkData(candidate=error.candidate, extra=error.extra)
     candidate = data.candidate
     assert candidate is not None
     topic = data.extra.get("o")

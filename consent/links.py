@@ -43,10 +43,16 @@ class LinkError(Exception):
     other_tenant or revoked. `candidate` is set when the link was genuine but expired, so the
     page can offer to email a fresh one."""
 
-    def __init__(self, reason: str, candidate: Candidate | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        candidate: Candidate | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.candidate = candidate
+        self.extra = extra or {}
 
 
 @dataclass
@@ -101,7 +107,7 @@ def read(kind: LinkKind, token: str) -> LinkData:
                 pk=candidate.merged_into_id
             )
     if expired:
-        raise LinkError("expired", candidate=candidate)
+        raise LinkError("expired", candidate=candidate, extra=extra)
     return LinkData(candidate=candidate, extra=extra)
 
 

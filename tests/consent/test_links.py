@@ -101,3 +101,17 @@ def test_payload_is_signed_not_encrypted_but_tampering_fails(tenant_a):
     # Re-signing needs the secret key; with another salt it does not validate either.
     forged = signing.dumps(payload, salt="something-else", compress=True)
     assert tenant_a.client().get(f"/c/p/{forged}/").status_code == 400
+
+
+def test_an_old_unsubscribe_link_still_unsubscribes(tenant_a):
+    from consent.services import consent_grant
+
+    ada = person()
+    consent_grant(candidate=ada, purpose="events", source="optin_link")
+    url = path_of(links.unsubscribe_url(ada, topic="events"))
+    with time_machine.travel(timezone.now() + timedelta(days=5 * 365)):
+        response = tenant_a.client().post(url)
+    assert response.status_code == 200
+    assert ConsentEvent.objects.filter(
+        candidate=ada, purpose="events", action="withdrawn", source="unsubscribe"
+    ).exists()
