@@ -175,3 +175,16 @@ def test_merge_moves_the_ledger_and_keeps_the_latest_decision(tenant_a):
 def test_data_requests_panel_on_the_hr_dashboard(tenant_a):
     response = tenant_a.client(tenant_a.hr_admin).get("/")
     assert b"Data requests" in response.content
+
+
+def test_defaults_install_is_idempotent(tenant_a):
+    from consent.models import ConsentPolicy, TopicSetting
+    from consent.services import consent_defaults_install
+
+    texts, topics = ConsentText.objects.count(), TopicSetting.objects.count()
+    assert texts == 8 * 4 and topics == 5
+    consent_defaults_install()
+    consent_defaults_install()
+    assert (ConsentText.objects.count(), TopicSetting.objects.count()) == (texts, topics)
+    assert ConsentPolicy.objects.count() == 1
+    assert ConsentPolicy.objects.get().retention_months == 24
