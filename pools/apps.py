@@ -8,12 +8,16 @@ class PoolsConfig(AppConfig):
     verbose_name = "Pools"
 
     def ready(self) -> None:
+        from accounts.dashboard import Panel, register_panel
         from candidates.criteria import Criterion, register_criterion
         from pools import receivers  # noqa: F401
-        from pools.selectors import member_of_pool_apply, member_of_pool_field
+        from pools.selectors import dashboard_panel, member_of_pool_apply, member_of_pool_field
 
         register_criterion(
             Criterion(
                 "pools", "Member of pool", member_of_pool_field, member_of_pool_apply, order=95
             )
+        )
+        register_panel(
+            Panel("pools", "Talent pools", "pools/_panel.html", dashboard_panel, order=30)
         )

@@ -120,8 +120,16 @@ def pool_breakdown(members: QuerySet, limit: int = 8) -> list[tuple[str, list[tu
     return result
 
 
-def pools_for_user() -> QuerySet:
-    return Pool.objects.order_by("name")
+def dashboard_panel(request: Any) -> dict[str, Any]:
+    """Pools at a glance (names only: member counts are computed on the pool pages)."""
+    from pools.models import TagRule
+
+    rules = list(TagRule.objects.filter(is_active=True).select_related("tag"))
+    return {
+        "pools": list(Pool.objects.order_by("-updated_at")[:6]),
+        "pool_total": Pool.objects.count(),
+        "broken_rules": [rule for rule in rules if rule.problem],
+    }
 
 
 def static_pools() -> QuerySet:

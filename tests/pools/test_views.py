@@ -293,3 +293,15 @@ def test_bulk_tagging_very_many_at_once_is_refused(tenant_a, data, settings):
     )
     assert "That would tag 2 candidates at once (at most 1)" in response.content.decode()
     assert "x" not in tag_names(data["ada"])
+
+
+def test_dashboard_lists_pools_and_broken_rules(tenant_a):
+    from taggit.models import Tag
+
+    pool = pool_save(actor=None, name="Spring", kind=PoolKind.STATIC)
+    Tag.objects.filter(name="young-talent").delete()
+    body = tenant_a.client(tenant_a.hr_admin).get("/").content.decode()
+    assert f'href="/pools/{pool.pk}/"' in body
+    assert "1 tagging rule needs attention" in body and "Young talent" in body
+    body = tenant_a.client(tenant_a.recruiter).get("/").content.decode()
+    assert "Spring" in body and "needs attention" not in body
