@@ -580,6 +580,16 @@ def position_update(
     return position
 
 
+@transaction.atomic
+def position_delete(*, position: Position, actor: User | None) -> None:
+    """Only a position nobody applied to can go; otherwise its history matters: close it."""
+    if position.applications.exists():
+        raise CandidateError(
+            f"“{position.title}” has applications; close it instead of deleting it."
+        )
+    position.delete()
+
+
 def first_stage() -> Stage:
     stage = Stage.objects.order_by("order").first()
     if stage is None:

@@ -24,6 +24,7 @@ urlpatterns = [
     path("positions/new/", views.position_create_view, name="position_create"),
     path("positions/<int:pk>/", views.position_detail, name="position"),
     path("positions/<int:pk>/edit/", views.position_edit, name="position_edit"),
+    path("positions/<int:pk>/delete/", views.position_delete_view, name="position_delete"),
     path("stages/", views.stage_settings, name="stages"),
     path("jobs/", views.job_list, name="jobs"),
     path("jobs/<int:pk>/", views.job_detail, name="job"),

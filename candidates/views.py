@@ -75,6 +75,7 @@ from candidates.services import (
     candidate_update,
     candidate_upsert,
     position_create,
+    position_delete,
     position_update,
     stage_create,
     stage_delete,
@@ -435,6 +436,19 @@ def position_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "skills": sorted(position.required_skills.names()),
         },
     )
+
+
+@recruiter_required
+@require_POST
+def position_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    position = get_object_or_404(Position, pk=pk)
+    try:
+        position_delete(position=position, actor=request.user)
+    except CandidateError as exc:
+        messages.error(request, str(exc))
+        return redirect("candidates:position", pk=position.pk)
+    messages.success(request, f"Position “{position.title}” deleted.")
+    return redirect("candidates:positions")
 
 
 # --- Stages (HR admin) --------------------------------------------------------------------------

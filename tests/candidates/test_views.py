@@ -311,6 +311,13 @@ def test_positions_crud_and_applicant_list(tenant_a):
     assert "Ada" in page and "Applied" in page
     response = client.post("/candidates/positions/new/", {"title": "", "status": "nope"})
     assert response.status_code == 200
+    # A position with applicants is closed, not deleted; an empty one can be deleted.
+    client.post(f"/candidates/positions/{position.pk}/delete/")
+    assert Position.objects.filter(pk=position.pk).exists()
+    empty = f.position()
+    response = client.post(f"/candidates/positions/{empty.pk}/delete/")
+    assert response["Location"] == "/candidates/positions/"
+    assert not Position.objects.filter(pk=empty.pk).exists()
 
 
 def test_stage_admin_add_rename_reorder_delete(tenant_a):
