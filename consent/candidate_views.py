@@ -20,6 +20,7 @@ from consent.exports import candidate_export_json, candidate_export_pdf
 from consent.forms import ChoicesForm, RegistrationForm, form_stamp
 from consent.links import LinkData, LinkError, LinkKind
 from consent.models import DataRequest, Purpose, Registration, RequestKind, RequestStatus, Source
+from consent.notifications import fresh_link_send
 from consent.requests import (
     RateLimited,
     data_request_confirm,
@@ -54,9 +55,8 @@ LINK_ERRORS = {
     "other_tenant": (
         403,
         "This link belongs to another organisation",
-        "Open it from the "
-        "email you received: it only works on the site of the company that sent "
-        "it.",
+        "Open it from the email you received: it only works on the site of the company that "
+        "sent it.",
     ),
     "revoked": (
         410,
@@ -150,7 +150,6 @@ def _choices_page(
             "candidate": candidate,
             "form": form,
             "saved": saved,
-            "state": consent_state(candidate) if saved is not None else state,
             "pool_text": form.texts.get(Purpose.TALENT_POOL),
             "tracking_text": form.texts.get(Purpose.TRACKING),
             "token": token,
@@ -238,8 +237,6 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 def fresh_link(request: HttpRequest, token: str) -> HttpResponse:
     """An expired link from a genuine email: send a fresh preference-centre link to the address
     we hold (never to an address given here), at most once an hour per person."""
-    from consent.notifications import fresh_link_send
-
     candidate = None
     for kind in (links.OPTIN, links.PREFERENCES, links.UNSUBSCRIBE):
         try:
