@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
+from django_tenants.utils import get_public_schema_name
 
 from accounts.models import User
 from accounts.services import audit_log_record
@@ -528,6 +529,8 @@ def _sweep_schema(identifiers: Iterable[str]) -> int:
         return 0
     pattern = "|".join(re.escape(t) for t in terms)
     schema = connection.schema_name
+    if schema == get_public_schema_name():
+        raise ConsentError("Erasure runs inside a tenant's schema, never in public.")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT table_name, column_name, data_type FROM information_schema.columns "
