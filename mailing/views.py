@@ -22,7 +22,11 @@ def message_list(request: HttpRequest) -> HttpResponse:
     cleaned = form.cleaned_data if form.is_valid() else {}
     queryset = messages_filtered(status=cleaned.get("status", ""), q=cleaned.get("q", ""))
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "counts": status_counts()}
+    counts = status_counts()
+    status_choices = [("", f"All statuses ({sum(counts.values())})")] + [
+        (value, f"{label} ({counts.get(value, 0)})") for value, label in MessageStatus.choices
+    ]
+    context = {"form": form, "page": page, "status_choices": status_choices}
     template = "mailing/_rows.html" if request.htmx else "mailing/list.html"
     return render(request, template, context)
 

@@ -5,6 +5,11 @@ from collections.abc import Iterator
 import pytest
 
 from mailing import gate
+from tests.e2e.conftest import (  # noqa: F401 (browser fixtures for the Sent mail page test)
+    browser_type_launch_args,
+    site,
+    tenant_live_server,
+)
 from tests.mailing.fake_esp import FakePostmark
 
 
