@@ -306,8 +306,16 @@ def _validate_reasons(reasons: Iterable[RejectionReason]) -> list[RejectionReaso
     return chosen
 
 
-def _reasons_note(reasons: Sequence[RejectionReason]) -> str:
-    return ", ".join(r.label for r in reasons) or "no reason given"
+def _outcome_note(
+    branch: str, reasons: Sequence[RejectionReason], personal_points: str, tips: str
+) -> str:
+    """The body of the timeline's rejection entry (written by candidates' outcome service):
+    the feedback branch, the reasons and what the candidate was told."""
+    labels = ", ".join(r.label for r in reasons) or "none given"
+    parts = [f"{Branch(branch).label}. Reasons: {labels}."]
+    if branch == Branch.PERSONALISED:
+        parts += [p for p in (personal_points, f"Tips: {tips}" if tips else "") if p]
+    return "\n\n".join(parts)
 
 
 @transaction.atomic
@@ -355,7 +363,7 @@ def application_reject(
             application=application,
             outcome=Outcome.REJECTED,
             actor=actor,
-            note=_reasons_note(chosen),
+            note=_outcome_note(branch, chosen, personal_points, tips),
         )
     except CandidateError as exc:
         raise FeedbackError(str(exc)) from None
@@ -380,16 +388,6 @@ def application_reject(
         send_at=send_at,
     )
     rejection.reasons.set(chosen)
-    activity_record(
-        candidate=application.candidate,
-        kind=ActivityKind.OUTCOME,
-        summary=f"Rejected ({rejection.get_branch_display().lower()}): {_reasons_note(chosen)}",
-        body="\n\n".join(p for p in (content.personal_points, content.tips) if p),
-        actor=actor,
-        application=application,
-        ref=f"feedback.rejection:{rejection.pk}",
-        data={"reasons": [r.key for r in chosen], "branch": branch},
-    )
     if call is not None:
         logged = FeedbackCall.objects.create(
             rejection=rejection,
@@ -470,7 +468,7 @@ def applications_reject_bulk(
 
     if not FeedbackTemplate.objects.filter(group=Branch.AUTOMATIC).exists():
         raise FeedbackError("No automatic rejection template exists.")
-    note = _reasons_note(chosen)
+    note = _outcome_note(Branch.AUTOMATIC, chosen, "", "")
     now = timezone.now()
     for application in todo:
         application_outcome_set(
@@ -505,15 +503,6 @@ def applications_reject_bulk(
             recruiter=actor,
             branch=Branch.AUTOMATIC,
             language=rejection.language,
-        )
-        activity_record(
-            candidate=application.candidate,
-            kind=ActivityKind.OUTCOME,
-            summary=f"Rejected (automatic email): {note}",
-            actor=actor,
-            application=application,
-            ref=f"feedback.rejection:{rejection.pk}",
-            data={"reasons": [r.key for r in chosen], "branch": Branch.AUTOMATIC, "bulk": True},
         )
         _queue_email(
             rejection=rejection,

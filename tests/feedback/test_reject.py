@@ -150,18 +150,19 @@ def test_timeline_has_rejection_call_and_email_with_message_ref(tenant_a):
         call=CallNote(called_at=called, duration_minutes=20, summary="Walked through the case."),
     )
     entries = {a.ref: a for a in Activity.objects.filter(candidate=app.candidate)}
-    rejected = entries[f"feedback.rejection:{rejection.pk}"]
-    assert rejected.kind == ActivityKind.OUTCOME
-    assert "Experience level" in rejected.summary
+    # The rejection itself, with its reasons and what was said, comes from candidates' outcome
+    # service (so pool rules fire); one entry, no duplicate.
+    rejected = Activity.objects.get(candidate=app.candidate, kind=ActivityKind.OUTCOME)
+    assert rejected.summary.endswith("Rejected")
+    assert "Personalised feedback. Reasons: Experience level." in rejected.body
+    assert "light on stakeholder management" in rejected.body
+    assert "Tips: Lead one cross-team project." in rejected.body
     call = FeedbackCall.objects.get(rejection=rejection)
     assert entries[f"feedback.call:{call.pk}"].kind == ActivityKind.CALL
     assert entries[f"feedback.call:{call.pk}"].at == called
     email = entries[f"mailing.message:{rejection.message_id}"]
     assert email.kind == ActivityKind.EMAIL
-    # The outcome itself went through candidates (so pool rules fire).
-    assert Activity.objects.filter(
-        candidate=app.candidate, kind=ActivityKind.OUTCOME, ref=""
-    ).exists()
+    assert email.data["rejection"] == rejection.pk
     message = Message.objects.get(pk=rejection.message_id)
     assert "Walked through the case." in message.text
 
