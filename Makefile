@@ -33,6 +33,7 @@ install: $(INSTALLED)
 # Front-end assets come from the npm registry, pinned by package-lock.json, and are copied into
 # static/vendor/ (git-ignored): nothing is loaded from a CDN or committed.
 $(ASSETS): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js) is needed to install the front-end assets"; exit 1; }
 	npm ci --no-audit --no-fund --ignore-scripts
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
