@@ -44,9 +44,12 @@ class FeedbackPolicy(models.Model):
     """The tenant's stage policy: one row per tenant schema (enforced by the unique `scope`)."""
 
     scope = models.CharField(max_length=10, default="tenant", unique=True, editable=False)
+    # SET_NULL: deleting the stage must not be blocked by this setting; without a stage every
+    # rejection is personalised until an HR admin picks a new one (never a downgrade).
     personalised_from = models.ForeignKey(
         "candidates.Stage",
-        on_delete=models.PROTECT,
+        null=True,
+        on_delete=models.SET_NULL,
         related_name="+",
         help_text="From this stage on, rejections need personalised feedback written by the "
         "recruiter; earlier rejections get the automatic email.",
@@ -60,7 +63,7 @@ class FeedbackPolicy(models.Model):
         verbose_name_plural = "feedback policies"
 
     def __str__(self) -> str:
-        return f"Personalised from {self.personalised_from}"
+        return f"Personalised from {self.personalised_from or 'every stage'}"
 
 
 class Branch(models.TextChoices):

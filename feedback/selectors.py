@@ -28,9 +28,14 @@ def policy_get() -> FeedbackPolicy | None:
 
 
 def branch_for(stage: Stage, policy: FeedbackPolicy | None) -> str:
-    """Personalised feedback from the policy stage on. Without a policy every rejection is
-    personalised: a missing setting must never downgrade late-stage candidates to a form mail."""
-    if policy is None or stage.order >= policy.personalised_from.order:
+    """Personalised feedback from the policy stage on. Without a policy (or its stage deleted)
+    every rejection is personalised: a missing setting must never downgrade late-stage
+    candidates to a form mail."""
+    if (
+        policy is None
+        or policy.personalised_from is None
+        or stage.order >= policy.personalised_from.order
+    ):
         return Branch.PERSONALISED
     return Branch.AUTOMATIC
 
@@ -116,7 +121,7 @@ def feedback_figures(*, days: int = 365) -> dict[str, Any]:
     since = timezone.now() - timedelta(days=days)
     policy = policy_get()
     late = Application.objects.filter(outcome=Outcome.REJECTED, outcome_at__gte=since)
-    if policy is not None:
+    if policy is not None and policy.personalised_from is not None:
         late = late.filter(furthest_stage__order__gte=policy.personalised_from.order)
     late_total = late.count()
     late_personal = late.filter(rejection__branch=Branch.PERSONALISED).count()

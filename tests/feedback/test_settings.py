@@ -74,3 +74,18 @@ def test_hr_admin_sets_the_policy_stage(tenant_a):
     assert FeedbackPolicy.objects.get().personalised_from == final
     bad = client.post(reverse("feedback:policy"), {"personalised_from": "999999"})
     assert bad.status_code == 200
+
+
+def test_deleting_the_policy_stage_is_not_blocked_and_falls_back_to_personalised(tenant_a):
+    from candidates.services import stage_delete
+    from feedback.models import Branch
+    from feedback.selectors import application_branch
+    from tests.feedback.helpers import application_at
+
+    stage = Stage.objects.create(name="Assessment", slug="assessment", order=25)
+    FeedbackPolicy.objects.update(personalised_from=stage)
+    stage_delete(stage=stage, actor=tenant_a.hr_admin)
+    assert FeedbackPolicy.objects.get().personalised_from is None
+    assert application_branch(application_at("applied")) == Branch.PERSONALISED
+    client = tenant_a.client(tenant_a.hr_admin)
+    assert "choose the stage" in client.get(reverse("feedback:home")).content.decode()
