@@ -101,11 +101,13 @@ class Rejection(models.Model):
     application = models.OneToOneField(
         "candidates.Application", on_delete=models.CASCADE, related_name="rejection"
     )
+    # The furthest stage the application had reached when it was rejected (for the figures);
+    # SET_NULL so a later stage deletion is never blocked by history.
     stage = models.ForeignKey(
         "candidates.Stage",
-        on_delete=models.PROTECT,
+        null=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The application's stage when it was rejected.",
     )
     branch = models.CharField(max_length=20, choices=Branch.choices)
     reasons = models.ManyToManyField(RejectionReason, blank=True, related_name="rejections")

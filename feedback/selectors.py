@@ -164,7 +164,7 @@ def feedback_figures(*, days: int = 365) -> dict[str, Any]:
             for r in by_branch
         ),
         "optin_by_stage": _merge_rows(
-            (r["stage__name"], r["total"], r["opted_n"]) for r in by_stage
+            (r["stage__name"] or "(deleted stage)", r["total"], r["opted_n"]) for r in by_stage
         ),
     }
 
