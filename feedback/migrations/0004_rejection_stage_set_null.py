@@ -5,16 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('candidates', '0003_import_job_updated_at'),
-        ('feedback', '0003_policy_stage_set_null'),
+        ("candidates", "0003_import_job_updated_at"),
+        ("feedback", "0003_policy_stage_set_null"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='rejection',
-            name='stage',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='candidates.stage'),
+            model_name="rejection",
+            name="stage",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="candidates.stage",
+            ),
         ),
     ]
