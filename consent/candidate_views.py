@@ -6,10 +6,15 @@ bad links with a clear page (never a 500): forged, expired, revoked or another t
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -44,31 +49,33 @@ NEWSLETTER_TOPICS = (Purpose.COMPANY_NEWS, Purpose.EVENTS, Purpose.JOB_MARKET)
 LINK_ERRORS = {
     "invalid": (
         400,
-        "This link is not valid",
-        "It may have been cut or mistyped. Use the full link from the email.",
+        _("This link is not valid"),
+        _("It may have been cut or mistyped. Use the full link from the email."),
     ),
     "expired": (
         410,
-        "This link has expired",
-        "For your protection, links stop working after a while.",
+        _("This link has expired"),
+        _("For your protection, links stop working after a while."),
     ),
     "other_tenant": (
         403,
-        "This link belongs to another organisation",
-        "Open it from the email you received: it only works on the site of the company that "
-        "sent it.",
+        _("This link belongs to another organisation"),
+        _(
+            "Open it from the email you received: it only works on the site of the company that "
+            "sent it."
+        ),
     ),
     "revoked": (
         410,
-        "This link is no longer valid",
-        "It was replaced by a newer one, or the data it pointed to has been erased.",
+        _("This link is no longer valid"),
+        _("It was replaced by a newer one, or the data it pointed to has been erased."),
     ),
 }
 
 
 def link_error(request: HttpRequest, error: LinkError, token: str = "") -> HttpResponse:
     status, title, detail = LINK_ERRORS[error.reason]
-    return render(
+    return _render(
         request,
         "consent/public/link_error.html",
         {
@@ -77,6 +84,7 @@ def link_error(request: HttpRequest, error: LinkError, token: str = "") -> HttpR
             "can_resend": error.reason == "expired" and error.candidate is not None,
             "token": token,
         },
+        candidate=error.candidate,
         status=status,
     )
 
@@ -89,6 +97,28 @@ def _language(request: HttpRequest, candidate: Candidate | None) -> str:
         or (candidate.preferred_language if candidate else "")
         or getattr(tenant, "default_language", "en")
     )
+
+
+def _visitor_language(request: HttpRequest) -> str:
+    """For pages without a known person: the browser's language if we speak it, else the
+    company's."""
+    if request.META.get("HTTP_ACCEPT_LANGUAGE"):
+        return translation.get_language_from_request(request)
+    return getattr(getattr(request, "tenant", None), "default_language", settings.LANGUAGE_CODE)
+
+
+def _render(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    candidate: Candidate | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Render in the person's language (their choice, else the company's)."""
+    language = _language(request, candidate) if candidate else _visitor_language(request)
+    with translation.override(language):
+        return render(request, template, context, status=status)
 
 
 def _resolve(kind: LinkKind, token: str) -> LinkData:
@@ -143,7 +173,7 @@ def _choices_page(
         except ConsentError as exc:
             form.add_error(None, str(exc))
     status = 200 if request.method == "GET" or form.is_valid() else 400
-    return render(
+    return _render(
         request,
         template,
         {
@@ -157,6 +187,7 @@ def _choices_page(
             if is_optin
             else token,
         },
+        candidate=candidate,
         status=status,
     )
 
@@ -218,17 +249,22 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 nurture_withdraw_all(candidate=candidate, source=Source.UNSUBSCRIBE, origin=origin)
         done = True
-    return render(
+    language = _language(request, candidate)
+    topic_text = texts_current(language).get(topic) if topic else None
+    return _render(
         request,
         "consent/public/unsubscribe.html",
         {
             "candidate": candidate,
-            "topic_label": Purpose(topic).label if topic else "",
+            "topic_label": (topic_text.title if topic_text else Purpose(topic).label)
+            if topic
+            else "",
             "done": done,
             "token": token,
             "all_token": links.sign(links.UNSUBSCRIBE, candidate=candidate) if topic else "",
             "preferences_token": links.sign(links.PREFERENCES, candidate=candidate),
         },
+        candidate=candidate,
     )
 
 
@@ -250,14 +286,14 @@ def fresh_link(request: HttpRequest, token: str) -> HttpResponse:
     if cache.add(f"consent:fresh-link:{candidate.pk}", 1, 3600):
         with transaction.atomic():
             fresh_link_send(candidate=candidate)
-    return render(request, "consent/public/fresh_link_sent.html", {})
+    return _render(request, "consent/public/fresh_link_sent.html", {}, candidate=candidate)
 
 
 # --- Registration (public) ----------------------------------------------------------------------
 
 
 def _register(request: HttpRequest, *, newsletter: bool) -> HttpResponse:
-    language = getattr(request.tenant, "default_language", "en")
+    language = _visitor_language(request)
     texts = texts_current(language)
     topics = topic_settings()
     if newsletter:
@@ -269,20 +305,20 @@ def _register(request: HttpRequest, *, newsletter: bool) -> HttpResponse:
         bot = form.bot_reason()
         if bot in ("honeypot", "stamp"):
             # Say nothing useful to a bot, record nothing.
-            return render(request, "consent/public/register_sent.html", {}, status=400)
+            return _render(request, "consent/public/register_sent.html", {}, status=400)
         if bot == "too_fast":
-            form.add_error(None, "That was quick! Please check your details and send again.")
+            form.add_error(None, _("That was quick! Please check your details and send again."))
         elif bot == "stale":
-            form.add_error(None, "This form was open for too long. Please send it again.")
+            form.add_error(None, _("This form was open for too long. Please send it again."))
         grant: dict[str, str] = {}
         if choices.is_valid():
             # Only what the page showed and the person ticked; joining the pool is the
             # registration page's own action.
-            grant, _ = choices.decisions(include_pool=False)
+            grant, _unticked = choices.decisions(include_pool=False)
             if not newsletter:
                 grant[Purpose.TALENT_POOL] = ""
             elif not set(grant) & set(NEWSLETTER_TOPICS):
-                choices.add_error(None, "Choose at least one topic to receive.")
+                choices.add_error(None, _("Choose at least one topic to receive."))
         if form.is_valid() and choices.is_valid():
             try:
                 registration_submit(
@@ -298,12 +334,12 @@ def _register(request: HttpRequest, *, newsletter: bool) -> HttpResponse:
                     origin=Origin.from_request(request),
                 )
             except RateLimited as exc:
-                return render(
+                return _render(
                     request, "consent/public/rate_limited.html", {"message": str(exc)}, status=429
                 )
-            return render(request, "consent/public/register_sent.html", {})
+            return _render(request, "consent/public/register_sent.html", {})
         form.fields["stamp"].initial = form_stamp()
-    return render(
+    return _render(
         request,
         "consent/public/register.html",
         {
@@ -346,7 +382,7 @@ def register_confirm(request: HttpRequest, token: str) -> HttpResponse:
         candidate = registration_confirm(
             registration=registration, origin=Origin.from_request(request)
         )
-    return render(
+    return _render(
         request,
         "consent/public/register_confirm.html",
         {
@@ -355,6 +391,7 @@ def register_confirm(request: HttpRequest, token: str) -> HttpResponse:
             if candidate
             else "",
         },
+        candidate=candidate,
     )
 
 
@@ -378,10 +415,11 @@ def my_data(request: HttpRequest, token: str) -> HttpResponse:
         sent = data_request_create(
             candidate=candidate, kind=kind, origin=Origin.from_request(request)
         )
-    return render(
+    return _render(
         request,
         "consent/public/my_data.html",
         {"candidate": candidate, "token": token, "sent": sent},
+        candidate=candidate,
     )
 
 
@@ -404,7 +442,9 @@ def request_confirm(request: HttpRequest, token: str) -> HttpResponse:
         context["download_token"] = links.sign(
             links.DOWNLOAD, candidate=data.candidate, r=data_request.pk
         )
-    return render(request, "consent/public/request_confirm.html", context)
+    return _render(
+        request, "consent/public/request_confirm.html", context, candidate=data.candidate
+    )
 
 
 @candidate_token_view

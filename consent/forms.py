@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.utils.translation import gettext_lazy as _
 
 from consent.models import (
     TOPICS,
@@ -17,7 +18,7 @@ from consent.models import (
     TopicSetting,
 )
 
-LANGUAGE_CHOICES = [("", "Same as the company's"), *settings.LANGUAGES]
+LANGUAGE_CHOICES = [("", _("Same as the company's")), *settings.LANGUAGES]
 
 
 class ChoicesForm(forms.Form):
@@ -59,7 +60,7 @@ class ChoicesForm(forms.Form):
                 initial=(current.frequency if current and current.granted else "")
                 or setting.default_frequency,
                 error_messages={
-                    "invalid_choice": "Choose one of the frequencies offered for this topic."
+                    "invalid_choice": _("Choose one of the frequencies offered for this topic.")
                 },
             )
         self.fields[Purpose.TRACKING] = forms.BooleanField(
@@ -144,16 +145,16 @@ def form_stamp() -> str:
 
 
 class RegistrationForm(forms.Form):
-    first_name = forms.CharField(max_length=100)
-    last_name = forms.CharField(max_length=100, required=False)
-    email = forms.EmailField(max_length=254)
-    phone = forms.CharField(max_length=40, required=False)
-    city = forms.CharField(max_length=100, required=False)
-    profession = forms.CharField(max_length=120, required=False, label="Profession or field")
+    first_name = forms.CharField(max_length=100, label=_("First name"))
+    last_name = forms.CharField(max_length=100, required=False, label=_("Last name"))
+    email = forms.EmailField(max_length=254, label=_("Email"))
+    phone = forms.CharField(max_length=40, required=False, label=_("Phone"))
+    city = forms.CharField(max_length=100, required=False, label=_("City"))
+    profession = forms.CharField(max_length=120, required=False, label=_("Profession or field"))
     cv = forms.FileField(
         required=False,
-        label="CV (optional)",
-        help_text="PDF, Word or OpenDocument, at most 5 MB.",
+        label=_("CV (optional)"),
+        help_text=_("PDF, Word or OpenDocument, at most 5 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(CV_TYPES)}),
     )
     # Honeypot: hidden from people by CSS and aria-hidden; bots fill every field.
@@ -174,15 +175,17 @@ class RegistrationForm(forms.Form):
         name = upload.name.lower()
         ext = next((e for e in CV_TYPES if name.endswith(e)), None)
         if ext is None:
-            raise forms.ValidationError("Upload your CV as PDF, Word (.doc, .docx) or .odt.")
+            raise forms.ValidationError(_("Upload your CV as PDF, Word (.doc, .docx) or .odt."))
         if upload.size > CV_MAX_BYTES:
             raise forms.ValidationError(
-                "Your CV is larger than 5 MB; please upload a smaller file."
+                _("Your CV is larger than 5 MB; please upload a smaller file.")
             )
         head = upload.read(8)
         upload.seek(0)
         if not head.startswith(CV_TYPES[ext][1]):
-            raise forms.ValidationError("This file is not a real PDF, Word or OpenDocument file.")
+            raise forms.ValidationError(
+                _("This file is not a real PDF, Word or OpenDocument file.")
+            )
         return upload
 
     def bot_reason(self) -> str | None:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from mailing.kinds import CONTENT_TOPICS, MessageKind
 
@@ -31,10 +32,10 @@ TOPICS: tuple[str, ...] = tuple(str(t) for t in CONTENT_TOPICS)
 class Frequency(models.TextChoices):
     """Ordered from most to least frequent; `days` is the minimum gap between two emails."""
 
-    WEEKLY = "weekly", "Weekly"
-    BIWEEKLY = "biweekly", "Every two weeks"
-    MONTHLY = "monthly", "Monthly"
-    QUARTERLY = "quarterly", "Quarterly"
+    WEEKLY = "weekly", _("Weekly")
+    BIWEEKLY = "biweekly", _("Every two weeks")
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
 
 
 FREQUENCY_DAYS = {

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.services import audit_log_record
@@ -53,7 +54,9 @@ def _rate_limit(key: str, limit: int, window: int = 3600) -> None:
         cache.set(key, 1, window)
         count = 1
     if count > limit:
-        raise RateLimited("Too many sign-ups from your network. Please try again in an hour.")
+        raise RateLimited(
+            gettext("Too many sign-ups from your network. Please try again in an hour.")
+        )
 
 
 @transaction.atomic

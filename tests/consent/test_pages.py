@@ -109,7 +109,8 @@ def test_preference_centre_changes_topics_frequency_and_language(tenant_a):
     )
     response = client.post(url, data)
     assert response.status_code == 200
-    assert b"Your choices are saved." in response.content
+    # Saved, and the page already answers in the language just chosen.
+    assert "Vos choix sont enregistrés." in response.content.decode()
     assert "events" not in active_purposes(ada)
     assert CandidateConsent.objects.get(candidate=ada, purpose="job_offers").frequency == "biweekly"
     ada.refresh_from_db()
@@ -191,3 +192,28 @@ def test_topic_unsubscribe_page_also_offers_everything(tenant_a):
     assert b"Unsubscribe from all our emails" in page.content
     tenant_a.client().post(f"/c/u/{everything}/")
     assert active_purposes(ada) == {Purpose.TALENT_POOL}
+
+
+def test_pages_speak_the_candidates_language(tenant_a):
+    from consent.services import profile_language_set
+
+    ada = person(first_name="Ada")
+    profile_language_set(candidate=ada, language="fr")
+    client = tenant_a.client()
+    optin = client.get(path_of(links.optin_url(ada, source="rejection"))).content.decode()
+    assert "Restons en contact, Ada" in optin
+    assert "Conserver mon profil dans le vivier de talents" in optin  # the French consent text
+    assert "Chaque semaine" in optin
+    unsubscribe = client.get(path_of(links.unsubscribe_url(ada, topic="events"))).content.decode()
+    assert "Ne plus recevoir : invitations aux événements ?" in unsubscribe
+    # Nothing leaks into the next request: a person without a language gets the company's.
+    bob = person()
+    assert b"Stay in touch" in client.get(path_of(links.optin_url(bob, source="x"))).content
+
+
+def test_public_pages_follow_the_browser_language(tenant_a):
+    page = tenant_a.client().get("/c/join/", HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9")
+    assert "Treten Sie unserem Talentpool bei" in page.content.decode()
+    assert "Wir speichern Ihr Profil" in page.content.decode()  # the German consent text
+    bad = tenant_a.client().get("/c/p/nonsense/", HTTP_ACCEPT_LANGUAGE="it")
+    assert "Questo link non è valido" in bad.content.decode()
