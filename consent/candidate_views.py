@@ -118,6 +118,8 @@ def _render(
     """Render in the person's language (their choice, else the company's)."""
     language = _language(request, candidate) if candidate else _visitor_language(request)
     with translation.override(language):
+        # base.html declares the page language from LANGUAGE_CODE (screen readers use it).
+        context = {**context, "LANGUAGE_CODE": translation.get_language()}
         return render(request, template, context, status=status)
 
 

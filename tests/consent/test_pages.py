@@ -202,6 +202,7 @@ def test_pages_speak_the_candidates_language(tenant_a):
     client = tenant_a.client()
     optin = client.get(path_of(links.optin_url(ada, source="rejection"))).content.decode()
     assert "Restons en contact, Ada" in optin
+    assert '<html lang="fr">' in optin
     assert "Conserver mon profil dans le vivier de talents" in optin  # the French consent text
     assert "Chaque semaine" in optin
     unsubscribe = client.get(path_of(links.unsubscribe_url(ada, topic="events"))).content.decode()
