@@ -5,7 +5,10 @@ with N consenting candidates (3 skills each, consent for job offers, events and 
 and P open positions:
 
 - a day's nurture: `nurture_plan` (set-based) then `nurture_send_batch` over every planned
-  digest (render + mailing outbox), the first day, when everyone is due (the worst day);
+  digest (render + mailing outbox), in worker processes as Celery would. Scenario "steady"
+  (default): a running tenant whose candidates last heard from us 1-7 days ago (job offers)
+  or 1-30 days ago (events, news), positions opened over the last 30 days; "first-day": nobody
+  has had an email yet, everyone is due (the worst day);
   baseline: the naive per-candidate planner (a few ORM queries per candidate, the same rules),
   timed on a sample and reported per candidate;
 - matching P open positions against N candidates (`campaigns.matching.job_matches`, one SQL
@@ -15,6 +18,7 @@ Usage: .venv/bin/python bench/bench_campaigns.py [--quick] [--keep]
 Sizes: BENCH_CAMPAIGNS_CANDIDATES (default 100000; --quick 10000),
        BENCH_CAMPAIGNS_POSITIONS (default 1000; --quick 200),
        BENCH_CAMPAIGNS_SAMPLE (baseline sample, default 1000),
+       BENCH_CAMPAIGNS_SCENARIO (steady or first-day; default steady),
        BENCH_CAMPAIGNS_WORKERS (processes rendering and queueing, as Celery workers; default 2),
        BENCH_CAMPAIGNS_SEND_LIMIT (render + queue only this many digests and extrapolate;
        default 0 = all).
@@ -102,7 +106,7 @@ def drop_database() -> None:
     _admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
 
 
-def load(candidates: int, positions: int) -> None:
+def load(candidates: int, positions: int, steady: bool) -> None:
     """Candidates with skills and consents, open positions and content, generated in SQL."""
     from django.db import connection
 
@@ -149,14 +153,16 @@ def load(candidates: int, positions: int) -> None:
                     SELECT 'Position ' || i, pick(%(professions)s), '', pick(%(cities)s), 'FR',
                            pick(ARRAY['onsite', 'hybrid', 'remote']),
                            pick(ARRAY['junior', 'mid', 'senior', 'lead']), '', 'open',
-                           %(at)s, %(at)s
+                           %(at)s - (i %% %(spread)s) * interval '1 day',
+                           %(at)s - (i %% %(spread)s) * interval '1 day'
                     FROM generate_series(1, %(n)s) AS i
                     """,
                     {
                         "professions": PROFESSIONS,
                         "cities": CITIES,
                         "n": positions,
-                        "at": week_ago,
+                        "at": NOW - dt.timedelta(hours=1) if steady else week_ago,
+                        "spread": 30 if steady else 1,
                     },
                 )
             cur.execute(
@@ -192,6 +198,21 @@ def load(candidates: int, positions: int) -> None:
                 """,
                 {"p": purpose, "f": frequency},
             )
+        if steady:
+            # A running tenant: everyone heard from us recently (job offers 1-7 days ago, the
+            # monthly topics 1-30 days ago), so a day's nurture is whoever is due today.
+            for topic, spread in [("job_offers", 7), ("events", 30), ("company_news", 30)]:
+                cur.execute(
+                    """
+                    INSERT INTO campaigns_delivery (candidate_id, topic, period, sent_at, status,
+                        position_ids, reasons, matched_skills, item_ids)
+                    SELECT id, %(topic)s, 'history', %(now)s - (1 + (id * 7919) %% %(spread)s)
+                           * interval '1 day', 'queued', '[]', '{}', '[]', '[]'
+                    FROM candidates_candidate
+                    """,
+                    {"topic": topic, "now": NOW, "spread": spread},
+                )
+            cur.execute("VACUUM (ANALYZE) campaigns_delivery")
         cur.execute("SET session_replication_role = DEFAULT")
         for table in (
             "candidates_candidate",
@@ -307,6 +328,9 @@ def main() -> None:
     n = int(os.environ.get("BENCH_CAMPAIGNS_CANDIDATES", 10000 if args.quick else 100000))
     p = int(os.environ.get("BENCH_CAMPAIGNS_POSITIONS", 200 if args.quick else 1000))
     sample_size = int(os.environ.get("BENCH_CAMPAIGNS_SAMPLE", 1000))
+    scenario = os.environ.get("BENCH_CAMPAIGNS_SCENARIO", "steady")
+    if scenario not in ("steady", "first-day"):
+        raise SystemExit("BENCH_CAMPAIGNS_SCENARIO is steady or first-day.")
     workers = int(os.environ.get("BENCH_CAMPAIGNS_WORKERS", 2))
     # Render + queue only this many of the planned digests (0: all) and extrapolate.
     send_limit = int(os.environ.get("BENCH_CAMPAIGNS_SEND_LIMIT", 0))
@@ -327,7 +351,7 @@ def main() -> None:
     try:
         with tenant_context(Tenant.objects.get(schema_name=SCHEMA)):
             started = time.perf_counter()
-            load(n, p)
+            load(n, p, steady=scenario == "steady")
             took = time.perf_counter() - started
             print(f"loaded {n:,} candidates and {p:,} positions in {took:.1f} s")
             ids = list(Candidate.objects.values_list("pk", flat=True))
@@ -360,7 +384,10 @@ def main() -> None:
 
         total = plan_s + send_s
         print()
-        print(f"One tenant, {n:,} consenting candidates, {p:,} open positions")
+        print(
+            f"One tenant, {n:,} consenting candidates, {p:,} open positions "
+            f"({'a running tenant' if scenario == 'steady' else 'first day: everyone is due'})"
+        )
         header = f"{'measure':<46} | {'ours (s)':>9} | {'naive (s)':>10} | {'ratio':>7}"
         print(header)
         print("-" * len(header))
