@@ -22,6 +22,7 @@ from typing import Any
 from django import forms
 from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower
 from django.utils import timezone
 from taggit.models import Tag
 
@@ -255,11 +256,55 @@ def _start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+class NamesInput(forms.TextInput):
+    """Names in one text box, comma-separated: scales to thousands of skills (a select of every
+    skill would not, and costs a template render per option). Repeated URL parameters
+    (?skills_any=Python&skills_any=SQL) work too."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:
+        getlist = getattr(data, "getlist", None)
+        raw = getlist(name) if getlist else data.get(name)
+        if raw is None:
+            return []
+        items = [raw] if isinstance(raw, str) else raw
+        return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+
+    def format_value(self, value: Any) -> str | None:
+        if not value:
+            return None
+        return ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+
+
+class NamesField(forms.ModelMultipleChoiceField):
+    """Model instances chosen by name, case-insensitively; unknown names are a clear error."""
+
+    widget = NamesInput
+
+    def clean(self, value: Any) -> QuerySet:
+        names = [str(v).strip() for v in (value or []) if str(v).strip()]
+        if not names:
+            return self.queryset.none()
+        wanted = {name.lower(): name for name in names}
+        found = self.queryset.annotate(lower_name=Lower(self.to_field_name)).filter(
+            lower_name__in=list(wanted)
+        )
+        known = {getattr(obj, self.to_field_name).lower() for obj in found}
+        for key, name in wanted.items():
+            if key not in known:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": name},
+                )
+        return found
+
+
 def _model_multi(queryset: Callable[[], QuerySet], to_field: str, what: str) -> Callable[[], Any]:
-    def build() -> forms.ModelMultipleChoiceField:
-        return forms.ModelMultipleChoiceField(
+    def build() -> NamesField:
+        return NamesField(
             queryset=queryset(),
             to_field_name=to_field,
+            help_text="Comma-separated",
             error_messages={
                 "invalid_choice": f"The {what} “%(value)s” does not exist (renamed or deleted?)."
             },

@@ -182,3 +182,13 @@ def test_query_count_does_not_depend_on_the_number_of_matches(tenant_a):
         f.candidate(skills=["Python"])
     candidate_tags_add(candidates=Candidate.objects.all(), names=["t"], actor=None)
     assert count(data) == first
+
+
+def test_names_are_comma_separated_and_case_insensitive(tenant_a):
+    a = f.candidate(skills=["Python", "SQL"])
+    f.candidate(skills=["Python"])
+    assert _search({"skills_all": "python, sql"}) == {a}
+    form = CriteriaForm({"skills_all": "python, sql"})
+    assert form.is_valid()
+    assert 'value="python, sql"' in str(form["skills_all"])
+    assert not CriteriaForm({"skills_any": "Python, Cobol"}).is_valid()
