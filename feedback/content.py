@@ -124,11 +124,31 @@ def sample_content_context() -> dict[str, str]:
     }
 
 
-def guidance(reasons: Sequence[RejectionReason]) -> tuple[list[str], list[str]]:
-    """Suggested lines for the recruiter's points and tips, from the chosen reasons."""
-    points = [r.candidate_wording.strip() for r in reasons if r.candidate_wording.strip()]
-    tips = [r.tip.strip() for r in reasons if r.tip.strip()]
-    return points, tips
+# What to write about for each default reason: shown next to the points (never put in the
+# email), because the reason's own wording already appears in it through {{ reasons }}.
+POINT_PROMPTS = {
+    "skills-gap": "Which skills, and what did you see in the interviews or tests?",
+    "experience-level": "What experience was missing, and what would make the difference?",
+    "closer-fit": "What was strong in this application, and what tipped the balance?",
+    "position-closed": "Will similar roles open again?",
+    "salary": "How far apart were the expectations, and is there room in other roles?",
+    "location": "Which arrangement did the role need, and which would suit the candidate?",
+    "language": "Which language level was needed, and for what part of the job?",
+    "team-fit": "Describe the way of working you saw, without judging the person.",
+    "candidate-declined": "Thank them and, if they told you why, acknowledge it.",
+    "candidate-accepted-elsewhere": "Wish them well and say the door stays open.",
+}
+DEFAULT_PROMPT = "What did you observe that led to this reason?"
+
+
+def point_prompts(reasons: Sequence[RejectionReason]) -> list[tuple[str, str]]:
+    """(reason label, what to write about) for the chosen reasons."""
+    return [(r.label, POINT_PROMPTS.get(r.key, DEFAULT_PROMPT)) for r in reasons]
+
+
+def guidance_tips(reasons: Sequence[RejectionReason]) -> list[str]:
+    """Suggested tips for a next application, from the chosen reasons."""
+    return [r.tip.strip() for r in reasons if r.tip.strip()]
 
 
 def merge_guidance(current: str, wanted: Sequence[str], offered: Sequence[str]) -> str:

@@ -13,7 +13,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import hr_admin_required, recruiter_required
 from candidates.models import Application
-from feedback.content import MERGE_TAGS, guidance, merge_guidance, sample_content_context
+from feedback.content import (
+    MERGE_TAGS,
+    guidance_tips,
+    merge_guidance,
+    point_prompts,
+    sample_content_context,
+)
 from feedback.forms import (
     MERGE_TAG_HELP,
     BulkRejectForm,
@@ -193,6 +199,9 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
                 "policy": policy_get(),
                 "form": form,
                 "preview": preview,
+                "prompts": point_prompts(
+                    list(form.cleaned_data.get("reasons", [])) if form.is_bound else []
+                ),
             },
         )
 
@@ -200,24 +209,26 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
 @recruiter_required
 @require_POST
 def reject_guidance(request: HttpRequest, pk: int) -> HttpResponse:
-    """htmx: refresh the points and tips with the suggestions of the chosen reasons, keeping what
-    the recruiter already wrote."""
+    """htmx: what to write about for the chosen reasons, and their suggested tips added to the
+    tips, keeping everything the recruiter already wrote."""
     application = _application(pk)
     ids = [v for v in request.POST.getlist("reasons") if v.isdigit()]
     chosen = list(RejectionReason.objects.active().filter(pk__in=ids))
     everything = list(RejectionReason.objects.active())
-    wanted_points, wanted_tips = guidance(chosen)
-    offered_points, offered_tips = guidance(everything)
     form = RejectForm(
         initial={
-            "personal_points": merge_guidance(
-                request.POST.get("personal_points", ""), wanted_points, offered_points
+            "personal_points": request.POST.get("personal_points", ""),
+            "tips": merge_guidance(
+                request.POST.get("tips", ""), guidance_tips(chosen), guidance_tips(everything)
             ),
-            "tips": merge_guidance(request.POST.get("tips", ""), wanted_tips, offered_tips),
         },
         branch=application_branch(application),
     )
-    return render(request, "feedback/_guided.html", {"form": form, "application": application})
+    return render(
+        request,
+        "feedback/_guided.html",
+        {"form": form, "application": application, "prompts": point_prompts(chosen)},
+    )
 
 
 # --- After the decision ---------------------------------------------------------------------------

@@ -38,13 +38,14 @@ def test_recruiter_rejects_with_personal_feedback_and_the_optin_link_works(
     expect(page.get_by_role("heading", name="Reject Maya Lindqvist")).to_be_visible()
 
     page.get_by_label("Skills gap").check()
-    points = page.get_by_label("Personalised points")
-    # htmx adds the reason's suggested wording to the points.
-    expect(points).to_have_value(re.compile("essential for this role"))
-    points.fill(
-        points.input_value() + "\nYour SQL case study was clear; the modelling part needed depth."
+    # htmx: what to write about next to the points, and the reason's tip added to the tips.
+    expect(page.locator("#points-guidance")).to_contain_text("Which skills")
+    tips = page.get_by_label("Tips for a next application")
+    expect(tips).to_have_value(re.compile("Projects or training"))
+    page.get_by_label("Personalised points").fill(
+        "Your SQL case study was clear; the modelling part needed depth."
     )
-    page.get_by_label("Tips for a next application").fill("Practise dimensional modelling.")
+    tips.fill(tips.input_value() + "\nPractise dimensional modelling.")
 
     page.get_by_text("Feedback call (optional)").click()
     page.get_by_label("I had a feedback call").check()

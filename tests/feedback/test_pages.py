@@ -73,21 +73,33 @@ def test_missing_reasons_at_personalised_stage_show_a_message_and_keep_the_text(
     assert app.outcome == Outcome.ACTIVE
 
 
-def test_guidance_adds_reason_suggestions_and_keeps_what_was_written(tenant_a):
+def test_guidance_prompts_for_points_and_adds_tips_keeping_what_was_written(tenant_a):
     app = application_at("interview")
     client = tenant_a.client(tenant_a.recruiter)
     skills = reasons("skills-gap")[0]
     response = client.post(
         reverse("feedback:guidance", args=[app.pk]),
-        {"reasons": [skills.pk], "personal_points": "My own note.", "tips": ""},
+        {"reasons": [skills.pk], "personal_points": "My own note.", "tips": "My tip."},
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
     body = html_lib.unescape(response.content.decode())
-    assert "My own note." in body
-    assert skills.candidate_wording in body
-    assert skills.tip in body
     assert "<html" not in body  # a partial
+    points = re.search(r'name="personal_points"[^>]*>(.*?)</textarea>', body, re.S).group(1)
+    tips = re.search(r'name="tips"[^>]*>(.*?)</textarea>', body, re.S).group(1)
+    assert points.strip() == "My own note."  # the reason's wording is already in the email
+    assert "Which skills" in body  # what to write about
+    assert tips.strip() == f"My tip.\n{skills.tip}"
+
+    # Unticking the reason removes its untouched tip again.
+    response = client.post(
+        reverse("feedback:guidance", args=[app.pk]),
+        {"personal_points": "My own note.", "tips": tips},
+        HTTP_HX_REQUEST="true",
+    )
+    body = html_lib.unescape(response.content.decode())
+    tips = re.search(r'name="tips"[^>]*>(.*?)</textarea>', body, re.S).group(1)
+    assert tips.strip() == "My tip."
 
 
 def test_send_next_morning_and_cancel_from_the_feedback_page(tenant_a):
