@@ -40,7 +40,14 @@ from django.utils import timezone
 from mailing import esp, ratelimit
 from mailing.events import message_status_changed
 from mailing.gate import GateDecision, send_gate
-from mailing.models import Message, MessageStatus, Suppression, SuppressionReason, email_hash
+from mailing.models import (
+    Message,
+    MessageAttachment,
+    MessageStatus,
+    Suppression,
+    SuppressionReason,
+    email_hash,
+)
 
 log = logging.getLogger(__name__)
 
@@ -80,12 +87,13 @@ def message_claim(*, limit: int) -> list[Message]:
             claim_token=uuid.uuid4(),
             updated_at=now,
         )
-    return list(
-        Message.objects.filter(pk__in=ids)
-        .select_related("candidate")
-        .prefetch_related("attachments")
-        .order_by("id")
+    messages = list(Message.objects.filter(pk__in=ids).select_related("candidate").order_by("id"))
+    with_attachments = set(
+        MessageAttachment.objects.filter(message_id__in=ids).values_list("message_id", flat=True)
     )
+    for message in messages:
+        message.has_attachments = message.pk in with_attachments
+    return messages
 
 
 def _gate(message: Message, suppressed: dict[str, str]) -> GateDecision:
@@ -202,7 +210,7 @@ def _single(message: Message) -> AnymailMessage:
     )
     email.attach_alternative(message.html, "text/html")
     email.metadata = _metadata(message)
-    for attachment in message.attachments.all():
+    for attachment in message.attachments.all() if message.has_attachments else ():
         email.attach(attachment.filename, bytes(attachment.content), attachment.mimetype)
     return email
 
@@ -337,7 +345,7 @@ def _batches(messages: list[Message]) -> tuple[list[list[Message]], list[Message
     """Split claimed messages into ESP calls; a batch never holds one address twice (merge
     data is keyed by address), repeats go out on their own."""
     limit = esp.batch_limit()
-    singles = [m for m in messages if not m.is_nurture or limit <= 1 or m.attachments.all()]
+    singles = [m for m in messages if not m.is_nurture or limit <= 1 or m.has_attachments]
     single_ids = {m.pk for m in singles}
     batches: list[list[Message]] = []
     current: list[Message] = []

@@ -87,6 +87,8 @@ class Message(models.Model):
     needs_reconcile = models.BooleanField(default=False)
 
     objects = MessageQuerySet.as_manager()
+    # Set by the dispatcher's claim (one query for the whole claim, not one per message).
+    has_attachments = False
 
     class Meta:
         ordering = ["-queued_at", "-id"]

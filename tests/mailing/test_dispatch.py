@@ -267,3 +267,13 @@ def test_a_worker_that_outlived_its_lease_does_not_send_what_another_claimed(ten
     message.refresh_from_db()
     assert message.status == MessageStatus.SENT
     assert postmark.counts() == {mailing_key(message): 1}
+
+
+def test_attachments_reach_the_esp(tenant_a, postmark):
+    message = _enqueue(1, attachments=[("feedback.pdf", b"%PDF-1.4 demo", "application/pdf")])
+    outbox_dispatch()
+    sent = postmark.accepted[0]
+    assert [a["Name"] for a in sent["Attachments"]] == ["feedback.pdf"]
+    assert sent["Attachments"][0]["ContentType"] == "application/pdf"
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT
