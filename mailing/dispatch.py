@@ -25,6 +25,7 @@ own `rate_limit` counts tasks per worker process, not messages per tenant across
 from __future__ import annotations
 
 import logging
+import smtplib
 import time
 import uuid
 from dataclasses import dataclass
@@ -234,10 +235,16 @@ def _batch(messages: list[Message]) -> AnymailMessage:
 
 
 def _transient(exc: Exception) -> bool:
-    status = getattr(exc, "status_code", None)
+    """Worth retrying: timeouts, connection errors, 5xx and 429 from an HTTP ESP; 4xx SMTP
+    replies and lost connections from an SMTP server (Mailpit in docker compose)."""
     if isinstance(exc, AnymailRequestsAPIError):
+        status = exc.status_code
         return status is None or status >= 500 or status == 429
-    return False
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code < 500
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return False
+    return isinstance(exc, OSError | smtplib.SMTPException)
 
 
 def _retry_or_fail(message: Message, error: str) -> bool:
@@ -307,7 +314,7 @@ def messages_send(messages: list[Message], result: DispatchResult) -> None:
     result.esp_calls += 1
     try:
         email.send()
-    except AnymailError as exc:
+    except (AnymailError, OSError, smtplib.SMTPException) as exc:
         error = str(exc).splitlines()[0][:2000] if str(exc) else type(exc).__name__
         with transaction.atomic():
             for message in messages:

@@ -277,3 +277,20 @@ def test_attachments_reach_the_esp(tenant_a, postmark):
     assert sent["Attachments"][0]["ContentType"] == "application/pdf"
     message.refresh_from_db()
     assert message.status == MessageStatus.SENT
+
+
+def test_smtp_server_down_is_retried_not_lost(tenant_a, settings):
+    """docker compose sends through Mailpit over SMTP; a server that is down is transient."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", closed_port
+    settings.MAILING_RATE_PER_TENANT = settings.MAILING_RATE_GLOBAL = 0
+    message = _enqueue(1)
+    result = outbox_dispatch()
+    message.refresh_from_db()
+    assert result.retrying == 1
+    assert message.status == MessageStatus.QUEUED and message.send_after is not None
