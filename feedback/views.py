@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import hr_admin_required, recruiter_required
-from candidates.models import Application
+from candidates.models import Application, Outcome
 from feedback.content import (
     MERGE_TAGS,
     guidance_tips,
@@ -139,6 +139,14 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
     if Rejection.objects.filter(application=application).exists():
         messages.info(request, "This application was already rejected; here is its feedback.")
         return redirect("feedback:application", pk=application.pk)
+    if application.outcome != Outcome.ACTIVE:
+        messages.error(
+            request,
+            f"{application.candidate.full_name}'s application is already "
+            f"{application.get_outcome_display().lower()}; only active applications can be "
+            "rejected with feedback.",
+        )
+        return redirect("candidates:detail", application.candidate_id)
     branch = application_branch(application)
     with timezone.override(tenant_zone()):
         form = RejectForm(request.POST or None, branch=branch)

@@ -252,3 +252,15 @@ def test_scheduled_time_is_shown_in_the_tenant_time_zone(tenant_a):
     page = client.get(reverse("feedback:application", args=[app.pk])).content.decode()
     assert "6 May, 09:30" in page
     assert "09:30" in client.get(reverse("feedback:home")).content.decode()
+
+
+def test_reject_page_of_a_hired_application_explains_and_goes_back(tenant_a):
+    from candidates.services import application_outcome_set
+
+    app = application_at("offer")
+    application_outcome_set(application=app, outcome=Outcome.HIRED, actor=None)
+    client = tenant_a.client(tenant_a.recruiter)
+    response = client.get(reverse("feedback:reject", args=[app.pk]), follow=True)
+    assert response.status_code == 200
+    assert "already hired" in response.content.decode()
+    assert not Rejection.objects.filter(application=app).exists()
