@@ -150,6 +150,10 @@ def _choices_page(
         language=profile_ensure(candidate=candidate).language,
         # The opt-in page offers the tenant's default topics ticked: one click joins.
         prefill_defaults=is_optin,
+        # Whoever agreed to pool invitations can take it back here.
+        offer_invitation=bool(
+            state.get(Purpose.POOL_INVITATION) and state[Purpose.POOL_INVITATION].granted
+        ),
     )
     saved = None
     if request.method == "POST" and form.is_valid():
@@ -184,6 +188,7 @@ def _choices_page(
             "saved": saved,
             "pool_text": form.texts.get(Purpose.TALENT_POOL),
             "tracking_text": form.texts.get(Purpose.TRACKING),
+            "invitation_text": form.texts.get(Purpose.POOL_INVITATION),
             "token": token,
             "preferences_token": links.sign(links.PREFERENCES, candidate=candidate)
             if is_optin
@@ -302,7 +307,9 @@ def _register(request: HttpRequest, *, newsletter: bool) -> HttpResponse:
         topics = {t: s for t, s in topics.items() if t in NEWSLETTER_TOPICS}
     data = request.POST if request.method == "POST" else None
     form = RegistrationForm(data, request.FILES or None, newsletter=newsletter)
-    choices = ChoicesForm(data, topics=topics, texts=texts, prefill_defaults=True)
+    choices = ChoicesForm(
+        data, topics=topics, texts=texts, prefill_defaults=True, offer_invitation=newsletter
+    )
     if request.method == "POST":
         bot = form.bot_reason()
         if bot in ("honeypot", "stamp"):
@@ -350,6 +357,7 @@ def _register(request: HttpRequest, *, newsletter: bool) -> HttpResponse:
             "newsletter": newsletter,
             "pool_text": texts.get(Purpose.TALENT_POOL),
             "tracking_text": texts.get(Purpose.TRACKING),
+            "invitation_text": texts.get(Purpose.POOL_INVITATION),
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -33,6 +33,7 @@ class ChoicesForm(forms.Form):
         state: dict[str, CandidateConsent] | None = None,
         language: str = "",
         prefill_defaults: bool = False,
+        offer_invitation: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -62,6 +63,12 @@ class ChoicesForm(forms.Form):
                 error_messages={
                     "invalid_choice": _("Choose one of the frequencies offered for this topic.")
                 },
+            )
+        if offer_invitation:
+            # Newsletter readers outside the pool may agree to be invited into it (never
+            # pre-ticked: it is not what they came for).
+            self.fields[Purpose.POOL_INVITATION] = forms.BooleanField(
+                required=False, initial=on(Purpose.POOL_INVITATION, False)
             )
         self.fields[Purpose.TRACKING] = forms.BooleanField(
             required=False, initial=on(Purpose.TRACKING, False)
@@ -114,6 +121,8 @@ class ChoicesForm(forms.Form):
         withdraw: list[str] = []
         purposes = [Purpose.TALENT_POOL] if include_pool else []
         purposes += [*self.topics, Purpose.TRACKING]
+        if Purpose.POOL_INVITATION in self.fields:
+            purposes.append(Purpose.POOL_INVITATION)
         for purpose in purposes:
             if self.cleaned_data.get(purpose):
                 grant[purpose] = self.cleaned_data.get(f"{purpose}_frequency", "")

@@ -109,6 +109,23 @@ def test_newsletter_variant_grants_news_topics_only(tenant_a):
     assert ConsentEvent.objects.filter(candidate=reader, source=Source.NEWSLETTER).exists()
 
 
+def test_newsletter_readers_may_agree_to_pool_invitations(tenant_a):
+    client = tenant_a.client()
+    page = client.get("/c/newsletter/")
+    assert page.context["choices"]["pool_invitation"].initial is False  # never pre-ticked
+    _fill(client, "/c/newsletter/", email="invite@example.com", pool_invitation="on")
+    client.post(_confirm_url())
+    reader = Candidate.objects.get(email="invite@example.com")
+    assert Purpose.POOL_INVITATION in active_purposes(reader)
+    # The preference centre lets them take it back.
+    from consent import links
+
+    prefs = path_of(links.preferences_url(reader))
+    assert b'name="pool_invitation"' in client.get(prefs).content
+    client.post(prefs, {"events": "on", "company_news": "on", "job_market": "on"})
+    assert Purpose.POOL_INVITATION not in active_purposes(reader)
+
+
 def test_newsletter_without_any_topic_asks_for_one(tenant_a):
     response = _fill(
         tenant_a.client(), "/c/newsletter/", job_offers=None, events=None, company_news=None
