@@ -46,7 +46,7 @@ def bar_chart(
             value += f" {bar.note}"
         parts.append(
             f'<text x="{LABEL_WIDTH - 8}" y="{y + BAR - 3}" text-anchor="end" '
-            f'font-size="12" fill="#333">{escape(bar.label[:32])}</text>'
+            f'font-size="12" fill="#333">{escape(bar.label[:28])}</text>'
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{width}" height="{BAR}" '
             f'fill="{escape(colour)}" rx="2"/>'
             f'<text x="{LABEL_WIDTH + width + 6}" y="{y + BAR - 3}" font-size="12" '

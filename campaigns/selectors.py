@@ -54,7 +54,7 @@ class CampaignStats:
             ("Unsubscribed", self.unsubscribed),
             ("Complaints", self.complaints),
             ("Bounced", self.bounced),
-            ("Not sent (consent, cap or suppression)", self.refused),
+            ("Not sent (consent, cap)", self.refused),
             ("Re-applied", self.reapplied),
             ("Hired", self.hired),
         ]
