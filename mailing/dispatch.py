@@ -219,7 +219,9 @@ def _single(message: Message) -> AnymailMessage:
 def _batch(messages: list[Message]) -> AnymailMessage:
     """One ESP call for many personalised messages: the ESP-side template
     (MAILING_BATCH_TEMPLATE) only places each recipient's pre-rendered subject/HTML/text, so
-    what leaves is exactly what the outbox row shows."""
+    what leaves is exactly what the outbox row shows. On Postmark it is a template (alias in
+    MAILING_BATCH_TEMPLATE) with subject `{{subject}}`, HTML body `{{{html_body}}}` and text
+    body `{{{text_body}}}`; anymail then uses /email/batchWithTemplates, 500 per call."""
     from_email, reply_to = _sender()
     email = AnymailMessage(
         from_email=from_email, to=[m.to_email for m in messages], reply_to=reply_to
