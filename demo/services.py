@@ -50,7 +50,8 @@ def _user_ensure(*, email: str, role: str, full_name: str, **extra: object) -> U
     return user
 
 
-def demo_seed_all(*, seed: int = 42, again: bool = False) -> DemoResult:
+def demo_seed_all(*, seed: int = 42, again: bool = False, with_data: bool = True) -> DemoResult:
+    """The demo tenant and its logins; with `with_data`, each app's demo data too."""
     schema = settings.DEMO_TENANT_SCHEMA
     domain = f"{schema}.{settings.BASE_DOMAIN}"
     hr_email = f"hr@{schema}.localhost"
@@ -87,7 +88,7 @@ def demo_seed_all(*, seed: int = 42, again: bool = False) -> DemoResult:
         seeded_before = set(
             AuditLog.objects.filter(action=SEEDED_ACTION).values_list("target", flat=True)
         )
-        for app in DEMO_APPS:
+        for app in DEMO_APPS if with_data else []:
             if importlib.util.find_spec(f"{app}.demo") is None:
                 continue
             if app in seeded_before and not again:

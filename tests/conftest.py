@@ -73,11 +73,33 @@ def _ensure_users(tenant: object) -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def django_db_setup(  # type: ignore[no-untyped-def]
+    request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb
+):
+    """The test database, then the shared tenants.
+
+    pytest-django's own fixture creates the test database only when a selected test asks for
+    `db` (or its live server); browser and worker tests use committed data without either, and
+    run alone they would have written to the real database. So the default database is always
+    set up here (same keep/create options as pytest-django)."""
+    from django.test.utils import setup_databases, teardown_databases
+
     with django_db_blocker.unblock():
+        db_cfg = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases={"default"},
+            keepdb=django_db_keepdb and not django_db_createdb,
+        )
+        test_name = connection.settings_dict["TEST"]["NAME"]
+        assert connection.settings_dict["NAME"] == test_name, "not on the test database"
         for schema, name in [("alpha", "Alpha Corp"), ("beta", "Beta GmbH")]:
             _ensure_users(_ensure_tenant(schema, name))
         connection.set_schema_to_public()
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
 def _world(schema: str) -> TenantWorld:
@@ -111,8 +133,10 @@ def tenant_a(db) -> Iterator[TenantWorld]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def committed_tenant(django_db_blocker) -> Iterator[TenantWorld]:  # type: ignore[no-untyped-def]
-    """A fresh tenant whose writes are committed (for browser and worker tests); dropped after."""
+def committed_tenant(django_db_setup, django_db_blocker) -> Iterator[TenantWorld]:  # type: ignore[no-untyped-def]
+    """A fresh tenant whose writes are committed (for browser and worker tests); dropped after.
+
+    Needs `django_db_setup`: without it a run of only such tests would use the real database."""
     from tenants.models import Tenant
     from tenants.services import tenant_schema_drop
 
@@ -129,7 +153,7 @@ def committed_tenant(django_db_blocker) -> Iterator[TenantWorld]:  # type: ignor
 
 
 @pytest.fixture
-def celery_worker(tmp_path, django_db_blocker) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def celery_worker(tmp_path, django_db_setup, django_db_blocker) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """A real `celery worker` process on the test database; use with `committed_tenant`."""
     from tests.worker import WorkerProcess
 

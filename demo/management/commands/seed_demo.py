@@ -20,10 +20,15 @@ class Command(BaseCommand):
             action="store_true",
             help="run every app's demo_seed again, not only those not seeded yet",
         )
+        parser.add_argument(
+            "--logins-only",
+            action="store_true",
+            help="only the tenant and its logins, no app demo data (quick)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            result = demo_seed_all(again=options["again"])
+            result = demo_seed_all(again=options["again"], with_data=not options["logins_only"])
         except ProvisioningError as exc:
             raise CommandError(str(exc)) from None
         verb = "Created" if result.created else "Kept existing"
