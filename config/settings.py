@@ -78,6 +78,10 @@ ROOT_URLCONF = "config.urls_tenants"
 # bench/bench_provisioning.py). `tenant_template_refresh` rebuilds it after migrations.
 TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = env_bool("TENANT_CLONE_FROM_TEMPLATE", default=True)
+# Issue `SET search_path` only when the schema changes, not before every query (halves round
+# trips). Safe with this django-tenants version: rollback and savepoint rollback (which revert a
+# SET in PostgreSQL) forget the cached path, and set_tenant() always resets it.
+TENANT_LIMIT_SET_CALLS = env_bool("TENANT_LIMIT_SET_CALLS", default=True)
 
 MIDDLEWARE = [
     "tenants.middleware.TenantHostMiddleware",
