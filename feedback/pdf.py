@@ -5,14 +5,13 @@ URL, so rendering never reaches the network."""
 from __future__ import annotations
 
 import base64
+import functools
 import mimetypes
 
 from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from feedback.content import FeedbackContent, one_line
 
@@ -49,7 +48,14 @@ HEADINGS = {
     },
 }
 
-_FETCHER = URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
+
+@functools.cache
+def _local_only_fetcher():  # type: ignore[no-untyped-def]
+    # WeasyPrint is imported on first use: importing it costs over a second, which every
+    # manage.py command and worker start would otherwise pay.
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
 
 
 def _logo_data_uri() -> str:
@@ -109,7 +115,9 @@ def feedback_pdf_html(content: FeedbackContent) -> str:
 
 
 def feedback_pdf_render(content: FeedbackContent) -> bytes:
-    pdf = HTML(string=feedback_pdf_html(content), url_fetcher=_FETCHER).write_pdf()
+    from weasyprint import HTML
+
+    pdf = HTML(string=feedback_pdf_html(content), url_fetcher=_local_only_fetcher()).write_pdf()
     assert pdf is not None
     return pdf
 
