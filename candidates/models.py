@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Func
+from django.db.models import Func, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from taggit.managers import TaggableManager
@@ -146,6 +146,26 @@ class Candidate(models.Model):
                 opclasses=["gin_trgm_ops"] * 4,
             ),
             models.Index(EmailKey("email"), name="candidate_email_key"),
+            # Smart pools and list filters combine country with tag/skill EXISTS on active
+            # candidates only. Partial (active rows: the condition every pool/list query has)
+            # and holding the id, so "active FR candidates" is an index-only scan in id order
+            # that merges/hashes with the through tables' (tag, candidate) index, instead of a
+            # heap lookup per tagged candidate to read country and the active flags.
+            # Pool count at 1M: ~157k -> ~18k buffers.
+            models.Index(
+                fields=["country", "id"],
+                name="candidate_active_country",
+                condition=Q(anonymised_at__isnull=True, merged_into__isnull=True),
+            ),
+            # The first page (most recently active first) of a country-filtered pool or list:
+            # walks only that country's active candidates in page order, instead of every
+            # candidate through the last_activity_at index with a heap filter on country.
+            # Pool first page at 1M: ~93k -> ~39k buffers.
+            models.Index(
+                fields=["country", "-last_activity_at", "-id"],
+                name="candidate_active_recent",
+                condition=Q(anonymised_at__isnull=True, merged_into__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
