@@ -8,7 +8,8 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 # Sent on commit. candidate_ids: list[int]; reason: "create" | "edit" | "import" | "merge" |
-# "tags" | "application".
+# "tags" | "application" | "outcome" (a bulk outcome change: one event for all instead of an
+# application_outcome_changed per application).
 candidates_changed = Signal()
 # Sent on commit. application: Application; previous_stage: Stage | None
 application_stage_changed = Signal()

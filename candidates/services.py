@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -99,6 +99,35 @@ def activity_record(
         last_activity_at=activity.at
     )
     return activity
+
+
+def activity_record_many(
+    *, activities: Sequence[Activity], bump_last_activity: bool = True
+) -> list[Activity]:
+    """Add many timeline entries (unsaved `Activity` objects) in one INSERT, and move each
+    candidate's "last activity" forward in one UPDATE. `bump_last_activity=False` is for entries
+    that are not the person's activity (our own automated email leaving the outbox): the "Last
+    activity" criterion must keep telling recruiters who actually engaged."""
+    now = timezone.now()
+    for activity in activities:
+        activity.summary = activity.summary[:300]
+        activity.data = activity.data or {}
+        activity.at = activity.at or now
+    created = Activity.objects.bulk_create(activities, batch_size=1000)
+    if bump_last_activity and created:
+        latest: dict[int, Any] = {}
+        for activity in created:
+            if activity.candidate_id not in latest or activity.at > latest[activity.candidate_id]:
+                latest[activity.candidate_id] = activity.at
+        table = Candidate._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS c SET last_activity_at = v.at "  # noqa: S608 (model table name)
+                "FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, at) "
+                "WHERE c.id = v.id AND c.last_activity_at < v.at",
+                [list(latest), list(latest.values())],
+            )
+    return created
 
 
 # --- Candidates ---------------------------------------------------------------------------------
@@ -698,6 +727,65 @@ def application_outcome_set(
         )
     )
     return application
+
+
+@transaction.atomic
+def application_outcomes_set_many(
+    *,
+    applications: Iterable[Application],
+    outcome: str,
+    actor: User | None,
+    note: str = "",
+    note_by_id: dict[int, str] | None = None,
+) -> list[Application]:
+    """Close many applications with one outcome (bulk rejection) in a constant number of
+    statements: lock them, one UPDATE, one timeline INSERT. The same refusals as
+    `application_outcome_set`; nothing is written unless every application can take the outcome.
+
+    Announced as ONE `candidates_changed(reason="outcome")` after commit instead of an
+    `application_outcome_changed` per application, so pool rules are re-applied once, set-based,
+    for every affected candidate."""
+    if outcome not in Outcome.values or outcome == Outcome.ACTIVE:
+        raise CandidateError(f"Unknown closing outcome {outcome!r}.")
+    ids = sorted({a.pk for a in applications})
+    if not ids:
+        return []
+    locked = list(
+        Application.objects.select_for_update(of=("self",))
+        .select_related("position", "candidate")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    if len(locked) != len(ids):
+        raise CandidateError("Some of these applications no longer exist.")
+    for application in locked:
+        if application.outcome != Outcome.ACTIVE:
+            raise CandidateError(
+                f"{application.candidate.full_name}'s application for "
+                f"{application.position.title} is already "
+                f"{application.get_outcome_display().lower()}."
+            )
+    now = timezone.now()
+    Application.objects.filter(pk__in=ids).update(outcome=outcome, outcome_at=now)
+    notes = note_by_id or {}
+    for application in locked:
+        application.outcome, application.outcome_at = outcome, now
+    activity_record_many(
+        activities=[
+            Activity(
+                candidate_id=application.candidate_id,
+                kind=ActivityKind.OUTCOME,
+                summary=f"{application.position.title}: {application.get_outcome_display()}",
+                body=notes.get(application.pk, note),
+                actor=actor if actor and actor.pk else None,
+                application=application,
+                at=now,
+            )
+            for application in locked
+        ]
+    )
+    changed_on_commit([a.candidate_id for a in locked], "outcome")
+    return locked
 
 
 # --- Stages (HR admin) --------------------------------------------------------------------------

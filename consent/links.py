@@ -9,6 +9,7 @@ every link already sent; the timestamp makes it expire.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -65,6 +66,14 @@ def _link_key(candidate: Candidate) -> str:
     from consent.services import profile_ensure
 
     return profile_ensure(candidate=candidate).link_key
+
+
+def links_prepare(candidates: Sequence[Candidate]) -> None:
+    """Before signing links for many candidates: create the missing link keys (consent
+    profiles) in one statement instead of one savepoint and insert per person."""
+    from consent.services import profiles_ensure
+
+    profiles_ensure(candidates=candidates)
 
 
 def sign(kind: LinkKind, *, candidate: Candidate | None, **extra: Any) -> str:

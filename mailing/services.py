@@ -8,7 +8,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
@@ -109,6 +110,75 @@ def dispatch_on_commit() -> None:
     transaction.on_commit(_kick_dispatch)
 
 
+@dataclass(frozen=True)
+class OutgoingEmail:
+    """One message for `message_enqueue_many`: the arguments of `message_enqueue`."""
+
+    send_key: str
+    kind: str
+    to_email: str
+    subject: str
+    html: str
+    text: str
+    candidate: Any = None
+    topic: str = ""
+    attachments: Sequence[tuple[str, bytes, str]] = ()
+    send_after: datetime | None = None
+    headers: dict[str, str] | None = None
+    unsubscribe_url: str | None = None
+
+
+def _validated(
+    *,
+    send_key: str,
+    kind: str,
+    to_email: str,
+    subject: str,
+    html: str,
+    text: str,
+    candidate: Any = None,
+    topic: str = "",
+    send_after: datetime | None = None,
+    headers: dict[str, str] | None = None,
+    unsubscribe_url: str | None = None,
+    attachments: Iterable[tuple[str, bytes, str]] = (),
+) -> tuple[Message, list[tuple[str, bytes, str]]]:
+    """The unsaved outbox row (and its attachments) after every check a message must pass."""
+    if not send_key or len(send_key) > 200:
+        raise ValidationError("A send key of 1 to 200 characters is required.")
+    if kind not in MessageKind.values:
+        raise ValidationError(f"Unknown message kind {kind!r}.")
+    to_email = clean_address(to_email)
+    _refuse_newlines("Subject", subject)
+    if not subject.strip():
+        raise ValidationError("A subject is required.")
+    if is_nurture(kind) and not unsubscribe_url:
+        raise ValidationError("Nurture mail needs an unsubscribe link (List-Unsubscribe).")
+    if unsubscribe_url:
+        _refuse_newlines("Unsubscribe link", unsubscribe_url)
+        # https in production; development sites (SITE_SCHEME=http) link over http.
+        if not unsubscribe_url.startswith(("https://", f"{settings.SITE_SCHEME}://")):
+            raise ValidationError("The unsubscribe link must be an https:// URL.")
+    attachments = list(attachments)
+    for filename, _content, mimetype in attachments:
+        _refuse_newlines("Attachment name", filename)
+        _refuse_newlines("Attachment type", mimetype)
+    message = Message(
+        send_key=send_key,
+        kind=kind,
+        topic=topic or (kind if is_nurture(kind) else ""),
+        to_email=to_email,
+        subject=subject.strip(),
+        html=html,
+        text=text,
+        candidate=candidate,
+        send_after=send_after,
+        unsubscribe_url=unsubscribe_url or "",
+        headers=message_headers(send_key=send_key, unsubscribe_url=unsubscribe_url, extra=headers),
+    )
+    return message, attachments
+
+
 def message_enqueue(
     *,
     send_key: str,
@@ -129,44 +199,25 @@ def message_enqueue(
     The same `send_key` returns the message already written for it: a retried business action
     can never produce a second email.
     """
-    if not send_key or len(send_key) > 200:
-        raise ValidationError("A send key of 1 to 200 characters is required.")
-    if kind not in MessageKind.values:
-        raise ValidationError(f"Unknown message kind {kind!r}.")
-    to_email = clean_address(to_email)
-    _refuse_newlines("Subject", subject)
-    if not subject.strip():
-        raise ValidationError("A subject is required.")
-    if is_nurture(kind) and not unsubscribe_url:
-        raise ValidationError("Nurture mail needs an unsubscribe link (List-Unsubscribe).")
-    if unsubscribe_url:
-        _refuse_newlines("Unsubscribe link", unsubscribe_url)
-        # https in production; development sites (SITE_SCHEME=http) link over http.
-        if not unsubscribe_url.startswith(("https://", f"{settings.SITE_SCHEME}://")):
-            raise ValidationError("The unsubscribe link must be an https:// URL.")
-    attachments = list(attachments)
-    for filename, _content, mimetype in attachments:
-        _refuse_newlines("Attachment name", filename)
-        _refuse_newlines("Attachment type", mimetype)
-    all_headers = message_headers(send_key=send_key, unsubscribe_url=unsubscribe_url, extra=headers)
-
+    message, attachments = _validated(
+        send_key=send_key,
+        kind=kind,
+        to_email=to_email,
+        subject=subject,
+        html=html,
+        text=text,
+        candidate=candidate,
+        topic=topic,
+        send_after=send_after,
+        headers=headers,
+        unsubscribe_url=unsubscribe_url,
+        attachments=attachments,
+    )
     # Everything is validated before the first write; one savepoint keeps a concurrent
     # duplicate from breaking the caller's transaction.
     try:
         with transaction.atomic():
-            message = Message.objects.create(
-                send_key=send_key,
-                kind=kind,
-                topic=topic or (kind if is_nurture(kind) else ""),
-                to_email=to_email,
-                subject=subject.strip(),
-                html=html,
-                text=text,
-                candidate=candidate,
-                send_after=send_after,
-                unsubscribe_url=unsubscribe_url or "",
-                headers=all_headers,
-            )
+            message.save(force_insert=True)
             if attachments:
                 MessageAttachment.objects.bulk_create(
                     MessageAttachment(message=message, filename=f, content=c, mimetype=m)
@@ -180,6 +231,84 @@ def message_enqueue(
         return existing
     dispatch_on_commit()
     return message
+
+
+def _insert_ignoring_duplicates(messages: list[Message]) -> dict[str, int]:
+    """INSERT … ON CONFLICT (send_key) DO NOTHING RETURNING id, send_key: {send_key: id} of the
+    rows this statement wrote (a key already in the outbox, or written by a concurrent
+    transaction that committed meanwhile, is skipped without an error)."""
+    fields = [f for f in Message._meta.concrete_fields if not f.primary_key]
+    rows = [
+        [f.get_db_prep_save(f.pre_save(m, add=True), connection) for f in fields] for m in messages
+    ]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(Message._meta.db_table)} ({columns}) "  # noqa: S608 (names from the model)
+            f"VALUES {', '.join([row_sql] * len(rows))} "
+            "ON CONFLICT (send_key) DO NOTHING RETURNING id, send_key",
+            [value for row in rows for value in row],
+        )
+        return {key: pk for pk, key in cursor.fetchall()}
+
+
+# Rows per INSERT: big enough to amortise the round trip, small enough for the parameter limit
+# (about 20 columns a row) and for one statement's memory with rendered HTML bodies.
+ENQUEUE_BATCH = 500
+
+
+def message_enqueue_many(*, emails: Sequence[OutgoingEmail]) -> list[Message]:
+    """`message_enqueue` for many messages at once (bulk rejection, nurture digests), inside the
+    caller's transaction: every message is validated first (a ValidationError writes nothing),
+    then one INSERT … ON CONFLICT (send_key) DO NOTHING per batch. Returns the outbox rows in the
+    order given; a send key already written (or repeated in `emails`) returns the existing row,
+    as `message_enqueue` does. The dispatcher is kicked once, after commit."""
+    prepared = [
+        _validated(
+            send_key=e.send_key,
+            kind=e.kind,
+            to_email=e.to_email,
+            subject=e.subject,
+            html=e.html,
+            text=e.text,
+            candidate=e.candidate,
+            topic=e.topic,
+            send_after=e.send_after,
+            headers=e.headers,
+            unsubscribe_url=e.unsubscribe_url,
+            attachments=e.attachments,
+        )
+        for e in emails
+    ]
+    unique: dict[str, tuple[Message, list[tuple[str, bytes, str]]]] = {}
+    for message, attachments in prepared:
+        unique.setdefault(message.send_key, (message, attachments))
+    pending = [m for m, _ in unique.values()]
+    written: dict[str, int] = {}
+    for start in range(0, len(pending), ENQUEUE_BATCH):
+        written |= _insert_ignoring_duplicates(pending[start : start + ENQUEUE_BATCH])
+    for key, pk in written.items():
+        unique[key][0].pk = pk
+        unique[key][0]._state.adding = False
+    MessageAttachment.objects.bulk_create(
+        MessageAttachment(message=message, filename=f, content=c, mimetype=m)
+        for key, (message, attachments) in unique.items()
+        if key in written
+        for f, c, m in attachments
+    )
+    existing_keys = [key for key in unique if key not in written]
+    existing = Message.objects.in_bulk(existing_keys, field_name="send_key")
+    missing = [key for key in existing_keys if key not in existing]
+    if missing:
+        raise IntegrityError(f"Outbox rows for {missing[:3]} were neither written nor found.")
+    if written:
+        dispatch_on_commit()
+    return [
+        unique[m.send_key][0] if m.send_key in written else existing[m.send_key]
+        for m, _ in prepared
+    ]
 
 
 @transaction.atomic

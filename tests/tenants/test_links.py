@@ -1,0 +1,27 @@
+"""Absolute links for emails: the tenant's primary domain is asked once, not for every link."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tenants import links
+from tenants.models import Domain
+
+
+def test_links_use_the_primary_domain_and_ask_for_it_once(tenant_a, settings):
+    settings.SITE_SCHEME, settings.SITE_PORT = "https", ""
+    tenant = connection.tenant
+    first = links.tenant_absolute_url("/c/x/")
+    with CaptureQueriesContext(connection) as captured:
+        urls = [links.tenant_absolute_url(f"/c/{n}/") for n in range(50)]
+    assert first == "https://alpha.localhost/c/x/"
+    assert urls[7] == "https://alpha.localhost/c/7/"
+    assert captured.captured_queries == []
+    # A domain move shows once the memo expires (a fresh request has a fresh tenant object).
+    Domain.objects.filter(tenant=tenant).update(domain="careers.alpha.localhost")
+    tenant._links_host_memo = (0.0, "alpha.localhost")
+    try:
+        assert links.tenant_absolute_url("/c/x/") == "https://careers.alpha.localhost/c/x/"
+    finally:
+        del tenant._links_host_memo
