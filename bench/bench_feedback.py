@@ -268,8 +268,8 @@ def main() -> None:
         print(f"Bulk: baseline = {size} one-by-one rejections (one transaction each).")
         print(
             "'until queued' = until the transaction holding every outbox message commits; "
-            "'incl. on-commit' adds the hooks that run after it in the same request (pool rules "
-            "for each changed application, the dispatcher kick)."
+            "'incl. on-commit' adds the hooks that run after it in the same request (one pool-rule "
+            "run for all the changed candidates, the dispatcher kick)."
         )
         print("Targets: PDF p50 < 400 ms; bulk rejection of 500 < 5 s.")
         print()

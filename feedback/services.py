@@ -14,9 +14,15 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from accounts.services import audit_log_record
-from candidates.models import ActivityKind, Application, Outcome, Stage
-from candidates.services import CandidateError, activity_record, application_outcome_set
-from consent.links import optin_url
+from candidates.models import Activity, ActivityKind, Application, Outcome, Stage
+from candidates.services import (
+    CandidateError,
+    activity_record,
+    activity_record_many,
+    application_outcome_set,
+    application_outcomes_set_many,
+)
+from consent.links import links_prepare, optin_url
 from feedback.content import (
     MERGE_TAGS,
     OPTIN_SOURCE,
@@ -49,7 +55,12 @@ from mailing.kinds import MessageKind
 from mailing.merge import find_tags, validate_merge_tags
 from mailing.models import MessageStatus
 from mailing.rendering import RenderedEmail, render_email
-from mailing.services import clean_address, message_cancel, message_enqueue
+from mailing.services import (
+    OutgoingEmail,
+    clean_address,
+    message_cancel,
+    message_enqueue_many,
+)
 
 
 class FeedbackError(Exception):
@@ -214,19 +225,13 @@ def _send_key(application_id: int, attempt: int) -> str:
     return base if attempt == 1 else f"{base}:{attempt}"
 
 
-def _queue_email(
-    *,
-    rejection: Rejection,
-    content: FeedbackContent,
-    actor: User | None,
-    template: FeedbackTemplate | None = None,
-    save: bool = True,
-) -> None:
-    """Render and queue the rejection's email and note it on the timeline. With `save=False`
-    the caller stores `rejection.message_id` itself (bulk: one UPDATE for all)."""
+def _email(
+    *, rejection: Rejection, content: FeedbackContent, template: FeedbackTemplate | None = None
+) -> OutgoingEmail:
+    """The rejection's rendered email, ready for the outbox."""
     application = rejection.application
     rendered = feedback_email_render(content, template)
-    message = message_enqueue(
+    return OutgoingEmail(
         send_key=_send_key(application.pk, rejection.email_attempt),
         kind=MessageKind.TRANSACTIONAL,
         to_email=application.candidate.email,
@@ -237,22 +242,44 @@ def _queue_email(
         attachments=_attachments(content, rejection.attach_pdf),
         send_after=rejection.send_at,
     )
-    rejection.message_id = message.pk
-    if save:
-        rejection.save(update_fields=["message_id"])
+
+
+def _email_activity(
+    *, rejection: Rejection, subject: str, message_id: int, actor: User | None
+) -> Activity:
     when = (
         f"scheduled for {timezone.localtime(rejection.send_at, tenant_zone()):%Y-%m-%d %H:%M}"
         if rejection.send_at
         else "queued"
     )
-    activity_record(
-        candidate=application.candidate,
+    return Activity(
+        candidate_id=rejection.application.candidate_id,
         kind=ActivityKind.EMAIL,
-        summary=f"Feedback email {when}: {rendered.subject}",
-        actor=actor,
-        application=application,
-        ref=f"mailing.message:{message.pk}",
+        summary=f"Feedback email {when}: {subject}",
+        actor=actor if actor and actor.pk else None,
+        application=rejection.application,
+        ref=f"mailing.message:{message_id}",
         data={"rejection": rejection.pk, "send_at": _iso(rejection.send_at)},
+    )
+
+
+def _queue_email(
+    *,
+    rejection: Rejection,
+    content: FeedbackContent,
+    actor: User | None,
+) -> None:
+    """Render and queue the rejection's email and note it on the timeline."""
+    email = _email(rejection=rejection, content=content)
+    (message,) = message_enqueue_many(emails=[email])
+    rejection.message_id = message.pk
+    rejection.save(update_fields=["message_id"])
+    activity_record_many(
+        activities=[
+            _email_activity(
+                rejection=rejection, subject=email.subject, message_id=message.pk, actor=actor
+            )
+        ]
     )
 
 
@@ -468,13 +495,21 @@ def applications_reject_bulk(
 
     if not FeedbackTemplate.objects.filter(group=Branch.AUTOMATIC).exists():
         raise FeedbackError("No automatic rejection template exists.")
-    note = _outcome_note(Branch.AUTOMATIC, chosen, "", "")
-    now = timezone.now()
-    for application in todo:
-        application_outcome_set(
-            application=application, outcome=Outcome.REJECTED, actor=actor, note=note
+    # Set-based from here: a constant number of statements for the whole selection (one
+    # UPDATE of the outcomes, one INSERT each for the timeline, the link keys, the outbox, the
+    # rejections), plus one pool-rule run for all the candidates after commit.
+    try:
+        application_outcomes_set_many(
+            applications=todo,
+            outcome=Outcome.REJECTED,
+            actor=actor,
+            note=_outcome_note(Branch.AUTOMATIC, chosen, "", ""),
         )
-    rejections = Rejection.objects.bulk_create(
+    except CandidateError as exc:
+        raise FeedbackError(str(exc)) from None
+    links_prepare([a.candidate for a in todo])
+    now = timezone.now()
+    rejections = [
         Rejection(
             application=application,
             stage=application.furthest_stage,
@@ -485,33 +520,40 @@ def applications_reject_bulk(
             send_at=send_at,
         )
         for application in todo
-    )
+    ]
+    templates: dict[str, FeedbackTemplate | None] = {}
+    emails = []
+    for rejection in rejections:
+        if rejection.language not in templates:
+            templates[rejection.language] = template_for(Branch.AUTOMATIC, rejection.language)
+        content = feedback_content(
+            application=rejection.application,
+            reasons=chosen,
+            recruiter=actor,
+            branch=Branch.AUTOMATIC,
+            language=rejection.language,
+        )
+        emails.append(
+            _email(rejection=rejection, content=content, template=templates[rejection.language])
+        )
+    messages = message_enqueue_many(emails=emails)
+    for rejection, message in zip(rejections, messages, strict=True):
+        rejection.message_id = message.pk
+    rejections = Rejection.objects.bulk_create(rejections)
     through = Rejection.reasons.through
     through.objects.bulk_create(
         through(rejection_id=rejection.pk, rejectionreason_id=reason.pk)
         for rejection in rejections
         for reason in chosen
     )
-    templates: dict[str, FeedbackTemplate | None] = {}
-    for application, rejection in zip(todo, rejections, strict=True):
-        rejection.application = application
-        if rejection.language not in templates:
-            templates[rejection.language] = template_for(Branch.AUTOMATIC, rejection.language)
-        content = feedback_content(
-            application=application,
-            reasons=chosen,
-            recruiter=actor,
-            branch=Branch.AUTOMATIC,
-            language=rejection.language,
-        )
-        _queue_email(
-            rejection=rejection,
-            content=content,
-            actor=actor,
-            template=templates[rejection.language],
-            save=False,
-        )
-    Rejection.objects.bulk_update(rejections, ["message_id"], batch_size=500)
+    activity_record_many(
+        activities=[
+            _email_activity(
+                rejection=rejection, subject=email.subject, message_id=message.pk, actor=actor
+            )
+            for rejection, email, message in zip(rejections, emails, messages, strict=True)
+        ]
+    )
     result.rejected = rejections
     return result
 

@@ -118,19 +118,28 @@ def _apply(message: Message, status: str, **fields: object) -> None:
 
 
 def _announce(messages: list[Message]) -> None:
-    """Timeline entries now, status events after commit."""
-    from candidates.models import ActivityKind
-    from candidates.services import activity_record
+    """Timeline entries now (one INSERT for the whole batch), status events after commit.
 
-    for message in messages:
-        if message.status == MessageStatus.SENT and message.candidate_id:
-            activity_record(
-                candidate=message.candidate,
+    An email leaving our outbox is not the candidate's activity: it does not move their "last
+    activity" (recruiters filter on it to find who engaged, and pool rules can read it; a nurture
+    digest would otherwise make everyone look active)."""
+    from candidates.models import Activity, ActivityKind
+    from candidates.services import activity_record_many
+
+    activity_record_many(
+        activities=[
+            Activity(
+                candidate_id=message.candidate_id,
                 kind=ActivityKind.EMAIL,
                 summary=f"Email sent: {message.subject}",
                 ref=message.ref,
                 data={"status": message.status, "kind": message.kind},
             )
+            for message in messages
+            if message.status == MessageStatus.SENT and message.candidate_id
+        ],
+        bump_last_activity=False,
+    )
 
     def send_events() -> None:
         for message in messages:
