@@ -19,8 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -42,13 +41,13 @@ from campaigns.models import (
 from campaigns.referrals import share_url
 from candidates.links import reapply_url
 from candidates.models import Candidate, CandidateTag, Position, PositionStatus
-from consent.links import optin_url, preferences_url, unsubscribe_url
+from consent.links import links_prepare, optin_url, preferences_url, unsubscribe_url
 from consent.models import FREQUENCY_DAYS, FREQUENCY_ORDER, CandidateConsent, Purpose
 from consent.selectors import contactable, topic_settings
 from mailing.kinds import NURTURE_KINDS, MessageKind
 from mailing.models import Message
 from mailing.rendering import render_email
-from mailing.services import message_enqueue
+from mailing.services import OutgoingEmail, message_enqueue_many
 
 JOBS_PER_DIGEST = 3
 ITEMS_PER_DIGEST = 5
@@ -334,8 +333,7 @@ def nurture_send_batch(
 ) -> SendResult:
     """Render and queue the planned digests among `delivery_ids`; those whose consent or
     content went away since planning are dropped (deleted: nothing was sent)."""
-    with tenant_links_memo():
-        return _send_batch(delivery_ids, now or timezone.now())
+    return _send_batch(delivery_ids, now or timezone.now())
 
 
 def _send_batch(delivery_ids: Sequence[int], now: dt.datetime) -> SendResult:
@@ -370,8 +368,11 @@ def _send_batch(delivery_ids: Sequence[int], now: dt.datetime) -> SendResult:
     templates = _templates()
     default_language = getattr(tenant, "default_language", "en") or "en"
 
+    # Link keys of people who have none yet, in one statement before any link is signed.
+    links_prepare([d.candidate for d in deliveries if d.candidate_id in allowed[d.topic]])
     dropped: list[int] = []
     queued: list[Delivery] = []
+    emails: list[OutgoingEmail] = []
     for delivery in deliveries:
         candidate = delivery.candidate
         if candidate.pk not in allowed[delivery.topic]:
@@ -443,20 +444,24 @@ def _send_batch(delivery_ids: Sequence[int], now: dt.datetime) -> SendResult:
             unsubscribe_url=unsubscribe,
             preferences_url=preferences_url(candidate),
         )
-        message = message_enqueue(
-            send_key=f"nurture:{delivery.topic}:{candidate.pk}:{delivery.period}",
-            kind=delivery.topic,
-            to_email=candidate.email,
-            subject=rendered.subject,
-            html=rendered.html,
-            text=rendered.text,
-            candidate=candidate,
-            topic=delivery.topic,
-            unsubscribe_url=unsubscribe,
+        emails.append(
+            OutgoingEmail(
+                send_key=f"nurture:{delivery.topic}:{candidate.pk}:{delivery.period}",
+                kind=delivery.topic,
+                to_email=candidate.email,
+                subject=rendered.subject,
+                html=rendered.html,
+                text=rendered.text,
+                candidate=candidate,
+                topic=delivery.topic,
+                unsubscribe_url=unsubscribe,
+            )
         )
+        queued.append(delivery)
+    # One INSERT for the batch's digests (a key already in the outbox returns its message).
+    for delivery, message in zip(queued, message_enqueue_many(emails=emails), strict=True):
         delivery.message_id = message.pk
         delivery.status = DeliveryStatus.QUEUED
-        queued.append(delivery)
     Delivery.objects.filter(pk__in=dropped).delete()
     _mark_queued(queued)
     result.queued = len(queued)
@@ -484,20 +489,6 @@ def _mark_queued(deliveries: list[Delivery]) -> None:
                 [json.dumps(d.item_ids) for d in deliveries],
             ],
         )
-
-
-@contextmanager
-def tenant_links_memo() -> Iterator[None]:
-    """Each signed link in a digest (apply, share, unsubscribe, preferences) asks the tenant for
-    its primary domain, one query per link through `tenants.links`. For the length of a batch
-    the answer cannot change, so the tenant object answers from memory."""
-    tenant = connection.tenant
-    domain = tenant.get_primary_domain()
-    tenant.get_primary_domain = lambda: domain
-    try:
-        yield
-    finally:
-        del tenant.get_primary_domain
 
 
 def nurture_run(*, now: dt.datetime | None = None) -> tuple[PlanResult, SendResult]:

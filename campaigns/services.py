@@ -25,7 +25,7 @@ from campaigns.models import (
     TopicSchedule,
     TopicTemplate,
 )
-from campaigns.planner import tenant_links_memo, tenant_zone
+from campaigns.planner import tenant_zone
 from campaigns.referrals import Referral
 from candidates.models import ActivityKind, Application, Candidate
 from candidates.services import activity_record, application_create, candidate_upsert
@@ -35,7 +35,7 @@ from mailing.kinds import MessageKind
 from mailing.merge import validate_merge_tags
 from mailing.models import Message
 from mailing.rendering import RenderedEmail, render_email
-from mailing.services import message_cancel, message_enqueue
+from mailing.services import OutgoingEmail, message_cancel, message_enqueue, message_enqueue_many
 from pools.selectors import pool_members
 
 CAMPAIGN_BATCH = 1000
@@ -330,8 +330,7 @@ def campaign_send_due(*, campaign_id: int) -> int:
     campaign.audience_count = members.count()
     recipients = contactable(members, topic=topic).select_related("consent_profile")
     now = timezone.now()
-    with tenant_links_memo():
-        queued = _send_to(campaign, recipients, _templates(topic), now)
+    queued = _send_to(campaign, recipients, _templates(topic), now)
     campaign.queued_count = queued
     campaign.status = CampaignStatus.SENT
     campaign.sent_at = now
@@ -345,19 +344,31 @@ def _send_to(
     topic = campaign.item.topic
     queued = 0
     deliveries = []
+    emails: list[OutgoingEmail] = []
+
+    def flush() -> None:
+        # One outbox INSERT per chunk of recipients (rendered bodies are not all held at once).
+        for delivery, message in zip(
+            deliveries[-len(emails) :], message_enqueue_many(emails=emails), strict=True
+        ):
+            delivery.message_id = message.pk
+        emails.clear()
+
     for candidate in recipients.order_by("pk").iterator(chunk_size=CAMPAIGN_BATCH):
         unsubscribe = unsubscribe_url(candidate, topic)
         rendered = _render(campaign, candidate, templates, unsubscribe)
-        message = message_enqueue(
-            send_key=f"campaign:{campaign.pk}:{candidate.pk}",
-            kind=topic,
-            to_email=candidate.email,
-            subject=rendered.subject,
-            html=rendered.html,
-            text=rendered.text,
-            candidate=candidate,
-            topic=topic,
-            unsubscribe_url=unsubscribe,
+        emails.append(
+            OutgoingEmail(
+                send_key=f"campaign:{campaign.pk}:{candidate.pk}",
+                kind=topic,
+                to_email=candidate.email,
+                subject=rendered.subject,
+                html=rendered.html,
+                text=rendered.text,
+                candidate=candidate,
+                topic=topic,
+                unsubscribe_url=unsubscribe,
+            )
         )
         deliveries.append(
             Delivery(
@@ -366,12 +377,15 @@ def _send_to(
                 period=f"c{campaign.pk}",
                 sent_at=now,
                 status=DeliveryStatus.QUEUED,
-                message_id=message.pk,
                 campaign=campaign,
                 item_ids=[campaign.item_id],
             )
         )
         queued += 1
+        if len(emails) >= CAMPAIGN_BATCH:
+            flush()
+    if emails:
+        flush()
     Delivery.objects.bulk_create(deliveries, batch_size=5000, ignore_conflicts=True)
     return queued
 
