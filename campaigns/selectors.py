@@ -10,7 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from campaigns.models import Campaign, Delivery
@@ -139,10 +140,14 @@ FUNNEL_STEPS = [
 ]
 
 
-def _rejections() -> QuerySet[Rejection]:
-    """Rejections annotated with what happened after them, one row per rejection."""
-    after = OuterRef("decided_at")
-    candidate = OuterRef("application__candidate_id")
+def _rejections() -> QuerySet[Application]:
+    """Rejected applications annotated with what happened after them, one row per application.
+
+    Every rejection counts, whether or not it went through feedback (a status set on the
+    candidate page, an import): feedback's `Rejection`, when there is one, says whether the
+    feedback was personalised and gives the decision's date and stage."""
+    after = OuterRef("decided")
+    candidate = OuterRef("candidate_id")
     opted = ConsentEvent.objects.filter(
         candidate_id=candidate, action=Action.GRANTED, at__gte=after
     )
@@ -152,12 +157,22 @@ def _rejections() -> QuerySet[Rejection]:
         status__in=_OPENED,
     )
     reapplied = Application.objects.filter(candidate_id=candidate, applied_at__gt=after)
-    return Rejection.objects.annotate(
-        personalised=Q(branch=Branch.PERSONALISED),
-        opted=Exists(opted),
-        engaged=Exists(engaged),
-        reapplied=Exists(reapplied),
-        hired=Exists(reapplied.filter(outcome=Outcome.HIRED)),
+    return (
+        Application.objects.filter(outcome=Outcome.REJECTED)
+        .annotate(
+            decided=Coalesce("rejection__decided_at", "outcome_at", "applied_at"),
+            stage_name=Coalesce("rejection__stage__name", "stage__name"),
+            stage_order=Coalesce("rejection__stage__order", "stage__order"),
+            personalised=Coalesce(
+                Q(rejection__branch=Branch.PERSONALISED), Value(False), output_field=BooleanField()
+            ),
+        )
+        .annotate(
+            opted=Exists(opted),
+            engaged=Exists(engaged),
+            reapplied=Exists(reapplied),
+            hired=Exists(reapplied.filter(outcome=Outcome.HIRED)),
+        )
     )
 
 
@@ -233,15 +248,15 @@ def _funnel_by_topic(every: list[_Row]) -> list[tuple[str, list[int]]]:
 
 
 def insights() -> Insights:
-    """One pass over the rejections, each annotated in SQL with what followed it."""
+    """One pass over the rejected applications, each annotated in SQL with what followed it."""
     rejections = _rejections().values_list(
         "pk",
-        "stage__name",
-        "stage__order",
-        "decided_at",
-        "application__candidate__country",
-        "application__candidate__age_bracket",
-        "application__candidate_id",
+        "stage_name",
+        "stage_order",
+        "decided",
+        "candidate__country",
+        "candidate__age_bracket",
+        "candidate_id",
         "personalised",
         "opted",
         "engaged",
@@ -265,10 +280,10 @@ def insights() -> Insights:
     ]
     reasons: dict[str, list[_Row]] = {}
     through = Rejection.reasons.through
-    for rejection_id, label in through.objects.filter(rejection_id__in=list(rows)).values_list(
-        "rejection_id", "rejectionreason__label"
-    ):
-        reasons.setdefault(label, []).append(rows[rejection_id])
+    for application_id, label in through.objects.filter(
+        rejection__application_id__in=list(rows)
+    ).values_list("rejection__application_id", "rejectionreason__label"):
+        reasons.setdefault(label, []).append(rows[application_id])
     by_reason = sorted(
         ((label, _funnel_counts(group)) for label, group in reasons.items()),
         key=lambda r: -r[1][0],

@@ -226,7 +226,11 @@ def _applications(
                 furthest_stage=reached,
                 outcome=outcome,
                 applied_at=applied_at,
-                outcome_at=applied_at + timedelta(days=rng.randint(3, 40))
+                # Decided in the past, never after today.
+                outcome_at=min(
+                    applied_at + timedelta(days=rng.randint(3, 40)),
+                    timezone.now() - timedelta(days=1),
+                )
                 if outcome != Outcome.ACTIVE
                 else None,
             )

@@ -51,6 +51,7 @@ from candidates.models import (
     PositionStatus,
     Stage,
 )
+from candidates.panels import profile_panels
 from candidates.selectors import (
     DEFAULT_SORT,
     SORTS,
@@ -239,6 +240,7 @@ def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "open_positions": Position.objects.filter(status=PositionStatus.OPEN).exclude(
             pk__in=applied
         ),
+        "panels": profile_panels(candidate, request),
     }
     return render(request, "candidates/detail.html", context)
 

@@ -1,6 +1,7 @@
-"""Demo data: a talent pool where about half the candidates have consented, through the opt-in
-link, the registration form or a recruiter, with their own topics and frequencies; a few
-unsubscribes and one open data request."""
+"""Demo data: candidates who joined the talent pool without being rejected first (registration
+form, newsletter, a recruiter on the phone), with their own topics and frequencies; a few
+unsubscribes and one open data request. Opt-ins through the rejection email's link follow the
+rejections, in feedback's demo."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.models import Role, User
-from candidates.models import Candidate
+from candidates.models import Candidate, Outcome
 from consent.models import DATA_REQUEST_DEADLINE, ConsentEvent, DataRequest, RequestKind, Source
 from consent.selectors import texts_current, topic_settings
 from consent.services import Origin, consent_change, consent_defaults_install
@@ -30,9 +31,14 @@ def demo_seed(*, rng: random.Random) -> None:
     topics = topic_settings()
     texts = texts_current("en")
     candidates = list(Candidate.objects.active().order_by("id"))
+    rejected = set(
+        Candidate.objects.filter(applications__outcome=Outcome.REJECTED).values_list(
+            "pk", flat=True
+        )
+    )
     now = timezone.now()
     for candidate in candidates:
-        if rng.random() > 0.5:
+        if candidate.pk in rejected or rng.random() > 0.35:
             continue
         chosen = rng.sample(sorted(topics), k=rng.randint(1, len(topics)))
         grant: dict[str, str | None] = {"talent_pool": None}
@@ -40,7 +46,7 @@ def demo_seed(*, rng: random.Random) -> None:
             grant[topic] = rng.choice(topics[topic].allowed_frequencies)
         if rng.random() < 0.3:
             grant["tracking"] = None
-        source = rng.choice([Source.OPTIN_LINK, Source.OPTIN_LINK, Source.REGISTRATION])
+        source = rng.choice([Source.REGISTRATION, Source.REGISTRATION, Source.NEWSLETTER])
         by_recruiter = recruiter is not None and rng.random() < 0.1
         at = now - timedelta(days=rng.randint(1, 400))
         consent_change(

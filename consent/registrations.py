@@ -14,8 +14,9 @@ from django.utils.html import format_html
 from accounts.dashboard import Panel, register_panel
 from candidates.columns import ListColumn, register_list_column
 from candidates.criteria import Criterion, register_criterion
+from candidates.panels import register_profile_panel
 from consent.gate import consent_send_gate, tracking_check
-from consent.models import TOPICS, CandidateConsent, Purpose
+from consent.models import TOPICS, CandidateConsent, ConsentProfile, Purpose
 from consent.selectors import contactable, data_requests_open
 from mailing.catalog import TemplateKind, register_template_kind
 from mailing.gate import register_send_gate, register_tracking_check
@@ -153,6 +154,32 @@ TEMPLATE_KINDS = [
 ]
 
 
+# --- The consent box on the candidate page ---------------------------------------------------
+
+
+def _profile_panel_context(candidate: Any, request: HttpRequest) -> dict[str, Any]:
+    """Current state per purpose with where it came from; two queries whatever the history."""
+    rows = {
+        c.purpose: c
+        for c in CandidateConsent.objects.filter(candidate=candidate).select_related(
+            "last_event__text"
+        )
+    }
+    profile = ConsentProfile.objects.filter(candidate=candidate).first()
+    now = timezone.now()
+    lapsed = profile is not None and profile.expires_at <= now
+    states = [rows[p] for p in Purpose.values if p in rows]
+    return {
+        "granted": [c for c in states if c.granted],
+        "withdrawn": [c for c in states if not c.granted],
+        "topics": TOPICS,
+        "in_pool": not lapsed and Purpose.TALENT_POOL in rows and rows[Purpose.TALENT_POOL].granted,
+        "lapsed": lapsed,
+        "profile": profile,
+        "can_record": candidate.anonymised_at is None,
+    }
+
+
 def register_all() -> None:
     register_send_gate(consent_send_gate)
     register_tracking_check(tracking_check)
@@ -186,6 +213,13 @@ def register_all() -> None:
             order=80,
             hr_admin_only=True,
         )
+    )
+    register_profile_panel(
+        "consent",
+        "Consent",
+        "consent/_profile_panel.html",
+        _profile_panel_context,
+        order=10,
     )
     for kind in TEMPLATE_KINDS:
         register_template_kind(kind)

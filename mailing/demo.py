@@ -61,6 +61,7 @@ def demo_seed(*, rng: random.Random) -> None:
             kind=ActivityKind.EMAIL,
             summary=f"Email sent: {message.subject}",
             ref=message.ref,
+            data={"status": status, "kind": message.kind},
             at=sent_at,
         )
         for offset, event in enumerate(events, start=1):

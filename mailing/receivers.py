@@ -14,6 +14,7 @@ from typing import Any
 
 from anymail.signals import AnymailTrackingEvent, EventType, tracking
 from django.db import IntegrityError, connection, transaction
+from django.db.models.expressions import RawSQL
 from django.dispatch import receiver
 
 from mailing.events import message_status_changed, recipient_complained, recipient_unsubscribed
@@ -76,6 +77,17 @@ def _event_id(event: AnymailTrackingEvent, esp_name: str) -> str:
     return f"{esp_name}:h:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
+def _timeline_status_set(*, message: Message, status: str) -> None:
+    """Keep the "Email sent" timeline entry's status badge current: one UPDATE on the indexed
+    ref, so the candidate page reads the status from its own rows (no query per email).
+    Per-event entries carry `event`, not `status`, and are left as written."""
+    from candidates.models import Activity, ActivityKind
+
+    Activity.objects.filter(
+        ref=message.ref, kind=ActivityKind.EMAIL, data__has_key="status"
+    ).update(data=RawSQL("data || jsonb_build_object('status', %s::text)", [str(status)]))
+
+
 @receiver(tracking, dispatch_uid="mailing.tracking")
 def handle_tracking(sender: Any, event: AnymailTrackingEvent, esp_name: str, **_: Any) -> None:
     if connection.schema_name == "public":
@@ -109,6 +121,7 @@ def tracking_event_record(*, message: Message, event: AnymailTrackingEvent, esp_
     if new_status and STATUS_RANK.get(new_status, 0) > STATUS_RANK.get(message.status, 0):
         Message.objects.filter(pk=message.pk).update(status=new_status)
         message.status = new_status
+        _timeline_status_set(message=message, status=new_status)
         if new_status == MessageStatus.FAILED:
             Message.objects.filter(pk=message.pk).update(
                 last_error=(event.description or event.reject_reason or kind)[:2000]

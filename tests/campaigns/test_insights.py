@@ -74,3 +74,23 @@ def test_insights_page_and_pdf_report(tenant_a):
     assert response["Content-Type"] == "application/pdf"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
     assert "Talent insights" in text and "Opt-in rate" in text
+
+
+def test_rejected_applications_count_without_a_feedback_row(tenant_a):
+    """A rejection set on the candidate page (no feedback `Rejection`) still counts, as an
+    automatic one; the opt-in that followed it counts too."""
+    _world(tenant_a)
+    position = open_position("Designer", skills=["Figma"])
+    plain = make_candidate("plain@example.com", country="IT", age_bracket="25_34")
+    application, _ = application_create(candidate=plain, position=position, actor=None)
+    application_outcome_set(application=application, outcome="rejected", actor=None)
+    consent_grant(candidate=plain, purpose="talent_pool", source=Source.OPTIN_LINK)
+    active = make_candidate("active@example.com", country="IT")
+    application_create(candidate=active, position=position, actor=None)
+    data = insights()
+    funnel = dict(data.funnel)
+    assert funnel["Rejected"] == 4
+    assert funnel["Personalised feedback"] == 0
+    assert funnel["Opted in"] == 3
+    by_country = {c: (total, opted) for c, total, opted, _survey in data.optin_by_country}
+    assert by_country["IT"] == (2, 2)

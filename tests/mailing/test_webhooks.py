@@ -177,3 +177,27 @@ def test_event_for_another_tenants_message_is_ignored(tenant_a, tenant_b, sent):
     assert not is_suppressed("ada@example.com")
     tenant_a.activate()
     assert TrackingEvent.objects.count() == 0
+
+
+def test_sent_entry_on_the_timeline_shows_the_current_status(tenant_a, sent):
+    """The "Email sent" entry keeps one badge, moved by tracking; per-event entries stay."""
+    Activity.objects.create(
+        candidate=sent.candidate,
+        kind="email",
+        summary="Email sent: Jobs for you",
+        ref=sent.ref,
+        data={"status": "sent", "kind": sent.kind},
+    )
+    assert _post(tenant_a, _event(sent, "Delivery")).status_code == 200
+    entry = Activity.objects.get(ref=sent.ref, summary__startswith="Email sent")
+    assert entry.data == {"status": "delivered", "kind": sent.kind}
+    bounce = {"Type": "HardBounce", "TypeCode": 1, "ID": 7, "Description": "Unknown user"}
+    assert _post(tenant_a, _event(sent, "Bounce", **bounce)).status_code == 200
+    entry.refresh_from_db()
+    assert entry.data["status"] == "bounced"
+    delivered = Activity.objects.get(ref=sent.ref, summary__startswith="Email delivered")
+    assert "status" not in delivered.data
+    page = tenant_a.client(tenant_a.recruiter).get(f"/candidates/{sent.candidate_id}/")
+    html = page.content.decode()
+    assert 'class="chip mail-status mail-status-bounced"' in html
+    assert html.count("mail-status-") == 1
