@@ -90,7 +90,7 @@ def _backdate(rejection: Rejection, decided: object) -> None:
 
 
 OPTIN_RATE = {Branch.PERSONALISED: 0.65, Branch.AUTOMATIC: 0.33}
-COUNTRY_SHIFT = {"IT": 0.12, "DE": -0.1}
+COUNTRY_SHIFT = {"IT": 0.2, "DE": -0.12}
 YOUNG_SHIFT = 0.12
 USER_AGENTS = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/132.0",
