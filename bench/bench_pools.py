@@ -9,6 +9,7 @@ Measures, in a throwaway database (created and dropped here, never the real one)
 - applying the default tagging rules to everyone at the first size (set-based SQL).
 
 Usage: .venv/bin/python bench/bench_pools.py [--quick] [--keep]
+BENCH_EXPLAIN=1 prints the plans (EXPLAIN ANALYZE, BUFFERS) of the smart-pool queries.
 Sizes: BENCH_POOLS_SIZES (default "100000,1000000"; --quick: "10000,50000").
 Targets at 1M: count < 100 ms, first page < 150 ms.
 """
@@ -47,8 +48,11 @@ AGES = ["18_24", "25_34", "35_44", "45_54", "55_plus"]
 SKILLS = [f"Skill{i}" for i in range(49)] + ["Python"]
 TAGS = [f"tag-{i}" for i in range(18)] + ["silver-medalist", "young-talent"]
 PAGE = 50
+ORDER = ("-last_activity_at", "-id")
 REPEAT = 7
 VERBOSE = bool(os.environ.get("BENCH_VERBOSE"))
+# Print the plans (EXPLAIN ANALYZE, BUFFERS) of the smart-pool count and first page.
+EXPLAIN = bool(os.environ.get("BENCH_EXPLAIN"))
 
 
 def _database_url() -> tuple[str, str]:
@@ -324,13 +328,23 @@ def pool_queries() -> dict[str, Callable[[], Any]]:
             .filter(has("skill:Python"))
         )
 
-    order = ("-last_activity_at", "-id")
     return {
         "count": lambda: pool_members(pool).count(),
-        "first page": lambda: list(pool_members(pool).order_by(*order)[:PAGE]),
+        "members": lambda: pool_members(pool),
+        "first page": lambda: list(pool_members(pool).order_by(*ORDER)[:PAGE]),
         "generic count": lambda: generic().count(),
-        "generic first page": lambda: list(generic().order_by(*order)[:PAGE]),
+        "generic first page": lambda: list(generic().order_by(*ORDER)[:PAGE]),
     }
+
+
+def explain(queryset: Any, label: str) -> None:
+    from django.db import connection
+
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+        print(f"--- {label}")
+        print("\n".join(row[0] for row in cur.fetchall()))
 
 
 def bench_rules() -> list[tuple[str, float, float]]:
@@ -389,6 +403,10 @@ def main() -> None:
                 page_ms, page = timed(queries["first page"])
                 gcount_ms, gmembers = timed(queries["generic count"])
                 gpage_ms, gpage = timed(queries["generic first page"])
+                if EXPLAIN:
+                    members_qs = queries["members"]()
+                    explain(members_qs.order_by().values("pk"), f"count at {size:,}")
+                    explain(members_qs.order_by(*ORDER)[:PAGE], f"first page at {size:,}")
                 # Same answers both ways, or the comparison means nothing.
                 assert members == gmembers, (members, gmembers)
                 assert [c.pk for c in page] == [c.pk for c in gpage]
