@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.db import connection
-from django.urls import reverse
 
 from candidates.models import Candidate, Position, PositionStatus
-from tenants.links import tenant_absolute_url
+from tenants.links import tenant_token_url
 
 REFERRAL_SALT = "campaigns.referral"
 # Forwarded emails live long; a friend may open one months later.
@@ -34,9 +33,7 @@ def share_token(candidate: Candidate, position: Position) -> str:
 
 
 def share_url(candidate: Candidate, position: Position) -> str:
-    return tenant_absolute_url(
-        reverse("campaigns:referral", args=[share_token(candidate, position)])
-    )
+    return tenant_token_url("campaigns:referral", share_token(candidate, position))
 
 
 def referral_load(token: str) -> Referral:

@@ -16,10 +16,9 @@ from typing import Any
 
 from django.core import signing
 from django.db import connection
-from django.urls import reverse
 
 from candidates.models import Candidate
-from tenants.links import tenant_absolute_url
+from tenants.links import tenant_token_url
 
 DAY = 24 * 3600
 
@@ -121,7 +120,7 @@ def read(kind: LinkKind, token: str) -> LinkData:
 
 
 def _absolute(name: str, token: str) -> str:
-    return tenant_absolute_url(reverse(name, args=[token]))
+    return tenant_token_url(name, token)
 
 
 def optin_url(candidate: Candidate, *, source: str) -> str:

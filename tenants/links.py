@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import re
 import time
 
 from django.conf import settings
 from django.db import connection
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from tenants.models import Tenant
 
@@ -34,3 +37,25 @@ def tenant_base_url(tenant: Tenant | None = None) -> str:
 
 def tenant_absolute_url(path: str, tenant: Tenant | None = None) -> str:
     return tenant_base_url(tenant) + path
+
+
+# Signed tokens (django.core.signing) are URL-safe base64 plus ":" and ".", characters reverse()
+# leaves as they are; a digest carries several such links per person.
+_URL_SAFE_TOKEN = re.compile(r"[A-Za-z0-9_\-:.]+")
+_PLACEHOLDER = "TOKEN0PLACEHOLDER"
+
+
+@functools.lru_cache(maxsize=128)
+def _token_path(viewname: str, urlconf: str | None, script_prefix: str) -> tuple[str, str]:
+    path = reverse(viewname, args=[_PLACEHOLDER], urlconf=urlconf)
+    prefix, _, suffix = path.partition(_PLACEHOLDER)
+    return prefix, suffix
+
+
+def tenant_token_url(viewname: str, token: str, tenant: Tenant | None = None) -> str:
+    """`tenant_absolute_url(reverse(viewname, args=[token]))` with the URL resolved once per
+    view instead of per link (reverse() was a fifth of rendering a nurture digest)."""
+    if not _URL_SAFE_TOKEN.fullmatch(token):
+        return tenant_absolute_url(reverse(viewname, args=[token]), tenant)
+    prefix, suffix = _token_path(viewname, get_urlconf(), get_script_prefix())
+    return tenant_base_url(tenant) + prefix + token + suffix

@@ -25,3 +25,14 @@ def test_links_use_the_primary_domain_and_ask_for_it_once(tenant_a, settings):
         assert links.tenant_absolute_url("/c/x/") == "https://careers.alpha.localhost/c/x/"
     finally:
         del tenant._links_host_memo
+
+
+def test_token_urls_are_what_reverse_gives(tenant_a):
+    from django.core import signing
+    from django.urls import reverse
+
+    token = signing.dumps({"t": "alpha", "c": 12, "k": "abc"}, salt="test", compress=True)
+    for name in ("consent:optin", "consent:unsubscribe", "campaigns:referral"):
+        for value in (token, "odd token é"):
+            expected = links.tenant_absolute_url(reverse(name, args=[value]))
+            assert links.tenant_token_url(name, value) == expected
