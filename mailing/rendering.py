@@ -134,12 +134,22 @@ def _clean_value(name: str, value: Any) -> str:
     text = "" if value is None else str(value)
     if name.endswith("_url") or name in (UNSUBSCRIBE, PREFERENCES):
         # A link target must be a real web or mail link, never javascript: or data:.
-        return text if _SAFE_URL.match(text) else ""
+        return text if _SAFE_URL.match(text) and not any(c.isspace() for c in text) else ""
     return text
 
 
 def _one_line(value: str) -> str:
     return " ".join(value.split())
+
+
+def _html_lines(value: str) -> str:
+    """Escaped value whose line breaks stay line breaks: feedback points, tips and signatures
+    are typed on several lines and must not arrive as one paragraph."""
+    return "<br>\n".join(escape(line) for line in value.splitlines())
+
+
+def _text_lines(value: str) -> str:
+    return "\n".join(line.rstrip() for line in value.splitlines())
 
 
 def render_email(
@@ -165,8 +175,8 @@ def render_email(
         body_source, _branding(tenant), bool(values[UNSUBSCRIBE]), bool(values[PREFERENCES])
     )
     names = skeleton.names
-    html = _TOKEN.sub(lambda m: escape(values.get(names[int(m.group(1))], "")), skeleton.html)
-    text = _TOKEN.sub(lambda m: _one_line(values.get(names[int(m.group(1))], "")), skeleton.text)
+    html = _TOKEN.sub(lambda m: _html_lines(values.get(names[int(m.group(1))], "")), skeleton.html)
+    text = _TOKEN.sub(lambda m: _text_lines(values.get(names[int(m.group(1))], "")), skeleton.text)
     # Values never carry a line break into the subject header (header injection).
     subject = _one_line(substitute(subject_source, {k: _one_line(v) for k, v in values.items()}))
     return RenderedEmail(subject=subject, html=html, text=text)

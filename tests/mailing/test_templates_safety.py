@@ -70,6 +70,28 @@ def test_newlines_in_values_never_reach_the_subject(tenant_a):
     assert "\n" not in rendered.subject and "\r" not in rendered.subject
 
 
+def test_line_breaks_typed_in_a_value_stay_line_breaks_and_stay_escaped(tenant_a):
+    rendered = render_email(
+        subject_source="Hello {{ first_name }}",
+        body_source="Dear {{ first_name }},\n\n{{ first_name }}",
+        context={"first_name": "Your SQL was strong.\r\n<b>Practise</b> system design."},
+        allowed_tags=ALLOWED,
+    )
+    assert "Your SQL was strong.<br>\n&lt;b&gt;Practise&lt;/b&gt; system design." in rendered.html
+    assert "Your SQL was strong.\n<b>Practise</b> system design." in rendered.text
+    assert "\n" not in rendered.subject
+
+
+def test_a_link_value_with_whitespace_is_dropped(tenant_a):
+    rendered = render_email(
+        subject_source="Hi",
+        body_source="[confirm]({{ optin_url }})",
+        context={"optin_url": "https://example.com/\njavascript:alert(1)"},
+        allowed_tags=ALLOWED,
+    )
+    assert "javascript:" not in rendered.html and "example.com/" not in rendered.html
+
+
 def test_branded_layout_with_footer_links_and_inlined_css(tenant_a):
     tenant = tenant_a.tenant
     tenant.postal_address = "1 Rue de la Paix\n75002 Paris"
