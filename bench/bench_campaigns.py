@@ -38,6 +38,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import drop_database, setup_django  # noqa: E402 (needs ROOT)
+
 BENCH_DB = os.environ.get("BENCH_CAMPAIGNS_DB", "bench_campaigns")
 SCHEMA = "bench"
 PROFESSIONS = [
@@ -56,54 +58,6 @@ CITIES = ["Paris", "Lyon", "Berlin", "Milan", "Madrid", "Lille", "Munich", "Rome
 SKILLS = [f"Skill{i}" for i in range(60)]
 # A Monday morning in the tenant's send window.
 NOW = dt.datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
-
-
-def _database_url() -> tuple[str, str]:
-    default = "postgres://postgres@127.0.0.1:5432/talentcrm"
-    base, _, query = os.environ.get("DATABASE_URL", default).partition("?")
-    return base.rsplit("/", 1)[0], (f"?{query}" if query else "")
-
-
-def _admin_execute(sql: str) -> None:
-    import psycopg
-
-    server, _ = _database_url()
-    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def setup_django() -> None:
-    server, query = _database_url()
-    if BENCH_DB in ("talentcrm", "postgres"):
-        raise SystemExit("BENCH_CAMPAIGNS_DB must name a throwaway database.")
-    _admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    _admin_execute(f'CREATE DATABASE "{BENCH_DB}"')
-    os.environ["DATABASE_URL"] = f"{server}/{BENCH_DB}{query}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("SITE_SCHEME", "https")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
-    from tenants.services import tenant_provision
-
-    tenant_provision(
-        name="Bench",
-        domain="bench.localhost",
-        admin_email="bench@bench.example",
-        schema_name=SCHEMA,
-        time_zone="Europe/Paris",
-    )
-
-
-def drop_database() -> None:
-    from django.db import connections
-
-    connections.close_all()
-    _admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
 
 
 def load(candidates: int, positions: int, steady: bool) -> None:
@@ -335,7 +289,17 @@ def main() -> None:
     # Render + queue only this many of the planned digests (0: all) and extrapolate.
     send_limit = int(os.environ.get("BENCH_CAMPAIGNS_SEND_LIMIT", 0))
 
-    setup_django()
+    setup_django(
+        BENCH_DB,
+        tenant={
+            "name": "Bench",
+            "domain": "bench.localhost",
+            "admin_email": "bench@bench.example",
+            "schema_name": SCHEMA,
+            "time_zone": "Europe/Paris",
+        },
+        env_defaults={"SITE_SCHEME": "https"},
+    )
     import random
 
     import time_machine
@@ -422,7 +386,7 @@ def main() -> None:
         if args.keep:
             print(f"kept database {BENCH_DB}")
         else:
-            drop_database()
+            drop_database(BENCH_DB)
 
 
 if __name__ == "__main__":

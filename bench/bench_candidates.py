@@ -24,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import drop_database, percentile, setup_django  # noqa: E402 (needs ROOT)
+
 BENCH_DB = os.environ.get("BENCH_CANDIDATES_DB", "bench_candidates")
 SCHEMA = "benchcand"
 HOST = "benchcand.localhost"
@@ -89,48 +91,6 @@ SKILLS = [f"Skill{i}" for i in range(49)] + ["Python"]
 TAGS = [f"tag-{i}" for i in range(19)] + ["silver-medalist"]
 LIST_PARAMS = {"q": "mart", "country": "FR", "skills_any": "Python"}
 REPEAT = 25
-
-
-def _server() -> tuple[str, str]:
-    default = "postgres://postgres@127.0.0.1:5432/talentcrm"
-    base, _, query = os.environ.get("DATABASE_URL", default).partition("?")
-    return base.rsplit("/", 1)[0], (f"?{query}" if query else "")
-
-
-def _admin(sql: str) -> None:
-    import psycopg
-
-    server, _ = _server()
-    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def setup_django() -> None:
-    if BENCH_DB in ("talentcrm", "postgres") or not BENCH_DB.startswith("bench"):
-        raise SystemExit("BENCH_CANDIDATES_DB must name a throwaway bench_* database.")
-    server, query = _server()
-    _admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    _admin(f'CREATE DATABASE "{BENCH_DB}"')
-    os.environ["DATABASE_URL"] = f"{server}/{BENCH_DB}{query}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ["DEBUG"] = "1"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
-    from tenants.services import tenant_provision
-
-    tenant_provision(name="Bench", domain=HOST, admin_email="hr@bench.example", schema_name=SCHEMA)
-
-
-def drop_database() -> None:
-    from django.db import connections
-
-    connections.close_all()
-    _admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
 
 
 def _truncate() -> None:
@@ -221,11 +181,6 @@ def load(size: int) -> None:
             """
         )
         cur.execute("ANALYZE")
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _timed(fn, repeat: int = REPEAT) -> tuple[list[float], int]:  # type: ignore[no-untyped-def]
@@ -383,7 +338,16 @@ def main() -> None:
     baseline_rows = int(os.environ.get("BENCH_IMPORT_BASELINE_ROWS", "500" if quick else "2000"))
     if quick:
         REPEAT = 10
-    setup_django()
+    setup_django(
+        BENCH_DB,
+        tenant={
+            "name": "Bench",
+            "domain": HOST,
+            "admin_email": "hr@bench.example",
+            "schema_name": SCHEMA,
+        },
+        env={"DEBUG": "1"},
+    )
     try:
         from django.db import connection
         from django_tenants.utils import schema_context
@@ -397,7 +361,7 @@ def main() -> None:
             imports = bench_import(rows, baseline_rows)
     finally:
         if "--keep" not in sys.argv:
-            drop_database()
+            drop_database(BENCH_DB)
 
     http, http_q = lists["http"]
     figure, figure_q = lists["figure"]
@@ -406,18 +370,19 @@ def main() -> None:
     print(f"{'':<46}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}")
     print(
         f"{'figure: whole HTTP page (view + template)':<46}"
-        f"{_pct(http, 0.5):>9.1f}{_pct(http, 0.95):>9.1f}{http_q:>9}"
+        f"{percentile(http, 0.5):>9.1f}{percentile(http, 0.95):>9.1f}{http_q:>9}"
     )
     print(
         f"{'figure: page data via selector':<46}"
-        f"{_pct(figure, 0.5):>9.1f}{_pct(figure, 0.95):>9.1f}{figure_q:>9}"
+        f"{percentile(figure, 0.5):>9.1f}{percentile(figure, 0.95):>9.1f}{figure_q:>9}"
     )
     print(
         f"{'baseline: icontains + joins + DISTINCT, N+1':<46}"
-        f"{_pct(naive, 0.5):>9.1f}{_pct(naive, 0.95):>9.1f}{naive_q:>9}"
+        f"{percentile(naive, 0.5):>9.1f}{percentile(naive, 0.95):>9.1f}{naive_q:>9}"
     )
-    print(f"{'ratio (baseline / figure, p50)':<46}{_pct(naive, 0.5) / _pct(figure, 0.5):>8.1f}x")
-    print(f"target: HTTP p95 < 150 ms -> {'met' if _pct(http, 0.95) < 150 else 'NOT met'}")
+    ratio = percentile(naive, 0.5) / percentile(figure, 0.5)
+    print(f"{'ratio (baseline / figure, p50)':<46}{ratio:>8.1f}x")
+    print(f"target: HTTP p95 < 150 ms -> {'met' if percentile(http, 0.95) < 150 else 'NOT met'}")
     print()
     print(f"Candidate import ({imports['rows']:,} CSV rows)")
     print(f"{'':<46}{'rows/s':>9}")

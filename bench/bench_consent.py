@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -24,62 +23,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import drop_database, percentile, setup_django  # noqa: E402 (needs ROOT)
+
 BENCH_DB = os.environ.get("BENCH_CONSENT_DB", "bench_consent")
 SCHEMA = "benchcs"
 HOST = f"{SCHEMA}.localhost"
 TARGET_P95_MS = 100.0
-
-
-def _database_url() -> tuple[str, str]:
-    default = "postgres://postgres@127.0.0.1:5432/talentcrm"
-    base, _, query = os.environ.get("DATABASE_URL", default).partition("?")
-    return base.rsplit("/", 1)[0], (f"?{query}" if query else "")
-
-
-def _admin_execute(sql: str) -> None:
-    import psycopg
-
-    server, _ = _database_url()
-    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def setup_django() -> None:
-    server, query = _database_url()
-    if BENCH_DB in ("talentcrm", "postgres"):
-        raise SystemExit("BENCH_CONSENT_DB must name a throwaway database.")
-    _admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    _admin_execute(f'CREATE DATABASE "{BENCH_DB}"')
-    os.environ["DATABASE_URL"] = f"{server}/{BENCH_DB}{query}"
-    # Nothing here may reach a real worker.
-    os.environ["CELERY_BROKER_URL"] = "memory://"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    # Measure the production code path: no SQL capture for the debug toolbar/logs.
-    settings.DEBUG = False
-    from django.core.management import call_command
-
-    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
-    from tenants.services import tenant_provision
-
-    tenant_provision(
-        name="Bench Consent",
-        domain=HOST,
-        admin_email="hr@benchcs.example",
-        schema_name=SCHEMA,
-    )
-
-
-def drop_database() -> None:
-    from django.db import connections
-
-    connections.close_all()
-    _admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
 
 
 def people(count: int) -> list:  # type: ignore[type-arg]
@@ -116,10 +65,6 @@ def measure(requests: list[Callable[[], int]]) -> list[float]:
     return timings
 
 
-def p(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
@@ -127,7 +72,19 @@ def main() -> None:
     args = parser.parse_args()
     n = int(os.environ.get("BENCH_CONSENT_REQUESTS", "50" if args.quick else "300"))
 
-    setup_django()
+    setup_django(
+        BENCH_DB,
+        tenant={
+            "name": "Bench Consent",
+            "domain": HOST,
+            "admin_email": "hr@benchcs.example",
+            "schema_name": SCHEMA,
+        },
+        # Nothing here may reach a real worker.
+        env={"CELERY_BROKER_URL": "memory://"},
+        # Measure the production code path: no SQL capture for the debug toolbar/logs.
+        settings_overrides={"DEBUG": False},
+    )
     try:
         from urllib.parse import urlsplit
 
@@ -173,14 +130,14 @@ def main() -> None:
         results = [(label, measure(calls)) for label, calls in cases]
     finally:
         if not args.keep:
-            drop_database()
+            drop_database(BENCH_DB)
 
     baseline = results[0][1]
-    base50, base95 = p(baseline, 50), p(baseline, 95)
+    base50, base95 = percentile(baseline, 0.5), percentile(baseline, 0.95)
     print(f"Candidate consent pages, {n} requests each (Django test client, full stack)")
     print(f"{'page':<30} {'p50 ms':>8} {'p95 ms':>8} {'vs login p95':>13} {'target':>8}")
     for label, timings in results:
-        p50, p95 = p(timings, 50), p(timings, 95)
+        p50, p95 = percentile(timings, 0.5), percentile(timings, 0.95)
         verdict = "ok" if p95 < TARGET_P95_MS else "SLOW"
         print(f"{label:<30} {p50:>8.1f} {p95:>8.1f} {p95 / base95:>12.2f}x {verdict:>8}")
     print(f"baseline login page: p50 {base50:.1f} ms, p95 {base95:.1f} ms")

@@ -24,57 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import drop_database, percentile, setup_django  # noqa: E402 (needs ROOT)
+
 BENCH_DB = os.environ.get("BENCH_FEEDBACK_DB", "bench_feedback")
 SCHEMA = "benchfb"
-
-
-def _database_url() -> tuple[str, str]:
-    default = "postgres://postgres@127.0.0.1:5432/talentcrm"
-    base, _, query = os.environ.get("DATABASE_URL", default).partition("?")
-    return base.rsplit("/", 1)[0], (f"?{query}" if query else "")
-
-
-def _admin_execute(sql: str) -> None:
-    import psycopg
-
-    server, _ = _database_url()
-    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def setup_django() -> None:
-    server, query = _database_url()
-    if BENCH_DB in ("talentcrm", "postgres"):
-        raise SystemExit("BENCH_FEEDBACK_DB must name a throwaway database.")
-    _admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    _admin_execute(f'CREATE DATABASE "{BENCH_DB}"')
-    os.environ["DATABASE_URL"] = f"{server}/{BENCH_DB}{query}"
-    # "Queued" means committed to the outbox; the dispatcher kick goes to an in-memory broker
-    # so no real worker ever picks up work for this throwaway database.
-    os.environ["CELERY_BROKER_URL"] = "memory://"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
-    from tenants.services import tenant_provision
-
-    tenant_provision(
-        name="Bench Feedback",
-        domain="benchfb.localhost",
-        admin_email="hr@benchfb.example",
-        schema_name=SCHEMA,
-    )
-
-
-def drop_database() -> None:
-    from django.db import connections
-
-    connections.close_all()
-    _admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
 
 
 def applications(count: int, stage_slug: str, label: str) -> list[int]:
@@ -114,11 +67,6 @@ def applications(count: int, stage_slug: str, label: str) -> list[int]:
             {"position": position_id, "pattern": f"{label}%@bench.example", "stage": stage_slug},
         )
         return [row[0] for row in cur.fetchall()]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def bench_pdf(renders: int) -> list[tuple[str, float, float, float]]:
@@ -241,7 +189,18 @@ def main() -> None:
     renders = int(os.environ.get("BENCH_FEEDBACK_PDFS", "10" if args.quick else "40"))
     size = int(os.environ.get("BENCH_FEEDBACK_BULK", "100" if args.quick else "500"))
 
-    setup_django()
+    setup_django(
+        BENCH_DB,
+        tenant={
+            "name": "Bench Feedback",
+            "domain": "benchfb.localhost",
+            "admin_email": "hr@benchfb.example",
+            "schema_name": SCHEMA,
+        },
+        # "Queued" means committed to the outbox; the dispatcher kick goes to an in-memory
+        # broker so no real worker ever picks up work for this throwaway database.
+        env={"CELERY_BROKER_URL": "memory://"},
+    )
     from django_tenants.utils import tenant_context
 
     from tenants.models import Tenant
@@ -281,7 +240,7 @@ def main() -> None:
         if args.keep:
             print(f"kept database {BENCH_DB}")
         else:
-            drop_database()
+            drop_database(BENCH_DB)
 
 
 if __name__ == "__main__":

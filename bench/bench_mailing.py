@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import drop_database, percentile, setup_django  # noqa: E402 (needs ROOT)
+
 BENCH_DB = os.environ.get("BENCH_MAILING_DB", "bench_mailing")
 SCHEMA = "benchmail"
 BODY = """Hello {{ first_name }},
@@ -41,62 +43,6 @@ See you soon,
 The {{ company_name }} team
 """
 TAGS = ("first_name", "position_title", "city", "position_url", "company_name")
-
-
-def _database_url() -> tuple[str, str]:
-    default = "postgres://postgres@127.0.0.1:5432/talentcrm"
-    base, _, query = os.environ.get("DATABASE_URL", default).partition("?")
-    return base.rsplit("/", 1)[0], (f"?{query}" if query else "")
-
-
-def _admin_execute(sql: str) -> None:
-    import psycopg
-
-    server, _ = _database_url()
-    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def setup_django() -> None:
-    server, query = _database_url()
-    if BENCH_DB in ("talentcrm", "postgres"):
-        raise SystemExit("BENCH_MAILING_DB must name a throwaway database.")
-    _admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    _admin_execute(f'CREATE DATABASE "{BENCH_DB}"')
-    os.environ["DATABASE_URL"] = f"{server}/{BENCH_DB}{query}"
-    # The dispatcher is run in this process; kicks go to an in-memory broker no worker reads.
-    os.environ["CELERY_BROKER_URL"] = "memory://"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
-    from tenants.services import tenant_provision
-
-    tenant_provision(
-        name="Bench Mailing",
-        domain="benchmail.localhost",
-        admin_email="hr@benchmail.example",
-        schema_name=SCHEMA,
-        sender_email="jobs@benchmail.example",
-        postal_address="1 Bench Street\n75001 Paris",
-        privacy_policy_url="https://benchmail.example/privacy",
-    )
-
-
-def drop_database() -> None:
-    from django.db import connections
-
-    connections.close_all()
-    _admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def candidates(count: int, label: str) -> list:
@@ -217,7 +163,20 @@ def main() -> None:
     args = parser.parse_args()
     size = int(os.environ.get("BENCH_MAILING_N", 1000 if args.quick else 10000))
 
-    setup_django()
+    setup_django(
+        BENCH_DB,
+        tenant={
+            "name": "Bench Mailing",
+            "domain": "benchmail.localhost",
+            "admin_email": "hr@benchmail.example",
+            "schema_name": SCHEMA,
+            "sender_email": "jobs@benchmail.example",
+            "postal_address": "1 Bench Street\n75001 Paris",
+            "privacy_policy_url": "https://benchmail.example/privacy",
+        },
+        # The dispatcher is run in this process; kicks go to an in-memory broker no worker reads.
+        env={"CELERY_BROKER_URL": "memory://"},
+    )
     try:
         from django.conf import settings
         from django.db import connection
@@ -253,7 +212,7 @@ def main() -> None:
         esp.stop()
     finally:
         if not args.keep:
-            drop_database()
+            drop_database(BENCH_DB)
 
     batched_rate = size / (b_write + b_send)
     rows = [

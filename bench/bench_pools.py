@@ -28,6 +28,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import drop_database, setup_django  # noqa: E402 (needs ROOT)
+
 BENCH_DB = os.environ.get("BENCH_POOLS_DB", "bench_pools")
 SCHEMA = "bench"
 COUNTRIES = ["FR", "DE", "IT", "ES", "GB", "NL", "BE", "CH", "PL", "PT"]
@@ -53,53 +55,6 @@ REPEAT = 7
 VERBOSE = bool(os.environ.get("BENCH_VERBOSE"))
 # Print the plans (EXPLAIN ANALYZE, BUFFERS) of the smart-pool count and first page.
 EXPLAIN = bool(os.environ.get("BENCH_EXPLAIN"))
-
-
-def _database_url() -> tuple[str, str]:
-    default = "postgres://postgres@127.0.0.1:5432/talentcrm"
-    base, _, query = os.environ.get("DATABASE_URL", default).partition("?")
-    server = base.rsplit("/", 1)[0]
-    return server, (f"?{query}" if query else "")
-
-
-def _admin_execute(sql: str) -> None:
-    import psycopg
-
-    server, _ = _database_url()
-    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def setup_django() -> None:
-    server, query = _database_url()
-    if BENCH_DB in ("talentcrm", "postgres"):
-        raise SystemExit("BENCH_POOLS_DB must name a throwaway database.")
-    _admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    _admin_execute(f'CREATE DATABASE "{BENCH_DB}"')
-    os.environ["DATABASE_URL"] = f"{server}/{BENCH_DB}{query}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
-    from tenants.services import tenant_provision
-
-    tenant_provision(
-        name="Bench",
-        domain="bench.localhost",
-        admin_email="bench@bench.example",
-        schema_name=SCHEMA,
-    )
-
-
-def drop_database() -> None:
-    from django.db import connections
-
-    connections.close_all()
-    _admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
 
 
 LOADED_TABLES = [
@@ -387,7 +342,15 @@ def main() -> None:
     default = "10000,50000" if args.quick else "100000,1000000"
     sizes = [int(s) for s in os.environ.get("BENCH_POOLS_SIZES", default).split(",") if s]
 
-    setup_django()
+    setup_django(
+        BENCH_DB,
+        tenant={
+            "name": "Bench",
+            "domain": "bench.localhost",
+            "admin_email": "bench@bench.example",
+            "schema_name": SCHEMA,
+        },
+    )
     from django_tenants.utils import schema_context
 
     try:
@@ -439,7 +402,7 @@ def main() -> None:
         if args.keep:
             print(f"kept database {BENCH_DB}")
         else:
-            drop_database()
+            drop_database(BENCH_DB)
 
 
 if __name__ == "__main__":

@@ -14,39 +14,13 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import drop_database, setup_django  # noqa: E402 (needs ROOT)
+
 BENCH_DATABASE = "bench_talentcrm"
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/talentcrm"
-
-
-def _bench_url(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
-
-
-def _admin_connect(url: str):  # type: ignore[no-untyped-def]
-    import psycopg
-
-    parts = urlsplit(url)
-    return psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True)
-
-
-def _create_database(url: str) -> None:
-    with _admin_connect(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
-
-
-def _drop_database(url: str) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    with _admin_connect(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
 
 
 def _provision_many(prefix: str, count: int) -> list[float]:
@@ -68,22 +42,12 @@ def _provision_many(prefix: str, count: int) -> list[float]:
 def main() -> None:
     quick = "--quick" in sys.argv
     count = int(os.environ.get("BENCH_TENANTS", "2" if quick else "5"))
-    source_url = os.environ.get("DATABASE_URL", DEFAULT_URL)
-    url = _bench_url(source_url)
-    _create_database(source_url)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
     try:
-        import django
-
-        django.setup()
+        # No tenant here: provisioning tenants is what this benchmark measures.
+        setup_django(BENCH_DATABASE)
         from django.conf import settings
-        from django.core.management import call_command
 
         from tenants.services import template_schema_refresh
-
-        call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
 
         settings.TENANT_CREATION_FAKES_MIGRATIONS = False
         migrate = _provision_many("mig", count)
@@ -94,7 +58,7 @@ def main() -> None:
         template_build = time.perf_counter() - started
         clone = _provision_many("cln", count)
     finally:
-        _drop_database(source_url)
+        drop_database(BENCH_DATABASE)
 
     figure, baseline = statistics.median(clone), statistics.median(migrate)
     print(f"Tenant provisioning, {count} tenants each, median seconds per tenant")
