@@ -10,10 +10,9 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.db import connection
-from django.urls import reverse
 
 from candidates.models import Candidate, Position, PositionStatus
-from tenants.links import tenant_absolute_url
+from tenants.links import tenant_token_url
 
 REAPPLY_SALT = "candidates.reapply"
 REAPPLY_MAX_AGE = 60 * 24 * 3600
@@ -35,9 +34,9 @@ def reapply_token(candidate: Candidate, position: Position) -> str:
 
 
 def reapply_url(candidate: Candidate, position: Position) -> str:
-    return tenant_absolute_url(
-        reverse("candidates:reapply", args=[reapply_token(candidate, position)])
-    )
+    # A digest carries up to eight signed links per person: the view's URL is resolved once,
+    # not reversed per link.
+    return tenant_token_url("candidates:reapply", reapply_token(candidate, position))
 
 
 def reapply_load(token: str) -> Reapply:
