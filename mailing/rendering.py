@@ -34,7 +34,9 @@ _NONCE = secrets.token_hex(4)
 _TOKEN = re.compile(rf"zq{_NONCE}x(\d+)xqz")
 UNSUBSCRIBE = "__unsubscribe_url"
 PREFERENCES = "__preferences_url"
-_SAFE_URL = re.compile(r"^(https?://|mailto:)", re.IGNORECASE)
+# A link target is a web or mail link with no whitespace (never javascript:, data: or a value
+# that smuggles a line into the markup).
+_SAFE_URL = re.compile(r"(https?://|mailto:)\S*", re.IGNORECASE)
 _INLINER = css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False)
 
 
@@ -134,7 +136,7 @@ def _clean_value(name: str, value: Any) -> str:
     text = "" if value is None else str(value)
     if name.endswith("_url") or name in (UNSUBSCRIBE, PREFERENCES):
         # A link target must be a real web or mail link, never javascript: or data:.
-        return text if _SAFE_URL.match(text) and not any(c.isspace() for c in text) else ""
+        return text if _SAFE_URL.fullmatch(text) else ""
     return text
 
 
