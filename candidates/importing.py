@@ -14,6 +14,7 @@ email people rejected years ago. Only `candidates_changed(reason="import")` is s
 
 from __future__ import annotations
 
+import abc
 import codecs
 import csv
 import hashlib
@@ -744,7 +745,7 @@ def import_job_fail(*, job_id: int, message: str) -> None:
     )
 
 
-class _Writer:
+class _Writer(abc.ABC):
     def __init__(self, job: ImportJob) -> None:
         self.job = job
         self.actor_id = job.created_by_id
@@ -782,8 +783,9 @@ class _Writer:
             changed_on_commit(changed_ids, "import")
             self.job = job
 
+    @abc.abstractmethod
     def write(self, records: list[Record]) -> tuple[int, int, int, list[int]]:
-        raise NotImplementedError
+        """Upsert one chunk; return (created, updated, unchanged, changed candidate ids)."""
 
     def activities(self, candidate_ids: list[int], summary: str) -> None:
         if not candidate_ids:
