@@ -6,6 +6,7 @@ from axes.helpers import get_client_ip_address
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
+from django.forms import ModelForm
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -19,7 +20,7 @@ class AccountError(Exception):
     """A user-management action was refused; the message is shown to the HR admin."""
 
 
-def _client_ip(request: HttpRequest | None) -> str | None:
+def client_ip(request: HttpRequest | None) -> str | None:
     """The client's address as the lockout sees it (X-Forwarded-For only behind trusted
     proxies), so the audit log and lockouts name the same address."""
     if request is None:
@@ -42,7 +43,22 @@ def audit_log_record(
         action=action,
         target=target[:254],
         details=details or {},
-        ip_address=_client_ip(request),
+        ip_address=client_ip(request),
+    )
+
+
+@transaction.atomic
+def tenant_branding_save(
+    *, actor: User, form: ModelForm, request: HttpRequest | None = None
+) -> None:
+    """Save the tenant's branding/sender form and record which fields changed."""
+    tenant = form.save()
+    audit_log_record(
+        actor=actor,
+        action="settings.branding_changed",
+        target=tenant.name,
+        details={"fields": sorted(form.changed_data)},
+        request=request,
     )
 
 

@@ -14,7 +14,7 @@ from accounts.models import AuditLog, Role, User
 from accounts.permissions import hr_admin_required, public_view, recruiter_required
 from accounts.services import (
     AccountError,
-    audit_log_record,
+    tenant_branding_save,
     user_deactivate,
     user_invite,
     user_reactivate,
@@ -102,14 +102,7 @@ def settings_branding(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
     form = BrandingForm(request.POST or None, request.FILES or None, instance=tenant)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        audit_log_record(
-            actor=request.user,
-            action="settings.branding_changed",
-            target=tenant.name,
-            details={"fields": sorted(form.changed_data)},
-            request=request,
-        )
+        tenant_branding_save(actor=request.user, form=form, request=request)
         messages.success(request, "Branding and sender identity saved.")
         return redirect("accounts:settings")
     return render(request, "accounts/settings.html", {"form": form})

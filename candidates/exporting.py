@@ -56,9 +56,11 @@ class _Echo:
         return value
 
 
-def csv_lines(rows: Iterable[list[Any]]) -> Iterator[str]:
+def csv_lines(rows: Iterable[list[Any]], *, bom: bool = True) -> Iterator[str]:
+    """Stream rows as CSV lines with every cell formula-safe (shared by every export)."""
     writer = csv.writer(_Echo())
-    yield "\ufeff"  # so Excel opens UTF-8 correctly
+    if bom:
+        yield "\ufeff"  # so Excel opens UTF-8 correctly
     for row in rows:
         yield writer.writerow([csv_safe(v) for v in row])
 

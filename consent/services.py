@@ -22,7 +22,7 @@ from django.utils.text import slugify
 from django_tenants.utils import get_public_schema_name
 
 from accounts.models import User
-from accounts.services import audit_log_record
+from accounts.services import audit_log_record, client_ip
 from candidates.models import Activity, ActivityKind, Candidate, CandidateTag
 from candidates.services import activity_record
 from consent.defaults import TEXT_DEFAULTS, TOPIC_DEFAULTS
@@ -69,7 +69,9 @@ class Origin:
     @classmethod
     def from_request(cls, request: HttpRequest) -> Origin:
         return cls(
-            ip=request.META.get("REMOTE_ADDR") or None,
+            # The same address the lockout sees (X-Forwarded-For only behind trusted proxies):
+            # behind a proxy REMOTE_ADDR is the proxy, for every visitor.
+            ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
         )
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import hr_admin_required, recruiter_required
 from accounts.services import audit_log_record
 from candidates.criteria import CriteriaError, CriteriaForm, apply_criteria, criteria_describe
+from candidates.exporting import csv_lines
 from candidates.models import Candidate
 from candidates.services import CandidateError, candidate_tags_add
 from consent.selectors import contactable
@@ -205,7 +205,6 @@ def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "pools/detail.html", context)
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_FIELDS = [
     ("first_name", "First name"),
     ("last_name", "Last name"),
@@ -220,17 +219,6 @@ EXPORT_FIELDS = [
 ]
 
 
-def csv_safe(value: Any) -> str:
-    """A cell a spreadsheet will show as text, never run as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @recruiter_required
 def pool_export(request: HttpRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(Pool, pk=pk)
@@ -243,19 +231,19 @@ def pool_export(request: HttpRequest, pk: int) -> HttpResponse:
         details={"count": count, "filters": request.GET.urlencode()[:500]},
         request=request,
     )
-    writer = csv.writer(_Echo())
     names = [name for name, _ in EXPORT_FIELDS]
 
-    def rows() -> Iterator[str]:
-        yield writer.writerow([label for _, label in EXPORT_FIELDS] + ["Tags"])
+    def rows() -> Iterator[list[Any]]:
+        yield [label for _, label in EXPORT_FIELDS] + ["Tags"]
         for candidate in members.prefetch_related("tags").iterator(chunk_size=2000):
             tags = ", ".join(sorted(t.name for t in candidate.tags.all()))
-            values = [getattr(candidate, name) for name in names]
-            yield writer.writerow([csv_safe(v) for v in [*values, tags]])
+            yield [*(getattr(candidate, name) for name in names), tags]
 
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     filename = f"pool-{slugify(pool.name) or pool.pk}-{stamp}.csv"
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        csv_lines(rows(), bom=False), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
