@@ -250,7 +250,7 @@ def _send_share(job: tuple[str, list[int]]) -> int:
     tasks the planner enqueues)."""
     from django.db import connection, connections
 
-    from campaigns.planner import BATCH_SIZE, nurture_send_batch
+    from campaigns.sending import BATCH_SIZE, nurture_send_batch
     from tenants.models import Tenant
 
     schema, ids = job
@@ -307,7 +307,8 @@ def main() -> None:
     from django_tenants.utils import tenant_context
 
     from campaigns.matching import job_matches
-    from campaigns.planner import nurture_plan, planned_delivery_ids
+    from campaigns.planner import nurture_plan
+    from campaigns.sending import planned_delivery_ids
     from candidates.models import Candidate
     from mailing.models import Message
     from tenants.models import Tenant

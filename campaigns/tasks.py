@@ -3,7 +3,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import transaction
 
-from campaigns.planner import BATCH_SIZE, nurture_plan, nurture_send_batch, planned_delivery_ids
+from campaigns.planner import nurture_plan
+from campaigns.sending import BATCH_SIZE, nurture_send_batch, planned_delivery_ids
 from tenants.fanout import enqueue_for_each_tenant
 
 

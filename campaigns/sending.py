@@ -1,0 +1,243 @@
+"""The second half of a nurture day: render the planned digests and queue them in the outbox.
+
+`nurture_send_batch` takes a chunk of planned `Delivery` rows (the tasks fan them out in
+batches of BATCH_SIZE), re-checks consent and content (a position closed or a consent withdrawn
+since planning drops the digest), renders each digest and writes it to the mailing outbox with
+the send key `nurture:{topic}:{candidate}:{period}`, so a re-run never doubles an email.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from campaigns.digest import JobEntry, items_digest, jobs_digest
+from campaigns.models import ContentItem, Delivery, DeliveryStatus, TopicTemplate
+from campaigns.planner import PlanResult, nurture_plan, talent_pool_member, tenant_zone
+from campaigns.referrals import share_url
+from candidates.links import reapply_url
+from candidates.models import Candidate, Position, PositionStatus
+from consent.links import links_prepare, optin_url, preferences_url, unsubscribe_url
+from consent.selectors import contactable
+from mailing.kinds import MessageKind
+from mailing.rendering import render_email
+from mailing.services import OutgoingEmail, message_enqueue_many
+
+BATCH_SIZE = 500
+
+
+@dataclass
+class SendResult:
+    queued: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+
+
+def planned_delivery_ids() -> list[int]:
+    return list(
+        Delivery.objects.filter(status=DeliveryStatus.PLANNED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _language(candidate: Candidate) -> str:
+    """The language chosen in the preference centre, else the profile's preferred language."""
+    profile = getattr(candidate, "consent_profile", None)
+    return (profile.language if profile else "") or candidate.preferred_language
+
+
+def _templates() -> dict[tuple[str, str], TopicTemplate]:
+    return {
+        (t.schedule.topic, t.language): t for t in TopicTemplate.objects.select_related("schedule")
+    }
+
+
+def _template_for(
+    templates: dict[tuple[str, str], TopicTemplate], topic: str, language: str, fallback: str
+) -> TopicTemplate | None:
+    for lang in (language, fallback):
+        if (topic, lang) in templates:
+            return templates[(topic, lang)]
+    return next((t for (top, _), t in sorted(templates.items()) if top == topic), None)
+
+
+@transaction.atomic
+def nurture_send_batch(
+    *, delivery_ids: Sequence[int], now: dt.datetime | None = None
+) -> SendResult:
+    """Render and queue the planned digests among `delivery_ids`; those whose consent or
+    content went away since planning are dropped (deleted: nothing was sent)."""
+    return _send_batch(delivery_ids, now or timezone.now())
+
+
+def _send_batch(delivery_ids: Sequence[int], now: dt.datetime) -> SendResult:
+    result = SendResult()
+    deliveries = list(
+        Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk__in=delivery_ids, status=DeliveryStatus.PLANNED)
+        .select_related("candidate", "candidate__consent_profile")
+        .order_by("pk")
+    )
+    if not deliveries:
+        return result
+    tenant = connection.tenant
+    tz = tenant_zone()
+
+    allowed: dict[str, set[int]] = {}
+    for topic in {d.topic for d in deliveries}:
+        ids = [d.candidate_id for d in deliveries if d.topic == topic]
+        qs = contactable(Candidate.objects.filter(pk__in=ids), topic=topic)
+        if topic == MessageKind.POOL_INVITATION:
+            qs = qs.exclude(talent_pool_member())
+        allowed[topic] = set(qs.values_list("pk", flat=True))
+    open_positions = Position.objects.filter(
+        pk__in={p for d in deliveries for p in d.position_ids}, status=PositionStatus.OPEN
+    ).in_bulk()
+    live_items = (
+        ContentItem.objects.published(now)
+        .filter(pk__in={i for d in deliveries for i in d.item_ids})
+        .exclude(event_starts_at__lte=now)
+        .in_bulk()
+    )
+    templates = _templates()
+    default_language = getattr(tenant, "default_language", "en") or "en"
+
+    # Link keys of people who have none yet, in one statement before any link is signed.
+    links_prepare([d.candidate for d in deliveries if d.candidate_id in allowed[d.topic]])
+    dropped: list[int] = []
+    queued: list[Delivery] = []
+    emails: list[OutgoingEmail] = []
+    for delivery in deliveries:
+        candidate = delivery.candidate
+        if candidate.pk not in allowed[delivery.topic]:
+            dropped.append(delivery.pk)
+            result.dropped["no consent"] += 1
+            continue
+        language = _language(candidate) or default_language
+        template = _template_for(templates, delivery.topic, language, default_language)
+        if template is None:
+            dropped.append(delivery.pk)
+            result.dropped["no template"] += 1
+            continue
+        base = {
+            "first_name": candidate.first_name,
+            "last_name": candidate.last_name,
+            "company_name": tenant.from_name,
+        }
+        if delivery.topic == MessageKind.POOL_INVITATION:
+            digest_source, tags, context = (
+                template.body,
+                ("first_name", "last_name", "company_name", "join_url", "decline_url"),
+                base
+                | {
+                    "join_url": optin_url(candidate, source="pool_invitation"),
+                    "decline_url": unsubscribe_url(candidate, MessageKind.POOL_INVITATION),
+                },
+            )
+        elif delivery.topic == MessageKind.JOB_OFFERS:
+            positions = [open_positions[p] for p in delivery.position_ids if p in open_positions]
+            if not positions:
+                dropped.append(delivery.pk)
+                result.dropped["positions closed"] += 1
+                continue
+            digest = jobs_digest(
+                template_body=template.body,
+                jobs=[
+                    JobEntry(
+                        position=p,
+                        reason=delivery.reasons.get(str(p.pk), ""),
+                        apply_url=reapply_url(candidate, p),
+                        share_url=share_url(candidate, p),
+                    )
+                    for p in positions
+                ],
+                language=language,
+                base=base,
+            )
+            delivery.position_ids = [p.pk for p in positions]
+            digest_source, tags, context = digest.body_source, digest.allowed_tags, digest.context
+        else:
+            items = [live_items[i] for i in delivery.item_ids if i in live_items]
+            if not items:
+                dropped.append(delivery.pk)
+                result.dropped["content withdrawn"] += 1
+                continue
+            digest = items_digest(
+                template_body=template.body, items=items, language=language, base=base, tz=tz
+            )
+            delivery.item_ids = [i.pk for i in items]
+            digest_source, tags, context = digest.body_source, digest.allowed_tags, digest.context
+
+        unsubscribe = unsubscribe_url(candidate, delivery.topic)
+        rendered = render_email(
+            subject_source=template.subject,
+            body_source=digest_source,
+            context=context,
+            allowed_tags=tags,
+            tenant=tenant,
+            unsubscribe_url=unsubscribe,
+            preferences_url=preferences_url(candidate),
+        )
+        emails.append(
+            OutgoingEmail(
+                send_key=f"nurture:{delivery.topic}:{candidate.pk}:{delivery.period}",
+                kind=delivery.topic,
+                to_email=candidate.email,
+                subject=rendered.subject,
+                html=rendered.html,
+                text=rendered.text,
+                candidate=candidate,
+                topic=delivery.topic,
+                unsubscribe_url=unsubscribe,
+            )
+        )
+        queued.append(delivery)
+    # One INSERT for the batch's digests (a key already in the outbox returns its message).
+    for delivery, message in zip(queued, message_enqueue_many(emails=emails), strict=True):
+        delivery.message_id = message.pk
+        delivery.status = DeliveryStatus.QUEUED
+    Delivery.objects.filter(pk__in=dropped).delete()
+    _mark_queued(queued)
+    result.queued = len(queued)
+    return result
+
+
+def _mark_queued(deliveries: list[Delivery]) -> None:
+    """One UPDATE from arrays (Django's bulk_update builds a CASE per row and column, which
+    grows quadratically with the batch)."""
+    if not deliveries:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {Delivery._meta.db_table} AS d
+                SET status = %s, message_id = v.mid,
+                    position_ids = v.pids::jsonb, item_ids = v.iids::jsonb
+                FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[])
+                     AS v(id, mid, pids, iids)
+                WHERE d.id = v.id""",  # noqa: S608 (table name from the model)
+            [
+                DeliveryStatus.QUEUED,
+                [d.pk for d in deliveries],
+                [d.message_id for d in deliveries],
+                [json.dumps(d.position_ids) for d in deliveries],
+                [json.dumps(d.item_ids) for d in deliveries],
+            ],
+        )
+
+
+def nurture_run(*, now: dt.datetime | None = None) -> tuple[PlanResult, SendResult]:
+    """Plan, then send every planned digest in batches (the tasks do the same in parallel)."""
+    plan = nurture_plan(now=now)
+    sent = SendResult()
+    ids = planned_delivery_ids()
+    for start in range(0, len(ids), BATCH_SIZE):
+        batch = nurture_send_batch(delivery_ids=ids[start : start + BATCH_SIZE], now=now)
+        sent.queued += batch.queued
+        sent.dropped.update(batch.dropped)
+    return plan, sent
