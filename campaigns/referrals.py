@@ -10,6 +10,7 @@ from django.core import signing
 from django.db import connection
 
 from candidates.models import Candidate, Position, PositionStatus
+from tenants import signing as bulk_signing
 from tenants.links import tenant_token_url
 
 REFERRAL_SALT = "campaigns.referral"
@@ -29,7 +30,7 @@ class Referral:
 
 def share_token(candidate: Candidate, position: Position) -> str:
     payload = {"s": connection.schema_name, "c": candidate.pk, "p": position.pk}
-    return signing.dumps(payload, salt=REFERRAL_SALT, compress=True)
+    return bulk_signing.dumps(payload, salt=REFERRAL_SALT)
 
 
 def share_url(candidate: Candidate, position: Position) -> str:

@@ -12,6 +12,7 @@ from django.core import signing
 from django.db import connection
 
 from candidates.models import Candidate, Position, PositionStatus
+from tenants import signing as bulk_signing
 from tenants.links import tenant_token_url
 
 REAPPLY_SALT = "candidates.reapply"
@@ -30,7 +31,7 @@ class Reapply:
 
 def reapply_token(candidate: Candidate, position: Position) -> str:
     payload = {"s": connection.schema_name, "c": candidate.pk, "p": position.pk}
-    return signing.dumps(payload, salt=REAPPLY_SALT, compress=True)
+    return bulk_signing.dumps(payload, salt=REAPPLY_SALT)
 
 
 def reapply_url(candidate: Candidate, position: Position) -> str:
