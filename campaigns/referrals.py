@@ -4,6 +4,7 @@ and records the ambassador as `Candidate.referred_by`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core import signing
@@ -11,7 +12,7 @@ from django.db import connection
 
 from candidates.models import Candidate, Position, PositionStatus
 from tenants import signing as bulk_signing
-from tenants.links import tenant_token_url
+from tenants.links import tenant_token_url_builder
 
 REFERRAL_SALT = "campaigns.referral"
 # Forwarded emails live long; a friend may open one months later.
@@ -33,8 +34,21 @@ def share_token(candidate: Candidate, position: Position) -> str:
     return bulk_signing.dumps(payload, salt=REFERRAL_SALT)
 
 
+def share_url_builder() -> Callable[[Candidate, Position], str]:
+    """`share_url` for the current tenant with the schema and the view's URL resolved once (a
+    batch of job digests signs thousands of these links)."""
+    schema = connection.schema_name
+    url = tenant_token_url_builder("campaigns:referral")
+
+    def build(candidate: Candidate, position: Position) -> str:
+        payload = {"s": schema, "c": candidate.pk, "p": position.pk}
+        return url(bulk_signing.dumps(payload, salt=REFERRAL_SALT))
+
+    return build
+
+
 def share_url(candidate: Candidate, position: Position) -> str:
-    return tenant_token_url("campaigns:referral", share_token(candidate, position))
+    return share_url_builder()(candidate, position)
 
 
 def referral_load(token: str) -> Referral:

@@ -20,10 +20,10 @@ from django.utils import timezone
 from campaigns.digest import JobEntry, items_digest, jobs_digest
 from campaigns.models import ContentItem, Delivery, DeliveryStatus, TopicTemplate
 from campaigns.planner import PlanResult, nurture_plan, talent_pool_member, tenant_zone
-from campaigns.referrals import share_url
-from candidates.links import reapply_url
+from campaigns.referrals import share_url_builder
+from candidates.links import reapply_url_builder
 from candidates.models import Candidate, Position, PositionStatus
-from consent.links import links_prepare, optin_url, preferences_url, unsubscribe_url
+from consent.links import CandidateLinks, links_prepare
 from consent.selectors import contactable
 from mailing.kinds import MessageKind
 from mailing.rendering import render_email
@@ -110,6 +110,8 @@ def _send_batch(delivery_ids: Sequence[int], now: dt.datetime) -> SendResult:
 
     # Link keys of people who have none yet, in one statement before any link is signed.
     links_prepare([d.candidate for d in deliveries if d.candidate_id in allowed[d.topic]])
+    # Host, schema and view URLs resolved once for the batch's thousands of signed links.
+    links, reapply_url, share_url = CandidateLinks(), reapply_url_builder(), share_url_builder()
     dropped: list[int] = []
     queued: list[Delivery] = []
     emails: list[OutgoingEmail] = []
@@ -136,8 +138,8 @@ def _send_batch(delivery_ids: Sequence[int], now: dt.datetime) -> SendResult:
                 ("first_name", "last_name", "company_name", "join_url", "decline_url"),
                 base
                 | {
-                    "join_url": optin_url(candidate, source="pool_invitation"),
-                    "decline_url": unsubscribe_url(candidate, MessageKind.POOL_INVITATION),
+                    "join_url": links.optin(candidate, source="pool_invitation"),
+                    "decline_url": links.unsubscribe(candidate, MessageKind.POOL_INVITATION),
                 },
             )
         elif delivery.topic == MessageKind.JOB_OFFERS:
@@ -174,7 +176,7 @@ def _send_batch(delivery_ids: Sequence[int], now: dt.datetime) -> SendResult:
             delivery.item_ids = [i.pk for i in items]
             digest_source, tags, context = digest.body_source, digest.allowed_tags, digest.context
 
-        unsubscribe = unsubscribe_url(candidate, delivery.topic)
+        unsubscribe = links.unsubscribe(candidate, delivery.topic)
         rendered = render_email(
             subject_source=template.subject,
             body_source=digest_source,
@@ -182,7 +184,7 @@ def _send_batch(delivery_ids: Sequence[int], now: dt.datetime) -> SendResult:
             allowed_tags=tags,
             tenant=tenant,
             unsubscribe_url=unsubscribe,
-            preferences_url=preferences_url(candidate),
+            preferences_url=links.preferences(candidate),
         )
         emails.append(
             OutgoingEmail(

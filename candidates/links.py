@@ -6,6 +6,7 @@ even if the ids happen to exist there. Tokens expire (REAPPLY_MAX_AGE).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core import signing
@@ -13,7 +14,7 @@ from django.db import connection
 
 from candidates.models import Candidate, Position, PositionStatus
 from tenants import signing as bulk_signing
-from tenants.links import tenant_token_url
+from tenants.links import tenant_token_url_builder
 
 REAPPLY_SALT = "candidates.reapply"
 REAPPLY_MAX_AGE = 60 * 24 * 3600
@@ -34,10 +35,21 @@ def reapply_token(candidate: Candidate, position: Position) -> str:
     return bulk_signing.dumps(payload, salt=REAPPLY_SALT)
 
 
+def reapply_url_builder() -> Callable[[Candidate, Position], str]:
+    """`reapply_url` for the current tenant with the schema and the view's URL resolved once: a
+    batch of job digests signs thousands of these links."""
+    schema = connection.schema_name
+    url = tenant_token_url_builder("candidates:reapply")
+
+    def build(candidate: Candidate, position: Position) -> str:
+        payload = {"s": schema, "c": candidate.pk, "p": position.pk}
+        return url(bulk_signing.dumps(payload, salt=REAPPLY_SALT))
+
+    return build
+
+
 def reapply_url(candidate: Candidate, position: Position) -> str:
-    # A digest carries up to eight signed links per person: the view's URL is resolved once,
-    # not reversed per link.
-    return tenant_token_url("candidates:reapply", reapply_token(candidate, position))
+    return reapply_url_builder()(candidate, position)
 
 
 def reapply_load(token: str) -> Reapply:

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import time_machine
 from django.core import signing
+from django.utils import timezone
 
-from campaigns.referrals import share_token, share_url
+from campaigns.referrals import share_token, share_url, share_url_builder
+from candidates.links import reapply_load, reapply_url, reapply_url_builder
 from candidates.models import Application, Candidate
 from candidates.services import position_update
 from tests.campaigns.helpers import make_candidate, open_position
@@ -75,3 +78,17 @@ def test_bots_filling_the_hidden_field_create_nothing(tenant_a):
         {"first_name": "Bot", "email": "bot@example.com", "website": "http://spam"},
     )
     assert not Candidate.objects.filter(email="bot@example.com").exists()
+
+
+def test_batch_share_and_reapply_links_are_the_single_links(tenant_a):
+    ambassador = make_candidate("amb@example.com")
+    position = open_position("Analyst")
+    with time_machine.travel(timezone.now(), tick=False):
+        share, reapply = share_url_builder(), reapply_url_builder()
+        assert share(ambassador, position) == share_url(ambassador, position)
+        assert reapply(ambassador, position) == reapply_url(ambassador, position)
+    token = reapply(ambassador, position).rstrip("/").rsplit("/", 1)[1]
+    loaded = reapply_load(token)
+    assert (loaded.candidate, loaded.position) == (ambassador, position)
+    page = tenant_a.client().get(_path(share(ambassador, position)))
+    assert "Analyst" in page.content.decode()

@@ -115,3 +115,20 @@ def test_an_old_unsubscribe_link_still_unsubscribes(tenant_a):
     assert ConsentEvent.objects.filter(
         candidate=ada, purpose="events", action="withdrawn", source="unsubscribe"
     ).exists()
+
+
+def test_batch_links_are_the_single_links_and_open_their_pages(tenant_a):
+    ada = person(first_name="Ada")
+    with time_machine.travel(timezone.now(), tick=False):
+        batch = links.CandidateLinks()
+        pairs = [
+            (batch.optin(ada, source="pool"), links.optin_url(ada, source="pool")),
+            (batch.preferences(ada), links.preferences_url(ada)),
+            (batch.unsubscribe(ada), links.unsubscribe_url(ada)),
+            (batch.unsubscribe(ada, "events"), links.unsubscribe_url(ada, topic="events")),
+        ]
+    for built, single in pairs:
+        assert built == single
+    client = tenant_a.client()
+    unsub = client.get(path_of(pairs[3][0]))
+    assert unsub.status_code == 200 and b"Stop receiving event invitations?" in unsub.content

@@ -36,3 +36,16 @@ def test_token_urls_are_what_reverse_gives(tenant_a):
         for value in (token, "odd token é"):
             expected = links.tenant_absolute_url(reverse(name, args=[value]))
             assert links.tenant_token_url(name, value) == expected
+
+
+def test_a_token_url_builder_gives_the_links_tenant_token_url_gives(tenant_a):
+    from django.urls import reverse
+
+    build = links.tenant_token_url_builder("consent:unsubscribe")
+    with CaptureQueriesContext(connection) as captured:
+        for value in ("abc:1xW:sig-_", "odd token é"):
+            assert build(value) == links.tenant_token_url("consent:unsubscribe", value)
+            assert build(value) == links.tenant_absolute_url(
+                reverse("consent:unsubscribe", args=[value])
+            )
+    assert captured.captured_queries == []
