@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import DataError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -108,3 +108,26 @@ def test_sent_email_is_on_the_timeline_without_counting_as_the_persons_activity(
         assert entry.summary == f"Email sent: Hello {message.send_key[5:]}"
         person.refresh_from_db()
         assert person.last_activity_at == old
+
+
+def test_every_column_round_trips_and_too_long_values_are_refused_not_cut(tenant_a):
+    ada = Candidate.objects.create(first_name="Ada", email="person1@example.com")
+    later = timezone.now() + dt.timedelta(hours=2)
+    messages = message_enqueue_many(
+        emails=[
+            _email(1, candidate=ada, send_after=later, headers={"X-Campaign": "spring"}),
+            _email(2, html="<p>é ' \" \\ {}</p>", text="line\nbreak"),
+        ]
+    )
+    first, second = (Message.objects.get(pk=m.pk) for m in messages)
+    assert (first.candidate, first.send_after, first.headers["X-Campaign"]) == (
+        ada,
+        later,
+        "spring",
+    )
+    assert (second.candidate, second.send_after) == (None, None)
+    assert (second.html, second.text) == ("<p>é ' \" \\ {}</p>", "line\nbreak")
+    assert first.queued_at <= second.queued_at and first.attempts == 0
+    with pytest.raises(DataError), transaction.atomic():
+        message_enqueue_many(emails=[_email(3, subject="x" * 501), _email(4)])
+    assert Message.objects.count() == 2
