@@ -12,6 +12,7 @@ substitution. That is what keeps a 10,000-recipient campaign at microseconds per
 
 from __future__ import annotations
 
+import html
 import re
 import secrets
 from collections.abc import Iterable, Mapping
@@ -25,9 +26,8 @@ import nh3
 from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import escape
 
-from mailing.merge import TAG, substitute, validate_merge_tags
+from mailing.merge import TAG, validate_merge_tags
 
 # Per-process nonce so a body cannot forge a placeholder token.
 _NONCE = secrets.token_hex(4)
@@ -58,9 +58,26 @@ class _Branding:
 
 @dataclass(frozen=True)
 class _Skeleton:
+    """The recipient-independent parts: `html`/`text` split at the placeholder tokens into
+    literal pieces and, between them, the index in `names` of the value that goes there."""
+
     names: tuple[str, ...]
-    html: str
-    text: str
+    html: tuple[tuple[str, ...], tuple[int, ...]]
+    text: tuple[tuple[str, ...], tuple[int, ...]]
+
+
+def _split(rendered: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    parts = _TOKEN.split(rendered)
+    return tuple(parts[0::2]), tuple(int(i) for i in parts[1::2])
+
+
+def _fill(split: tuple[tuple[str, ...], tuple[int, ...]], values: list[str]) -> str:
+    literals, slots = split
+    out = [literals[0]]
+    for slot, literal in zip(slots, literals[1:], strict=True):
+        out.append(values[slot])
+        out.append(literal)
+    return "".join(out)
 
 
 def _token(index: int) -> str:
@@ -129,7 +146,7 @@ def _skeleton(
             "preferences_url": _token(index[PREFERENCES]) if has_preferences else "",
         },
     )
-    return _Skeleton(names=tuple(names), html=_INLINER.inline(page), text=text)
+    return _Skeleton(names=tuple(names), html=_split(_INLINER.inline(page)), text=_split(text))
 
 
 def _clean_value(name: str, value: Any) -> str:
@@ -147,11 +164,28 @@ def _one_line(value: str) -> str:
 def _html_lines(value: str) -> str:
     """Escaped value whose line breaks stay line breaks: feedback points, tips and signatures
     are typed on several lines and must not arrive as one paragraph."""
-    return "<br>\n".join(escape(line) for line in value.splitlines())
+    if value.isprintable():  # no line boundary of any kind: splitlines() would give [value]
+        return html.escape(value)
+    return "<br>\n".join(html.escape(line) for line in value.splitlines())
 
 
 def _text_lines(value: str) -> str:
+    if value.isprintable():
+        return value.rstrip()
     return "\n".join(line.rstrip() for line in value.splitlines())
+
+
+@lru_cache(maxsize=256)
+def _checked(source: str, allowed: tuple[str, ...]) -> None:
+    """validate_merge_tags, remembered for valid sources (a digest batch renders the same few
+    subjects and bodies thousands of times); an invalid source raises every time."""
+    validate_merge_tags(source, allowed)
+
+
+@lru_cache(maxsize=256)
+def _subject_split(source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    parts = TAG.split(source)
+    return tuple(parts[0::2]), tuple(name.strip() for name in parts[1::2])
 
 
 def render_email(
@@ -166,8 +200,8 @@ def render_email(
 ) -> RenderedEmail:
     """Render one email; raises ValidationError if the sources use tags outside `allowed_tags`."""
     allowed = tuple(allowed_tags)
-    validate_merge_tags(subject_source, allowed)
-    validate_merge_tags(body_source, allowed)
+    _checked(subject_source, allowed)
+    _checked(body_source, allowed)
 
     values = {name: _clean_value(name, context.get(name)) for name in allowed}
     values[UNSUBSCRIBE] = _clean_value(UNSUBSCRIBE, unsubscribe_url)
@@ -176,9 +210,13 @@ def render_email(
     skeleton = _skeleton(
         body_source, _branding(tenant), bool(values[UNSUBSCRIBE]), bool(values[PREFERENCES])
     )
-    names = skeleton.names
-    html = _TOKEN.sub(lambda m: _html_lines(values.get(names[int(m.group(1))], "")), skeleton.html)
-    text = _TOKEN.sub(lambda m: _text_lines(values.get(names[int(m.group(1))], "")), skeleton.text)
+    ordered = [values.get(name, "") for name in skeleton.names]
+    html_body = _fill(skeleton.html, [_html_lines(v) for v in ordered])
+    text = _fill(skeleton.text, [_text_lines(v) for v in ordered])
     # Values never carry a line break into the subject header (header injection).
-    subject = _one_line(substitute(subject_source, {k: _one_line(v) for k, v in values.items()}))
-    return RenderedEmail(subject=subject, html=html, text=text)
+    literals, names = _subject_split(subject_source or "")
+    parts = [literals[0]]
+    for name, literal in zip(names, literals[1:], strict=True):
+        parts += (_one_line(values.get(name, "")), literal)
+    subject = _one_line("".join(parts))
+    return RenderedEmail(subject=subject, html=html_body, text=text)

@@ -116,3 +116,27 @@ def test_branded_layout_with_footer_links_and_inlined_css(tenant_a):
     assert "Hello Ada" in rendered.text
     assert "Unsubscribe: https://alpha.localhost/c/u/abc" in rendered.text
     assert "75002 Paris" in rendered.text
+
+
+def test_every_kind_of_line_break_in_a_value_is_a_line_break_and_spaces_trail_off(tenant_a):
+    for br in ("\n", "\r", "\u2028", "\x0b", "\x85"):
+        rendered = render_email(
+            subject_source="{{ first_name }} and {{ position_title }}!",
+            body_source="Note: {{ first_name }}",
+            context={"first_name": f"one  {br}two & <three>  ", "position_title": " Dev\tOps "},
+            allowed_tags=ALLOWED,
+        )
+        assert "one  <br>\ntwo &amp; &lt;three&gt;  " in rendered.html
+        assert "Note: one\ntwo & <three>" in rendered.text
+        assert rendered.subject == "one two & <three> and Dev Ops!"
+
+
+def test_a_refused_source_is_refused_every_time_it_is_rendered(tenant_a):
+    for _ in range(2):
+        render_email(
+            subject_source="Hi", body_source="{{ first_name }}", context={}, allowed_tags=ALLOWED
+        )
+        with pytest.raises(ValidationError):
+            render_email(
+                subject_source="Hi", body_source="{{ first_name }}", context={}, allowed_tags=()
+            )
