@@ -123,9 +123,11 @@ def load(candidates: int, positions: int, steady: bool) -> None:
                 f"""
                 INSERT INTO {table} (content_object_id, tag_id)
                 SELECT DISTINCT o.id, s.id
-                FROM {owner} o, generate_series(1, 3),
+                FROM {owner} o, generate_series(1, 3) AS g,
+                     -- g in the subquery: otherwise PostgreSQL memoizes it per o.id and every
+                     -- row of o gets one skill instead of up to three.
                      LATERAL (SELECT id FROM candidates_skill
-                              ORDER BY random() + o.id * 0 LIMIT 1) s
+                              ORDER BY random() + o.id * 0 + g * 0 LIMIT 1) s
                 """  # noqa: S608 (constant table names)
             )
         # Consent: profile, one ledger event and the current state per topic.

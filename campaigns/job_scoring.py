@@ -25,8 +25,6 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import numpy as np
-import psycopg
-from django.db import connection
 from django.db.models.functions import Coalesce
 
 from candidates.models import (
@@ -37,6 +35,7 @@ from candidates.models import (
     PositionSkill,
     Skill,
 )
+from tenants.db import server_binding_cursor
 
 SKILL_POINTS = 10
 PROFESSION_POINTS = 5
@@ -175,12 +174,8 @@ def _cells(
 
 
 def _fetch(sql: str, params: Sequence[object]) -> list[tuple]:
-    """Rows of a raw query whose parameters include 100k-id arrays: sent in binary, so an array
-    is packed in one go instead of quoted element by element (seconds at this size)."""
-    # Django's cursor (opened first) sets the tenant's search_path; its cursors bind
-    # client-side, which cannot send binary parameters, hence a plain psycopg cursor.
-    with connection.cursor(), psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, binary=True)
+    with server_binding_cursor() as cursor:
+        cursor.execute(sql, params)
         return cursor.fetchall()
 
 

@@ -12,12 +12,11 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 
-from django.db import connection
-
 from campaigns.job_scoring import JobMatch, best_positions
 from campaigns.models import ContentItem
 from candidates.models import Candidate, CandidateTag
 from pools.selectors import pool_members
+from tenants.db import server_binding_cursor
 
 Target = tuple[int, dt.datetime]
 __all__ = ["JobMatch", "item_matches", "job_matches"]
@@ -47,7 +46,7 @@ def job_matches(
 
 _ITEM_SQL = """
 WITH t(id, since) AS (
-    SELECT id, to_timestamp(epoch) FROM unnest(%(ids)s::bigint[], %(since)s::float8[])
+    SELECT id, to_timestamp(epoch) FROM unnest(%(ids)b::bigint[], %(since)b::float8[])
         AS u(id, epoch)
 ),
 i AS (
@@ -93,7 +92,7 @@ def item_matches(
         "limit": limit,
     }
     found: dict[int, list[tuple[dt.datetime, int]]] = defaultdict(list)
-    with connection.cursor() as cursor:
+    with server_binding_cursor() as cursor:
         cursor.execute(_ITEM_SQL.format(**_tables()), params)
         for cid, iid, published in cursor.fetchall():
             found[cid].append((published, iid))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -39,6 +39,7 @@ from consent.models import FREQUENCY_DAYS, FREQUENCY_ORDER, CandidateConsent, Pu
 from consent.selectors import contactable, topic_settings
 from mailing.kinds import NURTURE_KINDS, MessageKind
 from mailing.models import Message
+from tenants.db import server_binding_cursor
 
 JOBS_PER_DIGEST = 3
 ITEMS_PER_DIGEST = 5
@@ -174,11 +175,9 @@ def nurture_plan(*, now: dt.datetime | None = None) -> PlanResult:
                 continue
             due[cid][topic] = (period, last or lookback)
 
-    content = _content_for(due, schedules, now)
-    chosen_topic = _choose(due, content, schedules)
+    chosen = _choose_with_content(due, schedules, now)
     rows = []
-    for cid, topic in chosen_topic.items():
-        found = content.get((cid, topic)) or _Found()
+    for cid, (topic, found) in chosen.items():
         rows.append(
             (
                 cid,
@@ -197,18 +196,18 @@ def nurture_plan(*, now: dt.datetime | None = None) -> PlanResult:
 
 
 def _insert_planned(rows: list[tuple], now: dt.datetime) -> None:
-    """Insert planned deliveries from arrays, skipping any already planned for the period
-    (one statement per 20k rows instead of model instances)."""
+    """Insert planned deliveries from binary arrays, skipping any already planned for the
+    period (one statement per 20k rows instead of model instances)."""
     for start in range(0, len(rows), 20000):
         chunk = list(zip(*rows[start : start + 20000], strict=True))
-        with connection.cursor() as cursor:
+        with server_binding_cursor() as cursor:
             cursor.execute(
                 f"""INSERT INTO {Delivery._meta.db_table} (candidate_id, topic, period, sent_at,
                         status, position_ids, reasons, matched_skills, item_ids)
                     SELECT cid, topic, period, %s, %s, pids::jsonb, why::jsonb, skills::jsonb,
                            items::jsonb
-                    FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[],
-                                %s::text[], %s::text[])
+                    FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[],
+                                %b::text[], %b::text[])
                          AS v(cid, topic, period, pids, why, skills, items)
                     ON CONFLICT (candidate_id, topic, period) DO NOTHING""",  # noqa: S608
                 [now, DeliveryStatus.PLANNED, *(list(column) for column in chunk)],
@@ -221,62 +220,71 @@ class _Found:
     items: list[int] = field(default_factory=list)
 
 
-def _content_for(
-    due: dict[int, dict[str, tuple[str, dt.datetime]]],
-    schedules: Iterable[TopicSchedule],
-    now: dt.datetime,
-) -> dict[tuple[int, str], _Found]:
-    """Fresh relevant content per (candidate, topic); a pair without any is never planned."""
-    found: dict[tuple[int, str], _Found] = {}
-    for schedule in schedules:
-        topic = schedule.topic
-        targets = [(cid, topics[topic][1]) for cid, topics in due.items() if topic in topics]
-        if not targets:
-            continue
-        if topic == MessageKind.POOL_INVITATION:
-            for cid, _since in targets:
-                found[(cid, topic)] = _Found()
-        elif topic == MessageKind.JOB_OFFERS:
-            for cid, matches in job_matches(
-                targets=targets, now=now, limit=JOBS_PER_DIGEST
-            ).items():
-                found[(cid, topic)] = _Found(jobs=matches)
-        else:
-            for cid, ids in item_matches(
-                targets=targets, topic=topic, now=now, limit=ITEMS_PER_DIGEST
-            ).items():
-                found[(cid, topic)] = _Found(items=ids)
-    return found
+def _content(
+    topic: str, targets: list[tuple[int, dt.datetime]], now: dt.datetime
+) -> dict[int, _Found]:
+    """Fresh relevant content of `topic` per candidate; a candidate without any is absent."""
+    if topic == MessageKind.POOL_INVITATION:
+        return {cid: _Found() for cid, _since in targets}
+    if topic == MessageKind.JOB_OFFERS:
+        matches = job_matches(targets=targets, now=now, limit=JOBS_PER_DIGEST)
+        return {cid: _Found(jobs=jobs) for cid, jobs in matches.items()}
+    items = item_matches(targets=targets, topic=topic, now=now, limit=ITEMS_PER_DIGEST)
+    return {cid: _Found(items=ids) for cid, ids in items.items()}
 
 
-def _choose(
+def _choose_with_content(
     due: dict[int, dict[str, tuple[str, dt.datetime]]],
-    content: dict[tuple[int, str], _Found],
     schedules: Sequence[TopicSchedule],
-) -> dict[int, str]:
-    """One topic per candidate (the global cap): lowest priority number first, except that a
-    topic with a priority tag goes first for the candidates carrying that tag."""
+    now: dt.datetime,
+) -> dict[int, tuple[str, _Found]]:
+    """One topic per candidate (the global cap): the first of their due topics, in priority
+    order, that has fresh relevant content for them. Lowest priority number first, except that
+    a topic with a priority tag goes first for the candidates carrying that tag.
+
+    Content is looked up in rounds down each candidate's order: round one asks every candidate
+    for their first topic, round two only those who had nothing there for their second, and so
+    on. Matching is the costly part of planning, and most candidates are settled in round one."""
     by_topic = {s.topic: s for s in schedules}
-    priority_tags = {s.priority_tag for s in schedules if s.priority_tag}
-    tagged: set[tuple[int, str]] = set()
-    if priority_tags:
-        candidates_with_choice = [cid for cid, topics in due.items() if len(topics) > 1]
-        for start in range(0, len(candidates_with_choice), 20000):
-            tagged.update(
-                CandidateTag.objects.filter(
-                    tag__name__in=priority_tags,
-                    content_object_id__in=candidates_with_choice[start : start + 20000],
-                ).values_list("content_object_id", "tag__name")
-            )
+    tagged = _priority_tagged(due, schedules)
 
     def rank(cid: int, topic: str) -> tuple[int, int, str]:
         schedule = by_topic[topic]
         boosted = bool(schedule.priority_tag) and (cid, schedule.priority_tag) in tagged
         return (0 if boosted else 1, schedule.priority, topic)
 
-    chosen = {}
-    for cid, topics in due.items():
-        with_content = [t for t in topics if (cid, t) in content]
-        if with_content:
-            chosen[cid] = min(with_content, key=lambda t: rank(cid, t))
+    order = {cid: sorted(topics, key=lambda t: rank(cid, t)) for cid, topics in due.items()}
+    chosen: dict[int, tuple[str, _Found]] = {}
+    waiting = list(order)
+    for round_ in range(max((len(topics) for topics in order.values()), default=0)):
+        asked: dict[str, list[tuple[int, dt.datetime]]] = defaultdict(list)
+        for cid in waiting:
+            if round_ < len(order[cid]):
+                topic = order[cid][round_]
+                asked[topic].append((cid, due[cid][topic][1]))
+        for topic, targets in asked.items():
+            for cid, found in _content(topic, targets, now).items():
+                chosen[cid] = (topic, found)
+        waiting = [cid for cid in waiting if cid not in chosen]
     return chosen
+
+
+def _priority_tagged(
+    due: dict[int, dict[str, tuple[str, dt.datetime]]], schedules: Sequence[TopicSchedule]
+) -> set[tuple[int, str]]:
+    """(candidate, tag) for the topics' priority tags, among candidates with a choice to make."""
+    priority_tags = sorted({s.priority_tag for s in schedules if s.priority_tag})
+    with_choice = [cid for cid, topics in due.items() if len(topics) > 1]
+    if not priority_tags or not with_choice:
+        return set()
+    tag_model = CandidateTag._meta.get_field("tag").related_model
+    with server_binding_cursor() as cursor:
+        cursor.execute(
+            f"""SELECT ct.content_object_id, tag.name
+                FROM {CandidateTag._meta.db_table} ct
+                JOIN {tag_model._meta.db_table} tag ON tag.id = ct.tag_id
+                WHERE tag.name = ANY(%b::text[])
+                  AND ct.content_object_id = ANY(%b::bigint[])""",  # noqa: S608 (model tables)
+            [priority_tags, with_choice],
+        )
+        return set(cursor.fetchall())

@@ -237,3 +237,15 @@ def test_language_chosen_in_the_preference_centre_wins(tenant_a):
         open_position("SQL Analyst", skills=["SQL"])
         nurture_run()
     assert "Mit einem Klick bewerben" in Message.objects.get(candidate=candidate).text
+
+
+def test_a_candidate_without_content_in_the_first_topic_gets_the_next_one(tenant_a):
+    with time_machine.travel(paris(2026, 2, 2, 10, 0), tick=False):
+        make_candidate(
+            "nurse@example.com", skills=["Care"], topics={JOBS: "weekly", NEWS: "monthly"}
+        )
+        open_position("SQL analyst", skills=["SQL"])  # nothing for a nurse
+        content_item(NEWS, "We moved", publish_at=paris(2026, 2, 1, 9, 0))
+        plan, sent = nurture_run()
+    assert dict(plan.by_topic) == {NEWS: 1} and sent.queued == 1
+    assert [m.kind for m in Message.objects.all()] == [NEWS]
