@@ -18,7 +18,7 @@ import psycopg
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -290,7 +290,13 @@ def _insert_ignoring_duplicates(messages: list[Message]) -> dict[str, int]:
         else:
             selected.append(f"v.c{len(arrays)}")
             arrays.append(f"%b::{sql_type}[]")
-            array_params.append([f.get_db_prep_save(v, connection) for v in values])
+            if isinstance(f, (models.CharField, models.TextField)) and all(
+                type(v) is str for v in values
+            ):
+                # What get_db_prep_save returns for a str; the bodies are most of the data.
+                array_params.append(values)
+            else:
+                array_params.append([f.get_db_prep_save(v, connection) for v in values])
     sql = (
         f"INSERT INTO {quote(Message._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608 (names from the model)
         f"SELECT {', '.join(selected)} FROM unnest({', '.join(arrays)}) "
