@@ -11,8 +11,9 @@ and P open positions:
   has had an email yet, everyone is due (the worst day);
   baseline: the naive per-candidate planner (a few ORM queries per candidate, the same rules),
   timed on a sample and reported per candidate;
-- matching P open positions against N candidates (`campaigns.matching.job_matches`, one SQL
-  statement, best 3 per candidate); baseline: one ORM query per candidate, timed on a sample.
+- matching P open positions against N candidates (`campaigns.matching.job_matches`: every
+  candidate x position scored as numpy matrices, best 3 per candidate); baseline: one ORM
+  query per candidate, timed on a sample.
 
 Usage: .venv/bin/python bench/bench_campaigns.py [--quick] [--keep]
 Sizes: BENCH_CAMPAIGNS_CANDIDATES (default 100000; --quick 10000),

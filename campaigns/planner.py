@@ -145,6 +145,7 @@ def nurture_plan(*, now: dt.datetime | None = None) -> PlanResult:
                 contactable(base, topic=topic)
                 .exclude(talent_pool_member())
                 .annotate(ld=last_delivery, lm=last_message)
+                .order_by()
                 .values_list("pk", "ld", "lm")
             )
             for cid, ld, lm in rows.iterator(chunk_size=5000):
@@ -162,14 +163,18 @@ def nurture_plan(*, now: dt.datetime | None = None) -> PlanResult:
         rows = (
             contactable(base, topic=topic)
             .annotate(ld=last_delivery, lm=last_message, fq=Subquery(chosen))
+            .order_by()  # not the candidates' default (name) order: 100k rows to sort for nothing
             .values_list("pk", "ld", "lm", "fq")
         )
+        # Per frequency: this period's key and the latest send that still counts as recent.
+        periods = {f: period_key(f, today) for f in FREQUENCY_DAYS}
+        recent = {f: now - dt.timedelta(days=days) for f, days in FREQUENCY_DAYS.items()}
         for cid, ld, lm, fq in rows.iterator(chunk_size=5000):
             frequency = _clamp(fq, allowed, setting.default_frequency)
             last = _latest(ld, lm)
-            period = period_key(frequency, today)
+            period = periods[frequency]
             if last is not None and (
-                last > now - dt.timedelta(days=FREQUENCY_DAYS[frequency])
+                last > recent[frequency]
                 or period_key(frequency, last.astimezone(tz).date()) == period
             ):
                 continue
@@ -178,15 +183,16 @@ def nurture_plan(*, now: dt.datetime | None = None) -> PlanResult:
     chosen = _choose_with_content(due, schedules, now)
     rows = []
     for cid, (topic, found) in chosen.items():
+        jobs = found.jobs
         rows.append(
             (
                 cid,
                 topic,
                 due[cid][topic][0],
-                json.dumps([m.position_id for m in found.jobs]),
-                json.dumps({str(m.position_id): m.explanation for m in found.jobs}),
-                json.dumps(sorted({s for m in found.jobs for s in m.skills})),
-                json.dumps(found.items),
+                json.dumps([m.position_id for m in jobs]) if jobs else "[]",
+                json.dumps({str(m.position_id): m.explanation for m in jobs}) if jobs else "{}",
+                json.dumps(sorted({s for m in jobs for s in m.skills})) if jobs else "[]",
+                json.dumps(found.items) if found.items else "[]",
             )
         )
         result.by_topic[topic] += 1
