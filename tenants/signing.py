@@ -3,7 +3,8 @@
 A nurture digest signs eight links per person. Django's `dumps` builds a `TimestampSigner` per
 call (reading settings), derives the HMAC key with an extra SHA-256 on every call
 (`salted_hmac`) and tries zlib on payloads of a few dozen bytes; that was a fifth of rendering a
-digest. Here the derived key's HMAC state is kept per (secret, salt) and copied for each token.
+digest. Here the derived key's HMAC states are kept per (secret, salt) and copied for each
+token, and flat payloads of strings and ints are written as JSON without the encoder.
 
 Tokens are Django's `TimestampSigner` format (JSON serialiser, same salt, sha256), so
 `signing.loads(token, salt=..., max_age=...)` reads them unchanged. They are byte-identical to
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import json
 import time
 import zlib
@@ -30,24 +30,32 @@ from django.utils.encoding import force_bytes
 # compress by the two bytes Django asks for.
 COMPRESS_FROM = 200
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
+# What the encoder uses for strings with ensure_ascii (the default).
+_quote = json.encoder.encode_basestring_ascii
 # HMAC state keyed by (secret, salt); a changed SECRET_KEY (rotation, override_settings) gets
 # its own entry. A handful of salts exist: the bound only guards against a caller passing
 # unbounded salts.
-_HMACS: dict[tuple[str | bytes, str], Any] = {}
+_HMACS: dict[tuple[str | bytes, str], tuple[Any, Any]] = {}
 _MAX_HMACS = 256
 _stamp: tuple[int, str] = (-1, "")
 
 
-def _hmac_for(secret: str | bytes, salt: str) -> Any:
-    state = _HMACS.get((secret, salt))
-    if state is None:
-        # django.utils.crypto.salted_hmac(salt + "signer", value, secret, algorithm="sha256")
+def _hmac_for(secret: str | bytes, salt: str) -> tuple[Any, Any]:
+    """The inner and outer SHA-256 states of HMAC (RFC 2104) keyed like
+    django.utils.crypto.salted_hmac(salt + "signer", value, secret, algorithm="sha256"); a token
+    copies both (hmac.HMAC.copy() costs twice as much)."""
+    states = _HMACS.get((secret, salt))
+    if states is None:
         key = hashlib.sha256(force_bytes(salt + "signer") + force_bytes(secret)).digest()
-        state = hmac.new(key, digestmod=hashlib.sha256)
+        block = key.ljust(hashlib.sha256().block_size, b"\0")
+        states = (
+            hashlib.sha256(bytes(b ^ 0x36 for b in block)),
+            hashlib.sha256(bytes(b ^ 0x5C for b in block)),
+        )
         if len(_HMACS) >= _MAX_HMACS:
             _HMACS.clear()
-        _HMACS[(secret, salt)] = state
-    return state
+        _HMACS[(secret, salt)] = states
+    return states
 
 
 def _timestamp() -> str:
@@ -62,10 +70,26 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+def _json(obj: Any) -> str:
+    """`json.dumps(obj, separators=(",", ":"))`. Link payloads are flat dicts of str and int;
+    those are written directly (the encoder's set-up cost more than the writing)."""
+    if type(obj) is dict:
+        items = []
+        for key, value in obj.items():
+            kind = type(value)
+            if type(key) is not str or (kind is not str and kind is not int):
+                return _ENCODER.encode(obj)
+            items.append(
+                _quote(key) + ":" + (_quote(value) if kind is str else int.__repr__(value))
+            )
+        return "{" + ",".join(items) + "}"
+    return _ENCODER.encode(obj)
+
+
 def dumps(obj: Any, *, salt: str, compress: bool = True) -> str:
     """What `django.core.signing.dumps(obj, salt=salt, compress=compress)` returns (with
     SECRET_KEY as the key), for tokens made in bulk."""
-    data = _ENCODER.encode(obj).encode("latin-1")
+    data = _json(obj).encode("latin-1")
     value = None
     if compress and len(data) >= COMPRESS_FROM:
         compressed = zlib.compress(data)
@@ -74,6 +98,9 @@ def dumps(obj: Any, *, salt: str, compress: bool = True) -> str:
     if value is None:
         value = _b64(data)
     value = f"{value}:{_timestamp()}"
-    mac = _hmac_for(settings.SECRET_KEY, salt).copy()
-    mac.update(value.encode())
-    return f"{value}:{_b64(mac.digest())}"
+    inner_state, outer_state = _hmac_for(settings.SECRET_KEY, salt)
+    inner = inner_state.copy()
+    inner.update(value.encode())
+    outer = outer_state.copy()
+    outer.update(inner.digest())
+    return f"{value}:{_b64(outer.digest())}"

@@ -16,6 +16,10 @@ PAYLOADS = [
     {"t": "alpha", "o": "job_offers", "c": 100000, "k": "14ee22eaba297944c96afdbe5b16c65b"},
     {"t": "beta", "c": 3, "k": "x", "s": "rejection é"},
     [1, 2, "three"],
+    {"t": "alpha", "e": 'é "quoted" \\ \n line \u2028 😀', "n": -5},
+    {"flag": True, "ratio": 1.5, "none": None, "nested": {"a": [1]}},
+    {1: "int key"},
+    {},
 ]
 
 
