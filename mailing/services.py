@@ -14,7 +14,6 @@ from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
 
-import psycopg
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -36,6 +35,7 @@ from mailing.models import (
     email_hash,
 )
 from mailing.rendering import RenderedEmail, render_email
+from tenants.db import server_binding_cursor
 
 log = logging.getLogger(__name__)
 
@@ -303,20 +303,13 @@ def _insert_ignoring_duplicates(messages: list[Message]) -> dict[str, int]:
         f"AS v({', '.join(f'c{n}' for n in range(len(arrays)))}) "
         "ON CONFLICT (send_key) DO NOTHING RETURNING id, send_key"
     )
-    with connection.cursor() as cursor:  # sets the tenant's search path
-        server_side = psycopg.Cursor(cursor.cursor.connection)
-        wrapped = (
-            connection.make_debug_cursor(server_side)
-            if connection.queries_logged
-            else connection.make_cursor(server_side)
-        )
-        with wrapped:
-            wrapped.execute(sql, [*params, *array_params])
-            return {key: pk for pk, key in wrapped.fetchall()}
+    with server_binding_cursor() as cursor:
+        cursor.execute(sql, [*params, *array_params])
+        return {key: pk for pk, key in cursor.fetchall()}
 
 
-# Rows per INSERT: big enough to amortise the round trip, small enough for the parameter limit
-# (about 20 columns a row) and for one statement's memory with rendered HTML bodies.
+# Rows per INSERT: big enough to amortise the round trip, small enough for one statement's
+# memory with rendered HTML bodies (the parameters are one array per column, whatever the count).
 ENQUEUE_BATCH = 500
 
 
