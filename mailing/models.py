@@ -105,6 +105,15 @@ class Message(models.Model):
                 condition=models.Q(status="sending"),
             ),
             models.Index(fields=["status", "-queued_at"]),
+            # "When did this person last get an email of this kind?" (the nurture planner asks
+            # it per candidate and topic): one index probe. Without it PostgreSQL combined the
+            # kind index (every message of that kind) with the candidate index per person:
+            # 0.56 ms each, a minute for 100k candidates.
+            models.Index(
+                fields=["candidate", "kind", "-sent_at"],
+                name="mailing_msg_last_sent",
+                condition=models.Q(sent_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
