@@ -12,7 +12,7 @@ from django.db import connection
 
 from candidates.models import Candidate, Position, PositionStatus
 from tenants import signing as bulk_signing
-from tenants.links import tenant_token_url_builder
+from tenants.links import tenant_signed_url_builder
 
 REFERRAL_SALT = "campaigns.referral"
 # Forwarded emails live long; a friend may open one months later.
@@ -37,14 +37,8 @@ def share_token(candidate: Candidate, position: Position) -> str:
 def share_url_builder() -> Callable[[Candidate, Position], str]:
     """`share_url` for the current tenant with the schema and the view's URL resolved once (a
     batch of job digests signs thousands of these links)."""
-    schema = connection.schema_name
-    url = tenant_token_url_builder("campaigns:referral")
-
-    def build(candidate: Candidate, position: Position) -> str:
-        payload = {"s": schema, "c": candidate.pk, "p": position.pk}
-        return url(bulk_signing.dumps(payload, salt=REFERRAL_SALT))
-
-    return build
+    url = tenant_signed_url_builder("campaigns:referral", REFERRAL_SALT)
+    return lambda candidate, position: url({"c": candidate.pk, "p": position.pk})
 
 
 def share_url(candidate: Candidate, position: Position) -> str:

@@ -14,7 +14,7 @@ from django.db import connection
 
 from candidates.models import Candidate, Position, PositionStatus
 from tenants import signing as bulk_signing
-from tenants.links import tenant_token_url_builder
+from tenants.links import tenant_signed_url_builder
 
 REAPPLY_SALT = "candidates.reapply"
 REAPPLY_MAX_AGE = 60 * 24 * 3600
@@ -38,14 +38,8 @@ def reapply_token(candidate: Candidate, position: Position) -> str:
 def reapply_url_builder() -> Callable[[Candidate, Position], str]:
     """`reapply_url` for the current tenant with the schema and the view's URL resolved once: a
     batch of job digests signs thousands of these links."""
-    schema = connection.schema_name
-    url = tenant_token_url_builder("candidates:reapply")
-
-    def build(candidate: Candidate, position: Position) -> str:
-        payload = {"s": schema, "c": candidate.pk, "p": position.pk}
-        return url(bulk_signing.dumps(payload, salt=REAPPLY_SALT))
-
-    return build
+    url = tenant_signed_url_builder("candidates:reapply", REAPPLY_SALT)
+    return lambda candidate, position: url({"c": candidate.pk, "p": position.pk})
 
 
 def reapply_url(candidate: Candidate, position: Position) -> str:

@@ -6,11 +6,13 @@ import functools
 import re
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
 from django.urls import get_script_prefix, get_urlconf, reverse
 
+from tenants import signing as bulk_signing
 from tenants.models import Tenant
 
 # A bulk action signs several links per email for hundreds of people: the primary domain is
@@ -65,6 +67,19 @@ def tenant_token_url_builder(viewname: str, tenant: Tenant | None = None) -> Cal
         if not _URL_SAFE_TOKEN.fullmatch(token):
             return tenant_absolute_url(reverse(viewname, args=[token]), tenant)
         return head + token + suffix
+
+    return build
+
+
+def tenant_signed_url_builder(viewname: str, salt: str) -> Callable[[dict[str, Any]], str]:
+    """A function of a payload: the absolute link to `viewname` with the payload, plus the
+    current tenant's schema as "s", signed with `salt` (`tenants.signing.dumps`). Links whose
+    token carries ids and the tenant (re-apply, share with a friend) are built with it."""
+    schema = connection.schema_name
+    url = tenant_token_url_builder(viewname)
+
+    def build(fields: dict[str, Any]) -> str:
+        return url(bulk_signing.dumps({"s": schema, **fields}, salt=salt))
 
     return build
 
