@@ -102,14 +102,15 @@ def _index(pairs: Iterable[tuple[object, int]]) -> dict[object, np.ndarray]:
 
 
 class _Positions:
-    """The open positions as column vectors (column i is the i-th position by ascending id)."""
+    """The open positions as column vectors, newest (highest id) first: argmax returns the first
+    of equal scores, which is then the newer position, the tie-break the rules ask for."""
 
     def __init__(self, *, now: dt.datetime, position_ids: Sequence[int] | None) -> None:
         qs = (
             Position.objects.filter(status="open")
             .annotate(fresh_at=Coalesce("opened_at", "created_at"))
             .filter(fresh_at__lte=now)
-            .order_by("pk")
+            .order_by("-pk")
         )
         if position_ids is not None:
             qs = qs.filter(pk__in=list(position_ids))
@@ -267,27 +268,27 @@ def _score_chunk(
         if 0 <= row < len(ids):
             eligible[row, positions.column[position]] = False
 
-    # One sortable key per cell: score first, then the newer position (higher column); -1 for
-    # pairs that are no match. int32 is plenty: score * width stays far below 2**31.
-    key = overlap.astype(np.int32) * np.int32(SKILL_POINTS * width)
+    # int16 scores (-1: no match): the matrices are scanned a dozen times, so the narrower the
+    # cells the faster; a score only exceeds 2**15 with thousands of shared skills.
+    score = overlap.astype(np.int16) * np.int16(SKILL_POINTS)
     for matrix, points in (
         (profession, PROFESSION_POINTS),
         (seniority, SENIORITY_POINTS),
         (location, LOCATION_POINTS),
         (country, COUNTRY_POINTS),
     ):
-        key += matrix * np.int32(points * width)
-    key += (positions.remote * (REMOTE_POINTS * width) + np.arange(width)).astype(np.int32)
-    key[~eligible] = -1
+        score += matrix * np.int16(points)
+    score += (positions.remote * REMOTE_POINTS).astype(np.int16)
+    score[~eligible] = -1
     # The best `limit` per row by repeated argmax (vectorised) rather than an argpartition.
     all_rows = np.arange(len(ids))
-    best_columns, best_keys = [], []
+    best_columns, best_scores = [], []
     for _ in range(min(limit, width)):
-        column = key.argmax(axis=1)
+        column = score.argmax(axis=1)
         best_columns.append(column.tolist())
-        best_keys.append(key[all_rows, column].tolist())
-        key[all_rows, column] = -1
-    return _matches(positions, candidates, rows, best_columns, best_keys)
+        best_scores.append(score[all_rows, column].tolist())
+        score[all_rows, column] = -1
+    return _matches(positions, candidates, rows, best_columns, best_scores)
 
 
 def _matches(
@@ -295,37 +296,46 @@ def _matches(
     candidates: _Candidates,
     rows: slice,
     best_columns: list[list[int]],
-    best_keys: list[list[int]],
+    best_scores: list[list[int]],
 ) -> dict[int, list[JobMatch]]:
-    width = len(positions)
     prof, sen, city = (
         positions.profession.tolist(),
         positions.seniority.tolist(),
-        (positions.location.tolist()),
+        positions.location.tolist(),
     )
     remote = positions.remote.tolist()
+    position_ids, named_skills, raw_location = (
+        positions.ids,
+        positions.named_skills,
+        positions.raw_location,
+    )
     found: dict[int, list[JobMatch]] = {}
+    # Plain loops over lists with positional tuples: this builds 300k matches on a first day.
     for r in range(rows.start, min(rows.stop, len(candidates))):
         r_local = r - rows.start
-        skills, desired = candidates.skills[r], candidates.desired[r]
+        cid, skills, desired = candidates.ids[r], candidates.skills[r], candidates.desired[r]
+        c_prof, c_sen, c_city = (
+            candidates.profession_list[r],
+            candidates.seniority_list[r],
+            candidates.city_list[r],
+        )
         best = []
-        for columns, keys in zip(best_columns, best_keys, strict=True):
-            col, key = columns[r_local], keys[r_local]
-            if key < 0:
+        for columns, scores in zip(best_columns, best_scores, strict=True):
+            col, score = columns[r_local], scores[r_local]
+            if score < 0:
                 break
             best.append(
                 JobMatch(
-                    candidate_id=candidates.ids[r],
-                    position_id=positions.ids[col],
-                    score=key // width,
-                    skills=tuple(n for s, n in positions.named_skills[col] if s in skills),
-                    same_profession=candidates.profession_list[r] == prof[col],
-                    same_seniority=candidates.seniority_list[r] == sen[col],
-                    same_location=candidates.city_list[r] == city[col]
-                    or positions.raw_location[col] in desired,
-                    remote=remote[col],
+                    cid,
+                    position_ids[col],
+                    score,
+                    tuple(n for s, n in named_skills[col] if s in skills),
+                    c_prof == prof[col],
+                    c_sen == sen[col],
+                    c_city == city[col] or raw_location[col] in desired,
+                    remote[col],
                 )
             )
         if best:
-            found[candidates.ids[r]] = best
+            found[cid] = best
     return found
