@@ -27,7 +27,7 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
-from mailing.merge import TAG, validate_merge_tags
+from mailing.merge import TAG, substitute, validate_merge_tags
 
 # Per-process nonce so a body cannot forge a placeholder token.
 _NONCE = secrets.token_hex(4)
@@ -182,12 +182,6 @@ def _checked(source: str, allowed: tuple[str, ...]) -> None:
     validate_merge_tags(source, allowed)
 
 
-@lru_cache(maxsize=256)
-def _subject_split(source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    parts = TAG.split(source)
-    return tuple(parts[0::2]), tuple(name.strip() for name in parts[1::2])
-
-
 def render_email(
     *,
     subject_source: str,
@@ -214,9 +208,5 @@ def render_email(
     html_body = _fill(skeleton.html, [_html_lines(v) for v in ordered])
     text = _fill(skeleton.text, [_text_lines(v) for v in ordered])
     # Values never carry a line break into the subject header (header injection).
-    literals, names = _subject_split(subject_source or "")
-    parts = [literals[0]]
-    for name, literal in zip(names, literals[1:], strict=True):
-        parts += (_one_line(values.get(name, "")), literal)
-    subject = _one_line("".join(parts))
+    subject = _one_line(substitute(subject_source, values, each=_one_line))
     return RenderedEmail(subject=subject, html=html_body, text=text)
