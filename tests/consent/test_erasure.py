@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from datetime import timedelta
 
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.utils import timezone
 
 from accounts.services import audit_log_record
@@ -24,6 +21,7 @@ from mailing.kinds import MessageKind
 from mailing.models import Message, MessageStatus, Suppression, email_hash
 from mailing.services import message_enqueue
 from tests.consent.conftest import person
+from tests.pgdump import dump_schemas
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 EMAIL = "zebulon.quattrocchi@example.org"
@@ -79,30 +77,6 @@ def _someone_with_history(hr_admin) -> tuple[Candidate, Message, Message]:  # ty
     return zeb, sent, pending
 
 
-def _dump(schema: str) -> str:
-    database = connection.settings_dict
-    env = os.environ | {"PGPASSWORD": database.get("PASSWORD") or ""}
-    result = subprocess.run(
-        [
-            "pg_dump",
-            "--host",
-            database.get("HOST") or "127.0.0.1",
-            "--port",
-            str(database.get("PORT") or 5432),
-            "--username",
-            database.get("USER") or "postgres",
-            "--schema",
-            schema,
-            database["NAME"],
-        ],
-        capture_output=True,
-        env=env,
-        check=True,
-        timeout=120,
-    )
-    return result.stdout.decode()
-
-
 def test_after_erasure_a_dump_of_the_schema_has_no_trace_of_the_person(committed_tenant):
     committed_tenant.activate()
     zeb, sent, pending = _someone_with_history(committed_tenant.hr_admin)
@@ -111,12 +85,12 @@ def test_after_erasure_a_dump_of_the_schema_has_no_trace_of_the_person(committed
         Application.objects.get(candidate=zeb).cv.name,
         Registration.objects.get(email=EMAIL).cv.name,
     ]
-    before = _dump(committed_tenant.tenant.schema_name)
+    before = dump_schemas(committed_tenant.tenant.schema_name)
     assert EMAIL in before and "Quattrocchi" in before and PHONE in before
 
     candidate_erase(candidate=zeb, actor=committed_tenant.hr_admin)
 
-    dump = _dump(committed_tenant.tenant.schema_name).lower()
+    dump = dump_schemas(committed_tenant.tenant.schema_name).lower()
     for trace in (EMAIL, "zebulon", "quattrocchi", PHONE.lower(), "12 34 56 78", "zebbrowser"):
         assert trace.lower() not in dump, trace
     assert "203.0.113.9" not in dump
