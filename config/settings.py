@@ -255,12 +255,18 @@ if not DEBUG and not ANYMAIL["WEBHOOK_SECRET"]:
     raise ImproperlyConfigured("Set ANYMAIL_WEBHOOK_SECRET (user:password) when DEBUG is off.")
 
 # Outbox dispatch (mailing/dispatch.py explains the exactly-once rules). A worker owns a claimed
-# message for MAILING_LEASE_SECONDS, far longer than the ESP HTTP timeout (30 s).
-MAILING_LEASE_SECONDS = env_int("MAILING_LEASE_SECONDS", 300)
+# message for MAILING_LEASE_SECONDS and renews it every quarter of that while it lives; a dead
+# worker's messages are taken over once it lapses.
+MAILING_LEASE_SECONDS = env_int("MAILING_LEASE_SECONDS", 6)
 MAILING_MAX_ATTEMPTS = env_int("MAILING_MAX_ATTEMPTS", 8)
 MAILING_RETRY_BASE_SECONDS = env_int("MAILING_RETRY_BASE_SECONDS", 30)
-MAILING_CLAIM_SIZE = env_int("MAILING_CLAIM_SIZE", 50)
+# Messages claimed at once when each goes out in its own ESP call (a batch claims a full batch).
+MAILING_CLAIM_SIZE = env_int("MAILING_CLAIM_SIZE", 100)
 MAILING_DISPATCH_BUDGET_SECONDS = env_int("MAILING_DISPATCH_BUDGET_SECONDS", 20)
+# ESP calls in flight at once per dispatcher (threads: the calls wait on the network).
+MAILING_SEND_CONCURRENCY = env_int("MAILING_SEND_CONCURRENCY", 8)
+# Dispatchers (Celery tasks, each claiming its own messages) per tenant when the backlog is large.
+MAILING_DISPATCHERS_PER_TENANT = env_int("MAILING_DISPATCHERS_PER_TENANT", 4)
 # Messages per second (0 = unlimited), shared by all workers through Redis token buckets.
 MAILING_RATE_PER_TENANT = env_int("MAILING_RATE_PER_TENANT", 50)
 MAILING_RATE_GLOBAL = env_int("MAILING_RATE_GLOBAL", 200)

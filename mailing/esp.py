@@ -3,11 +3,20 @@ it whether it already accepted a message (reconciliation after a crash or a time
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
+
 import requests
 from django.conf import settings
+from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 
 from mailing.models import Message
+
+T = TypeVar("T")
 
 
 class LookupFailed(Exception):
@@ -34,9 +43,10 @@ def mailing_key(message: Message) -> str:
     return f"{connection.schema_name}:{message.pk}"
 
 
-def lookup(message: Message) -> str | None:
-    """The ESP's id for this message if the ESP already has it, None if it does not or if the
-    ESP offers no way to ask (then the message is sent again: at-least-once)."""
+def lookup(to_email: str, key: str) -> str | None:
+    """The ESP's id for the message sent to `to_email` with `mailing_key` metadata `key` if the
+    ESP already has it, None if it does not or if the ESP offers no way to ask (then the
+    message is sent again: at-least-once). Safe to call from any thread."""
     if _esp_name() != "postmark":
         return None
     api_url = settings.ANYMAIL.get("POSTMARK_API_URL") or "https://api.postmarkapp.com/"
@@ -46,8 +56,8 @@ def lookup(message: Message) -> str | None:
             params={
                 "count": 1,
                 "offset": 0,
-                "recipient": message.to_email,
-                "metadata_mailing_key": mailing_key(message),
+                "recipient": to_email,
+                "metadata_mailing_key": key,
             },
             headers={
                 "Accept": "application/json",
@@ -61,3 +71,40 @@ def lookup(message: Message) -> str | None:
         raise LookupFailed(f"message search answered HTTP {response.status_code}")
     found = response.json().get("Messages") or []
     return (found[0].get("MessageID") or "found") if found else None
+
+
+class EspPool:
+    """ESP calls run on a few threads, so one slow HTTP answer does not hold up the others
+    (one call per message would otherwise serialise the whole send on the ESP's latency).
+    Each thread keeps its own open backend (anymail's HTTP session is not shared between
+    threads, and keeping it open reuses the connection). Only the HTTP calls run on the threads:
+    the database is touched by the dispatcher's own thread alone."""
+
+    def __init__(self, size: int) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=max(size, 1), thread_name_prefix="esp")
+        self._local = threading.local()
+        self._opened: list[BaseEmailBackend] = []
+        self._lock = threading.Lock()
+
+    def _backend(self) -> BaseEmailBackend:
+        backend = getattr(self._local, "backend", None)
+        if backend is None:
+            backend = get_connection()
+            backend.open()
+            self._local.backend = backend
+            with self._lock:
+                self._opened.append(backend)
+        return backend
+
+    def run(self, fn: Callable[[BaseEmailBackend], T]) -> Future[T]:
+        """`fn(backend)` on a pool thread, with that thread's open backend."""
+        return self._executor.submit(lambda: fn(self._backend()))
+
+    def call(self, fn: Callable[[], T]) -> Future[T]:
+        """`fn()` on a pool thread (ESP calls that are not sends, e.g. `lookup`)."""
+        return self._executor.submit(fn)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+        for backend in self._opened:
+            backend.close()

@@ -1,15 +1,23 @@
 """Hooks later apps register with mailing (DESIGN §2: the send gate is a registration).
 
-- The **send gate** decides at send time whether a message may leave. `consent` registers it in
+- The **send gate** decides at send time whether messages may leave. `consent` registers it in
   its `ready()`. Without a registered gate, nurture mail is refused (transactional mail only
   passes the suppression list, which mailing checks itself).
+
+  Contract: `gate(messages) -> decisions`, one `GateDecision` per message, in the order given.
+  `messages` is (part of) one claim: rows this worker holds in `sending`, in id order, with
+  `candidate` loaded, not on the suppression list. The gate answers as if it had been asked
+  about each message alone, in id order, with every message it refused leaving `sending`
+  before the next one is asked (so a refused message never counts as "in flight" for a later
+  one, an allowed one always does). It runs a constant number of queries for the whole list,
+  whatever its length: the dispatcher calls it once per claim of up to 500 messages.
 - The **tracking check** decides whether opens and clicks may be recorded for a candidate
   (tracking needs consent). Without one, opens and clicks are not recorded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,7 +31,7 @@ class GateDecision:
     reason: str = ""
 
 
-SendGate = Callable[["Message"], GateDecision]
+SendGate = Callable[[Sequence["Message"]], list[GateDecision]]
 TrackingCheck = Callable[["Message"], bool]
 
 _send_gate: SendGate | None = None

@@ -74,7 +74,7 @@ def test_message_is_sent_with_sender_identity_headers_and_metadata(tenant_a, pos
 
 
 def test_nurture_mail_leaves_with_rfc8058_headers(tenant_a, postmark):
-    register_send_gate(lambda message: GateDecision(True))
+    register_send_gate(lambda messages: [GateDecision(True)] * len(messages))
     message = _nurture(1)
     outbox_dispatch()
     headers = postmark.headers_of(mailing_key(message))
@@ -93,7 +93,9 @@ def test_nurture_is_refused_when_no_gate_is_registered(tenant_a, postmark):
 
 
 def test_gate_refusal_is_recorded_and_nothing_is_sent(tenant_a, postmark):
-    register_send_gate(lambda message: GateDecision(False, "No consent for job offers."))
+    register_send_gate(
+        lambda messages: [GateDecision(False, "No consent for job offers.")] * len(messages)
+    )
     message = _nurture(1)
     outbox_dispatch()
     message.refresh_from_db()
@@ -185,7 +187,7 @@ def test_gives_up_after_max_attempts(tenant_a, postmark, settings):
 
 def test_stuck_message_is_reconciled_not_resent(tenant_a, postmark):
     """A worker died after the ESP accepted two messages but before recording them."""
-    register_send_gate(lambda message: GateDecision(True))
+    register_send_gate(lambda messages: [GateDecision(True)] * len(messages))
     accepted, lost = _enqueue(1), _enqueue(2)
     outbox_dispatch()
     assert len(postmark.accepted) == 2
@@ -213,7 +215,7 @@ def test_stuck_message_is_reconciled_not_resent(tenant_a, postmark):
 
 
 def test_nurture_batches_go_out_in_one_call_per_batch(tenant_a, postmark, settings):
-    register_send_gate(lambda message: GateDecision(True))
+    register_send_gate(lambda messages: [GateDecision(True)] * len(messages))
     settings.MAILING_BATCH_TEMPLATE = "talentcrm-passthrough"
     settings.MAILING_BATCH_LIMITS = {"postmark": 3}
     messages = [_nurture(n) for n in range(8)]
