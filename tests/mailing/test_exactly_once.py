@@ -4,8 +4,10 @@ reaches the ESP exactly once (the fake ESP counts what it accepted per message).
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -181,3 +183,69 @@ def test_redis_restarted_mid_run_sends_each_message_once(
     finally:
         worker.stop()
     _assert_exactly_once(fake_esp, first + second)
+
+
+def _running_dispatch(workers: list[WorkerProcess]) -> WorkerProcess | None:
+    for worker in workers:
+        if "outbox_dispatch_task" in worker.log():
+            return worker
+    return None
+
+
+def test_worker_running_the_dispatch_killed_another_sends_the_rest_within_seconds(
+    committed_tenant, fake_esp, worker_env, tmp_path
+):
+    """No sweep, no beat: the surviving worker's watchdog sees the dead dispatcher stop beating
+    and a new dispatcher takes its messages over as soon as their short leases lapse."""
+    fake_esp.delay = 0.1
+    first, second = WorkerProcess(tmp_path / "a.log"), WorkerProcess(tmp_path / "b.log")
+    first.start()
+    second.start()
+    try:
+        committed_tenant.activate()
+        messages = _enqueue_many(0, 60)  # one claim: a single dispatcher takes them all
+        assert wait_until(lambda: len(fake_esp.accepted) >= 8, timeout=60)
+        fake_esp.hang_next = 1  # the call in flight when the worker dies was accepted
+        assert wait_until(lambda: len(fake_esp.accepted) >= 9, timeout=60)
+        running = _running_dispatch([first, second])
+        assert running is not None
+        survivor = second if running is first else first
+        running.kill(9)
+        killed_at = time.monotonic()
+        assert not _all_sent(messages)
+
+        assert wait_until(lambda: _all_sent(messages), timeout=10), survivor.log()[-3000:]
+        took = time.monotonic() - killed_at
+    finally:
+        first.stop()
+        second.stop()
+    _assert_exactly_once(fake_esp, messages)
+    assert "stopped beating" in survivor.log()
+    print(f"the rest was sent {took:.1f} s after the kill")
+
+
+def _sent_by(worker: WorkerProcess) -> int:
+    return sum(
+        int(n)
+        for n in re.findall(r"outbox_dispatch_task\[.*?\] succeeded.*?'sent': (\d+)", worker.log())
+    )
+
+
+def test_a_large_backlog_is_sent_by_every_worker(
+    committed_tenant, fake_esp, worker_env, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("MAILING_CLAIM_SIZE", "20")
+    fake_esp.delay = 0.05
+    first, second = WorkerProcess(tmp_path / "a.log"), WorkerProcess(tmp_path / "b.log")
+    first.start()
+    second.start()
+    try:
+        committed_tenant.activate()
+        messages = _enqueue_many(0, 400)
+        assert wait_until(lambda: _all_sent(messages), timeout=120)
+        assert wait_until(lambda: _sent_by(first) + _sent_by(second) == 400, timeout=30)
+    finally:
+        first.stop()
+        second.stop()
+    _assert_exactly_once(fake_esp, messages)
+    assert _sent_by(first) > 0 and _sent_by(second) > 0
