@@ -271,10 +271,13 @@ MAILING_DISPATCHERS_PER_TENANT = env_int("MAILING_DISPATCHERS_PER_TENANT", 4)
 MAILING_RATE_PER_TENANT = env_int("MAILING_RATE_PER_TENANT", 50)
 MAILING_RATE_GLOBAL = env_int("MAILING_RATE_GLOBAL", 200)
 MAILING_RATE_BURST_SECONDS = 2
-# Batch sending: the ESP-side pass-through template (subject/html_body/text_body placeholders)
-# and each ESP's recipients-per-call limit. Without a template every message is its own call.
+# Batch sending (mailing/esp.py, BATCH_STYLES): nurture mail goes out many recipients per ESP
+# call by default where the ESP substitutes on the fly (Mailgun, SparkPost). Postmark, SendGrid
+# and Amazon SES substitute only into a template stored on their side: name it here (a
+# pass-through template, see README) to batch there too. Each ESP's documented limit applies;
+# MAILING_BATCH_LIMITS can only lower it (e.g. {"mailgun": 1} turns batching off).
 MAILING_BATCH_TEMPLATE = env_str("MAILING_BATCH_TEMPLATE", default="")
-MAILING_BATCH_LIMITS = {"postmark": 500, "mailgun": 1000, "sendgrid": 1000, "test": 500}
+MAILING_BATCH_LIMITS: dict[str, int] = {}
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -164,17 +164,20 @@ def _single(message: Message) -> AnymailMessage:
     return email
 
 
-def _batch(messages: list[Message]) -> AnymailMessage:
-    """One ESP call for many personalised messages: the ESP-side template
-    (MAILING_BATCH_TEMPLATE) only places each recipient's pre-rendered subject/HTML/text, so
-    what leaves is exactly what the outbox row shows. On Postmark it is a template (alias in
-    MAILING_BATCH_TEMPLATE) with subject `{{subject}}`, HTML body `{{{html_body}}}` and text
-    body `{{{text_body}}}`; anymail then uses /email/batchWithTemplates, 500 per call."""
+def _batch(messages: list[Message], style: esp.BatchStyle) -> AnymailMessage:
+    """One ESP call for many personalised messages (see `esp.BatchStyle`): each recipient's
+    pre-rendered subject, HTML and text are its merge data, placed by the ESP's on-the-fly
+    substitution or by the stored pass-through template (MAILING_BATCH_TEMPLATE; on Postmark
+    subject `{{subject}}`, HTML body `{{{html_body}}}`, text body `{{{text_body}}}`)."""
     from_email, reply_to = _sender()
     email = AnymailMessage(
         from_email=from_email, to=[m.to_email for m in messages], reply_to=reply_to
     )
-    email.template_id = settings.MAILING_BATCH_TEMPLATE
+    if style.inline is None:
+        email.template_id = settings.MAILING_BATCH_TEMPLATE
+    else:
+        email.subject, html, email.body = style.inline
+        email.attach_alternative(html, "text/html")
     email.merge_data = {
         m.to_email: {"subject": m.subject, "html_body": m.html, "text_body": m.text}
         for m in messages
@@ -289,9 +292,10 @@ class Job:
     future: Future | None = field(default=None, repr=False)
 
 
-def build_job(messages: list[Message]) -> Job:
+def build_job(messages: list[Message], style: esp.BatchStyle | None = None) -> Job:
+    """The ESP call for one message, or for a batch in the ESP's `style`."""
     try:
-        email = _batch(messages) if len(messages) > 1 else _single(messages[0])
+        email = _batch(messages, style) if style else _single(messages[0])
     except ValueError as exc:
         # A sender identity or header that cannot be put in an email.
         return Job(messages, error=str(exc))
@@ -395,7 +399,8 @@ def _outcomes(
 def messages_send(messages: list[Message], result: DispatchResult) -> None:
     """One ESP call for `messages` (one message, or a batch), on its own pool."""
     pool = esp.EspPool(1)
+    style = esp.batch_style() if len(messages) > 1 else None
     try:
-        send_jobs([build_job(messages)], Holder(messages), pool, result)
+        send_jobs([build_job(messages, style)], Holder(messages), pool, result)
     finally:
         pool.close()

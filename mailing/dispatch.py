@@ -196,32 +196,59 @@ def _process(
             finish_many(refused)
     if flagged:
         ready = sorted(ready + _reconcile(flagged, pool, holder, result), key=lambda m: m.pk)
-    batches, singles = _batches(ready)
-    send_jobs([build_job(m) for m in [*batches, *([m] for m in singles)]], holder, pool, result)
+    style = esp.batch_style()
+    batches, singles = _batches(ready, style)
+    jobs = [build_job(batch, style) for batch in batches] + [build_job([m]) for m in singles]
+    send_jobs(jobs, holder, pool, result)
 
 
-def _batches(messages: list[Message]) -> tuple[list[list[Message]], list[Message]]:
-    """Split claimed messages into ESP calls; a batch never holds one address twice (merge
-    data is keyed by address), repeats go out on their own."""
-    limit = esp.batch_limit()
-    singles = [m for m in messages if not m.is_nurture or limit <= 1 or m.has_attachments]
-    single_ids = {m.pk for m in singles}
+def _batch_key(message: Message) -> tuple[object, ...]:
+    """What must be equal for messages to share one ESP call: options anymail sets per call,
+    not per recipient (none differ yet; per-message tracking settings would go here)."""
+    return ()
+
+
+def _batches(
+    messages: list[Message], style: esp.BatchStyle | None
+) -> tuple[list[list[Message]], list[Message]]:
+    """Split claimed messages into ESP calls within the ESP's limits: recipients per call and
+    bytes per recipient and per call. A batch never holds one address twice (merge data is
+    keyed by address); repeats, attachments, transactional mail and messages too large for a
+    batch go out on their own."""
+    if style is None:
+        return [], list(messages)
+    singles: list[Message] = []
     batches: list[list[Message]] = []
-    current: list[Message] = []
-    seen: set[str] = set()
+    open_batches: dict[tuple[object, ...], tuple[list[Message], set[str], list[int]]] = {}
     for message in messages:
-        if message.pk in single_ids:
-            continue
-        if message.to_email.lower() in seen:
+        size = len(message.subject) + len(message.html.encode()) + len(message.text.encode())
+        if (
+            not message.is_nurture
+            or message.has_attachments
+            or (style.recipient_bytes and size > style.recipient_bytes)
+        ):
             singles.append(message)
             continue
-        seen.add(message.to_email.lower())
-        current.append(message)
-        if len(current) >= limit:
+        key = _batch_key(message)
+        current, seen, used = open_batches.setdefault(key, ([], set(), [0]))
+        address = message.to_email.lower()
+        if address in seen:
+            singles.append(message)
+            continue
+        if current and (
+            len(current) >= style.limit
+            or (style.call_bytes and used[0] + size > style.call_bytes * 0.9)
+        ):
             batches.append(current)
-            current, seen = [], set()
-    if current:
-        batches.append(current)
+            current, seen, used = open_batches[key] = ([], set(), [0])
+        current.append(message)
+        seen.add(address)
+        used[0] += size
+    for current, _, _ in open_batches.values():
+        if len(current) > 1:
+            batches.append(current)
+        else:
+            singles += current
     return batches, singles
 
 

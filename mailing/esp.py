@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import requests
@@ -30,12 +31,59 @@ def _esp_name() -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class BatchStyle:
+    """How an ESP sends many personalised messages in one API call (anymail's `merge_data`).
+
+    Every style only *places* each recipient's pre-rendered subject, HTML and text (our merge
+    tags were filled in already), so what leaves is exactly what the outbox row shows.
+    `inline`: the pass-through placeholders for the ESP's on-the-fly substitution in the
+    message itself (subject, HTML, text) — batch sending needs no setup there. None: the ESP
+    substitutes only into a template stored on its side, named by MAILING_BATCH_TEMPLATE
+    (without it each message is its own call)."""
+
+    limit: int  # recipients per call
+    inline: tuple[str, str, str] | None = None
+    # Largest per-recipient data and whole call the ESP accepts (bytes; 0 = no known limit).
+    recipient_bytes: int = 0
+    call_bytes: int = 0
+
+
+# Limits from each ESP's API reference. Postmark: /email/batchWithTemplates, 500 messages,
+# 50 MB. Mailgun: recipient variables (%recipient.x%), 1,000 recipients, 25 MB. SparkPost:
+# substitution_data ({{{x}}} = unescaped), transmissions of any size, 1,000 per call here to
+# keep calls short. SendGrid: a dynamic template ({{{x}}}), 1,000 personalizations, 30 MB
+# (its inline legacy substitutions would cap a message's data at 50 kB: not used). Amazon SES:
+# SendBulkEmail with a stored template, 50 destinations.
+BATCH_STYLES = {
+    "postmark": BatchStyle(500, call_bytes=50_000_000),
+    "mailgun": BatchStyle(
+        1000,
+        ("%recipient.subject%", "%recipient.html_body%", "%recipient.text_body%"),
+        call_bytes=25_000_000,
+    ),
+    "sparkpost": BatchStyle(1000, ("{{{subject}}}", "{{{html_body}}}", "{{{text_body}}}")),
+    "sendgrid": BatchStyle(1000, call_bytes=30_000_000),
+    "amazon_ses": BatchStyle(50, recipient_bytes=262_144),
+    # anymail's in-memory test backend, as a template ESP (tests read each message's text).
+    "test": BatchStyle(500),
+}
+
+
+def batch_style() -> BatchStyle | None:
+    """The configured ESP's batch sending, None when every message is its own call (an ESP
+    without batch sending, or one that needs a stored template and none is configured)."""
+    style = BATCH_STYLES.get(_esp_name())
+    if style is None or (style.inline is None and not settings.MAILING_BATCH_TEMPLATE):
+        return None
+    limit = int(settings.MAILING_BATCH_LIMITS.get(_esp_name(), style.limit))
+    return replace(style, limit=min(limit, style.limit)) if limit > 1 else None
+
+
 def batch_limit() -> int:
-    """Most recipients per ESP call (1 = no batching: no pass-through template configured, or
-    an ESP without batch sending)."""
-    if not settings.MAILING_BATCH_TEMPLATE:
-        return 1
-    return int(settings.MAILING_BATCH_LIMITS.get(_esp_name(), 1))
+    """Most recipients per ESP call (1 = no batching)."""
+    style = batch_style()
+    return style.limit if style else 1
 
 
 def mailing_key(message: Message) -> str:

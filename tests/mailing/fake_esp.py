@@ -7,6 +7,7 @@ it accepts per `mailing_key` metadata, which is how the tests prove "exactly onc
 
 from __future__ import annotations
 
+import email
 import json
 import threading
 import time
@@ -129,5 +130,61 @@ class FakePostmark:
                     self._reply(200, results)
                 except (BrokenPipeError, ConnectionResetError):
                     return
+
+        return Handler
+
+
+class FakeMailgun:
+    """Mailgun's send endpoint (`POST /v3/<domain>/messages`, multipart form), recording each
+    call's form fields, for anymail's real Mailgun backend."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, list[str]]] = []
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v3"
+
+    def start(self) -> FakeMailgun:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        esp = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                return
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                content_type = self.headers["Content-Type"]
+                fields: dict[str, list[str]] = {}
+                if content_type.startswith("application/x-www-form-urlencoded"):
+                    fields = parse_qs(body.decode(), keep_blank_values=True)
+                else:  # multipart/form-data (with attachments)
+                    form = email.message_from_bytes(
+                        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+                    )
+                    for part in form.get_payload():
+                        name = part.get_param("name", header="content-disposition")
+                        payload = part.get_payload(decode=True).decode()
+                        fields.setdefault(name, []).append(payload)
+                esp.calls.append(fields)
+                data = json.dumps(
+                    {"id": f"<{uuid.uuid4()}@mg.example>", "message": "Queued. Thank you."}
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
         return Handler

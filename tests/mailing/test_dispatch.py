@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -296,3 +297,48 @@ def test_smtp_server_down_is_retried_not_lost(tenant_a, settings):
     message.refresh_from_db()
     assert result.retrying == 1
     assert message.status == MessageStatus.QUEUED and message.send_after is not None
+
+
+def test_mailgun_batches_by_default_with_on_the_fly_substitution(tenant_a, settings):
+    """Mailgun substitutes recipient variables in the message itself: nurture mail goes out in
+    batches with no template to set up, each recipient getting exactly its outbox row."""
+    from tests.mailing.fake_esp import FakeMailgun
+
+    mailgun = FakeMailgun().start()
+    try:
+        settings.EMAIL_BACKEND = "anymail.backends.mailgun.EmailBackend"
+        settings.ANYMAIL = settings.ANYMAIL | {
+            "MAILGUN_API_KEY": "key-test",
+            "MAILGUN_SENDER_DOMAIN": "mg.example",
+            "MAILGUN_API_URL": mailgun.url,
+        }
+        settings.MAILING_RATE_PER_TENANT = settings.MAILING_RATE_GLOBAL = 0
+        settings.MAILING_BATCH_TEMPLATE = ""
+        settings.MAILING_BATCH_LIMITS = {"mailgun": 4}
+        register_send_gate(lambda messages: [GateDecision(True)] * len(messages))
+        nurture = [_nurture(n) for n in range(6)]
+        receipt = _enqueue(50)  # transactional: on its own
+
+        outbox_dispatch()
+    finally:
+        mailgun.stop()
+
+    batches = [c for c in mailgun.calls if len(c["to"]) > 1]
+    assert [len(c["to"]) for c in batches] == [4, 2]
+    assert len(mailgun.calls) == 3
+    first = batches[0]
+    assert first["subject"] == ["%recipient.subject%"]
+    assert first["html"] == ["%recipient.html_body%"]
+    assert first["text"] == ["%recipient.text_body%"]
+    variables = json.loads(first["recipient-variables"][0])
+    for message in nurture[:4]:
+        data = variables[message.to_email]
+        assert (data["subject"], data["html_body"], data["text_body"]) == (
+            message.subject,
+            message.html,
+            message.text,
+        )
+        assert data["v:mailing_key"] == mailing_key(message)
+    for message in [*nurture, receipt]:
+        message.refresh_from_db()
+        assert message.status == MessageStatus.SENT and message.esp_message_id
