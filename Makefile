@@ -64,7 +64,10 @@ format: $(INSTALLED)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Benchmark-only peers (django-post-office) come from bench/requirements.txt, hashes checked;
+# make run and make test never install them.
 bench: $(INSTALLED)
+	$(PY) -m pip install -qq --disable-pip-version-check --require-hashes -r bench/requirements.txt
 	$(PY) scripts/dev.py exec -- $(PY) -m bench.run
 
 clean:

@@ -29,8 +29,15 @@ def _admin_execute(sql: str) -> None:
         conn.execute(sql)
 
 
+def database_name(name: str) -> str:
+    """BENCH_DATABASE_NAME, when set, replaces every benchmark's own database name (people
+    sharing a server each use their own)."""
+    return os.environ.get("BENCH_DATABASE_NAME") or name
+
+
 def throwaway_database(name: str) -> str:
     """(Re)create the empty database `name` and return its URL; refuses anything but bench*."""
+    name = database_name(name)
     if name in ("talentcrm", "postgres") or not name.startswith("bench"):
         raise SystemExit(f"{name!r} is not a throwaway bench* database name; refusing to drop it.")
     server, query = _server()
@@ -80,7 +87,7 @@ def drop_database(name: str) -> None:
     from django.db import connections
 
     connections.close_all()
-    _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _admin_execute(f'DROP DATABASE IF EXISTS "{database_name(name)}" WITH (FORCE)')
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -257,7 +257,7 @@ if not DEBUG and not ANYMAIL["WEBHOOK_SECRET"]:
 # Outbox dispatch (mailing/dispatch.py explains the exactly-once rules). A worker owns a claimed
 # message for MAILING_LEASE_SECONDS and renews it every quarter of that while it lives; a dead
 # worker's messages are taken over once it lapses.
-MAILING_LEASE_SECONDS = env_int("MAILING_LEASE_SECONDS", 6)
+MAILING_LEASE_SECONDS = env_int("MAILING_LEASE_SECONDS", 5)
 MAILING_MAX_ATTEMPTS = env_int("MAILING_MAX_ATTEMPTS", 8)
 MAILING_RETRY_BASE_SECONDS = env_int("MAILING_RETRY_BASE_SECONDS", 30)
 # Messages claimed at once when each goes out in its own ESP call (a batch claims a full batch).

@@ -18,7 +18,7 @@ Exactly-once rules:
    message. For ESPs we cannot ask, the message is re-sent (at-least-once for that rare case,
    documented) — the stable Message-ID then lets receiving servers and the ESP collapse the
    duplicate.
-5. The lease is short (MAILING_LEASE_SECONDS, 6 s) so a dead worker's messages come back within
+5. The lease is short (MAILING_LEASE_SECONDS, 5 s) so a dead worker's messages come back within
    seconds, and a live worker keeps it: its dispatching thread renews the claim's leases every
    quarter lease while the ESP calls run on other threads, whatever the ESP's latency. An ESP
    call starts only under a lease renewed less than half a lease ago and still held, so a worker

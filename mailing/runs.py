@@ -10,7 +10,7 @@ questions:
   from the moment it is enqueued (a reservation under its future run id), so two runs never
   over-start helpers between them.
 - **Did a run die?** Every worker process runs a watchdog thread (`watchdog_start`, from the
-  `worker_ready` signal) that looks, every second, for runs whose beat stopped. The first
+  `worker_ready` signal) that looks, twice a second, for runs whose beat stopped. The first
   watchdog to remove a dead run from the registry starts a dispatcher for its tenant, which puts
   the dead run's messages back in the queue as soon as their leases lapse (they are flagged, so
   the ESP is asked before any is sent again) and sends them with the rest.
@@ -109,7 +109,7 @@ def dead_runs() -> list[str]:
 
 
 def _watch(stop: threading.Event, restart: Callable[[str], object]) -> None:
-    while not stop.wait(1.0):
+    while not stop.wait(0.5):
         try:
             for schema in dead_runs():
                 log.warning("a dispatcher in %s stopped beating; starting another", schema)

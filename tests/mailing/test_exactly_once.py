@@ -185,42 +185,38 @@ def test_redis_restarted_mid_run_sends_each_message_once(
     _assert_exactly_once(fake_esp, first + second)
 
 
-def _running_dispatch(workers: list[WorkerProcess]) -> WorkerProcess | None:
-    for worker in workers:
-        if "outbox_dispatch_task" in worker.log():
-            return worker
-    return None
-
-
 def test_worker_running_the_dispatch_killed_another_sends_the_rest_within_seconds(
-    committed_tenant, fake_esp, worker_env, tmp_path
+    committed_tenant, fake_esp, worker_env, monkeypatch, tmp_path
 ):
-    """No sweep, no beat: the surviving worker's watchdog sees the dead dispatcher stop beating
-    and a new dispatcher takes its messages over as soon as their short leases lapse."""
-    fake_esp.delay = 0.1
-    first, second = WorkerProcess(tmp_path / "a.log"), WorkerProcess(tmp_path / "b.log")
-    first.start()
-    second.start()
+    """No sweep, no beat, no helper: the surviving worker's watchdog sees the dead dispatcher
+    stop beating and a new dispatcher takes its messages over as soon as their short leases
+    lapse, the one accepted by the ESP during the kill included (asked, not re-sent)."""
+    monkeypatch.setenv("MAILING_DISPATCHERS_PER_TENANT", "1")
+    fake_esp.delay = 1.0  # slow enough that the first worker is still sending when the second is up
+    running = WorkerProcess(tmp_path / "a.log")
+    running.start()
+    survivor = WorkerProcess(tmp_path / "b.log")
     try:
         committed_tenant.activate()
-        messages = _enqueue_many(0, 60)  # one claim: a single dispatcher takes them all
+        messages = _enqueue_many(0, 120)
         assert wait_until(lambda: len(fake_esp.accepted) >= 8, timeout=60)
-        fake_esp.hang_next = 1  # the call in flight when the worker dies was accepted
-        assert wait_until(lambda: len(fake_esp.accepted) >= 9, timeout=60)
-        running = _running_dispatch([first, second])
-        assert running is not None
-        survivor = second if running is first else first
+        survivor.start()
+        assert not _all_sent(messages)
+        fake_esp.hang_next = 1  # the call in flight when the worker dies is accepted
+        accepted = len(fake_esp.accepted)
+        assert wait_until(lambda: len(fake_esp.accepted) > accepted, timeout=60)
         running.kill(9)
         killed_at = time.monotonic()
-        assert not _all_sent(messages)
+        fake_esp.delay = 0.05
 
         assert wait_until(lambda: _all_sent(messages), timeout=10), survivor.log()[-3000:]
         took = time.monotonic() - killed_at
     finally:
-        first.stop()
-        second.stop()
+        running.stop()
+        survivor.stop()
     _assert_exactly_once(fake_esp, messages)
     assert "stopped beating" in survivor.log()
+    assert "outbox_dispatch_task" in running.log()
     print(f"the rest was sent {took:.1f} s after the kill")
 
 
