@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import drop_database, setup_django  # noqa: E402 (needs ROOT)
+from bench.common import database_name, drop_database, setup_django  # noqa: E402 (needs ROOT)
 
 BENCH_DB = os.environ.get("BENCH_CAMPAIGNS_DB", "bench_campaigns")
 SCHEMA = "bench"
@@ -388,7 +388,7 @@ def main() -> None:
         )
     finally:
         if args.keep:
-            print(f"kept database {BENCH_DB}")
+            print(f"kept database {database_name(BENCH_DB)}")
         else:
             drop_database(BENCH_DB)
 

@@ -17,16 +17,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # many concurrent senders (benchmarks) must not be refused
+
+
 class FakePostmark:
-    def __init__(self) -> None:
+    def __init__(self, *, keep_alive: bool = False) -> None:
         self.lock = threading.Lock()
         self.accepted: list[dict] = []  # one entry per message the ESP accepted
         self.calls: list[str] = []  # one entry per send API call (path)
         self.fail_next: list[int] = []  # HTTP statuses to answer the next send calls with
         self.hang_next = 0  # next N send calls: accept, then never answer in time
         self.delay = 0.0  # seconds each send call takes (accepted before the delay)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
+        handler = self._handler()
+        if keep_alive:  # as a real ESP: clients reuse their connection between calls
+            handler.protocol_version = "HTTP/1.1"
+        self.server = _Server(("127.0.0.1", 0), handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
@@ -81,6 +88,17 @@ class FakePostmark:
 
             def do_GET(self) -> None:
                 parsed = urlparse(self.path)
+                if parsed.path == "/_stats":  # for benchmarks running it in another process
+                    counts = esp.counts()
+                    self._reply(
+                        200,
+                        {
+                            "accepted": sum(counts.values()),
+                            "distinct": len(counts),
+                            "calls": len(esp.calls),
+                        },
+                    )
+                    return
                 if parsed.path.rstrip("/") != "/messages/outbound":
                     self._reply(404, {"ErrorCode": 404, "Message": "not found"})
                     return
