@@ -93,9 +93,15 @@ class DispatchRun:
             client.zadd(key, dict.fromkeys(ids, time.time() + RESERVATION_SECONDS))
         except redis.RedisError:
             return 0
+        started = 0
         for run_id in ids:
-            start(run_id)
-        return len(ids)
+            try:
+                start(run_id)
+            except Exception:  # broker unreachable: this run goes on alone
+                log.warning("could not start a helper dispatcher", exc_info=True)
+                break
+            started += 1
+        return started
 
 
 def dead_runs() -> list[str]:

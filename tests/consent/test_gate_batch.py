@@ -20,12 +20,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from candidates.models import Candidate
+from consent import links
 from consent.gate import consent_send_gate, consent_send_gate_many
 from consent.models import CandidateConsent, ConsentPolicy, ConsentProfile, Source
 from consent.selectors import policy_get
 from consent.services import consent_grant
+from mailing.dispatch import outbox_dispatch
 from mailing.kinds import MessageKind
 from mailing.models import Message, MessageStatus
+from mailing.services import message_enqueue
 from tests.consent.conftest import person
 
 KINDS = [MessageKind.JOB_OFFERS, MessageKind.EVENTS, MessageKind.POOL_INVITATION]
@@ -179,3 +182,34 @@ def test_batch_gate_runs_a_constant_number_of_queries(tenant_a):
         # Consent for job offers only: each person's job offer leaves, the event invitation not.
         assert [d.allowed for d in decisions] == [m.kind == "job_offers" for m in claim]
     assert counts[0] == counts[1] <= 3
+
+
+def _consenting_digests(count: int) -> None:
+    for _ in range(count):
+        candidate = person()
+        consent_grant(candidate=candidate, purpose="job_offers", source=Source.OPTIN_LINK)
+        message_enqueue(
+            send_key=f"gate-batch-d:{next(_keys)}",
+            kind="job_offers",
+            to_email=candidate.email,
+            subject="Jobs",
+            html="<p>Jobs</p>",
+            text="Jobs",
+            candidate=candidate,
+            unsubscribe_url=links.unsubscribe_url(candidate, topic="job_offers"),
+        )
+
+
+def test_dispatching_a_claim_runs_the_same_queries_for_5_or_60_messages(tenant_a, settings):
+    """Claim, suppression list, consent gate, one batched ESP call, outcomes and timeline: no
+    statement per message."""
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"  # batches, in memory
+    settings.MAILING_BATCH_TEMPLATE = "talentcrm-passthrough"
+    counts = []
+    for size in (5, 60):
+        _consenting_digests(size)
+        with CaptureQueriesContext(connection) as queries:
+            result = outbox_dispatch()
+        assert (result.sent, result.esp_calls) == (size, 1)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
