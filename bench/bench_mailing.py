@@ -195,10 +195,14 @@ def ours(emails: list, label: str) -> tuple[float, float, int, int]:
 def post_office(emails: list) -> tuple[float, float, int]:
     """The same messages queued and sent by django-post-office; (seconds queuing, seconds
     sending, SQL statements while sending)."""
+    import logging
+
     from django.db import connection
     from post_office import mail
     from post_office.models import STATUS, Email
 
+    # Post-office installs its own log handler; its per-round INFO lines would bury the table.
+    logging.getLogger("post_office").setLevel(logging.WARNING)
     started = time.perf_counter()
     mail.send_many(
         [

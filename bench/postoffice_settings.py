@@ -5,7 +5,7 @@ Post-office's tables live in the public schema; it sends through the same EMAIL_
 from __future__ import annotations
 
 from config.settings import *  # noqa: F403 (the project's settings, extended below)
-from config.settings import INSTALLED_APPS, LOGGING, SHARED_APPS
+from config.settings import INSTALLED_APPS, SHARED_APPS
 
 SHARED_APPS = [*SHARED_APPS, "post_office"]
 INSTALLED_APPS = [*INSTALLED_APPS, "post_office"]
@@ -15,5 +15,3 @@ POST_OFFICE = {
     "DEFAULT_PRIORITY": "medium",
     "BACKENDS": {"default": "anymail.backends.postmark.EmailBackend"},
 }
-# Its per-batch INFO lines would bury the benchmark's table.
-LOGGING["loggers"]["post_office"] = {"level": "WARNING"}

@@ -76,6 +76,9 @@ __all__ = ["DispatchResult", "message_claim", "messages_send", "outbox_dispatch"
 log = logging.getLogger(__name__)
 
 
+_MESSAGE_FIELDS = tuple(f.name for f in Message._meta.concrete_fields)
+
+
 def message_claim(*, limit: int) -> list[Message]:
     """Claim up to `limit` due messages for this worker (committed before returning)."""
     now = _now()
@@ -94,7 +97,14 @@ def message_claim(*, limit: int) -> list[Message]:
             claim_token=uuid.uuid4(),
             updated_at=now,
         )
-    messages = list(Message.objects.filter(pk__in=ids).select_related("candidate").order_by("id"))
+    messages = list(
+        Message.objects.filter(pk__in=ids)
+        .select_related("candidate")
+        # The gate needs only these of the candidate (its lists and notes cost JSON decoding
+        # for nothing: a third of loading a claim).
+        .only(*_MESSAGE_FIELDS, "candidate__anonymised_at", "candidate__merged_into_id")
+        .order_by("id")
+    )
     with_attachments = set(
         MessageAttachment.objects.filter(message_id__in=ids).values_list("message_id", flat=True)
     )

@@ -6,7 +6,8 @@
 
   Contract: `gate(messages) -> decisions`, one `GateDecision` per message, in the order given.
   `messages` is (part of) one claim: rows this worker holds in `sending`, in id order, with
-  `candidate` loaded, not on the suppression list. The gate answers as if it had been asked
+  `candidate` loaded (`anonymised_at`, `merged_into_id`; the rest deferred), not on the
+  suppression list. The gate answers as if it had been asked
   about each message alone, in id order, with every message it refused leaving `sending`
   before the next one is asked (so a refused message never counts as "in flight" for a later
   one, an allowed one always does). It runs a constant number of queries for the whole list,
