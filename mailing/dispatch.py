@@ -46,12 +46,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Min
+from django.utils import timezone
 
 from mailing import esp, ratelimit
 from mailing.delivery import (
     DispatchResult,
     Holder,
-    _now,
     apply,
     build_job,
     finish_many,
@@ -74,6 +74,10 @@ from mailing.runs import DispatchRun
 __all__ = ["DispatchResult", "message_claim", "messages_send", "outbox_dispatch", "outbox_sweep"]
 
 log = logging.getLogger(__name__)
+
+
+def _now() -> datetime:
+    return timezone.now()
 
 
 _MESSAGE_FIELDS = tuple(f.name for f in Message._meta.concrete_fields)
