@@ -298,6 +298,7 @@ def _exercise(
 
     hold_until = time.monotonic() + args.hold
     checks = 0
+    heartbeat = None
     while time.monotonic() < hold_until:
         time.sleep(min(5.0, max(0.0, hold_until - time.monotonic())))
         _observe(tree, token, seen)
@@ -305,10 +306,14 @@ def _exercise(
             raise SmokeFailure(f"make run exited with {make.returncode} while holding")
         if not needed <= seen.live_roles():
             raise SmokeFailure(f"stopped while holding: {sorted(needed - seen.live_roles())}")
-        check_health(port)
+        # Beat's heartbeat task (every 5 minutes) run by the worker shows on the tenant's health.
+        heartbeat = check_health(port).get("worker_last_seen") or heartbeat
         checks += 1
     if args.hold:
-        say(f"{mode}: held {args.hold:.0f}s: /healthz 200 on {checks} checks, nothing exited")
+        say(
+            f"{mode}: held {args.hold:.0f}s: /healthz 200 on {checks} checks, nothing exited; "
+            f"worker heartbeat: {heartbeat or 'none yet (beat sends it every 5 minutes)'}"
+        )
 
     redis_port = None
     if mode == "embedded":
