@@ -232,6 +232,9 @@ def run_mode(mode: str, args: argparse.Namespace) -> None:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own group, as a terminal's foreground job
+            # A terminal's job gets Ctrl-C even if this script was started with SIGINT ignored
+            # (a background job of a non-interactive shell), which make would inherit.
+            preexec_fn=_default_sigint,
         )
     seen = Seen()
     try:
@@ -242,6 +245,14 @@ def run_mode(mode: str, args: argparse.Namespace) -> None:
         raise
     finally:
         _stop_leftovers(make, seen, token)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _interrupted(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 def _observe(make: psutil.Process | None, token: str, seen: Seen) -> None:
@@ -399,6 +410,9 @@ def main() -> int:
         "--fresh", action="store_true", help="external: drop the database, empty the Redis DB"
     )
     args = parser.parse_args()
+    # Stopped from outside (Ctrl-C, or SIGTERM from a CI timeout): stop what was started first.
+    signal.signal(signal.SIGINT, _interrupted)
+    signal.signal(signal.SIGTERM, _interrupted)
     modes = ["embedded", "external"] if args.mode == "both" else [args.mode]
     failed = []
     for mode in modes:
@@ -409,6 +423,9 @@ def main() -> int:
         except SmokeFailure as exc:
             say(f"{mode}: FAILED: {exc}")
             failed.append(mode)
+        except KeyboardInterrupt as exc:
+            say(f"{mode}: interrupted ({exc}); what it started is stopped")
+            return 130
     return 1 if failed else 0
 
 
