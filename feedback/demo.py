@@ -77,7 +77,10 @@ def demo_seed(*, rng: random.Random) -> None:
             personal_points=points,
             tips=tips,
             call=CallNote(
-                called_at=decided, duration_minutes=rng.choice([15, 20, 30]), summary=call
+                called_at=decided,
+                duration_minutes=rng.choice([15, 20, 30]),
+                internal_note=call,
+                candidate_summary="Thank you for taking the time to talk it through with us.",
             ),
             attach_pdf=True,
         )
