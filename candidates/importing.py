@@ -753,7 +753,8 @@ class _Writer(abc.ABC):
     def write_chunk(self, records: list[Record]) -> None:
         with transaction.atomic():
             job = ImportJob.objects.select_for_update().get(pk=self.job.pk)
-            if job.cursor != self.job.cursor:
+            # purged: an erasure deleted the file mid-run; it must not bring the person back.
+            if job.cursor != self.job.cursor or job.purged_at is not None:
                 raise _Superseded
             valid = [r for r in records if not r.errors]
             created, updated, unchanged, changed_ids = self.write(valid)

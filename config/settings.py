@@ -301,6 +301,9 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# Uploaded import files (every row's name, email, phone...) and the details of their errors are
+# deleted this many days after the import finished; the counts stay.
+IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 14)
 
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -21,10 +21,18 @@ from django.views.decorators.http import require_http_methods
 from accounts.permissions import candidate_token_view, public_view
 from candidates.models import Candidate
 from consent import links
-from consent.exports import candidate_export_json, candidate_export_pdf
+from consent.exports import export_file_response, latest_export
 from consent.forms import ChoicesForm, RegistrationForm, form_stamp
 from consent.links import LinkData, LinkError, LinkKind
-from consent.models import DataRequest, Purpose, Registration, RequestKind, RequestStatus, Source
+from consent.models import (
+    DataRequest,
+    ExportStatus,
+    Purpose,
+    Registration,
+    RequestKind,
+    RequestStatus,
+    Source,
+)
 from consent.notifications import fresh_link_send
 from consent.requests import (
     RateLimited,
@@ -447,14 +455,24 @@ def request_confirm(request: HttpRequest, token: str) -> HttpResponse:
         return link_error(request, LinkError("revoked"))
     if request.method == "POST":
         data_request = data_request_confirm(request=data_request)
-    context: dict[str, object] = {"data_request": data_request}
-    if data_request.kind == RequestKind.ACCESS and data_request.status == RequestStatus.COMPLETED:
-        context["download_token"] = links.sign(
-            links.DOWNLOAD, candidate=data.candidate, r=data_request.pk
-        )
-    return _render(
-        request, "consent/public/request_confirm.html", context, candidate=data.candidate
+    context: dict[str, object] = {"data_request": data_request, "token": token}
+    if data_request.kind == RequestKind.ACCESS and data_request.status in (
+        RequestStatus.CONFIRMED,
+        RequestStatus.COMPLETED,
+    ):
+        export = latest_export(data.candidate, request=data_request)
+        context["export"] = export
+        if export is not None and export.status == ExportStatus.DONE:
+            context["download_token"] = links.sign(
+                links.DOWNLOAD, candidate=data.candidate, r=data_request.pk
+            )
+    # The page polls its own progress box while the copy is being prepared.
+    template = (
+        "consent/public/_export_progress.html"
+        if getattr(request, "htmx", False)
+        else "consent/public/request_confirm.html"
     )
+    return _render(request, template, context, candidate=data.candidate)
 
 
 @candidate_token_view
@@ -466,20 +484,10 @@ def download(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
         return link_error(request, error)
     candidate = data.candidate
     assert candidate is not None
-    completed = DataRequest.objects.filter(
-        pk=data.extra.get("r"),
-        candidate=candidate,
-        kind=RequestKind.ACCESS,
-        status=RequestStatus.COMPLETED,
-    ).exists()
-    if not completed:
+    data_request = DataRequest.objects.filter(
+        pk=data.extra.get("r"), candidate=candidate, kind=RequestKind.ACCESS
+    ).first()
+    export = latest_export(candidate, request=data_request) if data_request else None
+    if export is None or export.status != ExportStatus.DONE or fmt not in ("json", "pdf"):
         return link_error(request, LinkError("revoked"))
-    if fmt == "pdf":
-        response = HttpResponse(candidate_export_pdf(candidate), content_type="application/pdf")
-    else:
-        response = HttpResponse(
-            candidate_export_json(candidate), content_type="application/json; charset=utf-8"
-        )
-    response["Content-Disposition"] = f'attachment; filename="my-data.{fmt}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return export_file_response(export, fmt, filename=f"my-data.{fmt}")

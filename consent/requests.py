@@ -16,6 +16,8 @@ from accounts.models import User
 from accounts.services import audit_log_record
 from candidates.models import Candidate
 from candidates.services import candidate_upsert
+from consent.erasure import candidate_erase
+from consent.exports import access_export_start
 from consent.models import (
     DATA_REQUEST_DEADLINE,
     ConsentText,
@@ -29,7 +31,6 @@ from consent.notifications import registration_confirm_send, request_confirm_sen
 from consent.services import (
     ConsentError,
     Origin,
-    candidate_erase,
     consent_change,
     profile_language_set,
 )
@@ -154,25 +155,28 @@ def data_request_create(*, candidate: Candidate, kind: str, origin: Origin) -> D
 
 @transaction.atomic
 def data_request_confirm(*, request: DataRequest, actor: User | None = None) -> DataRequest:
-    """The candidate confirmed (by the emailed link): act now. Access requests are answered by
-    the download offered on the confirmation page; erasure happens at once."""
+    """The candidate confirmed (by the emailed link): act now. Erasure happens at once; an
+    access request starts the copy on the worker and is completed when the copy is ready (the
+    confirmation page shows its progress, then the downloads)."""
     request = DataRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != RequestStatus.AWAITING_CONFIRMATION:
         return request
     now = timezone.now()
     request.confirmed_at = now
+    request.completed_by = actor if actor and actor.pk else None
     if request.kind == RequestKind.ERASURE:
         candidate_erase(candidate=request.candidate, actor=actor, reason="data request")
+        request.status = RequestStatus.COMPLETED
+        request.completed_at = now
     else:
+        request.status = RequestStatus.CONFIRMED
+        access_export_start(candidate=request.candidate, actor=actor, request=request)
         audit_log_record(
             actor=actor,
             action="candidate.export",
             target=f"candidate:{request.candidate_id}",
             details={"by": "data subject", "request": request.pk},
         )
-    request.status = RequestStatus.COMPLETED
-    request.completed_at = now
-    request.completed_by = actor if actor and actor.pk else None
     request.save(update_fields=["status", "confirmed_at", "completed_at", "completed_by"])
     return request
 

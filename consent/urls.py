@@ -26,7 +26,9 @@ urlpatterns = [
     # Recruiters and HR admins
     path("", views.home, name="home"),
     path("candidate/<int:pk>/", views.candidate, name="candidate"),
-    path("candidate/<int:pk>/export.<str:fmt>", views.candidate_export, name="candidate_export"),
+    path("candidate/<int:pk>/export/", views.candidate_export, name="candidate_export"),
+    path("candidate/<int:pk>/exports/", views.candidate_exports, name="candidate_exports"),
+    path("export/<int:pk>.<str:fmt>", views.export_download, name="export_download"),
     path("candidate/<int:pk>/erase/", views.candidate_erase_view, name="candidate_erase"),
     path("registration/<int:pk>/cv/", views.registration_cv, name="registration_cv"),
     path("admin/texts/", views.texts, name="texts"),

@@ -36,6 +36,11 @@ STATUS_RANK = {
 LEFT_STATUSES = frozenset(STATUS_RANK)
 
 
+# Erased messages keep "erased-<id>@" this domain instead of the address (RFC 6761: never
+# resolves, so nothing can ever be delivered to it).
+ERASED_DOMAIN = "invalid.invalid"
+
+
 def email_hash(address: str) -> str:
     """SHA-256 of the lower-cased address: suppression survives erasing the person."""
     return hashlib.sha256(address.strip().lower().encode()).hexdigest()
@@ -126,6 +131,10 @@ class Message(models.Model):
     @property
     def ref(self) -> str:
         return f"mailing.message:{self.pk}"
+
+    @property
+    def is_erased(self) -> bool:
+        return self.to_email.endswith(f"@{ERASED_DOMAIN}")
 
 
 class MessageAttachment(models.Model):
