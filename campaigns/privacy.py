@@ -3,6 +3,8 @@ someone (their matched skills), and employees quoted in testimonials."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from campaigns.models import Delivery
 from tenants.privacy import (
     AppPrivacy,
@@ -10,6 +12,7 @@ from tenants.privacy import (
     Dataset,
     Erase,
     Erasure,
+    Notice,
     Personal,
     Subject,
     person_filter,
@@ -82,4 +85,20 @@ def campaigns_personal_erase(erasure: Erasure) -> None:
         erasure.count(f"{dataset.model.lower()} mentions", scrub_mentions(dataset, erasure))
 
 
-PRIVACY = AppPrivacy(app_label="campaigns", datasets=DATASETS, erase=campaigns_personal_erase)
+NOTICES = [
+    Notice(
+        "referral",
+        _(
+            "We use your details to assess your application, and note who recommended the "
+            "job to you. Nothing you type here changes a profile we already hold."
+        ),
+        ("recruitment",),
+    )
+]
+
+PRIVACY = AppPrivacy(
+    app_label="campaigns",
+    datasets=DATASETS,
+    erase=campaigns_personal_erase,
+    notices=NOTICES,
+)

@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, Value
+from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Cast, Concat
-from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from candidates.importing import ImportFileError, job_parse
 from candidates.models import (
@@ -31,6 +32,7 @@ from tenants.privacy import (
     Dataset,
     Erase,
     Erasure,
+    Notice,
     Personal,
     Purpose,
     files_delete,
@@ -104,8 +106,19 @@ DATASETS = [
         person="candidate",
         purposes=("recruitment",),
         personal={
-            # "Applied to Data analyst" stays, the person's names in it go.
-            "summary": Personal(Category.ASSESSMENT, Erase.SCRUB, mentions=True),
+            # What happened when stays ("Stage move", "Email"), nothing of what it said.
+            "summary": Personal(
+                Category.ASSESSMENT,
+                Erase.REPLACE,
+                replacement=Case(
+                    *(
+                        When(kind=value, then=Value(str(label)))
+                        for value, label in ActivityKind.choices
+                    ),
+                    default=Value("Entry"),
+                ),
+                mentions=True,
+            ),
             # Notes can hold anything (health, family): gone with the person.
             "body": _blank(Category.ASSESSMENT, mentions=True),
             "data": _blank(Category.ASSESSMENT),
@@ -173,10 +186,23 @@ DATASETS = [
 
 
 def _import_retention() -> str:
-    return (
-        f"Uploaded files and their error details: {settings.IMPORT_FILE_RETENTION_DAYS} days "
-        "after the import finished."
-    )
+    return gettext(
+        "Uploaded files and the details of their errors: %(days)s days after the import finished."
+    ) % {"days": settings.IMPORT_FILE_RETENTION_DAYS}
+
+
+_APPLY = _(
+    "We use your details and CV to assess your application and to contact you about it. "
+    "Nothing you type here changes a profile we already hold: a recruiter checks it first."
+)
+NOTICES = [
+    Notice("apply", _APPLY, ("recruitment",)),
+    Notice(
+        "reapply",
+        _("We add this application to the profile we hold about you and assess it."),
+        ("recruitment",),
+    ),
+]
 
 
 PURPOSES = [
@@ -202,23 +228,37 @@ def _holds_person(job: ImportJob, needles: set[str]) -> bool:
     return any(cell.strip().lower() in needles for row in parsed.rows() for cell in row.cells)
 
 
+def _purge(job_ids: list[int], now: datetime) -> None:
+    """Delete the jobs' files and keep nothing of their contents: the name becomes
+    "import-<id>.<ext>", errors keep their line and column but not the reason (which quotes the
+    file's values). Counts and the mapping stay."""
+    files_delete(ImportJob.objects.filter(pk__in=job_ids), ["file"])
+    for job in ImportJob.objects.filter(pk__in=job_ids).only("pk", "original_name", "errors"):
+        extension = job.original_name.rsplit(".", 1)[-1][:8] if "." in job.original_name else ""
+        ImportJob.objects.filter(pk=job.pk).update(
+            file="",
+            original_name=f"import-{job.pk}.{extension}" if extension else f"import-{job.pk}",
+            errors=[{"line": e.get("line"), "column": e.get("column", "")} for e in job.errors],
+            purged_at=now,
+        )
+
+
 def _imports_erase(erasure: Erasure, needles: set[str]) -> None:
-    now = timezone.now()
-    jobs = ImportJob.objects.filter(purged_at__isnull=True).exclude(file="")
-    for job in jobs:
-        if not _holds_person(job, needles):
-            continue
-        files_delete(ImportJob.objects.filter(pk=job.pk), ["file"])
-        update: dict[str, object] = {"file": "", "purged_at": now}
-        if job.status not in (ImportStatus.DONE, ImportStatus.FAILED):
-            # Without its file the job cannot go on; the rows committed so far stay.
-            update |= {
-                "status": ImportStatus.FAILED,
-                "message": "Stopped: the file held a person whose data was erased. "
-                "Upload it again without them to import the rest.",
-            }
-        ImportJob.objects.filter(pk=job.pk).update(**update)
-        erasure.count("candidates.importjob.file", 1)
+    """Every import whose file holds the person is purged now, not at the end of its
+    retention; one still running stops (the rows committed so far stay)."""
+    holding = [
+        job
+        for job in ImportJob.objects.filter(purged_at__isnull=True).exclude(file="")
+        if _holds_person(job, needles)
+    ]
+    _purge([job.pk for job in holding], erasure.at)
+    unfinished = [j.pk for j in holding if j.status not in (ImportStatus.DONE, ImportStatus.FAILED)]
+    ImportJob.objects.filter(pk__in=unfinished).update(
+        status=ImportStatus.FAILED,
+        message="Stopped: the file held a person whose data was erased. Upload it again "
+        "without them to import the rest.",
+    )
+    erasure.count("candidates.importjob purged", len(holding))
 
 
 def candidates_personal_erase(erasure: Erasure) -> None:
@@ -271,15 +311,7 @@ def import_files_expire(now: datetime) -> Mapping[str, int]:
         finished | abandoned, purged_at__isnull=True, updated_at__lt=cutoff
     )
     ids = list(due.values_list("pk", flat=True))
-    files_delete(ImportJob.objects.filter(pk__in=ids), ["file"])
-    for job in ImportJob.objects.filter(pk__in=ids).only("pk", "original_name", "errors"):
-        extension = job.original_name.rsplit(".", 1)[-1][:8] if "." in job.original_name else ""
-        ImportJob.objects.filter(pk=job.pk).update(
-            file="",
-            original_name=f"import-{job.pk}.{extension}" if extension else f"import-{job.pk}",
-            errors=[{"line": e.get("line"), "column": e.get("column", "")} for e in job.errors],
-            purged_at=now,
-        )
+    _purge(ids, now)
     return {"import_files_deleted": len(ids)}
 
 
@@ -289,4 +321,5 @@ PRIVACY = AppPrivacy(
     erase=candidates_personal_erase,
     retention=import_files_expire,
     purposes=PURPOSES,
+    notices=NOTICES,
 )

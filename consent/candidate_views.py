@@ -25,6 +25,8 @@ from consent.exports import export_file_response, latest_export
 from consent.forms import ChoicesForm, RegistrationForm, form_stamp
 from consent.links import LinkData, LinkError, LinkKind
 from consent.models import (
+    ConsentEvent,
+    ConsentText,
     DataRequest,
     ExportStatus,
     Purpose,
@@ -156,20 +158,15 @@ def _choices_page(
         texts=texts_current(language),
         state=state,
         language=profile_ensure(candidate=candidate).language,
-        # The opt-in page offers the tenant's default topics ticked: one click joins.
-        prefill_defaults=is_optin,
         # Whoever agreed to pool invitations can take it back here.
         offer_invitation=bool(
             state.get(Purpose.POOL_INVITATION) and state[Purpose.POOL_INVITATION].granted
         ),
     )
-    saved = None
+    saved: list[ConsentEvent] | None = None
+    granted: list[str] = []
     if request.method == "POST" and form.is_valid():
         grant, withdraw = form.decisions()
-        if is_optin:
-            # The page's one action is joining the pool.
-            grant.setdefault(Purpose.TALENT_POOL, "")
-            withdraw = [p for p in withdraw if p != Purpose.TALENT_POOL]
         try:
             with transaction.atomic():
                 saved = consent_change(
@@ -177,7 +174,7 @@ def _choices_page(
                     source=source,
                     grant=grant,
                     withdraw=withdraw,
-                    texts=form.cleaned_data["texts_shown"],
+                    shown=form.shown(),
                     origin=Origin.from_request(request),
                     reason=f"via {data.extra.get('s', 'link')}" if is_optin else "",
                 )
@@ -186,6 +183,8 @@ def _choices_page(
                 )
         except ConsentError as exc:
             form.add_error(None, str(exc))
+        else:
+            granted = [_purpose_title(p, form.texts) for p in form.ticked()]
     status = 200 if request.method == "GET" or form.is_valid() else 400
     return _render(
         request,
@@ -194,6 +193,7 @@ def _choices_page(
             "candidate": candidate,
             "form": form,
             "saved": saved,
+            "granted": granted,
             "pool_text": form.texts.get(Purpose.TALENT_POOL),
             "tracking_text": form.texts.get(Purpose.TRACKING),
             "invitation_text": form.texts.get(Purpose.POOL_INVITATION),
@@ -205,6 +205,11 @@ def _choices_page(
         candidate=candidate,
         status=status,
     )
+
+
+def _purpose_title(purpose: str, texts: dict[str, ConsentText]) -> str:
+    text = texts.get(purpose)
+    return text.title if text else str(Purpose(purpose).label)
 
 
 @candidate_token_view
@@ -315,8 +320,10 @@ def _register(request: HttpRequest, *, newsletter: bool) -> HttpResponse:
         topics = {t: s for t, s in topics.items() if t in NEWSLETTER_TOPICS}
     data = request.POST if request.method == "POST" else None
     form = RegistrationForm(data, request.FILES or None, newsletter=newsletter)
+    # The registration page's own act is joining the pool (its button says so); the topics
+    # are boxes of their own, never ticked for the person.
     choices = ChoicesForm(
-        data, topics=topics, texts=texts, prefill_defaults=True, offer_invitation=newsletter
+        data, topics=topics, texts=texts, offer_pool=False, offer_invitation=newsletter
     )
     if request.method == "POST":
         bot = form.bot_reason()
@@ -327,24 +334,19 @@ def _register(request: HttpRequest, *, newsletter: bool) -> HttpResponse:
             form.add_error(None, _("That was quick! Please check your details and send again."))
         elif bot == "stale":
             form.add_error(None, _("This form was open for too long. Please send it again."))
-        grant: dict[str, str] = {}
+        shown = None
         if choices.is_valid():
-            # Only what the page showed and the person ticked; joining the pool is the
-            # registration page's own action.
-            grant, _unticked = choices.decisions(include_pool=False)
-            if not newsletter:
-                grant[Purpose.TALENT_POOL] = ""
-            elif not set(grant) & set(NEWSLETTER_TOPICS):
+            pool = {} if newsletter else {Purpose.TALENT_POOL: texts.get(Purpose.TALENT_POOL)}
+            shown = choices.shown(also=pool)
+            if newsletter and not set(shown.ticked) & set(NEWSLETTER_TOPICS):
                 choices.add_error(None, _("Choose at least one topic to receive."))
-        if form.is_valid() and choices.is_valid():
+        if form.is_valid() and choices.is_valid() and shown is not None:
             try:
                 registration_submit(
                     profile=form.cleaned_data,
                     email=form.cleaned_data["email"],
-                    grant=grant,
-                    texts={
-                        p: t for p, t in choices.cleaned_data["texts_shown"].items() if p in grant
-                    },
+                    grant={p: choices.cleaned_data.get(f"{p}_frequency", "") for p in shown.ticked},
+                    shown=shown,
                     language=choices.cleaned_data.get("language", ""),
                     cv=form.cleaned_data.get("cv"),
                     newsletter=newsletter,

@@ -17,13 +17,17 @@ from consent.models import (
     Purpose,
     TopicSetting,
 )
+from consent.services import Shown
 
 LANGUAGE_CHOICES = [("", _("Same as the company's")), *settings.LANGUAGES]
 
 
 class ChoicesForm(forms.Form):
     """Topics on/off with a frequency each (within the tenant's range), talent pool, tracking
-    and language: the opt-in page and the preference centre share it."""
+    and language: the opt-in page, the preference centre and the registration pages share it.
+
+    Nothing is ever ticked that the person has not ticked themselves (GDPR Recital 32, CJEU
+    Planet49): a box starts ticked only when it shows consent the person already gave."""
 
     def __init__(
         self,
@@ -32,28 +36,26 @@ class ChoicesForm(forms.Form):
         texts: dict[str, ConsentText],
         state: dict[str, CandidateConsent] | None = None,
         language: str = "",
-        prefill_defaults: bool = False,
+        offer_pool: bool = True,
         offer_invitation: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.topics = {t: s for t, s in topics.items() if s.enabled}
         self.texts = texts
+        self.offer_pool = offer_pool
         state = state or {}
 
-        def on(purpose: str, default: bool) -> bool:
-            if purpose in state:
-                return state[purpose].granted
-            return default
+        def given(purpose: str) -> bool:
+            return purpose in state and state[purpose].granted
 
-        self.fields[Purpose.TALENT_POOL] = forms.BooleanField(
-            required=False, initial=on(Purpose.TALENT_POOL, prefill_defaults)
-        )
+        if offer_pool:
+            self.fields[Purpose.TALENT_POOL] = forms.BooleanField(
+                required=False, initial=given(Purpose.TALENT_POOL)
+            )
         for topic, setting in self.topics.items():
             current = state.get(topic)
-            self.fields[topic] = forms.BooleanField(
-                required=False, initial=on(topic, prefill_defaults)
-            )
+            self.fields[topic] = forms.BooleanField(required=False, initial=given(topic))
             # Optional: a missing frequency means the current choice or the tenant's default.
             self.fields[f"{topic}_frequency"] = forms.ChoiceField(
                 required=False,
@@ -65,13 +67,12 @@ class ChoicesForm(forms.Form):
                 },
             )
         if offer_invitation:
-            # Newsletter readers outside the pool may agree to be invited into it (never
-            # pre-ticked: it is not what they came for).
+            # Newsletter readers outside the pool may agree to be invited into it.
             self.fields[Purpose.POOL_INVITATION] = forms.BooleanField(
-                required=False, initial=on(Purpose.POOL_INVITATION, False)
+                required=False, initial=given(Purpose.POOL_INVITATION)
             )
         self.fields[Purpose.TRACKING] = forms.BooleanField(
-            required=False, initial=on(Purpose.TRACKING, False)
+            required=False, initial=given(Purpose.TRACKING)
         )
         self.fields["language"] = forms.ChoiceField(
             choices=LANGUAGE_CHOICES, required=False, initial=language
@@ -80,6 +81,17 @@ class ChoicesForm(forms.Form):
             self.fields[f"text_{purpose}"] = forms.IntegerField(
                 widget=forms.HiddenInput, required=False, initial=text.pk
             )
+
+    def purposes(self) -> list[str]:
+        """Every purpose this form shows a box for, in page order."""
+        shown = [Purpose.TALENT_POOL] if self.offer_pool else []
+        shown += list(self.topics)
+        if Purpose.POOL_INVITATION in self.fields:
+            shown.append(Purpose.POOL_INVITATION)
+        return [*shown, Purpose.TRACKING]
+
+    def ticked(self) -> list[str]:
+        return [p for p in self.purposes() if self.cleaned_data.get(p)]
 
     def rows(self) -> list[dict[str, Any]]:
         """Topic rows for the template, as plain values: candidate pages write the inputs by
@@ -115,20 +127,23 @@ class ChoicesForm(forms.Form):
         cleaned["texts_shown"] = shown
         return cleaned
 
-    def decisions(self, *, include_pool: bool = True) -> tuple[dict[str, str], list[str]]:
-        """(grant: purpose -> frequency, withdraw: purposes) from the cleaned form."""
-        grant: dict[str, str] = {}
-        withdraw: list[str] = []
-        purposes = [Purpose.TALENT_POOL] if include_pool else []
-        purposes += [*self.topics, Purpose.TRACKING]
-        if Purpose.POOL_INVITATION in self.fields:
-            purposes.append(Purpose.POOL_INVITATION)
-        for purpose in purposes:
-            if self.cleaned_data.get(purpose):
-                grant[purpose] = self.cleaned_data.get(f"{purpose}_frequency", "")
-            else:
-                withdraw.append(purpose)
-        return grant, withdraw
+    def decisions(self) -> tuple[dict[str, str], list[str]]:
+        """(grant: purpose -> frequency, withdraw: purposes) from the cleaned form: what is
+        ticked is granted, every other box shown is withdrawn."""
+        ticked = set(self.ticked())
+        grant = {
+            p: self.cleaned_data.get(f"{p}_frequency", "") for p in self.purposes() if p in ticked
+        }
+        return grant, [p for p in self.purposes() if p not in ticked]
+
+    def shown(self, *, also: dict[str, ConsentText | None] | None = None) -> Shown:
+        """What the page offered (each box with the wording version shown) and what was
+        ticked, for the ledger. `also`: a purpose the page's submit button itself stands for
+        (joining the pool on the registration page), counted as offered and ticked."""
+        texts = self.cleaned_data["texts_shown"]
+        offered = {p: texts.get(p) for p in self.purposes()}
+        extra = also or {}
+        return Shown(offered={**extra, **offered}, ticked=frozenset([*extra, *self.ticked()]))
 
 
 # --- Registration (public) ----------------------------------------------------------------------

@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Candidate
 from consent.models import (
@@ -26,6 +28,7 @@ from tenants.privacy import (
     Dataset,
     Erase,
     Erasure,
+    Notice,
     Personal,
     Purpose,
     files_delete,
@@ -133,33 +136,33 @@ DATASETS = [
 ]
 
 
-def _months(value: int) -> str:
-    return f"{value} month{'s' if value != 1 else ''}"
-
-
 def _recruitment_retention() -> str:
     policy = policy_get()
-    return (
-        f"{_months(policy.retention_months)} after the last application, unless the candidate "
-        "joins the talent pool; then anonymised (names, contact details, CVs, notes, "
-        "feedback and emails erased)."
-    )
+    return gettext(
+        "Applications: %(months)s months after the last application, unless you join the "
+        "talent pool; then names, contact details, CVs, notes, feedback and emails are erased."
+    ) % {"months": policy.retention_months}
 
 
 def _pool_retention() -> str:
     policy = policy_get()
-    return (
-        f"While consent lasts: it lapses {_months(policy.consent_expiry_months)} after the "
-        f"last real engagement (a renewal email is sent {policy.renewal_notice_days} days "
-        "before). Unconfirmed registrations: 7 days. Copies of the data: "
-        f"{ACCESS_EXPORT_DAYS} days."
-    )
+    return gettext(
+        "Talent pool: while your consent lasts; it lapses %(months)s months after your last "
+        "real engagement (we ask before, %(days)s days ahead). Unconfirmed sign-ups: 7 days."
+    ) % {"months": policy.consent_expiry_months, "days": policy.renewal_notice_days}
 
 
 def _ledger_retention() -> str:
-    return (
-        "Until consent is withdrawn or lapses; the ledger of decisions is kept as proof "
-        "(without IP address, browser or free text once the person is erased)."
+    return gettext(
+        "Emails you chose: until you unsubscribe or your consent lapses. The record of your "
+        "choices is kept as proof, without IP address or browser once you are erased."
+    )
+
+
+def _tracking_retention() -> str:
+    return gettext(
+        "Open and click tracking: only with your consent, until you withdraw it; without it "
+        "our email provider is told not to track."
     )
 
 
@@ -193,7 +196,29 @@ PURPOSES = [
         "tracking",
         "Measuring opens and clicks of emails",
         "Consent (Art. 6(1)(a)); without it the email provider is told not to track",
-        _ledger_retention,
+        _tracking_retention,
+    ),
+]
+
+_CHOICES = _(
+    "We keep what you tick here, with the wording you saw, and use it to send you only what "
+    "you chose, at the frequency you chose."
+)
+NOTICES = [
+    Notice("optin", _CHOICES, ("talent_pool", "nurture", "tracking")),
+    Notice("preferences", _CHOICES, ("talent_pool", "nurture", "tracking")),
+    Notice(
+        "registration",
+        _(
+            "We keep your profile (and CV, if you add one) in our talent pool to contact you "
+            "about roles that match it, and send you what you tick below."
+        ),
+        ("talent_pool", "nurture", "tracking"),
+    ),
+    Notice(
+        "newsletter",
+        _("We use your name and email address to send you the news you tick below."),
+        ("nurture", "tracking"),
     ),
 ]
 
@@ -246,4 +271,5 @@ PRIVACY = AppPrivacy(
     erase=consent_personal_erase,
     retention=access_exports_expire,
     purposes=PURPOSES,
+    notices=NOTICES,
 )

@@ -22,6 +22,7 @@ from consent.models import (
     DATA_REQUEST_DEADLINE,
     ConsentText,
     DataRequest,
+    Purpose,
     Registration,
     RequestKind,
     RequestStatus,
@@ -31,6 +32,7 @@ from consent.notifications import registration_confirm_send, request_confirm_sen
 from consent.services import (
     ConsentError,
     Origin,
+    Shown,
     consent_change,
     profile_language_set,
 )
@@ -66,7 +68,7 @@ def registration_submit(
     profile: Mapping[str, str],
     email: str,
     grant: Mapping[str, str],
-    texts: Mapping[str, ConsentText],
+    shown: Shown,
     language: str,
     cv: UploadedFile | None,
     newsletter: bool,
@@ -82,7 +84,9 @@ def registration_submit(
     data.update(
         language=language,
         grant=dict(grant),
-        texts={purpose: text.pk for purpose, text in texts.items()},
+        # The form as shown, recorded as the consent capture when the link is clicked.
+        offered={purpose: text.pk if text else None for purpose, text in shown.offered.items()},
+        ticked=sorted(shown.ticked),
     )
     registration = Registration.objects.create(
         email=email,
@@ -98,6 +102,22 @@ def registration_submit(
     return registration
 
 
+def _shown(data: Mapping[str, Any]) -> Shown:
+    if "offered" not in data:
+        # Submitted on the old form, whose topics were ticked in advance: only joining the
+        # pool (that page's own button) was an act of the person.
+        offered = dict(data.get("texts", {}))
+        ticked = {Purpose.TALENT_POOL} & set(data.get("grant", {}))
+    else:
+        offered = data["offered"]
+        ticked = set(data.get("ticked", []))
+    texts = ConsentText.objects.in_bulk([pk for pk in offered.values() if pk])
+    return Shown(
+        offered={purpose: texts.get(pk) if pk else None for purpose, pk in offered.items()},
+        ticked=frozenset(ticked),
+    )
+
+
 @transaction.atomic
 def registration_confirm(*, registration: Registration, origin: Origin) -> Candidate:
     """The emailed link was clicked: create or complete the candidate and record the consent.
@@ -109,14 +129,12 @@ def registration_confirm(*, registration: Registration, origin: Origin) -> Candi
     fields = {k: data.get(k, "") for k in PROFILE_FIELDS}
     source = Source.NEWSLETTER if registration.newsletter else Source.REGISTRATION
     candidate, _ = candidate_upsert(email=registration.email, actor=None, source=source, **fields)
-    texts = {
-        t.purpose: t for t in ConsentText.objects.filter(pk__in=data.get("texts", {}).values())
-    }
+    shown = _shown(data)
     consent_change(
         candidate=candidate,
         source=source,
-        grant=data.get("grant", {}),
-        texts=texts,
+        grant={p: f for p, f in data.get("grant", {}).items() if p in shown.ticked},
+        shown=shown,
         origin=origin,
         reason="double opt-in confirmed",
     )
@@ -125,7 +143,7 @@ def registration_confirm(*, registration: Registration, origin: Origin) -> Candi
     registration.confirmed_at = timezone.now()
     registration.candidate = candidate
     # Data minimisation: the profile now lives on the candidate; keep only the consent facts.
-    registration.data = {"grant": data.get("grant", {}), "texts": data.get("texts", {})}
+    registration.data = {k: data[k] for k in ("grant", "offered", "ticked") if k in data}
     registration.save(update_fields=["confirmed_at", "candidate", "data"])
     return candidate
 

@@ -27,6 +27,7 @@ from consent.models import (
     TOPICS,
     Action,
     CandidateConsent,
+    ConsentCapture,
     ConsentEvent,
     ConsentPolicy,
     ConsentProfile,
@@ -60,6 +61,35 @@ class Origin:
             ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
         )
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a consent form offered (each purpose with the wording version shown; None where no
+    wording is configured) and which purposes the person ticked: the proof that consent came
+    from an affirmative act, kept as a `ConsentCapture`."""
+
+    offered: Mapping[str, ConsentText | None]
+    ticked: frozenset[str]
+
+
+def _capture(
+    *, candidate: Candidate, source: str, shown: Shown, origin: Origin, at: datetime
+) -> ConsentCapture:
+    offered = [
+        {"purpose": purpose}
+        | ({"text": text.pk, "version": text.version, "language": text.language} if text else {})
+        for purpose, text in shown.offered.items()
+    ]
+    return ConsentCapture.objects.create(
+        candidate=candidate,
+        source=source,
+        at=at,
+        offered=offered,
+        ticked=sorted(shown.ticked),
+        ip_address=origin.ip,
+        user_agent=origin.user_agent,
+    )
 
 
 # --- Profile and expiry -------------------------------------------------------------------------
@@ -207,12 +237,29 @@ def consent_change(
     reason: str = "",
     engaged: bool = True,
     at: datetime | None = None,
+    shown: Shown | None = None,
 ) -> list[ConsentEvent]:
     """Grant (purpose -> frequency), withdraw and expire purposes in one step.
 
     Idempotent: a purpose already in the requested state (same frequency) records nothing, so a
-    second click on an opt-in link changes nothing. Returns the ledger rows written."""
+    second click on an opt-in link changes nothing. Returns the ledger rows written.
+
+    `shown` (a consent form was submitted): what the page offered and what was ticked is kept
+    as a `ConsentCapture`, also when nothing was ticked, and the events point at it. A purpose
+    can then be granted only if its box was ticked: consent is an affirmative act."""
     grant = dict(grant or {})
+    if shown is not None:
+        unticked = set(grant) - set(shown.ticked)
+        if unticked:
+            raise ConsentError(
+                "Consent is given by ticking its box: "
+                + ", ".join(sorted(unticked))
+                + " was not ticked."
+            )
+        texts = {
+            **{p: t for p, t in shown.offered.items() if t is not None and p in grant},
+            **(texts or {}),
+        }
     withdraw, expire = set(withdraw), set(expire)
     unknown = (set(grant) | withdraw | expire) - set(Purpose.values)
     if unknown:
@@ -259,9 +306,15 @@ def consent_change(
         if purpose in state and state[purpose].granted:
             wanted.append((purpose, Action.EXPIRED, ""))
 
+    capture = (
+        _capture(candidate=candidate, source=source, shown=shown, origin=origin, at=at)
+        if shown is not None
+        else None
+    )
     events = []
     for purpose, action, frequency in wanted:
         event = ConsentEvent.objects.create(
+            capture=capture,
             candidate=candidate,
             purpose=purpose,
             action=action,

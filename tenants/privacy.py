@@ -140,6 +140,17 @@ class Erasure:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """The privacy notice (Art. 13) of one kind of page that collects personal data: what
+    happens to the data (`what`, translatable) and the purposes whose retention it states.
+    Rendered with `{% privacy_notice "<kind>" %}` (tenants/templatetags/privacy_notice.py)."""
+
+    kind: str
+    what: Any
+    purposes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class AppPrivacy:
     app_label: str
     datasets: Sequence[Dataset]
@@ -147,6 +158,7 @@ class AppPrivacy:
     # Storage limitation: called daily per tenant with the run's time; returns what it did.
     retention: Callable[[datetime], Mapping[str, int]] | None = None
     purposes: Sequence[Purpose] = ()
+    notices: Sequence[Notice] = ()
 
 
 _registry: dict[str, AppPrivacy] = {}
@@ -182,6 +194,10 @@ def dataset_for(model: type[models.Model]) -> Dataset | None:
 
 def purposes() -> list[Purpose]:
     return [purpose for app in registered() for purpose in app.purposes]
+
+
+def notice(kind: str) -> Notice | None:
+    return next((n for app in registered() for n in app.notices if n.kind == kind), None)
 
 
 # --- Checking the declarations -------------------------------------------------------------------
