@@ -22,7 +22,7 @@ from accounts.permissions import candidate_token_view, public_view
 from candidates.models import Candidate
 from consent import links
 from consent.exports import export_file_response, latest_export
-from consent.forms import ChoicesForm, RegistrationForm, form_stamp
+from consent.forms import ChoicesForm, RegistrationForm
 from consent.links import LinkData, LinkError, LinkKind
 from consent.models import (
     ConsentEvent,
@@ -37,7 +37,6 @@ from consent.models import (
 )
 from consent.notifications import fresh_link_send
 from consent.requests import (
-    RateLimited,
     data_request_confirm,
     data_request_create,
     registration_confirm,
@@ -52,6 +51,7 @@ from consent.services import (
     profile_ensure,
     profile_language_set,
 )
+from tenants.public_forms import RateLimited
 
 # The newsletter sign-up offers news-like topics only.
 NEWSLETTER_TOPICS = (Purpose.COMPANY_NEWS, Purpose.EVENTS, Purpose.JOB_MARKET)
@@ -326,14 +326,9 @@ def _register(request: HttpRequest, *, newsletter: bool) -> HttpResponse:
         data, topics=topics, texts=texts, offer_pool=False, offer_invitation=newsletter
     )
     if request.method == "POST":
-        bot = form.bot_reason()
-        if bot in ("honeypot", "stamp"):
+        if not form.check_human():
             # Say nothing useful to a bot, record nothing.
             return _render(request, "consent/public/register_sent.html", {}, status=400)
-        if bot == "too_fast":
-            form.add_error(None, _("That was quick! Please check your details and send again."))
-        elif bot == "stale":
-            form.add_error(None, _("This form was open for too long. Please send it again."))
         shown = None
         if choices.is_valid():
             pool = {} if newsletter else {Purpose.TALENT_POOL: texts.get(Purpose.TALENT_POOL)}
@@ -357,7 +352,6 @@ def _register(request: HttpRequest, *, newsletter: bool) -> HttpResponse:
                     request, "consent/public/rate_limited.html", {"message": str(exc)}, status=429
                 )
             return _render(request, "consent/public/register_sent.html", {})
-        form.fields["stamp"].initial = form_stamp()
     return _render(
         request,
         "consent/public/register.html",

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
 from consent.models import (
@@ -18,6 +16,7 @@ from consent.models import (
     TopicSetting,
 )
 from consent.services import Shown
+from tenants.public_forms import GuardedForm
 
 LANGUAGE_CHOICES = [("", _("Same as the company's")), *settings.LANGUAGES]
 
@@ -148,9 +147,6 @@ class ChoicesForm(forms.Form):
 
 # --- Registration (public) ----------------------------------------------------------------------
 
-FORM_STAMP_SALT = "consent.form-stamp"
-MIN_FILL_SECONDS = 3
-MAX_FORM_AGE = 24 * 3600
 CV_TYPES = {
     ".pdf": ("application/pdf", b"%PDF"),
     ".docx": (
@@ -163,12 +159,7 @@ CV_TYPES = {
 CV_MAX_BYTES = 5 * 1024 * 1024
 
 
-def form_stamp() -> str:
-    """A signed issue time: a form posted back sooner than a human could fill it is a bot."""
-    return signing.dumps(int(time.time()), salt=FORM_STAMP_SALT)
-
-
-class RegistrationForm(forms.Form):
+class RegistrationForm(GuardedForm):
     first_name = forms.CharField(max_length=100, label=_("First name"))
     last_name = forms.CharField(max_length=100, required=False, label=_("Last name"))
     email = forms.EmailField(max_length=254, label=_("Email"))
@@ -181,13 +172,9 @@ class RegistrationForm(forms.Form):
         help_text=_("PDF, Word or OpenDocument, at most 5 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(CV_TYPES)}),
     )
-    # Honeypot: hidden from people by CSS and aria-hidden; bots fill every field.
-    website = forms.CharField(required=False, label="Leave this empty")
-    stamp = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, newsletter: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["stamp"].initial = form_stamp()
         if newsletter:
             for name in ("last_name", "phone", "city", "profession", "cv"):
                 del self.fields[name]
@@ -211,21 +198,6 @@ class RegistrationForm(forms.Form):
                 _("This file is not a real PDF, Word or OpenDocument file.")
             )
         return upload
-
-    def bot_reason(self) -> str | None:
-        """Why this submission looks automated (None when it looks human)."""
-        if self.data.get("website"):
-            return "honeypot"
-        try:
-            issued = signing.loads(self.data.get("stamp", ""), salt=FORM_STAMP_SALT)
-        except signing.BadSignature:
-            return "stamp"
-        age = time.time() - int(issued)
-        if age < MIN_FILL_SECONDS:
-            return "too_fast"
-        if age > MAX_FORM_AGE:
-            return "stale"
-        return None
 
 
 def topic_choices() -> list[tuple[str, str]]:

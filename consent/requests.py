@@ -6,11 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.services import audit_log_record
@@ -36,30 +34,12 @@ from consent.services import (
     consent_change,
     profile_language_set,
 )
-from mailing.models import email_hash
+from tenants.public_forms import submission_limit
 
 REGISTRATIONS_PER_IP_PER_HOUR = 5
+# Nobody's inbox gets flooded with confirmation requests typed in by someone else.
 REGISTRATIONS_PER_EMAIL_PER_DAY = 3
-DAY = 24 * 3600
 PROFILE_FIELDS = ("first_name", "last_name", "phone", "city", "profession")
-
-
-class RateLimited(ConsentError):
-    """Too many submissions from one address; the page asks to try again later."""
-
-
-def _rate_limit(key: str, limit: int, window: int = 3600) -> None:
-    # The cache key function prefixes the tenant schema, so limits are per tenant.
-    cache.add(key, 0, window)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, window)
-        count = 1
-    if count > limit:
-        raise RateLimited(
-            gettext("Too many sign-ups from your network. Please try again in an hour.")
-        )
 
 
 @transaction.atomic
@@ -76,10 +56,14 @@ def registration_submit(
 ) -> Registration:
     """Keep the submission aside and email a confirmation link. Nothing enters the candidate
     base before the click (double opt-in), so a bot or a typo never creates a person."""
-    _rate_limit(f"consent:register:{origin.ip or 'unknown'}", REGISTRATIONS_PER_IP_PER_HOUR)
     email = email.strip().lower()
-    # Nobody's inbox gets flooded with confirmation requests typed in by someone else.
-    _rate_limit(f"consent:register-email:{email_hash(email)}", REGISTRATIONS_PER_EMAIL_PER_DAY, DAY)
+    submission_limit(
+        form="register",
+        ip=origin.ip,
+        email=email,
+        per_ip_per_hour=REGISTRATIONS_PER_IP_PER_HOUR,
+        per_email_per_day=REGISTRATIONS_PER_EMAIL_PER_DAY,
+    )
     data: dict[str, Any] = {k: (profile.get(k) or "").strip() for k in PROFILE_FIELDS}
     data.update(
         language=language,
