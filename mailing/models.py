@@ -94,6 +94,8 @@ class Message(models.Model):
     objects = MessageQuerySet.as_manager()
     # Set by the dispatcher's claim (one query for the whole claim, not one per message).
     has_attachments = False
+    # Set by the dispatcher from the tracking check: the ESP may add its pixel and rewrite links.
+    track_engagement = False
 
     class Meta:
         ordering = ["-queued_at", "-id"]
