@@ -269,6 +269,10 @@ MAILING_RATE_BURST_SECONDS = 2
 # and each ESP's recipients-per-call limit. Without a template every message is its own call.
 MAILING_BATCH_TEMPLATE = env_str("MAILING_BATCH_TEMPLATE", default="")
 MAILING_BATCH_LIMITS = {"postmark": 500, "mailgun": 1000, "sendgrid": 1000, "test": 500}
+# For the records of processing (Art. 30): transfers of personal data outside the EEA and their
+# safeguard, e.g. "Postmark: United States, EU-US Data Privacy Framework". Empty = not declared
+# (the records page says so).
+PRIVACY_TRANSFERS = env_str("PRIVACY_TRANSFERS", default="")
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"

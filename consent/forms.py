@@ -254,3 +254,19 @@ class PolicyForm(forms.Form):
         min_value=0, max_value=180, help_text=_policy_help("grace_days")
     )
     weekly_cap = forms.IntegerField(min_value=1, max_value=20, help_text=_policy_help("weekly_cap"))
+
+
+class ReportPeriodForm(forms.Form):
+    """The period of a consent report: both days included, at most ten years."""
+
+    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="From")
+    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="To")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            raise forms.ValidationError("The period must start before it ends.")
+        if start and end and (end - start).days > 3660:
+            raise forms.ValidationError("Choose a period of at most ten years.")
+        return cleaned

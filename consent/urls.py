@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from consent import candidate_views, views
+from consent import audit_views, candidate_views, views
 
 app_name = "consent"
 
@@ -36,4 +36,7 @@ urlpatterns = [
     path("admin/settings/", views.settings_view, name="settings"),
     path("admin/requests/", views.requests_view, name="requests"),
     path("admin/requests/<int:pk>/cancel/", views.request_cancel, name="request_cancel"),
+    path("admin/records/", audit_views.records, name="records"),
+    path("admin/report/", audit_views.report, name="report"),
+    path("candidate/<int:pk>/proof.<str:fmt>", audit_views.proof, name="proof"),
 ]

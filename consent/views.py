@@ -52,6 +52,8 @@ SETTINGS_LINKS = [
     {"url": reverse_lazy("consent:texts"), "label": "Consent texts"},
     {"url": reverse_lazy("consent:settings"), "label": "Topics & retention"},
     {"url": reverse_lazy("consent:requests"), "label": "Data requests"},
+    {"url": reverse_lazy("consent:report"), "label": "Consent report"},
+    {"url": reverse_lazy("consent:records"), "label": "Records of processing"},
 ]
 
 
