@@ -22,8 +22,13 @@ REJECTION = Dataset(
     description="Rejections and the feedback given",
     person="application__candidate",
     purposes=("feedback",),
-    personal={"personal_points": _FEEDBACK, "tips": _FEEDBACK},
-    not_personal=("branch", "language"),
+    personal={
+        "personal_points": _FEEDBACK,
+        "tips": _FEEDBACK,
+        # The candidate's language, copied at the decision (the canary found the copy).
+        "language": Personal(Category.PROFILE),
+    },
+    not_personal=("branch",),
     internal=("email_attempt",),
 )
 CALL = Dataset(
