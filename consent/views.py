@@ -181,8 +181,10 @@ def candidate_erase_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("confirm") != "ERASE":
         messages.error(request, "Type ERASE to confirm: erasure cannot be undone.")
         return redirect("consent:candidate", pk=person.pk)
-    candidate_erase(candidate=person, actor=request.user, reason="hr admin")
-    messages.success(request, "The candidate's personal data has been erased.")
+    if candidate_erase(candidate=person, actor=request.user, reason="hr admin"):
+        messages.success(request, "The candidate's personal data has been erased.")
+    else:
+        messages.info(request, "This person's data was already erased; nothing else to do.")
     return redirect("consent:candidate", pk=person.pk)
 
 
