@@ -82,13 +82,15 @@ def application_submit(
         )
         return application
 
-    application = Application.objects.filter(candidate=known, position=position).first()
-    if application is None:
+    existing = Application.objects.filter(candidate=known, position=position).first()
+    if existing is None:
         # A new application is the submission's own: its CV goes with it.
         application, _ = application_create(
             candidate=known, position=position, actor=None, source=source, cv=cv
         )
         cv = None
+    else:
+        application = existing
     differing = {k: v for k, v in values.items() if v != getattr(known, k)}
     referrer = (
         referred_by
@@ -100,7 +102,7 @@ def application_submit(
             application=application, source=source, values=differing, referred_by=referrer
         )
         if cv is not None:
-            submission.cv.save(cv.name, cv, save=False)
+            submission.cv.save(cv.name or "cv", cv, save=False)
         submission.save()
         activity_record(
             candidate=known,
@@ -121,7 +123,7 @@ def submission_choices(submission: Submission) -> list[tuple[str, str, str, str]
     ]
     if submission.cv:
         stored = "a CV" if submission.application.cv else "none"
-        rows.append(("cv", "CV", submission.cv.name.rsplit("/", 1)[-1], stored))
+        rows.append(("cv", "CV", (submission.cv.name or "").rsplit("/", 1)[-1], stored))
     if submission.referred_by_id:
         referrer = submission.referred_by
         rows.append(("referred_by", "Referred by", referrer.full_name if referrer else "", ""))

@@ -3,6 +3,7 @@ report over a period, and the proof of one person's consent, on screen, as CSV a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -24,7 +25,7 @@ from consent.reports import (
 )
 
 
-def _csv(rows, filename: str) -> StreamingHttpResponse:  # type: ignore[no-untyped-def]
+def _csv(rows: Iterable[list[str]], filename: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
@@ -47,7 +48,7 @@ def records(request: HttpRequest) -> HttpResponse:
 
 
 @hr_admin_required
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     today = timezone.localdate()
     data = request.GET if "start" in request.GET else None
     form = ReportPeriodForm(data, initial={"start": today - timedelta(days=30), "end": today})
@@ -74,7 +75,7 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 @hr_admin_required
-def proof(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def proof(request: HttpRequest, pk: int, fmt: str) -> HttpResponse | StreamingHttpResponse:
     person = get_object_or_404(Candidate, pk=pk)
     rows = consent_proof(person)
     audit_log_record(

@@ -244,7 +244,7 @@ def consent_personal_erase(erasure: Erasure) -> None:
                 at=erasure.at,
             )
     for dataset in (EVENT, CAPTURE, PROFILE, REQUEST, EXPORT):
-        rows = dataset.model_class().objects.filter(person_filter(dataset, ids))
+        rows = dataset.model_class()._default_manager.filter(person_filter(dataset, ids))
         erasure.count(dataset.model.lower(), rows_erase(dataset, rows, erasure))
     registrations = Registration.objects.annotate(_email=Lower("email")).filter(
         Q(candidate_id__in=ids) | Q(_email__in=[e.lower() for e in erasure.emails])

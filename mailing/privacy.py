@@ -132,9 +132,9 @@ def mailing_personal_erase(erasure: Erasure) -> None:
         status=MessageStatus.CANCELLED, lease_until=None, updated_at=timezone.now()
     )
     erasure.count("mailing.message cancelled", stopped)
-    attachments = ATTACHMENT.model_class().objects.filter(message_id__in=ids)
+    attachments = ATTACHMENT.model_class()._default_manager.filter(message_id__in=ids)
     erasure.count("mailing.messageattachment", rows_erase(ATTACHMENT, attachments, erasure))
-    events = TRACKING.model_class().objects.filter(message_id__in=ids)
+    events = TRACKING.model_class()._default_manager.filter(message_id__in=ids)
     erasure.count("mailing.trackingevent", rows_erase(TRACKING, events, erasure))
     erasure.count("mailing.message", rows_erase(MESSAGE, messages, erasure))
     for email in emails:

@@ -282,7 +282,7 @@ def blank_value(model_field: models.Field) -> Any:
 def _unique_columns(model: type[models.Model]) -> set[str]:
     unique = {f.name for f in model._meta.concrete_fields if f.unique}
     for constraint in model._meta.constraints:
-        fields = getattr(constraint, "fields", ())
+        fields = list(getattr(constraint, "fields", ()))
         if len(fields) == 1:
             unique.add(fields[0])
     return unique
@@ -311,8 +311,9 @@ def _replaced(model_field: models.Field, pattern: str, unique: bool) -> Any:
     )
     if is_json:
         return Cast(expression, model_field)
-    if getattr(model_field, "max_length", None):
-        return Left(expression, model_field.max_length)
+    max_length = getattr(model_field, "max_length", None)
+    if max_length:
+        return Left(expression, max_length)
     return expression
 
 

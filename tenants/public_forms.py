@@ -19,6 +19,7 @@ from typing import Any
 from django import forms
 from django.core import signing
 from django.core.cache import cache
+from django.http import QueryDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -100,6 +101,8 @@ class GuardedForm(forms.Form):
         elif reason == "stale":
             self.add_error(None, _("This form was open for too long. Please send it again."))
         if reason:
-            self.data = self.data.copy()
-            self.data["stamp"] = form_stamp()
+            fresh = QueryDict(mutable=True)
+            fresh.update(self.data)
+            fresh["stamp"] = form_stamp()
+            self.data = fresh
         return True
