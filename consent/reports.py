@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Count
@@ -43,7 +44,8 @@ class Counts:
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    zone = timezone.get_current_timezone()
+    """Whole days in the company's time zone."""
+    zone = ZoneInfo(getattr(connection.tenant, "time_zone", "") or "UTC")
     return (
         datetime.combine(start, time.min, tzinfo=zone),
         datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),

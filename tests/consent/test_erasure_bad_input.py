@@ -15,6 +15,7 @@ from accounts.models import AuditLog
 from candidates.models import Activity, Candidate
 from candidates.services import candidate_merge, candidate_note_add
 from consent.erasure import candidate_erase
+from consent.events import candidate_erased
 from consent.models import ConsentEvent, Source
 from consent.services import consent_grant
 from mailing.dispatch import DispatchResult, message_claim, messages_send, outbox_dispatch
@@ -163,3 +164,28 @@ def test_mail_already_with_the_esp_when_erasure_runs_keeps_no_body(committed_ten
     sent_entry = Activity.objects.get(candidate=zoe, ref=message.ref, kind="email")
     assert sent_entry.summary == "[erased]" and sent_entry.data == {}
     assert Candidate.objects.get(pk=zoe.pk).anonymised_at is not None
+
+
+def test_integrations_hear_of_an_erasure_once_it_committed(
+    tenant_a, django_capture_on_commit_callbacks
+):
+    heard: list[dict] = []
+
+    def listener(**kwargs: object) -> None:
+        heard.append(kwargs)
+
+    candidate_erased.connect(listener, dispatch_uid="test.erased")
+    try:
+        kept = person(email="kept@example.org")
+        stub = person(email="stub@example.org")
+        candidate_merge(kept=kept, merged=stub, actor=None)
+        with django_capture_on_commit_callbacks(execute=True):
+            candidate_erase(candidate=kept, actor=None, reason="data request")
+            assert heard == []  # not before the commit
+        with django_capture_on_commit_callbacks(execute=True):
+            candidate_erase(candidate=kept, actor=None)  # nothing left to erase
+    finally:
+        candidate_erased.disconnect(dispatch_uid="test.erased")
+    assert len(heard) == 1
+    assert sorted(heard[0]["candidate_ids"]) == sorted([kept.pk, stub.pk])
+    assert heard[0]["reason"] == "data request"
