@@ -32,13 +32,17 @@ class BrandingForm(forms.ModelForm):
             "postal_address",
             "privacy_policy_url",
             "dpo_contact",
+            "controller_name",
+            "privacy_notice",
             "default_language",
             "time_zone",
         ]
         widgets = {
             "primary_colour": forms.TextInput(attrs={"type": "color"}),
             "postal_address": forms.Textarea(attrs={"rows": 3}),
+            "privacy_notice": forms.Textarea(attrs={"rows": 3}),
         }
+        labels = {"dpo_contact": "Data protection officer (contact)"}
 
     def clean_logo(self):  # type: ignore[no-untyped-def]
         logo = self.cleaned_data.get("logo")

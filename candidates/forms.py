@@ -7,6 +7,7 @@ from django.conf import settings
 
 from candidates.importing import targets_for
 from candidates.models import Candidate, ImportKind, Position
+from tenants.public_forms import GuardedForm
 
 CV_MAX_BYTES = 5 * 1024 * 1024
 # Magic numbers, not the browser's content type (which the client chooses freely).
@@ -127,8 +128,9 @@ class PositionForm(forms.ModelForm):
             self.initial["required_skills"] = list(self.instance.required_skills.names())
 
 
-class ApplyForm(forms.Form):
-    """The public apply form on an open position's page."""
+class ApplyForm(GuardedForm):
+    """The public apply form on an open position's page (honeypot and stamp from
+    tenants.public_forms; the limits are counted by the service)."""
 
     first_name = forms.CharField(max_length=100)
     last_name = forms.CharField(max_length=100, required=False)

@@ -676,6 +676,8 @@ def import_job_start(*, job: ImportJob, actor: User | None) -> ImportJob:
 
 
 def job_resumable(job: ImportJob) -> bool:
+    if job.purged_at is not None:
+        return False  # its file was deleted (retention, or an erasure of someone in it)
     if job.status in (ImportStatus.UPLOADED, ImportStatus.FAILED):
         return True
     stale = timezone.now() - timedelta(seconds=STALE_AFTER_SECONDS)
@@ -700,7 +702,7 @@ def import_job_run(job_id: int) -> ImportJob:
     if two runs overlap (a chunk is committed by exactly one of them)."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job_id)
-        if job.status == ImportStatus.DONE:
+        if job.status == ImportStatus.DONE or job.purged_at is not None:
             return job
         job.status = ImportStatus.RUNNING
         job.save(update_fields=["status", "updated_at"])
@@ -753,7 +755,8 @@ class _Writer(abc.ABC):
     def write_chunk(self, records: list[Record]) -> None:
         with transaction.atomic():
             job = ImportJob.objects.select_for_update().get(pk=self.job.pk)
-            if job.cursor != self.job.cursor:
+            # purged: an erasure deleted the file mid-run; it must not bring the person back.
+            if job.cursor != self.job.cursor or job.purged_at is not None:
                 raise _Superseded
             valid = [r for r in records if not r.errors]
             created, updated, unchanged, changed_ids = self.write(valid)

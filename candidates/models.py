@@ -261,6 +261,32 @@ class Application(models.Model):
         return f"{self.candidate} → {self.position}"
 
 
+class Submission(models.Model):
+    """What someone typed into a public form (apply, referral) for a person we already know.
+    Anyone who knows an address can fill in these forms, so anonymous input never changes the
+    stored record: it waits here, shown as "submitted with this application", until a recruiter
+    accepts it (it then goes to the profile) or dismisses it; either way this row goes."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="submissions"
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=60, blank=True)
+    # Profile field -> submitted value, only where it differs from the stored record.
+    values = models.JSONField(default=dict, blank=True)
+    cv = models.FileField(upload_to="submissions/%Y/%m/", blank=True, max_length=255)
+    # A referral link names an ambassador; the record's `referred_by` is set only on accept.
+    referred_by = models.ForeignKey(
+        Candidate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Submission #{self.pk} for application {self.application_id}"
+
+
 class ActivityKind(models.TextChoices):
     APPLICATION = "application", "Application"
     STAGE = "stage", "Stage move"
@@ -346,6 +372,9 @@ class ImportJob(models.Model):
     # [{"line": 3, "column": "email", "reason": "..."}], capped (the count is exact).
     errors = models.JSONField(default=list, blank=True)
     message = models.CharField(max_length=300, blank=True)
+    # When the uploaded file and the error details were deleted (IMPORT_FILE_RETENTION_DAYS
+    # after the import finished): the counts stay, the people's data does not.
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

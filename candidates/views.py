@@ -11,9 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import (
-    candidate_token_view,
     hr_admin_required,
-    public_view,
     recruiter_required,
 )
 from accounts.services import audit_log_record
@@ -22,7 +20,6 @@ from candidates.columns import list_columns
 from candidates.criteria import CriteriaForm, criteria_to_json
 from candidates.exporting import candidate_export_rows, csv_lines
 from candidates.forms import (
-    ApplyForm,
     CandidateForm,
     ImportUploadForm,
     MappingForm,
@@ -40,7 +37,6 @@ from candidates.importing import (
     import_preview,
     job_resumable,
 )
-from candidates.links import LinkError, reapply_load
 from candidates.models import (
     Application,
     Candidate,
@@ -83,6 +79,7 @@ from candidates.services import (
     stage_move,
     stage_rename,
 )
+from candidates.submissions import submission_choices
 
 PAGE_SIZE = 50
 
@@ -223,8 +220,11 @@ def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, "This record was merged; here is the record it was merged into.")
         return redirect("candidates:detail", pk=candidate.merged_into_id)
     applications = [
-        (app, application_actions(app, request.user)) for app in candidate_applications(candidate)
+        (app, application_actions(app, request.user))
+        for app in candidate_applications(candidate).prefetch_related("submissions__referred_by")
     ]
+    for app, _ in applications:
+        app.pending_submissions = [(s, submission_choices(s)) for s in app.submissions.all()]
     applied = {app.position_id for app, _ in applications}
     context = {
         "candidate": candidate,
@@ -483,69 +483,6 @@ def stage_settings(request: HttpRequest) -> HttpResponse:
         request,
         "candidates/stages.html",
         {"stages": Stage.objects.all(), "settings_links": links},
-    )
-
-
-# --- Public job pages ---------------------------------------------------------------------------
-
-
-@public_view
-def job_list(request: HttpRequest) -> HttpResponse:
-    positions = Position.objects.filter(status=PositionStatus.OPEN).order_by("-opened_at", "pk")
-    return render(request, "candidates/jobs.html", {"positions": positions})
-
-
-@public_view
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    position = get_object_or_404(Position, pk=pk, status=PositionStatus.OPEN)
-    form = ApplyForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            candidate, _ = candidate_upsert(
-                email=data["email"],
-                actor=None,
-                source="career site",
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                phone=data["phone"],
-            )
-            application_create(
-                candidate=candidate,
-                position=position,
-                actor=None,
-                source="career site",
-                cv=data.get("cv"),
-            )
-        except CandidateError as exc:
-            form.add_error(None, str(exc))
-        else:
-            return render(request, "candidates/applied.html", {"position": position})
-    return render(
-        request,
-        "candidates/job.html",
-        {"position": position, "form": form, "skills": sorted(position.required_skills.names())},
-    )
-
-
-@candidate_token_view
-def reapply(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        link = reapply_load(token)
-    except LinkError as exc:
-        return render(request, "candidates/reapply.html", {"error": str(exc)}, status=400)
-    if request.method == "POST":
-        try:
-            application_create(
-                candidate=link.candidate, position=link.position, actor=None, source="re-apply link"
-            )
-        except CandidateError as exc:
-            return render(request, "candidates/reapply.html", {"error": str(exc)}, status=400)
-        return render(request, "candidates/applied.html", {"position": link.position})
-    return render(
-        request,
-        "candidates/reapply.html",
-        {"candidate": link.candidate, "position": link.position},
     )
 
 

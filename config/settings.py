@@ -269,6 +269,10 @@ MAILING_RATE_BURST_SECONDS = 2
 # and each ESP's recipients-per-call limit. Without a template every message is its own call.
 MAILING_BATCH_TEMPLATE = env_str("MAILING_BATCH_TEMPLATE", default="")
 MAILING_BATCH_LIMITS = {"postmark": 500, "mailgun": 1000, "sendgrid": 1000, "test": 500}
+# For the records of processing (Art. 30): transfers of personal data outside the EEA and their
+# safeguard, e.g. "Postmark: United States, EU-US Data Privacy Framework". Empty = not declared
+# (the records page says so).
+PRIVACY_TRANSFERS = env_str("PRIVACY_TRANSFERS", default="")
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -301,6 +305,9 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# Uploaded import files (every row's name, email, phone...) and the details of their errors are
+# deleted this many days after the import finished; the counts stay.
+IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 14)
 
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -8,6 +8,7 @@ The campaigns planner plans by the same rules; this is the last word.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.utils import timezone
@@ -57,6 +58,19 @@ def consent_send_gate(message: Message) -> GateDecision:
     if recent >= cap:
         return GateDecision(False, f"Weekly cap of {cap} nurture emails reached.")
     return GateDecision(True, "consent")
+
+
+def tracking_check_many(messages: Sequence[Message]) -> set[int]:
+    """The messages whose recipient consents to tracking now (one query for a whole claim)."""
+    candidate_ids = {m.candidate_id for m in messages if m.candidate_id is not None}
+    if not candidate_ids:
+        return set()
+    agreed = set(
+        CandidateConsent.objects.active()
+        .filter(candidate_id__in=candidate_ids, purpose=Purpose.TRACKING)
+        .values_list("candidate_id", flat=True)
+    )
+    return {m.pk for m in messages if m.candidate_id in agreed}
 
 
 def tracking_check(message: Message) -> bool:

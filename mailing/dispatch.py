@@ -40,7 +40,7 @@ from django.utils import timezone
 
 from mailing import esp, ratelimit
 from mailing.events import message_status_changed
-from mailing.gate import GateDecision, send_gate
+from mailing.gate import GateDecision, send_gate, tracking_decisions
 from mailing.models import (
     Message,
     MessageAttachment,
@@ -220,6 +220,7 @@ def _single(message: Message) -> AnymailMessage:
     )
     email.attach_alternative(message.html, "text/html")
     email.metadata = _metadata(message)
+    _set_tracking(email, message.track_engagement)
     for attachment in message.attachments.all() if message.has_attachments else ():
         email.attach(attachment.filename, bytes(attachment.content), attachment.mimetype)
     return email
@@ -242,7 +243,16 @@ def _batch(messages: list[Message]) -> AnymailMessage:
     }
     email.merge_headers = {m.to_email: dict(m.headers) for m in messages}
     email.merge_metadata = {m.to_email: _metadata(m) for m in messages}
+    # track_opens is per ESP call: `_batches` never mixes tracked and untracked messages.
+    _set_tracking(email, messages[0].track_engagement)
     return email
+
+
+def _set_tracking(email: AnymailMessage, allowed: bool) -> None:
+    """Tell the ESP, per message, whether to add its open pixel and rewrite links (consent to
+    tracking; off when unknown), instead of relying on the account's default."""
+    email.track_opens = allowed
+    email.track_clicks = allowed
 
 
 def _transient(exc: Exception) -> bool:
@@ -361,26 +371,28 @@ def messages_send(messages: list[Message], result: DispatchResult) -> None:
 
 def _batches(messages: list[Message]) -> tuple[list[list[Message]], list[Message]]:
     """Split claimed messages into ESP calls; a batch never holds one address twice (merge
-    data is keyed by address), repeats go out on their own."""
+    data is keyed by address), repeats go out on their own; tracked and untracked messages
+    never share a call (the ESP's tracking switch is per call)."""
     limit = esp.batch_limit()
     singles = [m for m in messages if not m.is_nurture or limit <= 1 or m.has_attachments]
     single_ids = {m.pk for m in singles}
     batches: list[list[Message]] = []
-    current: list[Message] = []
-    seen: set[str] = set()
-    for message in messages:
-        if message.pk in single_ids:
-            continue
-        if message.to_email.lower() in seen:
-            singles.append(message)
-            continue
-        seen.add(message.to_email.lower())
-        current.append(message)
-        if len(current) >= limit:
+    for tracked in (False, True):
+        current: list[Message] = []
+        seen: set[str] = set()
+        for message in messages:
+            if message.pk in single_ids or message.track_engagement is not tracked:
+                continue
+            if message.to_email.lower() in seen:
+                singles.append(message)
+                continue
+            seen.add(message.to_email.lower())
+            current.append(message)
+            if len(current) >= limit:
+                batches.append(current)
+                current, seen = [], set()
+        if current:
             batches.append(current)
-            current, seen = [], set()
-    if current:
-        batches.append(current)
     return batches, singles
 
 
@@ -437,6 +449,9 @@ def _process(claimed: list[Message], result: DispatchResult) -> None:
                 result.sent += 1
                 continue
         ready.append(message)
+    tracking = tracking_decisions(ready)
+    for message in ready:
+        message.track_engagement = tracking[message.pk]
     batches, singles = _batches(ready)
     for batch in batches:
         messages_send(batch, result)

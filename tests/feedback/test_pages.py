@@ -164,6 +164,7 @@ def test_pdf_attached_and_downloadable_with_the_feedback(tenant_a):
             log_call="on",
             call_at=called,
             call_minutes="15",
+            call_note="Nervous at first; internal only.",
             call_summary="We discussed the technical test.",
             attach_pdf="on",
             action="send",
