@@ -30,6 +30,7 @@ from accounts.services import (
 from accounts.signin import METHOD_KEY
 from accounts.sso import SsoError, discovery_check
 from accounts.twofactor import (
+    CodeRefused,
     has_second_factor,
     qr_svg,
     recovery_codes_generate,
@@ -94,8 +95,8 @@ def two_factor_app(request: HttpRequest) -> HttpResponse:
             request.session.pop(SETUP_KEY, None)
             messages.error(request, str(exc))
             return redirect("accounts:two_factor_app")
-        if codes is None:
-            form.add_error("code", _("That code is not valid. Check the time on your phone."))
+        except CodeRefused as exc:
+            form.add_error("code", str(exc))
         else:
             request.session.pop(SETUP_KEY, None)
             device.refresh_from_db()

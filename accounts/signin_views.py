@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.forms import BaseForm
 from django.forms.forms import NON_FIELD_ERRORS
@@ -66,11 +67,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _login_page(request, form, next_url)
     if signin_policy_get().sso_only:
-        form = EmailAuthenticationForm(request)
-        form.add_error(
-            None, _("Your company signs in with single sign-on only: use the button below.")
+        messages.error(
+            request, _("Your company signs in with single sign-on only: use the button below.")
         )
-        return _login_page(request, form, next_url, status=403)
+        return _login_page(request, EmailAuthenticationForm(request), next_url, status=403)
     email = request.POST.get("username", "")
     refusal = lockout.signin_refusal(request=request, email=email)
     if refusal:
@@ -104,9 +104,8 @@ def login_verify(request: HttpRequest) -> HttpResponse:
             device = second_factor_verify(user=user, code=form.cleaned_data["code"])
         except CodeRefused as exc:
             if pending_code_failed(request, user):
-                form = SecondFactorForm()
-                form.add_error(None, _("Too many wrong codes. Sign in again."))
-                return _login_page(request, form, pending_next(request), status=400)
+                messages.error(request, _("Too many wrong codes. Sign in again."))
+                return redirect("accounts:login")
             form.add_error("code", str(exc))
         else:
             method = "totp" if isinstance(device, TOTPDevice) else "recovery"

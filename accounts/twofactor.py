@@ -78,6 +78,20 @@ def _recovery_hash(code: str) -> str:
     return base64.b32encode(digest).decode()[:16].lower()
 
 
+class CodeRefused(Exception):
+    """A second-factor code was refused; the message says why (wrong, or wait)."""
+
+
+def _throttled(device: Device) -> str | None:
+    """django-otp doubles the wait after each wrong code; say so rather than "wrong code"."""
+    allowed, info = device.verify_is_allowed()
+    if allowed:
+        return None
+    wait = (info or {}).get("locked_until")
+    seconds = max(1, int((wait - timezone.now()).total_seconds()) + 1) if wait else 1
+    return _("Too many wrong codes. Wait %(n)d seconds and try again.") % {"n": seconds}
+
+
 # --- Authenticator app ---------------------------------------------------------------------------
 
 
@@ -108,29 +122,34 @@ def qr_svg(data: str) -> str:
     return segno.make(data, error="m").svg_inline(scale=5, border=2, omitsize=True)
 
 
-@transaction.atomic
-def totp_setup_confirm(*, user: User, device_id: int, code: str) -> list[str] | None:
+def totp_setup_confirm(*, user: User, device_id: int, code: str) -> list[str]:
     """Confirm a new authenticator with a code it shows. Replaces the user's previous one.
 
-    Returns fresh recovery codes when this is the user's first second factor (shown once), an
-    empty list when they already had some, None when the code is wrong."""
-    device = (
-        TOTPDevice.objects.select_for_update()
-        .filter(pk=device_id, user=user, confirmed=False)
-        .first()
-    )
-    if device is None:
-        raise AccountError(_("This setup has expired; start again."))
-    if not _TOTP_CODE.match(code.strip()) or not device.verify_token(code.strip()):
-        return None
-    first = not has_second_factor(user)
-    TOTPDevice.objects.filter(user=user, confirmed=True).delete()
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    audit_log_record(actor=user, action="two_factor.app_added", target=user.email)
-    if first or recovery_codes_left(user) == 0:
-        return recovery_codes_generate(user=user)
-    return []
+    Returns fresh recovery codes when the user has none left (shown once), else an empty list;
+    raises CodeRefused for a wrong code (after committing the throttle's count of it)."""
+    with transaction.atomic():
+        device = (
+            TOTPDevice.objects.select_for_update()
+            .filter(pk=device_id, user=user, confirmed=False)
+            .first()
+        )
+        if device is None:
+            raise AccountError(_("This setup has expired; start again."))
+        refusal = _throttled(device)
+        if refusal is None and not (
+            _TOTP_CODE.match(code.strip()) and device.verify_token(code.strip())
+        ):
+            refusal = _("That code is not valid. Check the time on your phone.")
+        if refusal is None:
+            first = not has_second_factor(user)
+            TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            audit_log_record(actor=user, action="two_factor.app_added", target=user.email)
+            if first or recovery_codes_left(user) == 0:
+                return recovery_codes_generate(user=user)
+            return []
+    raise CodeRefused(refusal)
 
 
 @transaction.atomic
@@ -149,42 +168,38 @@ def recovery_codes_generate(*, user: User) -> list[str]:
     return codes
 
 
-class CodeRefused(Exception):
-    """A second-factor code was refused; the message says why (wrong, or wait)."""
-
-
-@transaction.atomic
 def second_factor_verify(*, user: User, code: str) -> Device:
     """Check an authenticator code or a recovery code; returns the device that accepted it.
 
-    Devices lock their rows while checking, so two requests cannot both use one code."""
+    Devices lock their rows while checking, so two requests cannot both use one code; a wrong
+    code is refused after the transaction commits, so the throttle keeps its count."""
     code = code.strip()
-    if _TOTP_CODE.match(code):
-        devices: list[Device] = list(
-            TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True)
-        )
-        token = code
-    else:
-        devices = list(StaticDevice.objects.select_for_update().filter(user=user, confirmed=True))
-        token = _recovery_hash(code)
-    for device in devices:
-        allowed, info = device.verify_is_allowed()
-        if not allowed:
-            wait = (info or {}).get("locked_until")
-            seconds = max(1, int((wait - timezone.now()).total_seconds()) + 1) if wait else 1
-            raise CodeRefused(
-                _("Too many wrong codes. Wait %(n)d seconds and try again.") % {"n": seconds}
+    refusal = _("That code is not valid. Check your authenticator app and try again.")
+    with transaction.atomic():
+        devices: list[Device]
+        if _TOTP_CODE.match(code):
+            devices = list(TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True))
+            token = code
+        else:
+            devices = list(
+                StaticDevice.objects.select_for_update().filter(user=user, confirmed=True)
             )
-        if device.verify_token(token):
-            if isinstance(device, StaticDevice):
-                audit_log_record(
-                    actor=user,
-                    action="two_factor.recovery_code_used",
-                    target=user.email,
-                    details={"left": recovery_codes_left(user)},
-                )
-            return device
-    raise CodeRefused(_("That code is not valid. Check your authenticator app and try again."))
+            token = _recovery_hash(code)
+        for device in devices:
+            throttled = _throttled(device)
+            if throttled:
+                refusal = throttled
+                break
+            if device.verify_token(token):
+                if isinstance(device, StaticDevice):
+                    audit_log_record(
+                        actor=user,
+                        action="two_factor.recovery_code_used",
+                        target=user.email,
+                        details={"left": recovery_codes_left(user)},
+                    )
+                return device
+    raise CodeRefused(refusal)
 
 
 @transaction.atomic
