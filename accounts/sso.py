@@ -139,9 +139,10 @@ def _failure(exc: Exception) -> SsoError:
     if isinstance(exc, requests.RequestException):
         return SsoError(_("The identity provider could not be reached. Try again later."))
     log.warning("SSO sign-in refused: %s: %s", type(exc).__name__, exc)
+    reason = getattr(exc, "description", None) or getattr(exc, "error", None)
     return SsoError(
         _("The identity provider's answer could not be verified (%(reason)s).")
-        % {"reason": getattr(exc, "error", None) or type(exc).__name__}
+        % {"reason": str(reason or type(exc).__name__)[:200]}
     )
 
 
