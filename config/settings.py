@@ -227,7 +227,6 @@ CLIENT_IP_HEADERS = (
 
 # Two-factor sign-in (django-otp: authenticator apps, recovery codes; django-otp-webauthn:
 # passkeys). Codes are throttled per device: each failure doubles the wait before the next try.
-OTP_TOTP_ISSUER = "Talent CRM"
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 # Passkeys are a second factor after the password, never passwordless (that would skip the

@@ -538,8 +538,16 @@ def _scrub(text: str, identifiers: Iterable[str]) -> str:
     return text
 
 
-# Staff accounts, sessions and login-attempt logs are not candidate data.
-_SWEEP_SKIP = ("accounts_user", "django_session", "django_migrations", "axes_")
+# Staff accounts, sessions, sign-in records and second factors are not candidate data.
+_SWEEP_SKIP = (
+    "accounts_user",
+    "accounts_signin",
+    "accounts_externalidentity",
+    "django_session",
+    "django_migrations",
+    "otp_",
+    "django_otp_webauthn_",
+)
 _UNIQUE_COLUMNS_SQL = """
     SELECT t.relname, a.attname FROM pg_index i
     JOIN pg_class t ON t.oid = i.indrelid
