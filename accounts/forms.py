@@ -145,6 +145,20 @@ class SsoForm(forms.ModelForm):
             "sso_only",
         ]
 
+    field_order = [
+        "sso_enabled",
+        "sso_label",
+        "oidc_issuer",
+        "oidc_client_id",
+        "oidc_client_secret",
+        "sso_default_role",
+        "sso_groups_claim",
+        "hr_admin_groups",
+        "recruiter_groups",
+        "sso_require_group",
+        "sso_only",
+    ]
+
     def __init__(self, *args, can_enforce: bool, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.can_enforce = can_enforce

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.forms import BaseForm
 from django.forms.forms import NON_FIELD_ERRORS
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -128,9 +128,12 @@ def login_verify(request: HttpRequest) -> HttpResponse:
 @require_POST
 @csrf_protect
 def sso_start(request: HttpRequest) -> HttpResponse:
+    policy = signin_policy_get()
+    if not policy.sso_configured:
+        raise Http404("Single sign-on is not set up here.")
     request.session[SSO_NEXT_KEY] = safe_next(request, request.POST.get("next"))
     try:
-        return sso_redirect(request, signin_policy_get())
+        return sso_redirect(request, policy)
     except SsoError as exc:
         return render(request, "accounts/sso_error.html", {"message": str(exc)}, status=502)
 

@@ -404,3 +404,11 @@ def test_break_glass_refuses_unknown_tenants_and_people(tenant_a):
         call_command("signin_break_glass", schema="nope", reason="x")
     with pytest.raises(CommandError, match="No active user"):
         call_command("signin_break_glass", schema="alpha", reason="x", email="who@x.example")
+
+
+def test_without_sso_set_up_there_is_no_button_and_no_flow(tenant_a):
+    page = tenant_a.client().get("/accounts/login/").content.decode()
+    assert "Sign in with" not in page
+    assert tenant_a.client().post("/accounts/sso/start/").status_code == 404
+    response = tenant_a.client().get("/accounts/sso/callback/?code=x&state=y")
+    assert response.status_code == 400 and b"not set up" in response.content
