@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import re
 import secrets
 from urllib.parse import quote, urlencode
@@ -23,6 +24,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -88,8 +90,12 @@ def _throttled(device: Device) -> str | None:
     if allowed:
         return None
     wait = (info or {}).get("locked_until")
-    seconds = max(1, int((wait - timezone.now()).total_seconds()) + 1) if wait else 1
-    return _("Too many wrong codes. Wait %(n)d seconds and try again.") % {"n": seconds}
+    seconds = max(1, math.ceil((wait - timezone.now()).total_seconds())) if wait else 1
+    return ngettext(
+        "Too many wrong codes. Wait %(n)d second and try again.",
+        "Too many wrong codes. Wait %(n)d seconds and try again.",
+        seconds,
+    ) % {"n": seconds}
 
 
 # --- Authenticator app ---------------------------------------------------------------------------

@@ -36,11 +36,13 @@ def _enrol(client) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
     assert page.status_code == 200
     html = page.content.decode()
     secret = re.search(r'class="totp-secret">([A-Z2-7 ]+)<', html).group(1)
-    wrong = client.post("/accounts/two-factor/app/", {"code": "000000"})
-    assert b"That code is not valid" in wrong.content
-    # A wrong code makes the next try wait a second (django-otp's throttle).
-    assert b"Wait 1 seconds" in client.post("/accounts/two-factor/app/", {"code": "111111"}).content
-    with time_machine.travel(timezone.now() + timedelta(seconds=2), tick=False):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        wrong = client.post("/accounts/two-factor/app/", {"code": "000000"})
+        assert b"That code is not valid" in wrong.content
+        # A wrong code makes the next try wait a second (django-otp's throttle).
+        throttled = client.post("/accounts/two-factor/app/", {"code": "111111"})
+        assert b"Wait 1 second and try again" in throttled.content
+        clock.shift(timedelta(seconds=2))
         done = client.post("/accounts/two-factor/app/", {"code": totp(secret)})
     assert done.status_code == 200, done.content
     codes = re.findall(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>", done.content.decode())
