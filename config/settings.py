@@ -47,18 +47,21 @@ SHARED_APPS = [
     "django.contrib.admin",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "axes",
     "django_htmx",
 ]
-# Auth, sessions, lockouts and tags live in each tenant's schema: a user of tenant A does not
-# exist for tenant B. The public schema keeps its own users for platform operators.
+# Auth, sessions, sign-in failures, second factors and tags live in each tenant's schema: a user
+# of tenant A does not exist for tenant B. The public schema keeps its own users for platform
+# operators.
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "accounts",
     "django.contrib.sessions",
     "django.contrib.admin",
-    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "taggit",
     "candidates",
     "mailing",
@@ -91,11 +94,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "config.middleware.RequestLogContextMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -192,10 +196,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -207,21 +208,42 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = 3 * 3600
 
-# Brute-force protection (django-axes): lock an account after 5 failures, and independently a
-# client IP after 5 failures across any accounts, for 30 minutes.
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = 0.5
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_FORM_FIELD = "username"
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-# X-Forwarded-For names the client only behind trusted proxies; without one the client writes
-# that header itself and could dodge the per-address lock with a new value on every attempt.
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+# Failed password sign-ins (accounts/lockout.py), counted per tenant over a sliding window:
+# an (account, address) pair is locked after SIGNIN_FAILURE_LIMIT failures, an address after
+# SIGNIN_ADDRESS_LIMIT failures across accounts; past SIGNIN_SLOWDOWN_AFTER failures an account
+# is slowed down (a growing wait between attempts, at most SIGNIN_SLOWDOWN_MAX_SECONDS) for
+# browsers it has not signed in from, never locked, so a stranger cannot lock a colleague out.
+SIGNIN_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 5)
+SIGNIN_ADDRESS_LIMIT = env_int("SIGNIN_ADDRESS_LIMIT", 30)
+SIGNIN_LOCK_MINUTES = env_int("SIGNIN_LOCK_MINUTES", 30)
+SIGNIN_SLOWDOWN_AFTER = env_int("SIGNIN_SLOWDOWN_AFTER", 10)
+SIGNIN_SLOWDOWN_MAX_SECONDS = env_int("SIGNIN_SLOWDOWN_MAX_SECONDS", 60)
+# Proxies in front of the app: only behind them is X-Forwarded-For trusted. Without one, a client
+# writes that header itself and could dodge the per-address lock with a new value every time.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+CLIENT_IP_HEADERS = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
 )
-AXES_VERBOSE = False
+
+# Two-factor sign-in (django-otp: authenticator apps, recovery codes; django-otp-webauthn:
+# passkeys). Codes are throttled per device: each failure doubles the wait before the next try.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# Passkeys are a second factor after the password, never passwordless (that would skip the
+# lockout and "single sign-on only"). The relying party is each tenant's own host and name; the
+# allowed origins below only satisfy the library's start-up check, the helper uses the tenant's.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.TenantWebAuthnHelper"
+OTP_WEBAUTHN_RP_ID_CALLABLE = "accounts.passkeys.relying_party_id"
+OTP_WEBAUTHN_RP_NAME_CALLABLE = "accounts.passkeys.relying_party_name"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+    f"{SITE_SCHEME}://{BASE_DOMAIN}" + (f":{SITE_PORT}" if SITE_PORT else "")
+]
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "accounts.passkeys"
+# Single sign-on: the issuer an HR admin enters must be https in production (the server fetches
+# its discovery document and keys); plain http is allowed only while developing and testing.
+SSO_ALLOW_HTTP_ISSUER = env_bool("SSO_ALLOW_HTTP_ISSUER", default=DEBUG)
+SSO_HTTP_TIMEOUT_SECONDS = env_int("SSO_HTTP_TIMEOUT_SECONDS", 10)
 
 # --- Email --------------------------------------------------------------------------------------
 # Development and tests store mail in memory (anymail's test backend keeps ESP semantics: message
@@ -351,7 +373,6 @@ LOGGING = {
     "root": {"handlers": ["default"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},
         # WeasyPrint logs every rendering step at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

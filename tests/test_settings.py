@@ -87,7 +87,7 @@ def test_the_compose_mail_setup_passes_the_deploy_check_too():
         ({"REDIS_URL": None}, "Set REDIS_URL"),
         ({"DEBUG": "perhaps"}, "DEBUG must be a boolean"),
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS must not be empty"),
-        ({"AXES_FAILURE_LIMIT": "five"}, "AXES_FAILURE_LIMIT must be an integer"),
+        ({"SIGNIN_FAILURE_LIMIT": "five"}, "SIGNIN_FAILURE_LIMIT must be an integer"),
     ],
 )
 def test_unsafe_or_broken_production_settings_are_refused(change, message):

@@ -73,7 +73,7 @@ class Site:
         page.goto(self.url("/accounts/login/"))
         page.get_by_label("Email").fill(user.email)
         page.get_by_label("Password").fill(password or PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         page.wait_for_url(self.url("/"))
 
 
