@@ -1,6 +1,7 @@
 """What accounts holds about people (tenants.privacy registry): staff accounts, the audit log,
-and the login machinery it uses from Django and django-axes (sessions, the admin log, login
-attempts), which are declared here because accounts is the app that owns signing in.
+and the sign-in machinery it uses (sessions, the admin log, failed sign-ins, single sign-on
+identities, django-otp's second factors and passkeys), which are declared here because accounts
+is the app that owns signing in.
 
 Candidate erasure touches only free text here: an audit entry or admin log line naming the
 person loses the name. Staff data follows the user account; login attempts are visitors' data.
@@ -24,7 +25,6 @@ _STAFF_ID = Personal(Category.ACCOUNT, subject=Subject.STAFF)
 _STAFF_TECH = Personal(Category.TECHNICAL, subject=Subject.STAFF, export=False)
 _VISITOR = Personal(Category.TECHNICAL, subject=Subject.VISITOR, export=False)
 _MENTIONS = Personal(Category.FREE_TEXT, Erase.SCRUB)
-_AXES = ("user_agent", "ip_address", "username", "http_accept", "path_info")
 
 AUDIT = Dataset(
     model="accounts.AuditLog",
@@ -68,22 +68,79 @@ DATASETS = [
         not_personal=("session_key",),
     ),
     Dataset(
-        model="axes.AccessAttempt",
-        description="Failed sign-in attempts",
+        model="accounts.SignInFailure",
+        description="Failed sign-ins (keyed hash of the typed address, client address)",
         purposes=("staff_accounts",),
-        personal={name: _VISITOR for name in (*_AXES, "get_data", "post_data")},
+        personal={"account": _VISITOR, "ip_address": _VISITOR},
     ),
     Dataset(
-        model="axes.AccessLog",
-        description="Sign-ins",
+        model="accounts.ExternalIdentity",
+        description="Single sign-on identities (issuer and subject at the company's provider)",
         purposes=("staff_accounts",),
-        personal={name: _VISITOR for name in (*_AXES, "session_hash")},
+        personal={"issuer": _STAFF_TECH, "subject": _STAFF_TECH},
     ),
     Dataset(
-        model="axes.AccessFailureLog",
-        description="Failed sign-ins",
+        model="accounts.SignInPolicy",
+        description="Sign-in settings of the company",
         purposes=("staff_accounts",),
-        personal={name: _VISITOR for name in _AXES},
+        not_personal=(
+            "sso_label",
+            "oidc_issuer",
+            "oidc_client_id",
+            "oidc_client_secret_encrypted",
+            "sso_default_role",
+            "sso_groups_claim",
+            "sso_hr_admin_groups",
+            "sso_recruiter_groups",
+        ),
+    ),
+    Dataset(
+        model="otp_totp.TOTPDevice",
+        description="Authenticator apps (second factor)",
+        purposes=("staff_accounts",),
+        personal={"name": _STAFF_TECH, "key": _STAFF_TECH},
+    ),
+    Dataset(
+        model="otp_static.StaticDevice",
+        description="Recovery code sets (second factor)",
+        purposes=("staff_accounts",),
+        personal={"name": _STAFF_TECH},
+    ),
+    Dataset(
+        model="otp_static.StaticToken",
+        description="Recovery codes (keyed hashes)",
+        purposes=("staff_accounts",),
+        personal={"token": _STAFF_TECH},
+    ),
+    Dataset(
+        model="django_otp_webauthn.WebAuthnCredential",
+        description="Passkeys (second factor)",
+        purposes=("staff_accounts",),
+        personal={
+            name: _STAFF_TECH
+            for name in (
+                "name",
+                "credential_id",
+                "credential_id_sha256",
+                "public_key",
+                "aaguid",
+                "transports",
+            )
+        },
+        not_personal=("credential_type",),
+    ),
+    Dataset(
+        model="django_otp_webauthn.WebAuthnAttestation",
+        description="Passkey attestations",
+        purposes=("staff_accounts",),
+        personal={"data": _STAFF_TECH, "client_data_json": _STAFF_TECH},
+        not_personal=("fmt",),
+    ),
+    Dataset(
+        model="django_otp_webauthn.WebAuthnUserHandle",
+        description="Passkey user handles",
+        purposes=("staff_accounts",),
+        personal={"handle_hex": _STAFF_TECH},
     ),
 ]
 
@@ -91,8 +148,8 @@ DATASETS = [
 def _staff_retention() -> str:
     return (
         "Staff accounts: while the person works with the product. Audit log: for the life "
-        "of the account of the company (accountability, Art. 5(2)). Sign-in attempts: "
-        "reset on the next successful sign-in."
+        "of the account of the company (accountability, Art. 5(2)). Failed sign-ins: "
+        "30 minutes after the last one. Second factors and SSO identities: with the account."
     )
 
 

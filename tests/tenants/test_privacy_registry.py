@@ -33,7 +33,7 @@ from tenants.privacy import Dataset, Erase, Personal, Subject, registry_problems
 
 
 def test_every_field_that_can_hold_personal_data_is_declared():
-    """Ours and third-party models alike (taggit, axes, sessions, auth, admin, content types)."""
+    """Ours and third-party models alike (taggit, django-otp, sessions, auth, admin, content types)."""
     problems = registry_problems(apps.get_models(include_auto_created=True))
     assert problems == [], "\n".join(problems)
 
@@ -49,7 +49,7 @@ def test_every_installed_model_with_such_fields_is_covered():
     # Third-party tables in tenant schemas are declared by the app that uses them.
     owner = {d.model: app.app_label for app in privacy.registered() for d in app.datasets}
     assert owner["taggit.Tag"] == "candidates"
-    assert owner["sessions.Session"] == owner["axes.AccessAttempt"] == "accounts"
+    assert owner["sessions.Session"] == owner["otp_totp.TOTPDevice"] == "accounts"
     assert owner["auth.Permission"] == "tenants"
 
 
