@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
@@ -49,6 +50,7 @@ SHARED_APPS = [
     "django.contrib.humanize",
     "axes",
     "django_htmx",
+    "csp",
 ]
 # Auth, sessions, lockouts and tags live in each tenant's schema: a user of tenant A does not
 # exist for tenant B. The public schema keeps its own users for platform operators.
@@ -84,6 +86,10 @@ TENANT_CREATION_FAKES_MIGRATIONS = env_bool("TENANT_CLONE_FROM_TEMPLATE", defaul
 TENANT_LIMIT_SET_CALLS = env_bool("TENANT_LIMIT_SET_CALLS", default=True)
 
 MIDDLEWARE = [
+    # First: an oversized body is refused before anything (tenant lookup included) runs.
+    "config.limits.RequestBodyLimitMiddleware",
+    # Before the tenant lookup, so even an unknown host's 404 carries the policy.
+    "config.security.CSPMiddleware",
     "tenants.middleware.TenantHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -94,6 +100,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "config.security.SecurityHeadersMiddleware",
     "config.middleware.RequestLogContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -301,6 +308,15 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# A request body larger than this is refused with 413 before a byte of it is read (see
+# config/limits.py): the largest upload plus room for the form's other fields and boundaries.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", MAX_UPLOAD_BYTES + 1024 * 1024)
+if MAX_REQUEST_BYTES < MAX_UPLOAD_BYTES:
+    raise ImproperlyConfigured("MAX_REQUEST_BYTES must be at least MAX_UPLOAD_BYTES.")
+# Imports: rows per file, and what an XLSX (a zip) may unpack to, checked from the zip's
+# declared sizes before anything is decompressed (a 350 KB file can unpack to 100 MB).
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 50 * 1024 * 1024)
 
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -309,6 +325,47 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (config/security.py): scripts only with the page's nonce, styles only
+# from our stylesheets, nothing from other hosts, no framing except our own email previews.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [NONCE],
+        "style-src": [SELF],
+        # data: for the icons Pico CSS draws in its stylesheet.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "manifest-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+# Django's admin (platform operators, public host) loads its own scripts without our nonce;
+# it has no inline script or style, so same-origin files are all it gets.
+CSP_ADMIN_DIRECTIVES = {"script-src": [SELF]}
+# Browser features the product does not use are off; passkeys (WebAuthn) stay on our own origin.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "fullscreen": ["self"],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "publickey-credentials-get": ["self"],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "browsing-topics": [],
+}
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
