@@ -3,8 +3,9 @@
 - Content-Security-Policy (django-csp): every page gets a fresh nonce; scripts run only with it,
   styles come only from our own stylesheets (no inline `<style>`, no `style=""`), nothing is
   loaded from another host. The policy is `settings.CONTENT_SECURITY_POLICY`; Django's admin
-  (platform operators, public host only) gets `settings.CSP_ADMIN_DIRECTIVES` instead, because
-  its templates load their scripts without our nonce (they have no inline code either).
+  (platform operators, public host only) gets `settings.CSP_ADMIN_DIRECTIVES` on top, because
+  its templates load their scripts without our nonce and django-tenants' admin index has inline
+  styles.
 - Permissions-Policy: browser features the product never uses are switched off.
 - Cache-Control: no-store on pages for a signed-in user and on candidate token pages, which
   show personal data that must not stay in a shared computer's cache or a proxy.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONCE, NONE, SELF
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
@@ -344,9 +344,10 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
-# Django's admin (platform operators, public host) loads its own scripts without our nonce;
-# it has no inline script or style, so same-origin files are all it gets.
-CSP_ADMIN_DIRECTIVES = {"script-src": [SELF]}
+# Django's admin (platform operators only, public host only) loads its scripts without our
+# nonce, and django-tenants' admin index colours its tables with inline styles. Its scripts are
+# same-origin files (none inline, no eval); inline styles are tolerated there and nowhere else.
+CSP_ADMIN_DIRECTIVES = {"script-src": [SELF], "style-src": [SELF, UNSAFE_INLINE]}
 # Browser features the product does not use are off; passkeys (WebAuthn) stay on our own origin.
 PERMISSIONS_POLICY: dict[str, list[str]] = {
     "accelerometer": [],
