@@ -7,6 +7,7 @@ from django.conf import settings
 
 from candidates.importing import targets_for
 from candidates.models import Candidate, ImportKind, Position
+from candidates.validators import validate_single_line
 
 CV_MAX_BYTES = 5 * 1024 * 1024
 # Magic numbers, not the browser's content type (which the client chooses freely).
@@ -130,10 +131,10 @@ class PositionForm(forms.ModelForm):
 class ApplyForm(forms.Form):
     """The public apply form on an open position's page."""
 
-    first_name = forms.CharField(max_length=100)
-    last_name = forms.CharField(max_length=100, required=False)
-    email = forms.EmailField(max_length=254)
-    phone = forms.CharField(max_length=40, required=False)
+    first_name = forms.CharField(max_length=100, validators=[validate_single_line])
+    last_name = forms.CharField(max_length=100, required=False, validators=[validate_single_line])
+    email = forms.EmailField(max_length=254, validators=[validate_single_line])
+    phone = forms.CharField(max_length=40, required=False, validators=[validate_single_line])
     cv = forms.FileField(
         label="CV (PDF, DOCX, ODT or DOC, up to 5 MB)",
         required=False,
