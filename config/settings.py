@@ -260,6 +260,32 @@ ANYMAIL = {
 }
 if not DEBUG and not ANYMAIL["WEBHOOK_SECRET"]:
     raise ImproperlyConfigured("Set ANYMAIL_WEBHOOK_SECRET (user:password) when DEBUG is off.")
+# What each supported ESP needs in production: its API credential, and the key its webhooks are
+# signed with where it signs them (without it anyone could post forged bounces and complaints;
+# anymail would check Mailgun's signature with an empty key). Postmark does not sign: its
+# webhooks are authenticated by ANYMAIL_WEBHOOK_SECRET alone. SendGrid's tracking webhook is not
+# routed (anymail dropped SendGrid), so it needs only its API key.
+ESP_REQUIRED_SETTINGS = {
+    "postmark": ["POSTMARK_SERVER_TOKEN"],
+    "mailgun": ["MAILGUN_API_KEY", "MAILGUN_WEBHOOK_SIGNING_KEY"],
+    "sendgrid": ["SENDGRID_API_KEY"],
+}
+if not DEBUG:
+    if ":" not in ANYMAIL["WEBHOOK_SECRET"] or ANYMAIL["WEBHOOK_SECRET"].startswith("dev-webhook"):
+        raise ImproperlyConfigured(
+            "ANYMAIL_WEBHOOK_SECRET must be user:password with a random password when DEBUG is off."
+        )
+    if EMAIL_BACKEND.startswith("anymail.backends."):
+        _esp = EMAIL_BACKEND.split(".")[2]
+        if _esp not in ESP_REQUIRED_SETTINGS:
+            raise ImproperlyConfigured(
+                f"EMAIL_BACKEND {EMAIL_BACKEND} is not supported in production; use "
+                + ", ".join(f"anymail.backends.{n}.EmailBackend" for n in ESP_REQUIRED_SETTINGS)
+                + " or django.core.mail.backends.smtp.EmailBackend."
+            )
+        for _name in ESP_REQUIRED_SETTINGS[_esp]:
+            if not ANYMAIL[_name].strip():
+                raise ImproperlyConfigured(f"Set {_name}: EMAIL_BACKEND uses {_esp}.")
 
 # Outbox dispatch (mailing/dispatch.py explains the exactly-once rules). A worker owns a claimed
 # message for MAILING_LEASE_SECONDS, far longer than the ESP HTTP timeout (30 s).
