@@ -380,33 +380,94 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _xlsx_open(data: bytes) -> Any:
+    """openpyxl's workbook reader with everything but the worksheets read.
+
+    Not `load_workbook`: even in read-only mode it sizes every sheet up front, and a sheet
+    without a <dimension> element is then parsed to its end (100 MB of XML for a crafted file)
+    before the first row can be read. The rows are streamed below instead."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+
+    reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+    reader.read_manifest()
+    reader.read_strings()
+    reader.read_workbook()
+    apply_stylesheet(reader.archive, reader.wb)
+    return reader
+
+
+def _xlsx_first_sheet(reader: Any) -> str:
+    for _sheet, rel in reader.parser.find_sheets():
+        if rel.target in reader.valid_files and "chartsheet" not in rel.Type:
+            return str(rel.target)
+    raise ImportFileError("The workbook has no worksheet.")
+
+
+def _xlsx_rows(reader: Any, path: str, *, max_row: int, max_col: int) -> Iterator[Any]:
+    """(row number, values of columns 1..max_col) for the non-empty rows up to max_row, one at
+    a time; reading stops at the first row past max_row."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    with reader.archive.open(path) as source:
+        parser = WorkSheetParser(
+            source,
+            reader.shared_strings,
+            data_only=True,
+            epoch=reader.wb.epoch,
+            date_formats=reader.wb._date_formats,
+            timedelta_formats=reader.wb._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            if number > max_row:
+                return
+            values: list[Any] = [None] * max_col
+            for cell in cells:
+                if cell["column"] <= max_col:
+                    values[cell["column"] - 1] = cell["value"]
+            yield number, values
+
+
+def _xlsx_declared_rows(reader: Any, path: str) -> int | None:
+    """Data rows the sheet's <dimension> announces (it comes before the data, if at all)."""
+    # The parser openpyxl itself uses (expat, with its entity-expansion limits).
+    from openpyxl.xml.functions import iterparse
+
+    with reader.archive.open(path) as source:
+        for _event, element in iterparse(source, events=("start",)):
+            tag = element.tag.rsplit("}", 1)[-1]
+            if tag == "dimension":
+                last = (element.get("ref") or "").rpartition(":")[2] or element.get("ref", "")
+                digits = re.sub(r"^[A-Za-z]+", "", last)
+                return int(digits) - 1 if digits.isdigit() else None
+            if tag == "sheetData":
+                return None
+    return None
+
+
 def _parse_xlsx(data: bytes) -> ParsedFile:
     """Header and a streaming row reader for the first sheet, within import_limits (the zip's
     declared unpacked size, columns, rows): never more than one row in memory."""
-    from openpyxl import load_workbook
-
     try:
         import_limits.xlsx_archive_check(io.BytesIO(data))
         try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+            reader = _xlsx_open(data)
+            path = _xlsx_first_sheet(reader)
+            header_row = next(
+                _xlsx_rows(reader, path, max_row=1, max_col=import_limits.MAX_COLUMNS + 1),
+                (0, []),
+            )[1]
+            declared = _xlsx_declared_rows(reader, path)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError):
             raise ImportFileError("This is not a valid XLSX workbook (or it is damaged).") from None
-        sheet = workbook.worksheets[0]
-        header_row = next(
-            sheet.iter_rows(
-                min_row=1, max_row=1, max_col=import_limits.MAX_COLUMNS + 1, values_only=True
-            ),
-            None,
-        )
         if not header_row or not any(v not in (None, "") for v in header_row):
             raise ImportFileError("The first sheet is empty: its first row must hold column names.")
         # Spreadsheets often declare thousands of formatted but empty columns: the header ends
         # at its last named column.
         width = max(i for i, v in enumerate(header_row, start=1) if v not in (None, ""))
         import_limits.columns_check(width)
-        declared = (sheet.max_row - 1) if isinstance(sheet.max_row, int) else None
         if declared is not None and declared > settings.IMPORT_MAX_ROWS:
-            # The sheet says so itself; rows past the last filled one are not counted below.
+            # The sheet says so itself (rows past the last filled one are not counted below).
             import_limits.rows_check(declared)
     except import_limits.ImportLimitError as exc:
         raise ImportFileError(str(exc)) from None
@@ -415,20 +476,24 @@ def _parse_xlsx(data: bytes) -> ParsedFile:
     max_col = min(width + 5, import_limits.MAX_COLUMNS + 1)
 
     def rows() -> Iterator[Row]:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        # max_row bounds the reading (and openpyxl's filling of missing rows) one row past the
-        # limit, which is how an over-long sheet is recognised without reading the rest.
-        values_rows = book.worksheets[0].iter_rows(
-            min_row=2, max_row=settings.IMPORT_MAX_ROWS + 2, max_col=max_col, values_only=True
-        )
-        for line, values in enumerate(values_rows, start=2):
-            _rows_check(line - 1)
-            cells = [_cell(v) for v in values]
-            if any(c.strip() for c in cells):
+        book = _xlsx_open(data)
+        # One row past the limit is read, which is how an over-long sheet is recognised.
+        try:
+            for line, values in _xlsx_rows(
+                book, path, max_row=settings.IMPORT_MAX_ROWS + 2, max_col=max_col
+            ):
+                if line < 2:
+                    continue
+                _rows_check(line - 1)
+                cells = [_cell(v) for v in values]
+                if not any(c.strip() for c in cells):
+                    continue
                 if sum(len(c) for c in cells) > MAX_LINE_CHARS:
                     yield Row(line, [], f"This row is longer than {MAX_LINE_CHARS:,} characters.")
                 else:
                     yield Row(line, cells)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError):
+            raise ImportFileError("This is not a valid XLSX workbook (or it is damaged).") from None
 
     return ParsedFile(headers, "xlsx", "", rows, is_xlsx=True, estimated_rows=declared)
 
