@@ -84,8 +84,10 @@ def crafted_xlsx(rows: int, *, dimension: bool, same_rows: bool = False) -> byte
                     continue
                 sheet.write(
                     b"".join(
-                        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>p{n}@example.com</t>'
-                        f'</is></c><c r="B{n}" t="inlineStr"><is><t>P{n}</t></is></c></row>'.encode()
+                        (
+                            f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>p{n}@example.com'
+                            f'</t></is></c><c r="B{n}" t="inlineStr"><is><t>P{n}</t></is></c></row>'
+                        ).encode()
                         for n in numbers
                     )
                 )
