@@ -117,7 +117,10 @@ def _mark_link_target(target: str) -> str:
     """Re-kind the text tokens of one link target: u at its start, q inside it."""
 
     def kind(match: re.Match[str]) -> str:
-        at_start = not target[: match.start()].strip(_URL_LEADING + "\"'")
+        # Other values before this one may be empty for this recipient: only HR's own text
+        # fixes where a target leads.
+        before = _TEXT_TOKEN.sub("", target[: match.start()])
+        at_start = not before.strip(_URL_LEADING + "\"'")
         return f"zq{_NONCE}{'u' if at_start else 'q'}{match.group(1)}xqz"
 
     return _TEXT_TOKEN.sub(kind, target)
@@ -163,6 +166,7 @@ def _branding(tenant: Any) -> _Branding:
 
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
+_ANGLE_LINK = re.compile(r"<([^<>\s]+)>")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
 
 
@@ -172,6 +176,8 @@ def _markdown_to_text(source: str) -> str:
         return f"{m.group(1)} <{target}>" if m.group(1) else target
 
     text = _MD_LINK.sub(link, source)
+    # <…> is how plain text shows a link (and how Markdown writes an autolink).
+    text = _ANGLE_LINK.sub(lambda m: f"<{_mark_link_target(m.group(1))}>", text)
     text = _MD_EMPHASIS.sub(r"\2", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
