@@ -9,8 +9,10 @@ anonymous upload would cost 40 MB of bandwidth, disk and time first. Two layers 
   (`Transfer-Encoding: chunked`, which gunicorn passes on de-chunked) is read in pieces and
   counted: past the limit the answer is 413 and reading stops; within it, the body is handed to
   Django as a spooled file with its length (Django would otherwise see an empty body).
+- `BodyLimitASGI` does the same for ASGI (config/asgi.py): Django's ASGI handler reads the whole
+  body before any middleware runs, so the count happens on the way in.
 - `RequestBodyLimitMiddleware`, the first Django middleware, makes the same Content-Length check
-  for servers that call Django without config.wsgi (the test client, the live test server, ASGI).
+  for servers that call Django without either (the test client, the live test server).
 """
 
 from __future__ import annotations
@@ -146,3 +148,59 @@ class BodyLimitWSGI:
         environ["CONTENT_LENGTH"] = str(total)
         environ.pop("HTTP_TRANSFER_ENCODING", None)
         return _Closing(self.app(environ, start_response), spool)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimitASGI:
+    def __init__(self, app: Any, limit: int | None = None) -> None:
+        self.app = app
+        self._limit = limit
+
+    async def _answer(self, send: Any, status: int, body: bytes) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"text/html; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"content-security-policy", _CSP.encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit if self._limit is not None else settings.MAX_REQUEST_BYTES
+        headers = {k.lower(): v for k, v in scope.get("headers") or []}
+        try:
+            length = declared_length(
+                {"CONTENT_LENGTH": headers.get(b"content-length", b"").decode()}
+            )
+        except ValueError:
+            await self._answer(send, 400, b"Malformed Content-Length.")
+            return
+        if length is not None and length > limit:
+            await self._answer(send, 413, too_large_html(limit))
+            return
+        received = 0
+
+        async def counted() -> Any:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await self._answer(send, 413, too_large_html(limit))

@@ -20,7 +20,7 @@ from django.db import close_old_connections
 from django.test import override_settings
 
 from candidates.models import Candidate, Position, PositionStatus
-from config.limits import BodyLimitWSGI
+from config.limits import BodyLimitASGI, BodyLimitWSGI
 
 FORTY_MB = 40 * 1024 * 1024
 
@@ -144,7 +144,7 @@ def test_a_malformed_content_length_is_a_bad_request(tenant_a):
 
 
 def test_the_first_django_middleware_refuses_too_when_config_wsgi_is_not_in_front(tenant_a):
-    """The test client and ASGI call Django directly: the middleware makes the same check.
+    """The test client calls Django without config.wsgi: the middleware makes the same check.
     The client's FakePayload raises if anything reads past its 9 real bytes."""
     response = tenant_a.client().generic(
         "POST",
@@ -209,3 +209,48 @@ def test_raw_socket_a_normal_request_still_gets_its_page(production_server):
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
     assert b"nonce-" in answer.split(b"\r\n\r\n", 1)[0]
+
+
+def _asgi_call(app: Any, headers: list[tuple[bytes, bytes]], chunks: list[bytes]) -> tuple:
+    import asyncio
+
+    sent: list[dict[str, Any]] = []
+    pieces = iter(chunks)
+    consumed = []
+
+    async def receive() -> dict[str, Any]:
+        piece = next(pieces, None)
+        if piece is None:
+            return {"type": "http.disconnect"}
+        consumed.append(len(piece))
+        return {"type": "http.request", "body": piece, "more_body": True}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/candidates/jobs/1/",
+        "headers": [(b"host", b"alpha.localhost"), *headers],
+        "query_string": b"",
+    }
+    asyncio.run(app(scope, receive, send))
+    return sent[0]["status"], sum(consumed)
+
+
+def test_asgi_refuses_a_declared_oversized_body_without_receiving_it():
+    from django.core.asgi import get_asgi_application
+
+    app = BodyLimitASGI(get_asgi_application(), limit=1000)
+    status, received = _asgi_call(app, [(b"content-length", b"5000")], [b"x" * 1000] * 5)
+    assert (status, received) == (413, 0)
+
+
+def test_asgi_counts_a_body_without_length_and_stops_past_the_limit():
+    from django.core.asgi import get_asgi_application
+
+    app = BodyLimitASGI(get_asgi_application(), limit=1000)
+    status, received = _asgi_call(app, [], [b"x" * 400] * 50)
+    assert status == 413
+    assert received == 1200  # three pieces: the third went past the limit, no more was taken
