@@ -213,6 +213,7 @@ def test_raw_socket_a_normal_request_still_gets_its_page(production_server):
 
 def _asgi_call(app: Any, headers: list[tuple[bytes, bytes]], chunks: list[bytes]) -> tuple:
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     sent: list[dict[str, Any]] = []
     pieces = iter(chunks)
@@ -235,7 +236,9 @@ def _asgi_call(app: Any, headers: list[tuple[bytes, bytes]], chunks: list[bytes]
         "headers": [(b"host", b"alpha.localhost"), *headers],
         "query_string": b"",
     }
-    asyncio.run(app(scope, receive, send))
+    # In a thread of its own: a browser test may have left an event loop in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     return sent[0]["status"], sum(consumed)
 
 

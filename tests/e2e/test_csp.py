@@ -119,9 +119,18 @@ def _tenant_values(world: Any) -> dict[str, Callable[[], dict[str, Any]]]:
     from accounts.models import Role, User
     from campaigns.models import Campaign, ContentItem, TopicSchedule
     from campaigns.referrals import share_url
+    from candidates.import_dry_run import import_dry_run_execute
     from candidates.importing import import_job_create
     from candidates.links import reapply_url
-    from candidates.models import Application, Candidate, Outcome, Position, PositionStatus
+    from candidates.models import (
+        Application,
+        Candidate,
+        DryRunStatus,
+        ImportJob,
+        Outcome,
+        Position,
+        PositionStatus,
+    )
     from consent import links
     from consent.models import DataRequest
     from consent.requests import data_request_create, registration_submit
@@ -154,6 +163,16 @@ def _tenant_values(world: Any) -> dict[str, Callable[[], dict[str, Any]]]:
     def import_job() -> int:
         upload = SimpleUploadedFile("walk.csv", b"email,first_name\nwalk@example.com,Walk\n")
         return import_job_create(kind="candidates", upload=upload, actor=None).pk
+
+    def import_job_checked() -> int:
+        """An upload with its dry run done (run here, as the worker would), so the pages
+        show the result and the import button."""
+        pk = import_job()
+        job = ImportJob.objects.get(pk=pk)
+        run = {"run": "walk", "mapping": job.mapping}
+        ImportJob.objects.filter(pk=pk).update(dry_run_status=DryRunStatus.QUEUED, dry_run=run)
+        import_dry_run_execute(pk, "walk")
+        return pk
 
     def registration_token() -> str:
         registration = registration_submit(
@@ -190,7 +209,8 @@ def _tenant_values(world: Any) -> dict[str, Callable[[], dict[str, Any]]]:
         "candidates:position_delete": lambda: pk(open_position()),
         "candidates:job": lambda: pk(open_position()),
         "candidates:reapply": lambda: {"token": _token(reapply_url(candidate(), open_position()))},
-        "candidates:import_mapping": lambda: {"pk": import_job()},
+        "candidates:import_mapping": lambda: {"pk": import_job_checked()},
+        "candidates:import_dry_run": lambda: {"pk": import_job_checked()},
         "candidates:import_job": lambda: {"pk": import_job()},
         "candidates:import_resume": lambda: {"pk": import_job()},
         "mailing:detail": lambda: pk(Message.objects.order_by("pk").first()),
