@@ -11,6 +11,7 @@ reading stops at the first row over the limit.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from typing import IO
 
@@ -20,6 +21,10 @@ from django.conf import settings
 MAX_COLUMNS = 300
 # The zip of a workbook holds a few dozen parts; thousands of members are a crafted file.
 MAX_ZIP_MEMBERS = 1000
+# Excel's own column limit. The sheet parser holds one row at a time, all of it: a crafted row
+# of millions of empty cells (a few bytes each) would fill the worker's memory.
+MAX_CELLS_PER_ROW = 16_384
+_ROW_OR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)[\s/>]")
 
 
 class ImportLimitError(Exception):
@@ -52,6 +57,29 @@ def xlsx_archive_check(handle: IO[bytes]) -> None:
             f"This workbook unpacks to {_size(unpacked)}; the limit is {_size(limit)}. "
             "Split it into smaller files (or remove other sheets and formatting)."
         )
+
+
+def xlsx_row_width_check(sheet: IO[bytes]) -> None:
+    """Refuse a sheet with a row of more than MAX_CELLS_PER_ROW cells, reading its XML as a
+    byte stream (tags counted, nothing parsed or kept)."""
+    cells = 0
+    carry = b""
+    while chunk := sheet.read(1 << 20):
+        data = carry + chunk
+        # A tag cut at the chunk's end is looked at again with the next chunk.
+        cut = max(0, len(data) - 64)
+        cut = data.rfind(b"<", cut) if data.rfind(b"<", cut) != -1 else len(data)
+        for match in _ROW_OR_CELL.finditer(data, 0, cut):
+            if match.group(1) == b"row":
+                cells = 0
+            else:
+                cells += 1
+                if cells > MAX_CELLS_PER_ROW:
+                    raise ImportLimitError(
+                        f"A row of this workbook has more than {MAX_CELLS_PER_ROW:,} cells "
+                        "(the most a spreadsheet can have). Export it again as XLSX or CSV."
+                    )
+        carry = data[cut:]
 
 
 def too_many_rows_message() -> str:

@@ -241,3 +241,28 @@ def test_line_breaks_in_single_line_cells_refuse_the_row_with_a_message(tenant_a
         [("phone", "This cell holds a line break; the field takes a single line.")],
         [],
     ]
+
+
+def test_a_row_of_millions_of_empty_cells_is_refused_before_it_is_parsed(tenant_a):
+    data = crafted_xlsx(2, dimension=False)
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                # 2 million cells of 4 bytes: 8 MB unpacked, well within the size limit.
+                content = content.replace(
+                    b"</sheetData>", b"<row>" + b"<c/>" * 2_000_000 + b"</row></sheetData>"
+                )
+            target.writestr(item.filename, content)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ImportFileError, match="more than 16,384 cells"):
+            _create(out.getvalue())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 1024 * 1024  # parsing that row would have taken gigabytes
