@@ -18,7 +18,8 @@ TEMPLATES = Path(settings.BASE_DIR) / "templates"
 # Rendered by WeasyPrint or sent as email, never shown under our page policy.
 NOT_PAGES = ("emails/", "feedback/pdf.html", "consent/export_pdf.html", "campaigns/insights_pdf")
 INLINE = re.compile(
-    r"<script(?![^>]*\bsrc=)[^>]*>"  # inline script (a data block would need type=application/json)
+    # An inline script; a JSON data block (<script type="application/json">) is data, not code.
+    r"<script(?![^>]*\bsrc=)(?![^>]*\btype=[\"']application/(?:ld\+)?json[\"'])[^>]*>"
     r"|<style\b"
     r"|\sstyle\s*="
     r"|\son[a-z]+\s*="
@@ -34,6 +35,13 @@ def _policy(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
         for part in (p.strip() for p in response["Content-Security-Policy"].split(";"))
         if part
     }
+
+
+def test_the_scan_knows_code_from_data():
+    assert INLINE.search("<script>alert(1)</script>")
+    assert INLINE.search('<div onclick="x()">') and INLINE.search('<p style="color:red">')
+    assert not INLINE.search('<script src="/static/js/app.js" nonce="n"></script>')
+    assert not INLINE.search('<script type="application/json" id="settings">{}</script>')
 
 
 def test_no_template_has_inline_script_style_or_handlers():
