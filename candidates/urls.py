@@ -42,6 +42,7 @@ urlpatterns = [
     path("submissions/<int:pk>/cv/", submission_views.submission_cv, name="submission_cv"),
     path("import/", views.import_upload, name="import"),
     path("import/<int:pk>/mapping/", views.import_mapping, name="import_mapping"),
+    path("import/<int:pk>/dry-run/", views.import_dry_run, name="import_dry_run"),
     path("import/<int:pk>/", views.import_job, name="import_job"),
     path("import/<int:pk>/resume/", views.import_resume, name="import_resume"),
     path("import/<int:pk>/errors.csv", views.import_errors, name="import_errors"),

@@ -28,13 +28,13 @@ from candidates.forms import (
     StageNameForm,
     TagsForm,
 )
+from candidates.import_dry_run import dry_run_result, import_dry_run_start
 from candidates.importing import (
     ImportFileError,
     error_report_rows,
     import_job_create,
     import_job_start,
     import_mapping_set,
-    import_preview,
     job_resumable,
 )
 from candidates.models import (
@@ -516,18 +516,33 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
         headers=job.headers,
         initial=MappingForm.initial_for(job.headers, job.mapping),
     )
-    preview = None
     if request.method == "POST" and form.is_valid():
+        mapping = {h: form.mapping().get(h, "") for h in job.headers}
         try:
-            import_mapping_set(job=job, mapping=form.mapping(), actor=request.user)
             if request.POST.get("action") == "start":
-                import_job_start(job=job, actor=request.user)
-                return redirect("candidates:import_job", pk=job.pk)
-            preview = import_preview(job)
+                # Only what a finished dry run showed is imported.
+                if dry_run_result(job) is not None and mapping == job.mapping:
+                    import_job_start(job=job, actor=request.user)
+                    return redirect("candidates:import_job", pk=job.pk)
+                messages.warning(request, "The mapping changed: check the new dry run first.")
+            import_mapping_set(job=job, mapping=mapping, actor=request.user)
+            import_dry_run_start(job=job, actor=request.user)
+            return redirect(reverse("candidates:import_mapping", args=[job.pk]) + "#dry-run")
         except ImportFileError as exc:
             form.add_error(None, str(exc))
     return render(
-        request, "candidates/import_mapping.html", {"job": job, "form": form, "preview": preview}
+        request,
+        "candidates/import_mapping.html",
+        {"job": job, "form": form, "dry_run": dry_run_result(job)},
+    )
+
+
+@recruiter_required
+def import_dry_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """The dry run's progress, then its result (polled by the mapping page)."""
+    job = get_object_or_404(ImportJob, pk=pk)
+    return render(
+        request, "candidates/_import_dry_run.html", {"job": job, "dry_run": dry_run_result(job)}
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
@@ -48,6 +49,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "csp",
 ]
 # Auth, sessions, sign-in failures, second factors and tags live in each tenant's schema: a user
 # of tenant A does not exist for tenant B. The public schema keeps its own users for platform
@@ -87,6 +89,10 @@ TENANT_CREATION_FAKES_MIGRATIONS = env_bool("TENANT_CLONE_FROM_TEMPLATE", defaul
 TENANT_LIMIT_SET_CALLS = env_bool("TENANT_LIMIT_SET_CALLS", default=True)
 
 MIDDLEWARE = [
+    # First: an oversized body is refused before anything (tenant lookup included) runs.
+    "config.limits.RequestBodyLimitMiddleware",
+    # Before the tenant lookup, so even an unknown host's 404 carries the policy.
+    "config.security.CSPMiddleware",
     "tenants.middleware.TenantHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -99,6 +105,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "config.security.SecurityHeadersMiddleware",
     "config.middleware.RequestLogContextMiddleware",
 ]
 
@@ -275,6 +282,32 @@ ANYMAIL = {
 }
 if not DEBUG and not ANYMAIL["WEBHOOK_SECRET"]:
     raise ImproperlyConfigured("Set ANYMAIL_WEBHOOK_SECRET (user:password) when DEBUG is off.")
+# What each supported ESP needs in production: its API credential, and the key its webhooks are
+# signed with where it signs them (without it anyone could post forged bounces and complaints;
+# anymail would check Mailgun's signature with an empty key). Postmark does not sign: its
+# webhooks are authenticated by ANYMAIL_WEBHOOK_SECRET alone. SendGrid's tracking webhook is not
+# routed (anymail dropped SendGrid), so it needs only its API key.
+ESP_REQUIRED_SETTINGS = {
+    "postmark": ["POSTMARK_SERVER_TOKEN"],
+    "mailgun": ["MAILGUN_API_KEY", "MAILGUN_WEBHOOK_SIGNING_KEY"],
+    "sendgrid": ["SENDGRID_API_KEY"],
+}
+if not DEBUG:
+    if ":" not in ANYMAIL["WEBHOOK_SECRET"] or ANYMAIL["WEBHOOK_SECRET"].startswith("dev-webhook"):
+        raise ImproperlyConfigured(
+            "ANYMAIL_WEBHOOK_SECRET must be user:password with a random password when DEBUG is off."
+        )
+    if EMAIL_BACKEND.startswith("anymail.backends."):
+        _esp = EMAIL_BACKEND.split(".")[2]
+        if _esp not in ESP_REQUIRED_SETTINGS:
+            raise ImproperlyConfigured(
+                f"EMAIL_BACKEND {EMAIL_BACKEND} is not supported in production; use "
+                + ", ".join(f"anymail.backends.{n}.EmailBackend" for n in ESP_REQUIRED_SETTINGS)
+                + " or django.core.mail.backends.smtp.EmailBackend."
+            )
+        for _name in ESP_REQUIRED_SETTINGS[_esp]:
+            if not ANYMAIL[_name].strip():
+                raise ImproperlyConfigured(f"Set {_name}: EMAIL_BACKEND uses {_esp}.")
 
 # Outbox dispatch (mailing/dispatch.py explains the exactly-once rules). A worker owns a claimed
 # message for MAILING_LEASE_SECONDS, far longer than the ESP HTTP timeout (30 s).
@@ -330,6 +363,15 @@ MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 # Uploaded import files (every row's name, email, phone...) and the details of their errors are
 # deleted this many days after the import finished; the counts stay.
 IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 14)
+# A request body larger than this is refused with 413 before a byte of it is read (see
+# config/limits.py): the largest upload plus room for the form's other fields and boundaries.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", MAX_UPLOAD_BYTES + 1024 * 1024)
+if MAX_REQUEST_BYTES < MAX_UPLOAD_BYTES:
+    raise ImproperlyConfigured("MAX_REQUEST_BYTES must be at least MAX_UPLOAD_BYTES.")
+# Imports: rows per file, and what an XLSX (a zip) may unpack to, checked from the zip's
+# declared sizes before anything is decompressed (a 350 KB file can unpack to 100 MB).
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 50 * 1024 * 1024)
 
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -338,6 +380,48 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (config/security.py): scripts only with the page's nonce, styles only
+# from our stylesheets, nothing from other hosts, no framing except our own email previews.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [NONCE],
+        "style-src": [SELF],
+        # data: for the icons Pico CSS draws in its stylesheet.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "manifest-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+# Django's admin (platform operators only, public host only) loads its scripts without our
+# nonce, and django-tenants' admin index colours its tables with inline styles. Its scripts are
+# same-origin files (none inline, no eval); inline styles are tolerated there and nowhere else.
+CSP_ADMIN_DIRECTIVES = {"script-src": [SELF], "style-src": [SELF, UNSAFE_INLINE]}
+# Browser features the product does not use are off; passkeys (WebAuthn) stay on our own origin.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "fullscreen": ["self"],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "publickey-credentials-get": ["self"],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "browsing-topics": [],
+}
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from candidates.validators import validate_single_line as one_line
 from consent.models import (
     TOPICS,
     CandidateConsent,
@@ -160,12 +161,16 @@ CV_MAX_BYTES = 5 * 1024 * 1024
 
 
 class RegistrationForm(GuardedForm):
-    first_name = forms.CharField(max_length=100, label=_("First name"))
-    last_name = forms.CharField(max_length=100, required=False, label=_("Last name"))
-    email = forms.EmailField(max_length=254, label=_("Email"))
-    phone = forms.CharField(max_length=40, required=False, label=_("Phone"))
-    city = forms.CharField(max_length=100, required=False, label=_("City"))
-    profession = forms.CharField(max_length=120, required=False, label=_("Profession or field"))
+    first_name = forms.CharField(max_length=100, label=_("First name"), validators=[one_line])
+    last_name = forms.CharField(
+        max_length=100, required=False, label=_("Last name"), validators=[one_line]
+    )
+    email = forms.EmailField(max_length=254, label=_("Email"), validators=[one_line])
+    phone = forms.CharField(max_length=40, required=False, label=_("Phone"), validators=[one_line])
+    city = forms.CharField(max_length=100, required=False, label=_("City"), validators=[one_line])
+    profession = forms.CharField(
+        max_length=120, required=False, label=_("Profession or field"), validators=[one_line]
+    )
     cv = forms.FileField(
         required=False,
         label=_("CV (optional)"),

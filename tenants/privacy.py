@@ -3,10 +3,10 @@ what the access export shows, and how long things are kept.
 
 Each app declares its own models in `<app>/privacy.py` as an `AppPrivacy` and registers it in
 its `AppConfig.ready()`; third-party models are declared by the app that uses them (accounts:
-sessions, second factors, the admin log; candidates: taggit's tags; tenants: content types, permissions,
-groups). Consent's erasure, retention and access export walk this registry; each app erases
-its own rows with the function it registers (nobody writes another app's tables), using the
-helpers below on its own querysets.
+sessions, second factors, the admin log; candidates: taggit's tags; tenants: content types,
+permissions, groups). Consent's erasure, retention and access export walk this registry; each
+app erases its own rows with the function it registers (nobody writes another app's tables),
+using the helpers below on its own querysets.
 
 Contract of a declaration (`Dataset`, one per model):
 

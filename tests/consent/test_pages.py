@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -223,7 +225,9 @@ def test_candidate_pages_are_branded_and_load_nothing_from_other_hosts(tenant_a)
     tenant.save()
     ada = person()
     html = tenant_a.client().get(path_of(links.preferences_url(ada))).content.decode()
-    assert "--brand: #aa3300" in html
+    # The colour comes in a stylesheet (the CSP allows no inline style).
+    theme = re.search(r'href="(/branding/theme\.css\?v=[^"]*)"', html).group(1)
+    assert "--brand: #aa3300" in tenant_a.client().get(theme).content.decode()
     assert "Alpha Corp" in html
     assert 'aria-label="Main"' not in html  # no staff navigation
     for attribute in ("src=", "href="):
