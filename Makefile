@@ -10,13 +10,15 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 ASSETS := static/vendor/.installed
 PYTEST_ARGS ?=
+SMOKE_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install assets browser run test lint format bench clean
+.PHONY: help install assets browser run test smoke lint format bench clean
 
 help:
 	@echo "make run     start the app (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL)"
 	@echo "make test    ruff + the whole pytest suite (PYTEST_ARGS='-k ...' to narrow it)"
+	@echo "make smoke   make run in both modes: ready, login page, all stopped by Ctrl-C"
 	@echo "make bench   run every bench/bench_*.py and print their tables"
 	@echo "make format  apply ruff's formatting and safe fixes"
 
@@ -59,6 +61,10 @@ lint: $(INSTALLED)
 # code goes through (5 = no tests collected is a failure here too).
 test: lint $(ASSETS) browser
 	$(PY) scripts/dev.py exec -- $(VENV)/bin/pytest --create-db $(PYTEST_ARGS)
+
+# scripts/smoke_run.py --help lists its options (SMOKE_ARGS="--mode embedded --hold 60").
+smoke: $(INSTALLED) $(ASSETS)
+	$(PY) scripts/smoke_run.py $(SMOKE_ARGS)
 
 format: $(INSTALLED)
 	$(VENV)/bin/ruff check --fix .

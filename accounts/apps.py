@@ -8,4 +8,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
+        from accounts import privacy
+        from tenants.privacy import register
+
+        register(privacy.PRIVACY)
         from accounts import receivers  # noqa: F401

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import URLValidator
+from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role
+from accounts.models import Role, SignInPolicy
 from tenants.models import Tenant
 
 
@@ -32,13 +35,17 @@ class BrandingForm(forms.ModelForm):
             "postal_address",
             "privacy_policy_url",
             "dpo_contact",
+            "controller_name",
+            "privacy_notice",
             "default_language",
             "time_zone",
         ]
         widgets = {
             "primary_colour": forms.TextInput(attrs={"type": "color"}),
             "postal_address": forms.Textarea(attrs={"rows": 3}),
+            "privacy_notice": forms.Textarea(attrs={"rows": 3}),
         }
+        labels = {"dpo_contact": "Data protection officer (contact)"}
 
     def clean_logo(self):  # type: ignore[no-untyped-def]
         logo = self.cleaned_data.get("logo")
@@ -53,3 +60,154 @@ class BrandingForm(forms.ModelForm):
         if value not in zoneinfo.available_timezones():
             raise forms.ValidationError(f"{value!r} is not a known time zone (e.g. Europe/Paris).")
         return value
+
+
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=_("The 6-digit code from your authenticator app, or one of your recovery codes."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text"}
+        ),
+    )
+
+
+class TotpConfirmForm(forms.Form):
+    code = forms.RegexField(
+        label=_("Code shown by the app"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": _("Enter the 6 digits your app shows.")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+class TwoFactorPolicyForm(forms.ModelForm):
+    class Meta:
+        model = SignInPolicy
+        fields = ["require_two_factor"]
+
+
+def _group_lines(value: str) -> list[str]:
+    groups = []
+    for line in value.splitlines():
+        name = line.strip()
+        if not name:
+            continue
+        if len(name) > 200:
+            raise forms.ValidationError(_("A group name is at most 200 characters."))
+        if name not in groups:
+            groups.append(name)
+    return groups
+
+
+class SsoForm(forms.ModelForm):
+    """The tenant's OpenID Connect settings. The client secret is write-only: the field is never
+    filled in, and left empty it keeps the stored one."""
+
+    # A CharField, not a URLField: that would add a "/" to a bare host, and the issuer must match
+    # the provider's own spelling exactly.
+    oidc_issuer = forms.CharField(
+        label=_("Issuer URL"),
+        required=False,
+        max_length=300,
+        validators=[URLValidator(schemes=["https", "http"])],
+        help_text=_("For example https://login.example.com/realms/staff"),
+    )
+    oidc_client_secret = forms.CharField(
+        label=_("Client secret"),
+        required=False,
+        strip=True,
+        max_length=500,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+    hr_admin_groups = forms.CharField(
+        label=_("Groups whose members are HR admins"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One group per line, as the provider sends it."),
+    )
+    recruiter_groups = forms.CharField(
+        label=_("Groups whose members are recruiters"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One group per line. With groups set, a person's role follows them."),
+    )
+
+    class Meta:
+        model = SignInPolicy
+        fields = [
+            "sso_enabled",
+            "sso_label",
+            "oidc_issuer",
+            "oidc_client_id",
+            "sso_default_role",
+            "sso_groups_claim",
+            "sso_require_group",
+            "sso_only",
+        ]
+
+    field_order = [
+        "sso_enabled",
+        "sso_label",
+        "oidc_issuer",
+        "oidc_client_id",
+        "oidc_client_secret",
+        "sso_default_role",
+        "sso_groups_claim",
+        "hr_admin_groups",
+        "recruiter_groups",
+        "sso_require_group",
+        "sso_only",
+    ]
+
+    def __init__(self, *args, can_enforce: bool, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.can_enforce = can_enforce
+        self.fields["oidc_client_secret"].help_text = (
+            _("A secret is stored. Leave empty to keep it; it is never shown again.")
+            if self.instance.oidc_client_secret_encrypted
+            else _("Shown once by your provider; it is stored encrypted and never shown again.")
+        )
+        if not self.is_bound:
+            self.initial["hr_admin_groups"] = "\n".join(self.instance.sso_hr_admin_groups)
+            self.initial["recruiter_groups"] = "\n".join(self.instance.sso_recruiter_groups)
+
+    def clean_oidc_issuer(self) -> str:
+        issuer = self.cleaned_data["oidc_issuer"].strip()
+        if issuer and not issuer.startswith("https://") and not settings.SSO_ALLOW_HTTP_ISSUER:
+            raise forms.ValidationError(_("The issuer must be an https:// address."))
+        return issuer
+
+    def clean_hr_admin_groups(self) -> list[str]:
+        return _group_lines(self.cleaned_data["hr_admin_groups"])
+
+    def clean_recruiter_groups(self) -> list[str]:
+        return _group_lines(self.cleaned_data["recruiter_groups"])
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        if not data.get("sso_enabled"):
+            if data.get("sso_only"):
+                self.add_error("sso_only", _("Turn on single sign-on first."))
+            return data
+        for field in ("oidc_issuer", "oidc_client_id"):
+            if not data.get(field):
+                self.add_error(field, _("Needed for single sign-on."))
+        if not data.get("oidc_client_secret") and not self.instance.oidc_client_secret_encrypted:
+            self.add_error("oidc_client_secret", _("Needed for single sign-on."))
+        if data.get("sso_require_group") and not (
+            data.get("hr_admin_groups") or data.get("recruiter_groups")
+        ):
+            self.add_error("sso_require_group", _("Name at least one group above."))
+        if data.get("sso_only") and not self.instance.sso_only and not self.can_enforce:
+            self.add_error(
+                "sso_only",
+                _(
+                    "Sign in with single sign-on yourself once (after saving these settings) "
+                    "before making it the only way in, so nobody is locked out by a mistake."
+                ),
+            )
+        return data

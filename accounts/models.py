@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
@@ -90,3 +91,111 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target}"
+
+
+class SignInPolicy(models.Model):
+    """How staff of this tenant sign in: one row per tenant schema (pk 1), edited by HR admins.
+
+    The OIDC client secret is stored encrypted (accounts.crypto) and never rendered back."""
+
+    require_two_factor = models.BooleanField(
+        _("Require two-factor sign-in for everyone"),
+        default=False,
+        help_text=_(
+            "Staff who sign in with a password must use an authenticator app or a passkey; "
+            "those without one are asked to set it up before they can continue."
+        ),
+    )
+    sso_enabled = models.BooleanField(_("Offer single sign-on"), default=False)
+    sso_only = models.BooleanField(
+        _("Single sign-on is the only way in"),
+        default=False,
+        help_text=_("Password sign-in and password resets are refused for every staff member."),
+    )
+    sso_label = models.CharField(
+        _("Button label"),
+        max_length=60,
+        blank=True,
+        help_text=_("Shown as “Sign in with …”, e.g. your identity provider's name."),
+    )
+    oidc_issuer = models.URLField(_("Issuer URL"), max_length=300, blank=True)
+    oidc_client_id = models.CharField(_("Client ID"), max_length=255, blank=True)
+    oidc_client_secret_encrypted = models.TextField(blank=True)
+    oidc_secret_set_at = models.DateTimeField(null=True, blank=True)
+    sso_default_role = models.CharField(
+        _("Role of new users"), max_length=20, choices=Role.choices, default=Role.RECRUITER
+    )
+    sso_groups_claim = models.CharField(
+        _("Groups claim"),
+        max_length=100,
+        default="groups",
+        help_text=_("The ID token or user info claim that lists a person's groups."),
+    )
+    sso_hr_admin_groups = models.JSONField(default=list, blank=True)
+    sso_recruiter_groups = models.JSONField(default=list, blank=True)
+    sso_require_group = models.BooleanField(
+        _("Only members of these groups may sign in"), default=False
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="signin_policy_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return "Sign-in policy"
+
+    @property
+    def sso_configured(self) -> bool:
+        return bool(
+            self.sso_enabled
+            and self.oidc_issuer
+            and self.oidc_client_id
+            and self.oidc_client_secret_encrypted
+        )
+
+    @property
+    def sso_maps_groups(self) -> bool:
+        return bool(self.sso_hr_admin_groups or self.sso_recruiter_groups)
+
+
+class ExternalIdentity(models.Model):
+    """A staff user's account at the tenant's OpenID Connect provider: (issuer, subject) is the
+    stable key; the email address may change at the provider."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="external_identities"
+    )
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="external_identity_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"
+
+
+class SignInFailure(models.Model):
+    """One failed password sign-in (accounts.lockout counts these). `account` is a keyed hash of
+    the typed address, so a password typed into the email field is never stored."""
+
+    at = models.DateTimeField(default=timezone.now)
+    account = models.CharField(max_length=64)
+    ip_address = models.GenericIPAddressField()
+    trusted_device = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "at"], name="signin_failure_account"),
+            models.Index(fields=["ip_address", "at"], name="signin_failure_address"),
+            models.Index(fields=["at"], name="signin_failure_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.ip_address}"

@@ -2,17 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from axes.helpers import get_client_ip_address
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.models import AuditLog, Role, User
+from accounts import lockout
+from accounts.crypto import secret_encrypt
+from accounts.models import AuditLog, Role, SignInPolicy, User
 from tenants.links import tenant_absolute_url
 
 
@@ -23,9 +25,7 @@ class AccountError(Exception):
 def client_ip(request: HttpRequest | None) -> str | None:
     """The client's address as the lockout sees it (X-Forwarded-For only behind trusted
     proxies), so the audit log and lockouts name the same address."""
-    if request is None:
-        return None
-    return get_client_ip_address(request) or None
+    return lockout.client_ip(request)
 
 
 def audit_log_record(
@@ -137,3 +137,69 @@ def hr_admin_ensure(*, email: str, password: str | None) -> tuple[User, bool]:
     user = User.objects.create_user(email, password=password, role=Role.HR_ADMIN)
     audit_log_record(actor=None, action="user.provisioned", target=email)
     return user, True
+
+
+@transaction.atomic
+def user_signin_unlock(*, actor: User, user: User) -> int:
+    """Lift every sign-in lock and slow-down on a user's account (HR admin)."""
+    cleared = lockout.signin_failures_clear(email=user.email)
+    audit_log_record(
+        actor=actor, action="user.signin_unlocked", target=user.email, details={"failures": cleared}
+    )
+    return cleared
+
+
+@transaction.atomic
+def signin_policy_two_factor_set(
+    *, actor: User, require: bool, request: HttpRequest | None = None
+) -> SignInPolicy:
+    policy, _created = SignInPolicy.objects.select_for_update().get_or_create(pk=1)
+    if policy.require_two_factor != require:
+        policy.require_two_factor = require
+        policy.save(update_fields=["require_two_factor", "updated_at"])
+        audit_log_record(
+            actor=actor,
+            action="settings.two_factor_required" if require else "settings.two_factor_optional",
+            request=request,
+        )
+    return policy
+
+
+@transaction.atomic
+def signin_policy_sso_save(
+    *, actor: User, form: ModelForm, request: HttpRequest | None = None
+) -> SignInPolicy:
+    """Save the single sign-on settings from a valid SsoForm; a new client secret is encrypted
+    and the audit log records only that it changed, never its value."""
+    policy = form.save(commit=False)
+    policy.pk = 1
+    policy.sso_hr_admin_groups = form.cleaned_data["hr_admin_groups"]
+    policy.sso_recruiter_groups = form.cleaned_data["recruiter_groups"]
+    changed = sorted(form.changed_data)
+    secret = form.cleaned_data.get("oidc_client_secret")
+    if secret:
+        policy.oidc_client_secret_encrypted = secret_encrypt(secret)
+        policy.oidc_secret_set_at = timezone.now()
+    policy.save()
+    audit_log_record(
+        actor=actor,
+        action="settings.sso_changed",
+        details={"fields": changed, "sso_enabled": policy.sso_enabled, "sso_only": policy.sso_only},
+        request=request,
+    )
+    return policy
+
+
+@transaction.atomic
+def signin_break_glass(*, reason: str) -> SignInPolicy:
+    """The platform operator's way back in when the identity provider fails: single sign-on
+    stops being the only way in, so password sign-in and resets work again (audited)."""
+    policy, _created = SignInPolicy.objects.select_for_update().get_or_create(pk=1)
+    policy.sso_only = False
+    policy.save(update_fields=["sso_only", "updated_at"])
+    audit_log_record(
+        actor=None,
+        action="signin.break_glass",
+        details={"by": "platform operator", "reason": reason},
+    )
+    return policy

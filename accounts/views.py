@@ -5,11 +5,12 @@ from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.dashboard import panels_for
-from accounts.forms import BrandingForm, EmailAuthenticationForm, InviteForm
+from accounts.forms import BrandingForm, InviteForm
+from accounts.lockout import signin_lock_status
 from accounts.models import AuditLog, Role, User
 from accounts.permissions import hr_admin_required, public_view, recruiter_required
 from accounts.services import (
@@ -19,32 +20,13 @@ from accounts.services import (
     user_invite,
     user_reactivate,
     user_role_change,
+    user_signin_unlock,
 )
+from accounts.twofactor import two_factor_remove, users_with_second_factor
 
-login_view = public_view(
-    auth_views.LoginView.as_view(
-        template_name="accounts/login.html",
-        authentication_form=EmailAuthenticationForm,
-        redirect_authenticated_user=True,
-    )
-)
 logout_view = public_view(auth_views.LogoutView.as_view())
-password_reset = public_view(
-    auth_views.PasswordResetView.as_view(
-        template_name="accounts/password_reset.html",
-        email_template_name="accounts/emails/password_reset.txt",
-        subject_template_name="accounts/emails/password_reset_subject.txt",
-        success_url=reverse_lazy("accounts:password_reset_done"),
-    )
-)
 password_reset_done = public_view(
     auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
-)
-password_reset_confirm = public_view(
-    auth_views.PasswordResetConfirmView.as_view(
-        template_name="accounts/password_reset_confirm.html",
-        success_url=reverse_lazy("accounts:password_reset_complete"),
-    )
 )
 password_reset_complete = public_view(
     auth_views.PasswordResetCompleteView.as_view(
@@ -69,7 +51,12 @@ def user_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Invitation sent to {user.email}.")
             return redirect("accounts:users")
-    users = User.objects.order_by("-is_active", "email")
+    users = list(User.objects.order_by("-is_active", "email"))
+    locks = signin_lock_status(emails=[u.email for u in users])
+    with_factor = users_with_second_factor(users)
+    for u in users:
+        u.lock_status = locks.get(u.email)
+        u.has_second_factor = u.pk in with_factor
     return render(
         request, "accounts/users.html", {"users": users, "form": form, "roles": Role.choices}
     )
@@ -87,6 +74,16 @@ def user_update(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "reactivate":
             user_reactivate(actor=request.user, user=user)
             messages.success(request, f"{user.email} can sign in again.")
+        elif action == "unlock":
+            user_signin_unlock(actor=request.user, user=user)
+            messages.success(request, _("%(email)s can sign in again.") % {"email": user.email})
+        elif action == "reset_two_factor":
+            two_factor_remove(actor=request.user, user=user)
+            messages.success(
+                request,
+                _("Two-factor sign-in of %(email)s was reset; they set it up again at sign-in.")
+                % {"email": user.email},
+            )
         elif action == "role":
             user_role_change(actor=request.user, user=user, role=request.POST.get("role", ""))
             messages.success(request, f"{user.email} is now {user.get_role_display()}.")

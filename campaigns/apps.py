@@ -8,4 +8,8 @@ class CampaignsConfig(AppConfig):
     verbose_name = "Campaigns"
 
     def ready(self) -> None:
+        from campaigns import privacy
+        from tenants.privacy import register
+
+        register(privacy.PRIVACY)
         from campaigns import panels, receivers  # noqa: F401

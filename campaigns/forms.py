@@ -12,6 +12,7 @@ from campaigns.services import topic_template_validate
 from mailing.kinds import MessageKind
 from mailing.merge import validate_merge_tags
 from pools.models import Pool
+from tenants.public_forms import GuardedForm
 
 WEEKDAYS = [
     (0, "Monday"),
@@ -180,9 +181,10 @@ class NurtureSettingsForm(forms.ModelForm):
         fields = ["cap_days", "first_lookback_days", "invitation_interval_days"]
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(GuardedForm):
+    """A friend applies through a share link: public, so protected like every public form
+    (tenants.public_forms); the limits are counted by the service."""
+
     first_name = forms.CharField(max_length=100)
     last_name = forms.CharField(max_length=100, required=False)
     email = forms.EmailField(max_length=254)
-    # Left empty by people; bots fill every field.
-    website = forms.CharField(required=False, widget=forms.HiddenInput)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from campaigns.matching import item_matches, job_matches
@@ -46,10 +46,23 @@ ITEMS_PER_DIGEST = 5
 
 
 @dataclass
+class HeldBack:
+    """Candidates a topic did not reach in one planning run, counted under the first of these
+    rules that stopped them. Those not counted were not due yet (their chosen interval) or
+    had no fresh content for them."""
+
+    consent: int = 0  # no active consent for the topic (or anonymised, merged away)
+    window: int = 0  # could get it, but the topic's send window is closed at this time
+    cap: int = 0  # a nurture email within the cap days, or a topic ranked first got the slot
+
+
+@dataclass
 class PlanResult:
     planned: int = 0
     by_topic: Counter[str] = field(default_factory=Counter)
     open_topics: list[str] = field(default_factory=list)
+    # Per enabled topic, only when asked for (`count_held_back`): counting costs queries.
+    held_back: dict[str, HeldBack] = field(default_factory=dict)
 
 
 def tenant_zone() -> ZoneInfo:
@@ -109,14 +122,20 @@ def talent_pool_member() -> Exists:
 
 
 @transaction.atomic
-def nurture_plan(*, now: dt.datetime | None = None) -> PlanResult:
+def nurture_plan(*, now: dt.datetime | None = None, count_held_back: bool = False) -> PlanResult:
+    """Plan who gets which digest at `now`. With `count_held_back`, also count per topic who
+    was held back by send window, consent and cap (operators' `nurture_run` shows them)."""
     now = now or timezone.now()
     tz = tenant_zone()
     local = now.astimezone(tz)
     today = local.date()
     rules = NurtureSettings.load()
-    schedules = [s for s in TopicSchedule.objects.filter(enabled=True) if in_window(s, local)]
+    enabled = list(TopicSchedule.objects.filter(enabled=True))
+    schedules = [s for s in enabled if in_window(s, local)]
     result = PlanResult(open_topics=[s.topic for s in schedules])
+    if count_held_back:
+        closed = [s.topic for s in enabled if s not in schedules]
+        _count_held_back(result, closed, base=None, ranges=topic_settings())
     if not schedules:
         return result
 
@@ -131,6 +150,8 @@ def nurture_plan(*, now: dt.datetime | None = None) -> PlanResult:
             )
         )
     )
+    if count_held_back:
+        _count_held_back(result, [s.topic for s in schedules], base=base, ranges=ranges)
     lookback = now - dt.timedelta(days=rules.first_lookback_days)
     # candidate id -> topic -> (period, content counts as new after this time)
     due: dict[int, dict[str, tuple[str, dt.datetime]]] = defaultdict(dict)
@@ -180,7 +201,10 @@ def nurture_plan(*, now: dt.datetime | None = None) -> PlanResult:
                 continue
             due[cid][topic] = (period, last or lookback)
 
-    chosen = _choose_with_content(due, schedules, now)
+    passed_over: Counter[str] | None = Counter() if count_held_back else None
+    chosen = _choose_with_content(due, schedules, now, passed_over)
+    for topic, count in (passed_over or {}).items():
+        result.held_back.setdefault(topic, HeldBack()).cap += count
     rows = []
     for cid, (topic, found) in chosen.items():
         jobs = found.jobs
@@ -199,6 +223,39 @@ def nurture_plan(*, now: dt.datetime | None = None) -> PlanResult:
     _insert_planned(rows, now)
     result.planned = len(rows)
     return result
+
+
+def _considered(topic: str, ranges: dict) -> bool:
+    """Whether the planner looks at this topic at all (consent's topic settings can turn a
+    topic off; the pool invitation has none)."""
+    setting = ranges.get(topic)
+    return topic == MessageKind.POOL_INVITATION or (setting is not None and setting.enabled)
+
+
+def _reachable(candidates: QuerySet[Candidate], topic: str) -> QuerySet[Candidate]:
+    reachable = contactable(candidates, topic=topic)
+    if topic == MessageKind.POOL_INVITATION:
+        return reachable.exclude(talent_pool_member())
+    return reachable
+
+
+def _count_held_back(
+    result: PlanResult, topics: list[str], *, base: QuerySet[Candidate] | None, ranges: dict
+) -> None:
+    """Per topic: without consent; then, of those who could get it, held back by the closed
+    window (`base` None: these topics' windows are closed) or by the cap (not in `base`)."""
+    active = Candidate.objects.active()
+    everyone = active.count()
+    for topic in topics:
+        if not _considered(topic, ranges):
+            continue
+        held = HeldBack(consent=everyone - contactable(active, topic=topic).count())
+        reachable = _reachable(active, topic).count()
+        if base is None:
+            held.window = reachable
+        else:
+            held.cap = reachable - _reachable(base, topic).count()
+        result.held_back[topic] = held
 
 
 def _insert_planned(rows: list[tuple], now: dt.datetime) -> None:
@@ -243,6 +300,7 @@ def _choose_with_content(
     due: dict[int, dict[str, tuple[str, dt.datetime]]],
     schedules: Sequence[TopicSchedule],
     now: dt.datetime,
+    passed_over: Counter[str] | None = None,
 ) -> dict[int, tuple[str, _Found]]:
     """One topic per candidate (the global cap): the first of their due topics, in priority
     order, that has fresh relevant content for them. Lowest priority number first, except that
@@ -250,7 +308,10 @@ def _choose_with_content(
 
     Content is looked up in rounds down each candidate's order: round one asks every candidate
     for their first topic, round two only those who had nothing there for their second, and so
-    on. Matching is the costly part of planning, and most candidates are settled in round one."""
+    on. Matching is the costly part of planning, and most candidates are settled in round one.
+
+    `passed_over`, when given, counts per topic the candidates due for it who got a topic
+    ranked before it (the cap held it back; a topic ranked after is never asked for content)."""
     by_topic = {s.topic: s for s in schedules}
     tagged = _priority_tagged(due, schedules)
 
@@ -272,6 +333,9 @@ def _choose_with_content(
             for cid, found in _content(topic, targets, now).items():
                 chosen[cid] = (topic, found)
         waiting = [cid for cid in waiting if cid not in chosen]
+    if passed_over is not None:
+        for cid, (topic, _found) in chosen.items():
+            passed_over.update(order[cid][order[cid].index(topic) + 1 :])
     return chosen
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, Delivery
 from candidates.models import AgeBracket, Application, Candidate, Outcome
 from consent.models import Action, CandidateConsent, ConsentEvent, Purpose
+from consent.selectors import affirmative_grants
 from feedback.models import Branch, Rejection
 from mailing.kinds import CONTENT_TOPICS, MessageKind
 from mailing.models import LEFT_STATUSES, Message, MessageStatus, TrackingEvent
@@ -148,9 +149,8 @@ def _rejections() -> QuerySet[Application]:
     feedback was personalised and gives the decision's date and stage."""
     after = OuterRef("decided")
     candidate = OuterRef("candidate_id")
-    opted = ConsentEvent.objects.filter(
-        candidate_id=candidate, action=Action.GRANTED, at__gte=after
-    )
+    # Honest opt-ins only: a ticked box or a recruiter's record (consent.selectors).
+    opted = affirmative_grants().filter(candidate_id=candidate, at__gte=after)
     engaged = Message.objects.filter(
         candidate_id=candidate,
         kind__in=[*CONTENT_TOPICS, MessageKind.POOL_INVITATION],
@@ -214,9 +214,11 @@ def _funnel_by_topic(every: list[_Row]) -> list[tuple[str, list[int]]]:
     engaged: set[tuple[int, str]] = set()
     for start in range(0, len(ids), 20000):
         chunk = ids[start : start + 20000]
-        for cid, purpose, at in ConsentEvent.objects.filter(
-            candidate_id__in=chunk, action=Action.GRANTED, purpose__in=list(CONTENT_TOPICS)
-        ).values_list("candidate_id", "purpose", "at"):
+        for cid, purpose, at in (
+            affirmative_grants()
+            .filter(candidate_id__in=chunk, purpose__in=list(CONTENT_TOPICS))
+            .values_list("candidate_id", "purpose", "at")
+        ):
             grants[(cid, purpose)] = max(at, grants.get((cid, purpose), at))
         engaged.update(
             Message.objects.filter(

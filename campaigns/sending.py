@@ -36,6 +36,7 @@ BATCH_SIZE = 500
 class SendResult:
     queued: int = 0
     dropped: Counter[str] = field(default_factory=Counter)
+    by_topic: Counter[str] = field(default_factory=Counter)
 
 
 def planned_delivery_ids() -> list[int]:
@@ -229,6 +230,7 @@ def _send_batch(delivery_ids: Sequence[int], now: dt.datetime) -> SendResult:
     Delivery.objects.filter(pk__in=dropped).delete()
     _mark_queued(queued)
     result.queued = len(queued)
+    result.by_topic.update(d.topic for d in queued)
     return result
 
 
@@ -255,13 +257,16 @@ def _mark_queued(deliveries: list[Delivery]) -> None:
         )
 
 
-def nurture_run(*, now: dt.datetime | None = None) -> tuple[PlanResult, SendResult]:
+def nurture_run(
+    *, now: dt.datetime | None = None, count_held_back: bool = False
+) -> tuple[PlanResult, SendResult]:
     """Plan, then send every planned digest in batches (the tasks do the same in parallel)."""
-    plan = nurture_plan(now=now)
+    plan = nurture_plan(now=now, count_held_back=count_held_back)
     sent = SendResult()
     ids = planned_delivery_ids()
     for start in range(0, len(ids), BATCH_SIZE):
         batch = nurture_send_batch(delivery_ids=ids[start : start + BATCH_SIZE], now=now)
         sent.queued += batch.queued
         sent.dropped.update(batch.dropped)
+        sent.by_topic.update(batch.by_topic)
     return plan, sent

@@ -27,8 +27,8 @@ from campaigns.models import (
 )
 from campaigns.planner import tenant_zone
 from campaigns.referrals import Referral
-from candidates.models import ActivityKind, Application, Candidate
-from candidates.services import activity_record, application_create, candidate_upsert
+from candidates.models import Application, Candidate
+from candidates.submissions import application_submit
 from consent.links import preferences_url, unsubscribe_url
 from consent.selectors import contactable
 from mailing.kinds import MessageKind
@@ -404,30 +404,17 @@ def campaigns_send_scheduled() -> int:
 
 @transaction.atomic
 def referral_apply(
-    *, referral: Referral, email: str, first_name: str, last_name: str = ""
+    *, referral: Referral, email: str, first_name: str, last_name: str = "", ip: str | None = None
 ) -> Application:
-    """A friend applies through an ambassador's link: the application is recorded with source
-    "referral" and the ambassador as `referred_by` (never replacing an earlier referrer)."""
-    referrer = referral.referrer
-    candidate, _ = candidate_upsert(
+    """A friend applies through an ambassador's link, with source "referral". A public form:
+    for an address we already know nothing is changed on the record; the typed-in names and
+    the ambassador wait with the application for a recruiter (candidates.submissions). A new
+    person is credited to the ambassador at once (nobody refers themselves)."""
+    return application_submit(
+        position=referral.position,
         email=email,
-        actor=None,
+        values={"first_name": first_name, "last_name": last_name},
         source="referral",
-        first_name=first_name,
-        last_name=last_name,
+        ip=ip,
+        referred_by=referral.referrer,
     )
-    # `candidate_upsert` does not take `referred_by` (not a profile field); set it here, once:
-    # the first ambassador keeps the credit and nobody refers themselves.
-    if candidate.pk != referrer.pk and candidate.referred_by_id is None:
-        Candidate.objects.filter(pk=candidate.pk, referred_by__isnull=True).update(
-            referred_by=referrer
-        )
-        activity_record(
-            candidate=candidate,
-            kind=ActivityKind.EDIT,
-            summary=f"Referred by {referrer.full_name} for {referral.position.title}",
-        )
-    application, _ = application_create(
-        candidate=candidate, position=referral.position, actor=None, source="referral"
-    )
-    return application

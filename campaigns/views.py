@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import candidate_token_view, hr_admin_required, recruiter_required
+from accounts.services import client_ip
 from campaigns import charts
 from campaigns.forms import (
     CampaignForm,
@@ -52,6 +53,7 @@ from campaigns.services import (
 )
 from candidates.services import CandidateError
 from consent.selectors import topic_settings
+from tenants.public_forms import RateLimited
 
 _TOPICS = dict(ITEM_TOPIC_CHOICES)
 
@@ -400,22 +402,32 @@ def referral(request: HttpRequest, token: str) -> HttpResponse:
     except ReferralError as exc:
         return render(request, "campaigns/referral_invalid.html", {"error": str(exc)}, status=410)
     form = ReferralForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if form.cleaned_data["website"]:
-            return render(request, "campaigns/referral_done.html", {"position": ref.position})
-        try:
-            referral_apply(
-                referral=ref,
-                email=form.cleaned_data["email"],
-                first_name=form.cleaned_data["first_name"],
-                last_name=form.cleaned_data["last_name"],
+    if request.method == "POST":
+        if not form.check_human():
+            # A bot: answer as if it worked, keep nothing.
+            return render(
+                request, "campaigns/referral_done.html", {"position": ref.position}, status=400
             )
-        except (ValidationError, CandidateError) as exc:
-            form.add_error(None, _message(exc))
-        else:
-            return render(request, "campaigns/referral_done.html", {"position": ref.position})
+        if form.is_valid():
+            try:
+                referral_apply(
+                    referral=ref,
+                    email=form.cleaned_data["email"],
+                    first_name=form.cleaned_data["first_name"],
+                    last_name=form.cleaned_data["last_name"],
+                    ip=client_ip(request),
+                )
+            except RateLimited as exc:
+                return render(
+                    request, "candidates/rate_limited.html", {"message": str(exc)}, status=429
+                )
+            except (ValidationError, CandidateError) as exc:
+                form.add_error(None, _message(exc))
+            else:
+                return render(request, "campaigns/referral_done.html", {"position": ref.position})
     return render(
         request,
         "campaigns/referral.html",
         {"form": form, "position": ref.position, "referrer": ref.referrer},
+        status=400 if request.method == "POST" else 200,
     )

@@ -8,4 +8,8 @@ class CandidatesConfig(AppConfig):
     verbose_name = "Candidates"
 
     def ready(self) -> None:
+        from candidates import privacy
+        from tenants.privacy import register
+
+        register(privacy.PRIVACY)
         from candidates import receivers  # noqa: F401

@@ -7,6 +7,8 @@ from django.conf import settings
 
 from candidates.importing import targets_for
 from candidates.models import Candidate, ImportKind, Position
+from candidates.validators import validate_single_line
+from tenants.public_forms import GuardedForm
 
 CV_MAX_BYTES = 5 * 1024 * 1024
 # Magic numbers, not the browser's content type (which the client chooses freely).
@@ -127,13 +129,14 @@ class PositionForm(forms.ModelForm):
             self.initial["required_skills"] = list(self.instance.required_skills.names())
 
 
-class ApplyForm(forms.Form):
-    """The public apply form on an open position's page."""
+class ApplyForm(GuardedForm):
+    """The public apply form on an open position's page (honeypot and stamp from
+    tenants.public_forms; the limits are counted by the service)."""
 
-    first_name = forms.CharField(max_length=100)
-    last_name = forms.CharField(max_length=100, required=False)
-    email = forms.EmailField(max_length=254)
-    phone = forms.CharField(max_length=40, required=False)
+    first_name = forms.CharField(max_length=100, validators=[validate_single_line])
+    last_name = forms.CharField(max_length=100, required=False, validators=[validate_single_line])
+    email = forms.EmailField(max_length=254, validators=[validate_single_line])
+    phone = forms.CharField(max_length=40, required=False, validators=[validate_single_line])
     cv = forms.FileField(
         label="CV (PDF, DOCX, ODT or DOC, up to 5 MB)",
         required=False,

@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import User
+from candidates import import_limits
 from candidates.models import (
     Activity,
     ActivityKind,
@@ -63,6 +64,7 @@ from candidates.services import (
     tag_names_validate,
     tags_get_or_create,
 )
+from candidates.validators import SINGLE_LINE_FIELDS, has_line_break
 
 CHUNK_SIZE = 1000
 # A job "running" without progress for this long lost its worker and may be resumed.
@@ -78,6 +80,10 @@ class ImportFileError(Exception):
 
 class _Superseded(Exception):
     """Another run of the same job committed this chunk first; this run stops."""
+
+
+class DryRunSuperseded(Exception):
+    """A newer dry run of the same job was asked for; this one stops."""
 
 
 # --- Target fields ------------------------------------------------------------------------------
@@ -219,6 +225,9 @@ class ParsedFile:
     delimiter: str
     rows: Callable[[], Iterator[Row]]
     is_xlsx: bool = False
+    # Data rows as the file announces them (line breaks, the sheet's dimension): for progress
+    # bars only, never trusted as a count.
+    estimated_rows: int | None = None
 
 
 def _is_xlsx(name: str, head: bytes) -> bool:
@@ -294,10 +303,11 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[Row]:
     csv.field_size_limit(max(settings.MAX_UPLOAD_BYTES, MAX_LINE_CHARS) + 1)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     previous_end = 0
-    for cells in reader:
+    for records, cells in enumerate(reader):
         start, previous_end = previous_end + 1, reader.line_num
         if start == 1:
             continue  # header
+        _rows_check(records)
         if not any(c.strip() for c in cells):
             continue
         length = sum(len(c) for c in cells)
@@ -343,8 +353,21 @@ def parse_bytes(name: str, data: bytes) -> ParsedFile:
     headers = _clean_headers(header_cells)
     if not any(h and not h.startswith("Column ") for h in headers):
         raise ImportFileError("The first line must hold the column names.")
-    parsed = ParsedFile(headers, encoding, delimiter, lambda: _csv_rows(text, delimiter))
+    parsed = ParsedFile(
+        headers,
+        encoding,
+        delimiter,
+        lambda: _csv_rows(text, delimiter),
+        estimated_rows=max(0, text.count("\n") - 1 + (not text.endswith("\n"))),
+    )
     return parsed
+
+
+def _rows_check(count: int) -> None:
+    try:
+        import_limits.rows_check(count)
+    except import_limits.ImportLimitError as exc:
+        raise ImportFileError(str(exc)) from None
 
 
 def _cell(value: Any) -> str:
@@ -357,32 +380,124 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _parse_xlsx(data: bytes) -> ParsedFile:
-    from openpyxl import load_workbook
+def _xlsx_open(data: bytes) -> Any:
+    """openpyxl's workbook reader with everything but the worksheets read.
 
+    Not `load_workbook`: even in read-only mode it sizes every sheet up front, and a sheet
+    without a <dimension> element is then parsed to its end (100 MB of XML for a crafted file)
+    before the first row can be read. The rows are streamed below instead."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+
+    reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+    reader.read_manifest()
+    reader.read_strings()
+    reader.read_workbook()
+    apply_stylesheet(reader.archive, reader.wb)
+    return reader
+
+
+def _xlsx_first_sheet(reader: Any) -> str:
+    for _sheet, rel in reader.parser.find_sheets():
+        if rel.target in reader.valid_files and "chartsheet" not in rel.Type:
+            return str(rel.target)
+    raise ImportFileError("The workbook has no worksheet.")
+
+
+def _xlsx_rows(reader: Any, path: str, *, max_row: int, max_col: int) -> Iterator[Any]:
+    """(row number, values of columns 1..max_col) for the non-empty rows up to max_row, one at
+    a time; reading stops at the first row past max_row."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    with reader.archive.open(path) as source:
+        parser = WorkSheetParser(
+            source,
+            reader.shared_strings,
+            data_only=True,
+            epoch=reader.wb.epoch,
+            date_formats=reader.wb._date_formats,
+            timedelta_formats=reader.wb._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            if number > max_row:
+                return
+            values: list[Any] = [None] * max_col
+            for cell in cells:
+                if cell["column"] <= max_col:
+                    values[cell["column"] - 1] = cell["value"]
+            yield number, values
+
+
+def _xlsx_declared_rows(reader: Any, path: str) -> int | None:
+    """Data rows the sheet's <dimension> announces (it comes before the data, if at all)."""
+    # The parser openpyxl itself uses (expat, with its entity-expansion limits).
+    from openpyxl.xml.functions import iterparse
+
+    with reader.archive.open(path) as source:
+        for _event, element in iterparse(source, events=("start",)):
+            tag = element.tag.rsplit("}", 1)[-1]
+            if tag == "dimension":
+                last = (element.get("ref") or "").rpartition(":")[2] or element.get("ref", "")
+                digits = re.sub(r"^[A-Za-z]+", "", last)
+                return int(digits) - 1 if digits.isdigit() else None
+            if tag == "sheetData":
+                return None
+    return None
+
+
+def _parse_xlsx(data: bytes) -> ParsedFile:
+    """Header and a streaming row reader for the first sheet, within import_limits (the zip's
+    declared unpacked size, columns, rows): never more than one row in memory."""
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise ImportFileError("This is not a valid XLSX workbook (or it is damaged).") from None
-    sheet = workbook.worksheets[0]
-    header_row = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), None)
-    if not header_row or not any(v not in (None, "") for v in header_row):
-        raise ImportFileError("The first sheet is empty: its first row must hold column names.")
-    headers = _clean_headers([_cell(v) for v in header_row])
+        import_limits.xlsx_archive_check(io.BytesIO(data))
+        try:
+            reader = _xlsx_open(data)
+            path = _xlsx_first_sheet(reader)
+            with reader.archive.open(path) as sheet:
+                import_limits.xlsx_row_width_check(sheet)
+            header_row = next(
+                _xlsx_rows(reader, path, max_row=1, max_col=import_limits.MAX_COLUMNS + 1),
+                (0, []),
+            )[1]
+            declared = _xlsx_declared_rows(reader, path)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError):
+            raise ImportFileError("This is not a valid XLSX workbook (or it is damaged).") from None
+        if not header_row or not any(v not in (None, "") for v in header_row):
+            raise ImportFileError("The first sheet is empty: its first row must hold column names.")
+        # Spreadsheets often declare thousands of formatted but empty columns: the header ends
+        # at its last named column.
+        width = max(i for i, v in enumerate(header_row, start=1) if v not in (None, ""))
+        import_limits.columns_check(width)
+        if declared is not None and declared > settings.IMPORT_MAX_ROWS:
+            # The sheet says so itself (rows past the last filled one are not counted below).
+            import_limits.rows_check(declared)
+    except import_limits.ImportLimitError as exc:
+        raise ImportFileError(str(exc)) from None
+    headers = _clean_headers([_cell(v) for v in header_row[:width]])
+    # Read a few columns past the header, so a row with cells beyond it is still reported.
+    max_col = min(width + 5, import_limits.MAX_COLUMNS + 1)
 
     def rows() -> Iterator[Row]:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        for line, values in enumerate(
-            book.worksheets[0].iter_rows(min_row=2, values_only=True), start=2
-        ):
-            cells = [_cell(v) for v in values]
-            if any(c.strip() for c in cells):
+        book = _xlsx_open(data)
+        # One row past the limit is read, which is how an over-long sheet is recognised.
+        try:
+            for line, values in _xlsx_rows(
+                book, path, max_row=settings.IMPORT_MAX_ROWS + 2, max_col=max_col
+            ):
+                if line < 2:
+                    continue
+                _rows_check(line - 1)
+                cells = [_cell(v) for v in values]
+                if not any(c.strip() for c in cells):
+                    continue
                 if sum(len(c) for c in cells) > MAX_LINE_CHARS:
                     yield Row(line, [], f"This row is longer than {MAX_LINE_CHARS:,} characters.")
                 else:
                     yield Row(line, cells)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError):
+            raise ImportFileError("This is not a valid XLSX workbook (or it is damaged).") from None
 
-    return ParsedFile(headers, "xlsx", "", rows, is_xlsx=True)
+    return ParsedFile(headers, "xlsx", "", rows, is_xlsx=True, estimated_rows=declared)
 
 
 # --- Validating rows ----------------------------------------------------------------------------
@@ -405,6 +520,8 @@ _AGE = {
 }
 _OUTCOME = {**{v: v for v in Outcome.values}, **{label.lower(): v for v, label in Outcome.choices}}
 _LANGUAGES = {code for code, _ in settings.LANGUAGES}
+# Import fields that hold one line (names, phone…): a cell with a line break is refused.
+_ONE_LINE = {*SINGLE_LINE_FIELDS, "full_name", "position", "stage", "outcome", "country"}
 
 
 def _split_list(value: str) -> list[str]:
@@ -445,6 +562,11 @@ def row_to_record(kind: str, headers: list[str], mapping: dict[str, str], row: R
     def error(key: str, reason: str) -> None:
         record.errors.append((column.get(key, key), reason))
 
+    broken = [key for key, value in raw.items() if key in _ONE_LINE and has_line_break(value)]
+    for key in broken:
+        error(key, "This cell holds a line break; the field takes a single line.")
+    if broken:
+        return record
     email = raw.get("email", "")
     if not email:
         error("email", "The email is missing.")
@@ -574,13 +696,24 @@ class Preview:
     sample: list[Record] = field(default_factory=list)
 
 
-def import_preview(job: ImportJob) -> Preview:
-    """Dry run: validate every row and count what would be created, without writing."""
+PROGRESS_EVERY = 1000
+
+
+def import_preview(
+    job: ImportJob, *, progress: Callable[[int, int | None], bool] | None = None
+) -> Preview:
+    """Dry run: validate every row and count what would be created, without writing.
+
+    `progress(rows_checked, estimated_rows)` is called every PROGRESS_EVERY rows; when it
+    returns False the dry run stops (a newer one replaced it) and raises DryRunSuperseded."""
     parsed = job_parse(job)
     preview = Preview()
     emails: list[str] = []
     for record in iter_records(job.kind, parsed, job.mapping):
         preview.total += 1
+        tick = progress is not None and preview.total % PROGRESS_EVERY == 0
+        if tick and not progress(preview.total, parsed.estimated_rows):  # type: ignore[misc]
+            raise DryRunSuperseded
         if len(preview.sample) < PREVIEW_ROWS:
             preview.sample.append(record)
         if record.errors:
@@ -676,6 +809,8 @@ def import_job_start(*, job: ImportJob, actor: User | None) -> ImportJob:
 
 
 def job_resumable(job: ImportJob) -> bool:
+    if job.purged_at is not None:
+        return False  # its file was deleted (retention, or an erasure of someone in it)
     if job.status in (ImportStatus.UPLOADED, ImportStatus.FAILED):
         return True
     stale = timezone.now() - timedelta(seconds=STALE_AFTER_SECONDS)
@@ -700,7 +835,7 @@ def import_job_run(job_id: int) -> ImportJob:
     if two runs overlap (a chunk is committed by exactly one of them)."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job_id)
-        if job.status == ImportStatus.DONE:
+        if job.status == ImportStatus.DONE or job.purged_at is not None:
             return job
         job.status = ImportStatus.RUNNING
         job.save(update_fields=["status", "updated_at"])
@@ -753,7 +888,8 @@ class _Writer(abc.ABC):
     def write_chunk(self, records: list[Record]) -> None:
         with transaction.atomic():
             job = ImportJob.objects.select_for_update().get(pk=self.job.pk)
-            if job.cursor != self.job.cursor:
+            # purged: an erasure deleted the file mid-run; it must not bring the person back.
+            if job.cursor != self.job.cursor or job.purged_at is not None:
                 raise _Superseded
             valid = [r for r in records if not r.errors]
             created, updated, unchanged, changed_ids = self.write(valid)

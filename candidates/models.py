@@ -9,6 +9,8 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
+from candidates.validators import validate_single_line
+
 
 class Seniority(models.TextChoices):
     JUNIOR = "junior", "Junior"
@@ -97,22 +99,29 @@ class CandidateQuerySet(models.QuerySet["Candidate"]):
 
 
 class Candidate(models.Model):
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100, blank=True)
-    email = models.EmailField(max_length=254)
-    phone = models.CharField(max_length=40, blank=True)
-    city = models.CharField(max_length=100, blank=True)
+    first_name = models.CharField(max_length=100, validators=[validate_single_line])
+    last_name = models.CharField(max_length=100, blank=True, validators=[validate_single_line])
+    email = models.EmailField(max_length=254, validators=[validate_single_line])
+    phone = models.CharField(max_length=40, blank=True, validators=[validate_single_line])
+    city = models.CharField(max_length=100, blank=True, validators=[validate_single_line])
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 code, e.g. FR")
     languages = models.JSONField(default=list, blank=True, help_text="e.g. ['fr', 'en']")
     preferred_language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES)
-    profession = models.CharField(max_length=120, blank=True, db_index=True)
+    profession = models.CharField(
+        max_length=120, blank=True, db_index=True, validators=[validate_single_line]
+    )
     seniority = models.CharField(max_length=10, choices=Seniority.choices, blank=True)
     years_experience = models.PositiveSmallIntegerField(null=True, blank=True)
     interests = models.JSONField(default=list, blank=True)
     desired_positions = models.JSONField(default=list, blank=True)
     desired_locations = models.JSONField(default=list, blank=True)
     age_bracket = models.CharField(max_length=10, choices=AgeBracket.choices, blank=True)
-    source = models.CharField(max_length=60, blank=True, help_text="import, career site, referral…")
+    source = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="import, career site, referral…",
+        validators=[validate_single_line],
+    )
     referred_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals"
     )
@@ -261,6 +270,32 @@ class Application(models.Model):
         return f"{self.candidate} → {self.position}"
 
 
+class Submission(models.Model):
+    """What someone typed into a public form (apply, referral) for a person we already know.
+    Anyone who knows an address can fill in these forms, so anonymous input never changes the
+    stored record: it waits here, shown as "submitted with this application", until a recruiter
+    accepts it (it then goes to the profile) or dismisses it; either way this row goes."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="submissions"
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=60, blank=True)
+    # Profile field -> submitted value, only where it differs from the stored record.
+    values = models.JSONField(default=dict, blank=True)
+    cv = models.FileField(upload_to="submissions/%Y/%m/", blank=True, max_length=255)
+    # A referral link names an ambassador; the record's `referred_by` is set only on accept.
+    referred_by = models.ForeignKey(
+        Candidate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Submission #{self.pk} for application {self.application_id}"
+
+
 class ActivityKind(models.TextChoices):
     APPLICATION = "application", "Application"
     STAGE = "stage", "Stage move"
@@ -315,6 +350,14 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class DryRunStatus(models.TextChoices):
+    NONE = "", "Not run"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Checking"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
 class ImportJob(models.Model):
     """One import of a file. The decoded rows live in `file` (tenant storage); `cursor` is the
     number of data rows already committed, so a re-run after a crash continues from there (and
@@ -346,6 +389,17 @@ class ImportJob(models.Model):
     # [{"line": 3, "column": "email", "reason": "..."}], capped (the count is exact).
     errors = models.JSONField(default=list, blank=True)
     message = models.CharField(max_length=300, blank=True)
+    # When the uploaded file and the error details were deleted (IMPORT_FILE_RETENTION_DAYS
+    # after the import finished): the counts stay, the people's data does not.
+    purged_at = models.DateTimeField(null=True, blank=True)
+    # The dry run (candidates/import_dry_run.py) runs in the worker; the page polls these.
+    dry_run_status = models.CharField(
+        max_length=10, choices=DryRunStatus.choices, blank=True, default=DryRunStatus.NONE
+    )
+    dry_run_checked = models.PositiveIntegerField(default=0)  # rows checked so far
+    # {"run": id of the current run, "mapping": the mapping it checks, "estimate": rows,
+    #  "result": {...} once done, "message": why it failed}
+    dry_run = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -362,6 +416,13 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+    @property
+    def dry_run_percent(self) -> int:
+        if self.dry_run_status == DryRunStatus.DONE:
+            return 100
+        estimate = self.dry_run.get("estimate") or 0
+        return min(99, int(self.dry_run_checked * 100 / estimate)) if estimate else 0
 
 
 class ImportMapping(models.Model):

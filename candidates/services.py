@@ -34,6 +34,7 @@ from candidates.models import (
     Skill,
     Stage,
 )
+from tenants.privacy import ERASED
 
 
 class CandidateError(Exception):
@@ -114,6 +115,12 @@ def activity_record_many(
         activity.data = activity.data or {}
         activity.at = activity.at or now
     created = Activity.objects.bulk_create(activities, batch_size=1000)
+    # Work started before someone was erased can finish after it (an email handed to the ESP
+    # while the erasure ran): its entry keeps no text. The insert waited for the erasure's
+    # lock on the candidate row, so this statement sees the erasure once it committed.
+    Activity.objects.filter(
+        pk__in=[a.pk for a in created], candidate__anonymised_at__isnull=False
+    ).update(summary=ERASED, body="", data={})
     if bump_last_activity and created:
         latest: dict[int, Any] = {}
         for activity in created:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from candidates.import_dry_run import import_dry_run_execute, import_dry_run_fail
 from candidates.importing import import_job_fail, import_job_run, import_jobs_resume_stale
 from tenants.fanout import enqueue_for_each_tenant
 
@@ -14,6 +15,16 @@ def import_job_run_task(job_id: int) -> str:
     except Exception as exc:
         # The committed chunks stay (cursor saved); the job can be resumed from the page.
         import_job_fail(job_id=job_id, message=f"The import stopped: {exc}")
+        raise
+
+
+@shared_task(acks_late=True)
+def import_dry_run_task(job_id: int, run: str) -> str:
+    """Checks every row of an import without writing, with progress (import_dry_run.py)."""
+    try:
+        return import_dry_run_execute(job_id, run)
+    except Exception as exc:
+        import_dry_run_fail(job_id=job_id, run=run, message=f"The dry run stopped: {exc}")
         raise
 
 

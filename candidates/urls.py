@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from candidates import views
+from candidates import public_views, submission_views, views
 
 app_name = "candidates"
 
@@ -26,11 +26,23 @@ urlpatterns = [
     path("positions/<int:pk>/edit/", views.position_edit, name="position_edit"),
     path("positions/<int:pk>/delete/", views.position_delete_view, name="position_delete"),
     path("stages/", views.stage_settings, name="stages"),
-    path("jobs/", views.job_list, name="jobs"),
-    path("jobs/<int:pk>/", views.job_detail, name="job"),
-    path("jobs/reapply/<str:token>/", views.reapply, name="reapply"),
+    path("jobs/", public_views.job_list, name="jobs"),
+    path("jobs/<int:pk>/", public_views.job_detail, name="job"),
+    path("jobs/reapply/<str:token>/", public_views.reapply, name="reapply"),
+    path(
+        "submissions/<int:pk>/accept/",
+        submission_views.submission_accept_view,
+        name="submission_accept",
+    ),
+    path(
+        "submissions/<int:pk>/dismiss/",
+        submission_views.submission_dismiss_view,
+        name="submission_dismiss",
+    ),
+    path("submissions/<int:pk>/cv/", submission_views.submission_cv, name="submission_cv"),
     path("import/", views.import_upload, name="import"),
     path("import/<int:pk>/mapping/", views.import_mapping, name="import_mapping"),
+    path("import/<int:pk>/dry-run/", views.import_dry_run, name="import_dry_run"),
     path("import/<int:pk>/", views.import_job, name="import_job"),
     path("import/<int:pk>/resume/", views.import_resume, name="import_resume"),
     path("import/<int:pk>/errors.csv", views.import_errors, name="import_errors"),

@@ -11,9 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import (
-    candidate_token_view,
     hr_admin_required,
-    public_view,
     recruiter_required,
 )
 from accounts.services import audit_log_record
@@ -22,7 +20,6 @@ from candidates.columns import list_columns
 from candidates.criteria import CriteriaForm, criteria_to_json
 from candidates.exporting import candidate_export_rows, csv_lines
 from candidates.forms import (
-    ApplyForm,
     CandidateForm,
     ImportUploadForm,
     MappingForm,
@@ -31,16 +28,15 @@ from candidates.forms import (
     StageNameForm,
     TagsForm,
 )
+from candidates.import_dry_run import dry_run_result, import_dry_run_start
 from candidates.importing import (
     ImportFileError,
     error_report_rows,
     import_job_create,
     import_job_start,
     import_mapping_set,
-    import_preview,
     job_resumable,
 )
-from candidates.links import LinkError, reapply_load
 from candidates.models import (
     Application,
     Candidate,
@@ -83,6 +79,7 @@ from candidates.services import (
     stage_move,
     stage_rename,
 )
+from candidates.submissions import submission_choices
 
 PAGE_SIZE = 50
 
@@ -223,8 +220,11 @@ def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, "This record was merged; here is the record it was merged into.")
         return redirect("candidates:detail", pk=candidate.merged_into_id)
     applications = [
-        (app, application_actions(app, request.user)) for app in candidate_applications(candidate)
+        (app, application_actions(app, request.user))
+        for app in candidate_applications(candidate).prefetch_related("submissions__referred_by")
     ]
+    for app, _ in applications:
+        app.pending_submissions = [(s, submission_choices(s)) for s in app.submissions.all()]
     applied = {app.position_id for app, _ in applications}
     context = {
         "candidate": candidate,
@@ -486,69 +486,6 @@ def stage_settings(request: HttpRequest) -> HttpResponse:
     )
 
 
-# --- Public job pages ---------------------------------------------------------------------------
-
-
-@public_view
-def job_list(request: HttpRequest) -> HttpResponse:
-    positions = Position.objects.filter(status=PositionStatus.OPEN).order_by("-opened_at", "pk")
-    return render(request, "candidates/jobs.html", {"positions": positions})
-
-
-@public_view
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    position = get_object_or_404(Position, pk=pk, status=PositionStatus.OPEN)
-    form = ApplyForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            candidate, _ = candidate_upsert(
-                email=data["email"],
-                actor=None,
-                source="career site",
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                phone=data["phone"],
-            )
-            application_create(
-                candidate=candidate,
-                position=position,
-                actor=None,
-                source="career site",
-                cv=data.get("cv"),
-            )
-        except CandidateError as exc:
-            form.add_error(None, str(exc))
-        else:
-            return render(request, "candidates/applied.html", {"position": position})
-    return render(
-        request,
-        "candidates/job.html",
-        {"position": position, "form": form, "skills": sorted(position.required_skills.names())},
-    )
-
-
-@candidate_token_view
-def reapply(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        link = reapply_load(token)
-    except LinkError as exc:
-        return render(request, "candidates/reapply.html", {"error": str(exc)}, status=400)
-    if request.method == "POST":
-        try:
-            application_create(
-                candidate=link.candidate, position=link.position, actor=None, source="re-apply link"
-            )
-        except CandidateError as exc:
-            return render(request, "candidates/reapply.html", {"error": str(exc)}, status=400)
-        return render(request, "candidates/applied.html", {"position": link.position})
-    return render(
-        request,
-        "candidates/reapply.html",
-        {"candidate": link.candidate, "position": link.position},
-    )
-
-
 # --- Import -------------------------------------------------------------------------------------
 
 
@@ -579,18 +516,33 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
         headers=job.headers,
         initial=MappingForm.initial_for(job.headers, job.mapping),
     )
-    preview = None
     if request.method == "POST" and form.is_valid():
+        mapping = {h: form.mapping().get(h, "") for h in job.headers}
         try:
-            import_mapping_set(job=job, mapping=form.mapping(), actor=request.user)
             if request.POST.get("action") == "start":
-                import_job_start(job=job, actor=request.user)
-                return redirect("candidates:import_job", pk=job.pk)
-            preview = import_preview(job)
+                # Only what a finished dry run showed is imported.
+                if dry_run_result(job) is not None and mapping == job.mapping:
+                    import_job_start(job=job, actor=request.user)
+                    return redirect("candidates:import_job", pk=job.pk)
+                messages.warning(request, "The mapping changed: check the new dry run first.")
+            import_mapping_set(job=job, mapping=mapping, actor=request.user)
+            import_dry_run_start(job=job, actor=request.user)
+            return redirect(reverse("candidates:import_mapping", args=[job.pk]) + "#dry-run")
         except ImportFileError as exc:
             form.add_error(None, str(exc))
     return render(
-        request, "candidates/import_mapping.html", {"job": job, "form": form, "preview": preview}
+        request,
+        "candidates/import_mapping.html",
+        {"job": job, "form": form, "dry_run": dry_run_result(job)},
+    )
+
+
+@recruiter_required
+def import_dry_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """The dry run's progress, then its result (polled by the mapping page)."""
+    job = get_object_or_404(ImportJob, pk=pk)
+    return render(
+        request, "candidates/_import_dry_run.html", {"job": job, "dry_run": dry_run_result(job)}
     )
 
 

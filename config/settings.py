@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
@@ -47,18 +48,22 @@ SHARED_APPS = [
     "django.contrib.admin",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "axes",
     "django_htmx",
+    "csp",
 ]
-# Auth, sessions, lockouts and tags live in each tenant's schema: a user of tenant A does not
-# exist for tenant B. The public schema keeps its own users for platform operators.
+# Auth, sessions, sign-in failures, second factors and tags live in each tenant's schema: a user
+# of tenant A does not exist for tenant B. The public schema keeps its own users for platform
+# operators.
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "accounts",
     "django.contrib.sessions",
     "django.contrib.admin",
-    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "taggit",
     "candidates",
     "mailing",
@@ -84,6 +89,10 @@ TENANT_CREATION_FAKES_MIGRATIONS = env_bool("TENANT_CLONE_FROM_TEMPLATE", defaul
 TENANT_LIMIT_SET_CALLS = env_bool("TENANT_LIMIT_SET_CALLS", default=True)
 
 MIDDLEWARE = [
+    # First: an oversized body is refused before anything (tenant lookup included) runs.
+    "config.limits.RequestBodyLimitMiddleware",
+    # Before the tenant lookup, so even an unknown host's 404 carries the policy.
+    "config.security.CSPMiddleware",
     "tenants.middleware.TenantHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -91,11 +100,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "config.security.SecurityHeadersMiddleware",
     "config.middleware.RequestLogContextMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -192,10 +203,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -207,21 +215,42 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = 3 * 3600
 
-# Brute-force protection (django-axes): lock an account after 5 failures, and independently a
-# client IP after 5 failures across any accounts, for 30 minutes.
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = 0.5
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_FORM_FIELD = "username"
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-# X-Forwarded-For names the client only behind trusted proxies; without one the client writes
-# that header itself and could dodge the per-address lock with a new value on every attempt.
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+# Failed password sign-ins (accounts/lockout.py), counted per tenant over a sliding window:
+# an (account, address) pair is locked after SIGNIN_FAILURE_LIMIT failures, an address after
+# SIGNIN_ADDRESS_LIMIT failures across accounts; past SIGNIN_SLOWDOWN_AFTER failures an account
+# is slowed down (a growing wait between attempts, at most SIGNIN_SLOWDOWN_MAX_SECONDS) for
+# browsers it has not signed in from, never locked, so a stranger cannot lock a colleague out.
+SIGNIN_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 5)
+SIGNIN_ADDRESS_LIMIT = env_int("SIGNIN_ADDRESS_LIMIT", 30)
+SIGNIN_LOCK_MINUTES = env_int("SIGNIN_LOCK_MINUTES", 30)
+SIGNIN_SLOWDOWN_AFTER = env_int("SIGNIN_SLOWDOWN_AFTER", 10)
+SIGNIN_SLOWDOWN_MAX_SECONDS = env_int("SIGNIN_SLOWDOWN_MAX_SECONDS", 60)
+# Proxies in front of the app: only behind them is X-Forwarded-For trusted. Without one, a client
+# writes that header itself and could dodge the per-address lock with a new value every time.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+CLIENT_IP_HEADERS = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
 )
-AXES_VERBOSE = False
+
+# Two-factor sign-in (django-otp: authenticator apps, recovery codes; django-otp-webauthn:
+# passkeys). Codes are throttled per device: each failure doubles the wait before the next try.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# Passkeys are a second factor after the password, never passwordless (that would skip the
+# lockout and "single sign-on only"). The relying party is each tenant's own host and name; the
+# allowed origins below only satisfy the library's start-up check, the helper uses the tenant's.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.TenantWebAuthnHelper"
+OTP_WEBAUTHN_RP_ID_CALLABLE = "accounts.passkeys.relying_party_id"
+OTP_WEBAUTHN_RP_NAME_CALLABLE = "accounts.passkeys.relying_party_name"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+    f"{SITE_SCHEME}://{BASE_DOMAIN}" + (f":{SITE_PORT}" if SITE_PORT else "")
+]
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "accounts.passkeys"
+# Single sign-on: the issuer an HR admin enters must be https in production (the server fetches
+# its discovery document and keys); plain http is allowed only while developing and testing.
+SSO_ALLOW_HTTP_ISSUER = env_bool("SSO_ALLOW_HTTP_ISSUER", default=DEBUG)
+SSO_HTTP_TIMEOUT_SECONDS = env_int("SSO_HTTP_TIMEOUT_SECONDS", 10)
 
 # --- Email --------------------------------------------------------------------------------------
 # Development and tests store mail in memory (anymail's test backend keeps ESP semantics: message
@@ -253,6 +282,32 @@ ANYMAIL = {
 }
 if not DEBUG and not ANYMAIL["WEBHOOK_SECRET"]:
     raise ImproperlyConfigured("Set ANYMAIL_WEBHOOK_SECRET (user:password) when DEBUG is off.")
+# What each supported ESP needs in production: its API credential, and the key its webhooks are
+# signed with where it signs them (without it anyone could post forged bounces and complaints;
+# anymail would check Mailgun's signature with an empty key). Postmark does not sign: its
+# webhooks are authenticated by ANYMAIL_WEBHOOK_SECRET alone. SendGrid's tracking webhook is not
+# routed (anymail dropped SendGrid), so it needs only its API key.
+ESP_REQUIRED_SETTINGS = {
+    "postmark": ["POSTMARK_SERVER_TOKEN"],
+    "mailgun": ["MAILGUN_API_KEY", "MAILGUN_WEBHOOK_SIGNING_KEY"],
+    "sendgrid": ["SENDGRID_API_KEY"],
+}
+if not DEBUG:
+    if ":" not in ANYMAIL["WEBHOOK_SECRET"] or ANYMAIL["WEBHOOK_SECRET"].startswith("dev-webhook"):
+        raise ImproperlyConfigured(
+            "ANYMAIL_WEBHOOK_SECRET must be user:password with a random password when DEBUG is off."
+        )
+    if EMAIL_BACKEND.startswith("anymail.backends."):
+        _esp = EMAIL_BACKEND.split(".")[2]
+        if _esp not in ESP_REQUIRED_SETTINGS:
+            raise ImproperlyConfigured(
+                f"EMAIL_BACKEND {EMAIL_BACKEND} is not supported in production; use "
+                + ", ".join(f"anymail.backends.{n}.EmailBackend" for n in ESP_REQUIRED_SETTINGS)
+                + " or django.core.mail.backends.smtp.EmailBackend."
+            )
+        for _name in ESP_REQUIRED_SETTINGS[_esp]:
+            if not ANYMAIL[_name].strip():
+                raise ImproperlyConfigured(f"Set {_name}: EMAIL_BACKEND uses {_esp}.")
 
 # Outbox dispatch (mailing/dispatch.py explains the exactly-once rules). A worker owns a claimed
 # message for MAILING_LEASE_SECONDS and renews it every quarter of that while it lives; a dead
@@ -278,6 +333,10 @@ MAILING_RATE_BURST_SECONDS = 2
 # MAILING_BATCH_LIMITS can only lower it (e.g. {"mailgun": 1} turns batching off).
 MAILING_BATCH_TEMPLATE = env_str("MAILING_BATCH_TEMPLATE", default="")
 MAILING_BATCH_LIMITS: dict[str, int] = {}
+# For the records of processing (Art. 30): transfers of personal data outside the EEA and their
+# safeguard, e.g. "Postmark: United States, EU-US Data Privacy Framework". Empty = not declared
+# (the records page says so).
+PRIVACY_TRANSFERS = env_str("PRIVACY_TRANSFERS", default="")
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -310,6 +369,18 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# Uploaded import files (every row's name, email, phone...) and the details of their errors are
+# deleted this many days after the import finished; the counts stay.
+IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 14)
+# A request body larger than this is refused with 413 before a byte of it is read (see
+# config/limits.py): the largest upload plus room for the form's other fields and boundaries.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", MAX_UPLOAD_BYTES + 1024 * 1024)
+if MAX_REQUEST_BYTES < MAX_UPLOAD_BYTES:
+    raise ImproperlyConfigured("MAX_REQUEST_BYTES must be at least MAX_UPLOAD_BYTES.")
+# Imports: rows per file, and what an XLSX (a zip) may unpack to, checked from the zip's
+# declared sizes before anything is decompressed (a 350 KB file can unpack to 100 MB).
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 50 * 1024 * 1024)
 
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -318,6 +389,48 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (config/security.py): scripts only with the page's nonce, styles only
+# from our stylesheets, nothing from other hosts, no framing except our own email previews.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [NONCE],
+        "style-src": [SELF],
+        # data: for the icons Pico CSS draws in its stylesheet.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "manifest-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+# Django's admin (platform operators only, public host only) loads its scripts without our
+# nonce, and django-tenants' admin index colours its tables with inline styles. Its scripts are
+# same-origin files (none inline, no eval); inline styles are tolerated there and nowhere else.
+CSP_ADMIN_DIRECTIVES = {"script-src": [SELF], "style-src": [SELF, UNSAFE_INLINE]}
+# Browser features the product does not use are off; passkeys (WebAuthn) stay on our own origin.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "fullscreen": ["self"],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "publickey-credentials-get": ["self"],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "browsing-topics": [],
+}
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
@@ -353,7 +466,6 @@ LOGGING = {
     "root": {"handlers": ["default"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},
         # WeasyPrint logs every rendering step at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.urls import include, path
 
 from accounts.views import dashboard
+from config.favicon import favicon
 from config.health import healthz
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("accounts/", include("accounts.urls")),
     path("branding/", include("tenants.urls")),
     path("candidates/", include("candidates.urls")),

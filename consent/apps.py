@@ -8,6 +8,10 @@ class ConsentConfig(AppConfig):
     verbose_name = "Consent"
 
     def ready(self) -> None:
+        from consent import privacy
+        from tenants.privacy import register
+
+        register(privacy.PRIVACY)
         from consent import receivers  # noqa: F401
         from consent.registrations import register_all
 

@@ -21,13 +21,22 @@ from django.views.decorators.http import require_http_methods
 from accounts.permissions import candidate_token_view, public_view
 from candidates.models import Candidate
 from consent import links
-from consent.exports import candidate_export_json, candidate_export_pdf
-from consent.forms import ChoicesForm, RegistrationForm, form_stamp
+from consent.exports import export_file_response, latest_export
+from consent.forms import ChoicesForm, RegistrationForm
 from consent.links import LinkData, LinkError, LinkKind
-from consent.models import DataRequest, Purpose, Registration, RequestKind, RequestStatus, Source
+from consent.models import (
+    ConsentEvent,
+    ConsentText,
+    DataRequest,
+    ExportStatus,
+    Purpose,
+    Registration,
+    RequestKind,
+    RequestStatus,
+    Source,
+)
 from consent.notifications import fresh_link_send
 from consent.requests import (
-    RateLimited,
     data_request_confirm,
     data_request_create,
     registration_confirm,
@@ -42,6 +51,7 @@ from consent.services import (
     profile_ensure,
     profile_language_set,
 )
+from tenants.public_forms import RateLimited
 
 # The newsletter sign-up offers news-like topics only.
 NEWSLETTER_TOPICS = (Purpose.COMPANY_NEWS, Purpose.EVENTS, Purpose.JOB_MARKET)
@@ -148,20 +158,15 @@ def _choices_page(
         texts=texts_current(language),
         state=state,
         language=profile_ensure(candidate=candidate).language,
-        # The opt-in page offers the tenant's default topics ticked: one click joins.
-        prefill_defaults=is_optin,
         # Whoever agreed to pool invitations can take it back here.
         offer_invitation=bool(
             state.get(Purpose.POOL_INVITATION) and state[Purpose.POOL_INVITATION].granted
         ),
     )
-    saved = None
+    saved: list[ConsentEvent] | None = None
+    granted: list[str] = []
     if request.method == "POST" and form.is_valid():
         grant, withdraw = form.decisions()
-        if is_optin:
-            # The page's one action is joining the pool.
-            grant.setdefault(Purpose.TALENT_POOL, "")
-            withdraw = [p for p in withdraw if p != Purpose.TALENT_POOL]
         try:
             with transaction.atomic():
                 saved = consent_change(
@@ -169,7 +174,7 @@ def _choices_page(
                     source=source,
                     grant=grant,
                     withdraw=withdraw,
-                    texts=form.cleaned_data["texts_shown"],
+                    shown=form.shown(),
                     origin=Origin.from_request(request),
                     reason=f"via {data.extra.get('s', 'link')}" if is_optin else "",
                 )
@@ -178,6 +183,8 @@ def _choices_page(
                 )
         except ConsentError as exc:
             form.add_error(None, str(exc))
+        else:
+            granted = [_purpose_title(p, form.texts) for p in form.ticked()]
     status = 200 if request.method == "GET" or form.is_valid() else 400
     return _render(
         request,
@@ -186,6 +193,7 @@ def _choices_page(
             "candidate": candidate,
             "form": form,
             "saved": saved,
+            "granted": granted,
             "pool_text": form.texts.get(Purpose.TALENT_POOL),
             "tracking_text": form.texts.get(Purpose.TRACKING),
             "invitation_text": form.texts.get(Purpose.POOL_INVITATION),
@@ -197,6 +205,11 @@ def _choices_page(
         candidate=candidate,
         status=status,
     )
+
+
+def _purpose_title(purpose: str, texts: dict[str, ConsentText]) -> str:
+    text = texts.get(purpose)
+    return text.title if text else str(Purpose(purpose).label)
 
 
 @candidate_token_view
@@ -307,36 +320,28 @@ def _register(request: HttpRequest, *, newsletter: bool) -> HttpResponse:
         topics = {t: s for t, s in topics.items() if t in NEWSLETTER_TOPICS}
     data = request.POST if request.method == "POST" else None
     form = RegistrationForm(data, request.FILES or None, newsletter=newsletter)
+    # The registration page's own act is joining the pool (its button says so); the topics
+    # are boxes of their own, never ticked for the person.
     choices = ChoicesForm(
-        data, topics=topics, texts=texts, prefill_defaults=True, offer_invitation=newsletter
+        data, topics=topics, texts=texts, offer_pool=False, offer_invitation=newsletter
     )
     if request.method == "POST":
-        bot = form.bot_reason()
-        if bot in ("honeypot", "stamp"):
+        if not form.check_human():
             # Say nothing useful to a bot, record nothing.
             return _render(request, "consent/public/register_sent.html", {}, status=400)
-        if bot == "too_fast":
-            form.add_error(None, _("That was quick! Please check your details and send again."))
-        elif bot == "stale":
-            form.add_error(None, _("This form was open for too long. Please send it again."))
-        grant: dict[str, str] = {}
+        shown = None
         if choices.is_valid():
-            # Only what the page showed and the person ticked; joining the pool is the
-            # registration page's own action.
-            grant, _unticked = choices.decisions(include_pool=False)
-            if not newsletter:
-                grant[Purpose.TALENT_POOL] = ""
-            elif not set(grant) & set(NEWSLETTER_TOPICS):
+            pool = {} if newsletter else {Purpose.TALENT_POOL: texts.get(Purpose.TALENT_POOL)}
+            shown = choices.shown(also=pool)
+            if newsletter and not set(shown.ticked) & set(NEWSLETTER_TOPICS):
                 choices.add_error(None, _("Choose at least one topic to receive."))
-        if form.is_valid() and choices.is_valid():
+        if form.is_valid() and choices.is_valid() and shown is not None:
             try:
                 registration_submit(
                     profile=form.cleaned_data,
                     email=form.cleaned_data["email"],
-                    grant=grant,
-                    texts={
-                        p: t for p, t in choices.cleaned_data["texts_shown"].items() if p in grant
-                    },
+                    grant={p: choices.cleaned_data.get(f"{p}_frequency", "") for p in shown.ticked},
+                    shown=shown,
                     language=choices.cleaned_data.get("language", ""),
                     cv=form.cleaned_data.get("cv"),
                     newsletter=newsletter,
@@ -347,7 +352,6 @@ def _register(request: HttpRequest, *, newsletter: bool) -> HttpResponse:
                     request, "consent/public/rate_limited.html", {"message": str(exc)}, status=429
                 )
             return _render(request, "consent/public/register_sent.html", {})
-        form.fields["stamp"].initial = form_stamp()
     return _render(
         request,
         "consent/public/register.html",
@@ -447,14 +451,24 @@ def request_confirm(request: HttpRequest, token: str) -> HttpResponse:
         return link_error(request, LinkError("revoked"))
     if request.method == "POST":
         data_request = data_request_confirm(request=data_request)
-    context: dict[str, object] = {"data_request": data_request}
-    if data_request.kind == RequestKind.ACCESS and data_request.status == RequestStatus.COMPLETED:
-        context["download_token"] = links.sign(
-            links.DOWNLOAD, candidate=data.candidate, r=data_request.pk
-        )
-    return _render(
-        request, "consent/public/request_confirm.html", context, candidate=data.candidate
+    context: dict[str, object] = {"data_request": data_request, "token": token}
+    if data_request.kind == RequestKind.ACCESS and data_request.status in (
+        RequestStatus.CONFIRMED,
+        RequestStatus.COMPLETED,
+    ):
+        export = latest_export(data.candidate, request=data_request)
+        context["export"] = export
+        if export is not None and export.status == ExportStatus.DONE:
+            context["download_token"] = links.sign(
+                links.DOWNLOAD, candidate=data.candidate, r=data_request.pk
+            )
+    # The page polls its own progress box while the copy is being prepared.
+    template = (
+        "consent/public/_export_progress.html"
+        if getattr(request, "htmx", False)
+        else "consent/public/request_confirm.html"
     )
+    return _render(request, template, context, candidate=data.candidate)
 
 
 @candidate_token_view
@@ -466,20 +480,10 @@ def download(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
         return link_error(request, error)
     candidate = data.candidate
     assert candidate is not None
-    completed = DataRequest.objects.filter(
-        pk=data.extra.get("r"),
-        candidate=candidate,
-        kind=RequestKind.ACCESS,
-        status=RequestStatus.COMPLETED,
-    ).exists()
-    if not completed:
+    data_request = DataRequest.objects.filter(
+        pk=data.extra.get("r"), candidate=candidate, kind=RequestKind.ACCESS
+    ).first()
+    export = latest_export(candidate, request=data_request) if data_request else None
+    if export is None or export.status != ExportStatus.DONE or fmt not in ("json", "pdf"):
         return link_error(request, LinkError("revoked"))
-    if fmt == "pdf":
-        response = HttpResponse(candidate_export_pdf(candidate), content_type="application/pdf")
-    else:
-        response = HttpResponse(
-            candidate_export_json(candidate), content_type="application/json; charset=utf-8"
-        )
-    response["Content-Disposition"] = f'attachment; filename="my-data.{fmt}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return export_file_response(export, fmt, filename=f"my-data.{fmt}")

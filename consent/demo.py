@@ -14,7 +14,7 @@ from accounts.models import Role, User
 from candidates.models import Candidate, Outcome
 from consent.models import DATA_REQUEST_DEADLINE, ConsentEvent, DataRequest, RequestKind, Source
 from consent.selectors import texts_current, topic_settings
-from consent.services import Origin, consent_change, consent_defaults_install
+from consent.services import Origin, Shown, consent_change, consent_defaults_install
 
 USER_AGENTS = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/132.0",
@@ -49,11 +49,17 @@ def demo_seed(*, rng: random.Random) -> None:
         source = rng.choice([Source.REGISTRATION, Source.REGISTRATION, Source.NEWSLETTER])
         by_recruiter = recruiter is not None and rng.random() < 0.1
         at = now - timedelta(days=rng.randint(1, 400))
+        # A form shows every topic (none ticked) and the person ticks some; a recruiter
+        # records what was said on the phone.
+        offered = ["talent_pool", *sorted(topics), "tracking"]
         consent_change(
             candidate=candidate,
             source=Source.RECRUITER if by_recruiter else source,
             grant=grant,
             texts={p: t for p, t in texts.items() if p in grant},
+            shown=None
+            if by_recruiter
+            else Shown(offered={p: texts.get(p) for p in offered}, ticked=frozenset(grant)),
             actor=recruiter if by_recruiter else None,
             reason="Agreed by phone after the final interview" if by_recruiter else "",
             origin=Origin(

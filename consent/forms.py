@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
+from candidates.validators import validate_single_line as one_line
 from consent.models import (
     TOPICS,
     CandidateConsent,
@@ -17,13 +16,18 @@ from consent.models import (
     Purpose,
     TopicSetting,
 )
+from consent.services import Shown
+from tenants.public_forms import GuardedForm
 
 LANGUAGE_CHOICES = [("", _("Same as the company's")), *settings.LANGUAGES]
 
 
 class ChoicesForm(forms.Form):
     """Topics on/off with a frequency each (within the tenant's range), talent pool, tracking
-    and language: the opt-in page and the preference centre share it."""
+    and language: the opt-in page, the preference centre and the registration pages share it.
+
+    Nothing is ever ticked that the person has not ticked themselves (GDPR Recital 32, CJEU
+    Planet49): a box starts ticked only when it shows consent the person already gave."""
 
     def __init__(
         self,
@@ -32,28 +36,26 @@ class ChoicesForm(forms.Form):
         texts: dict[str, ConsentText],
         state: dict[str, CandidateConsent] | None = None,
         language: str = "",
-        prefill_defaults: bool = False,
+        offer_pool: bool = True,
         offer_invitation: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.topics = {t: s for t, s in topics.items() if s.enabled}
         self.texts = texts
+        self.offer_pool = offer_pool
         state = state or {}
 
-        def on(purpose: str, default: bool) -> bool:
-            if purpose in state:
-                return state[purpose].granted
-            return default
+        def given(purpose: str) -> bool:
+            return purpose in state and state[purpose].granted
 
-        self.fields[Purpose.TALENT_POOL] = forms.BooleanField(
-            required=False, initial=on(Purpose.TALENT_POOL, prefill_defaults)
-        )
+        if offer_pool:
+            self.fields[Purpose.TALENT_POOL] = forms.BooleanField(
+                required=False, initial=given(Purpose.TALENT_POOL)
+            )
         for topic, setting in self.topics.items():
             current = state.get(topic)
-            self.fields[topic] = forms.BooleanField(
-                required=False, initial=on(topic, prefill_defaults)
-            )
+            self.fields[topic] = forms.BooleanField(required=False, initial=given(topic))
             # Optional: a missing frequency means the current choice or the tenant's default.
             self.fields[f"{topic}_frequency"] = forms.ChoiceField(
                 required=False,
@@ -65,13 +67,12 @@ class ChoicesForm(forms.Form):
                 },
             )
         if offer_invitation:
-            # Newsletter readers outside the pool may agree to be invited into it (never
-            # pre-ticked: it is not what they came for).
+            # Newsletter readers outside the pool may agree to be invited into it.
             self.fields[Purpose.POOL_INVITATION] = forms.BooleanField(
-                required=False, initial=on(Purpose.POOL_INVITATION, False)
+                required=False, initial=given(Purpose.POOL_INVITATION)
             )
         self.fields[Purpose.TRACKING] = forms.BooleanField(
-            required=False, initial=on(Purpose.TRACKING, False)
+            required=False, initial=given(Purpose.TRACKING)
         )
         self.fields["language"] = forms.ChoiceField(
             choices=LANGUAGE_CHOICES, required=False, initial=language
@@ -80,6 +81,17 @@ class ChoicesForm(forms.Form):
             self.fields[f"text_{purpose}"] = forms.IntegerField(
                 widget=forms.HiddenInput, required=False, initial=text.pk
             )
+
+    def purposes(self) -> list[str]:
+        """Every purpose this form shows a box for, in page order."""
+        shown = [Purpose.TALENT_POOL] if self.offer_pool else []
+        shown += list(self.topics)
+        if Purpose.POOL_INVITATION in self.fields:
+            shown.append(Purpose.POOL_INVITATION)
+        return [*shown, Purpose.TRACKING]
+
+    def ticked(self) -> list[str]:
+        return [p for p in self.purposes() if self.cleaned_data.get(p)]
 
     def rows(self) -> list[dict[str, Any]]:
         """Topic rows for the template, as plain values: candidate pages write the inputs by
@@ -115,27 +127,27 @@ class ChoicesForm(forms.Form):
         cleaned["texts_shown"] = shown
         return cleaned
 
-    def decisions(self, *, include_pool: bool = True) -> tuple[dict[str, str], list[str]]:
-        """(grant: purpose -> frequency, withdraw: purposes) from the cleaned form."""
-        grant: dict[str, str] = {}
-        withdraw: list[str] = []
-        purposes = [Purpose.TALENT_POOL] if include_pool else []
-        purposes += [*self.topics, Purpose.TRACKING]
-        if Purpose.POOL_INVITATION in self.fields:
-            purposes.append(Purpose.POOL_INVITATION)
-        for purpose in purposes:
-            if self.cleaned_data.get(purpose):
-                grant[purpose] = self.cleaned_data.get(f"{purpose}_frequency", "")
-            else:
-                withdraw.append(purpose)
-        return grant, withdraw
+    def decisions(self) -> tuple[dict[str, str], list[str]]:
+        """(grant: purpose -> frequency, withdraw: purposes) from the cleaned form: what is
+        ticked is granted, every other box shown is withdrawn."""
+        ticked = set(self.ticked())
+        grant = {
+            p: self.cleaned_data.get(f"{p}_frequency", "") for p in self.purposes() if p in ticked
+        }
+        return grant, [p for p in self.purposes() if p not in ticked]
+
+    def shown(self, *, also: dict[str, ConsentText | None] | None = None) -> Shown:
+        """What the page offered (each box with the wording version shown) and what was
+        ticked, for the ledger. `also`: a purpose the page's submit button itself stands for
+        (joining the pool on the registration page), counted as offered and ticked."""
+        texts = self.cleaned_data["texts_shown"]
+        offered = {p: texts.get(p) for p in self.purposes()}
+        extra = also or {}
+        return Shown(offered={**extra, **offered}, ticked=frozenset([*extra, *self.ticked()]))
 
 
 # --- Registration (public) ----------------------------------------------------------------------
 
-FORM_STAMP_SALT = "consent.form-stamp"
-MIN_FILL_SECONDS = 3
-MAX_FORM_AGE = 24 * 3600
 CV_TYPES = {
     ".pdf": ("application/pdf", b"%PDF"),
     ".docx": (
@@ -148,31 +160,26 @@ CV_TYPES = {
 CV_MAX_BYTES = 5 * 1024 * 1024
 
 
-def form_stamp() -> str:
-    """A signed issue time: a form posted back sooner than a human could fill it is a bot."""
-    return signing.dumps(int(time.time()), salt=FORM_STAMP_SALT)
-
-
-class RegistrationForm(forms.Form):
-    first_name = forms.CharField(max_length=100, label=_("First name"))
-    last_name = forms.CharField(max_length=100, required=False, label=_("Last name"))
-    email = forms.EmailField(max_length=254, label=_("Email"))
-    phone = forms.CharField(max_length=40, required=False, label=_("Phone"))
-    city = forms.CharField(max_length=100, required=False, label=_("City"))
-    profession = forms.CharField(max_length=120, required=False, label=_("Profession or field"))
+class RegistrationForm(GuardedForm):
+    first_name = forms.CharField(max_length=100, label=_("First name"), validators=[one_line])
+    last_name = forms.CharField(
+        max_length=100, required=False, label=_("Last name"), validators=[one_line]
+    )
+    email = forms.EmailField(max_length=254, label=_("Email"), validators=[one_line])
+    phone = forms.CharField(max_length=40, required=False, label=_("Phone"), validators=[one_line])
+    city = forms.CharField(max_length=100, required=False, label=_("City"), validators=[one_line])
+    profession = forms.CharField(
+        max_length=120, required=False, label=_("Profession or field"), validators=[one_line]
+    )
     cv = forms.FileField(
         required=False,
         label=_("CV (optional)"),
         help_text=_("PDF, Word or OpenDocument, at most 5 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(CV_TYPES)}),
     )
-    # Honeypot: hidden from people by CSS and aria-hidden; bots fill every field.
-    website = forms.CharField(required=False, label="Leave this empty")
-    stamp = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, newsletter: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["stamp"].initial = form_stamp()
         if newsletter:
             for name in ("last_name", "phone", "city", "profession", "cv"):
                 del self.fields[name]
@@ -196,21 +203,6 @@ class RegistrationForm(forms.Form):
                 _("This file is not a real PDF, Word or OpenDocument file.")
             )
         return upload
-
-    def bot_reason(self) -> str | None:
-        """Why this submission looks automated (None when it looks human)."""
-        if self.data.get("website"):
-            return "honeypot"
-        try:
-            issued = signing.loads(self.data.get("stamp", ""), salt=FORM_STAMP_SALT)
-        except signing.BadSignature:
-            return "stamp"
-        age = time.time() - int(issued)
-        if age < MIN_FILL_SECONDS:
-            return "too_fast"
-        if age > MAX_FORM_AGE:
-            return "stale"
-        return None
 
 
 def topic_choices() -> list[tuple[str, str]]:
@@ -267,3 +259,19 @@ class PolicyForm(forms.Form):
         min_value=0, max_value=180, help_text=_policy_help("grace_days")
     )
     weekly_cap = forms.IntegerField(min_value=1, max_value=20, help_text=_policy_help("weekly_cap"))
+
+
+class ReportPeriodForm(forms.Form):
+    """The period of a consent report: both days included, at most ten years."""
+
+    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="From")
+    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="To")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            raise forms.ValidationError("The period must start before it ends.")
+        if start and end and (end - start).days > 3660:
+            raise forms.ValidationError("Choose a period of at most ten years.")
+        return cleaned

@@ -192,6 +192,19 @@ def _decide(messages: list[Message], now: datetime) -> dict[int, GateDecision]:
     return decisions
 
 
+def tracking_check_many(messages: Sequence[Message]) -> set[int]:
+    """The messages whose recipient consents to tracking now (one query for a whole claim)."""
+    candidate_ids = {m.candidate_id for m in messages if m.candidate_id is not None}
+    if not candidate_ids:
+        return set()
+    agreed = set(
+        CandidateConsent.objects.active()
+        .filter(candidate_id__in=candidate_ids, purpose=Purpose.TRACKING)
+        .values_list("candidate_id", flat=True)
+    )
+    return {m.pk for m in messages if m.candidate_id in agreed}
+
+
 def tracking_check(message: Message) -> bool:
     """Opens and clicks are recorded only with consent to tracking."""
     if message.candidate_id is None:

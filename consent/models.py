@@ -168,8 +168,34 @@ class ConsentProfile(models.Model):
         return f"Consent profile of candidate {self.candidate_id}"
 
 
+class ConsentCapture(models.Model):
+    """One submitted consent form: what was offered (each purpose with the exact wording
+    version shown) and what the person ticked. The proof that consent came from an affirmative
+    act; a form sent with nothing ticked is recorded here and grants nothing."""
+
+    candidate = models.ForeignKey(
+        "candidates.Candidate", on_delete=models.PROTECT, related_name="consent_captures"
+    )
+    source = models.CharField(max_length=24, choices=Source.choices)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    # [{"purpose": "events", "text": 12, "version": 3, "language": "fr"}], in page order.
+    offered = models.JSONField(default=list)
+    # Purposes whose box was ticked (or, on a page whose purpose is the submit button itself,
+    # the purpose of that button).
+    ticked = models.JSONField(default=list)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Consent form ({self.source}) {self.at:%Y-%m-%d}"
+
+
 class ConsentEvent(models.Model):
-    """One line of the ledger. Never updated, except that erasure blanks IP and user agent."""
+    """One line of the ledger. Never updated, except that erasure blanks IP, user agent and the
+    recorded reason."""
 
     candidate = models.ForeignKey(
         "candidates.Candidate", on_delete=models.PROTECT, related_name="consent_events"
@@ -186,6 +212,10 @@ class ConsentEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     reason = models.CharField(max_length=300, blank=True)
+    # The form submission this came from (None for recruiters, unsubscribes, expiry...).
+    capture = models.ForeignKey(
+        ConsentCapture, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -293,3 +323,58 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"Registration #{self.pk}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for the worker"
+    RUNNING = "running", "Being prepared"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+ACCESS_EXPORT_DAYS = 7
+
+
+class AccessExport(models.Model):
+    """A copy of everything held about one person (GDPR art. 15), prepared by the worker so a
+    long history never times out a request. The files are deleted after ACCESS_EXPORT_DAYS."""
+
+    candidate = models.ForeignKey(
+        "candidates.Candidate", on_delete=models.CASCADE, related_name="access_exports"
+    )
+    request = models.ForeignKey(
+        DataRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="exports"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    status = models.CharField(
+        max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    json_file = models.FileField(upload_to="exports/", blank=True, max_length=255)
+    pdf_file = models.FileField(upload_to="exports/", blank=True, max_length=255)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Access export #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExportStatus.DONE:
+            return 100
+        return min(99, int(self.processed * 100 / self.total)) if self.total else 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
+
+    @property
+    def expires_at(self) -> object:
+        return (self.finished_at or self.created_at) + timedelta(days=ACCESS_EXPORT_DAYS)

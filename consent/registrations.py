@@ -15,11 +15,15 @@ from accounts.dashboard import Panel, register_panel
 from candidates.columns import ListColumn, register_list_column
 from candidates.criteria import Criterion, register_criterion
 from candidates.panels import register_profile_panel
-from consent.gate import consent_send_gate_many, tracking_check
+from consent.gate import consent_send_gate_many, tracking_check, tracking_check_many
 from consent.models import TOPICS, CandidateConsent, ConsentProfile, Purpose
 from consent.selectors import contactable, data_requests_open
 from mailing.catalog import TemplateKind, register_template_kind
-from mailing.gate import register_send_gate, register_tracking_check
+from mailing.gate import (
+    register_send_gate,
+    register_tracking_check,
+    register_tracking_check_many,
+)
 from mailing.kinds import NURTURE_KINDS, MessageKind
 
 # --- Criteria: one implementation for the candidate list and smart pools -----------------------
@@ -183,6 +187,7 @@ def _profile_panel_context(candidate: Any, request: HttpRequest) -> dict[str, An
 def register_all() -> None:
     register_send_gate(consent_send_gate_many)
     register_tracking_check(tracking_check)
+    register_tracking_check_many(tracking_check_many)
     register_criterion(
         Criterion(
             "consent_pool",

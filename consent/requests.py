@@ -6,20 +6,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.services import audit_log_record
 from candidates.models import Candidate
 from candidates.services import candidate_upsert
+from consent.erasure import candidate_erase
+from consent.exports import access_export_start
 from consent.models import (
     DATA_REQUEST_DEADLINE,
     ConsentText,
     DataRequest,
+    Purpose,
     Registration,
     RequestKind,
     RequestStatus,
@@ -29,34 +30,16 @@ from consent.notifications import registration_confirm_send, request_confirm_sen
 from consent.services import (
     ConsentError,
     Origin,
-    candidate_erase,
+    Shown,
     consent_change,
     profile_language_set,
 )
-from mailing.models import email_hash
+from tenants.public_forms import submission_limit
 
 REGISTRATIONS_PER_IP_PER_HOUR = 5
+# Nobody's inbox gets flooded with confirmation requests typed in by someone else.
 REGISTRATIONS_PER_EMAIL_PER_DAY = 3
-DAY = 24 * 3600
 PROFILE_FIELDS = ("first_name", "last_name", "phone", "city", "profession")
-
-
-class RateLimited(ConsentError):
-    """Too many submissions from one address; the page asks to try again later."""
-
-
-def _rate_limit(key: str, limit: int, window: int = 3600) -> None:
-    # The cache key function prefixes the tenant schema, so limits are per tenant.
-    cache.add(key, 0, window)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, window)
-        count = 1
-    if count > limit:
-        raise RateLimited(
-            gettext("Too many sign-ups from your network. Please try again in an hour.")
-        )
 
 
 @transaction.atomic
@@ -65,7 +48,7 @@ def registration_submit(
     profile: Mapping[str, str],
     email: str,
     grant: Mapping[str, str],
-    texts: Mapping[str, ConsentText],
+    shown: Shown,
     language: str,
     cv: UploadedFile | None,
     newsletter: bool,
@@ -73,15 +56,21 @@ def registration_submit(
 ) -> Registration:
     """Keep the submission aside and email a confirmation link. Nothing enters the candidate
     base before the click (double opt-in), so a bot or a typo never creates a person."""
-    _rate_limit(f"consent:register:{origin.ip or 'unknown'}", REGISTRATIONS_PER_IP_PER_HOUR)
     email = email.strip().lower()
-    # Nobody's inbox gets flooded with confirmation requests typed in by someone else.
-    _rate_limit(f"consent:register-email:{email_hash(email)}", REGISTRATIONS_PER_EMAIL_PER_DAY, DAY)
+    submission_limit(
+        form="register",
+        ip=origin.ip,
+        email=email,
+        per_ip_per_hour=REGISTRATIONS_PER_IP_PER_HOUR,
+        per_email_per_day=REGISTRATIONS_PER_EMAIL_PER_DAY,
+    )
     data: dict[str, Any] = {k: (profile.get(k) or "").strip() for k in PROFILE_FIELDS}
     data.update(
         language=language,
         grant=dict(grant),
-        texts={purpose: text.pk for purpose, text in texts.items()},
+        # The form as shown, recorded as the consent capture when the link is clicked.
+        offered={purpose: text.pk if text else None for purpose, text in shown.offered.items()},
+        ticked=sorted(shown.ticked),
     )
     registration = Registration.objects.create(
         email=email,
@@ -97,6 +86,22 @@ def registration_submit(
     return registration
 
 
+def _shown(data: Mapping[str, Any]) -> Shown:
+    if "offered" not in data:
+        # Submitted on the old form, whose topics were ticked in advance: only joining the
+        # pool (that page's own button) was an act of the person.
+        offered = dict(data.get("texts", {}))
+        ticked = {Purpose.TALENT_POOL} & set(data.get("grant", {}))
+    else:
+        offered = data["offered"]
+        ticked = set(data.get("ticked", []))
+    texts = ConsentText.objects.in_bulk([pk for pk in offered.values() if pk])
+    return Shown(
+        offered={purpose: texts.get(pk) if pk else None for purpose, pk in offered.items()},
+        ticked=frozenset(ticked),
+    )
+
+
 @transaction.atomic
 def registration_confirm(*, registration: Registration, origin: Origin) -> Candidate:
     """The emailed link was clicked: create or complete the candidate and record the consent.
@@ -108,14 +113,12 @@ def registration_confirm(*, registration: Registration, origin: Origin) -> Candi
     fields = {k: data.get(k, "") for k in PROFILE_FIELDS}
     source = Source.NEWSLETTER if registration.newsletter else Source.REGISTRATION
     candidate, _ = candidate_upsert(email=registration.email, actor=None, source=source, **fields)
-    texts = {
-        t.purpose: t for t in ConsentText.objects.filter(pk__in=data.get("texts", {}).values())
-    }
+    shown = _shown(data)
     consent_change(
         candidate=candidate,
         source=source,
-        grant=data.get("grant", {}),
-        texts=texts,
+        grant={p: f for p, f in data.get("grant", {}).items() if p in shown.ticked},
+        shown=shown,
         origin=origin,
         reason="double opt-in confirmed",
     )
@@ -124,7 +127,7 @@ def registration_confirm(*, registration: Registration, origin: Origin) -> Candi
     registration.confirmed_at = timezone.now()
     registration.candidate = candidate
     # Data minimisation: the profile now lives on the candidate; keep only the consent facts.
-    registration.data = {"grant": data.get("grant", {}), "texts": data.get("texts", {})}
+    registration.data = {k: data[k] for k in ("grant", "offered", "ticked") if k in data}
     registration.save(update_fields=["confirmed_at", "candidate", "data"])
     return candidate
 
@@ -154,25 +157,28 @@ def data_request_create(*, candidate: Candidate, kind: str, origin: Origin) -> D
 
 @transaction.atomic
 def data_request_confirm(*, request: DataRequest, actor: User | None = None) -> DataRequest:
-    """The candidate confirmed (by the emailed link): act now. Access requests are answered by
-    the download offered on the confirmation page; erasure happens at once."""
+    """The candidate confirmed (by the emailed link): act now. Erasure happens at once; an
+    access request starts the copy on the worker and is completed when the copy is ready (the
+    confirmation page shows its progress, then the downloads)."""
     request = DataRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != RequestStatus.AWAITING_CONFIRMATION:
         return request
     now = timezone.now()
     request.confirmed_at = now
+    request.completed_by = actor if actor and actor.pk else None
     if request.kind == RequestKind.ERASURE:
         candidate_erase(candidate=request.candidate, actor=actor, reason="data request")
+        request.status = RequestStatus.COMPLETED
+        request.completed_at = now
     else:
+        request.status = RequestStatus.CONFIRMED
+        access_export_start(candidate=request.candidate, actor=actor, request=request)
         audit_log_record(
             actor=actor,
             action="candidate.export",
             target=f"candidate:{request.candidate_id}",
             details={"by": "data subject", "request": request.pk},
         )
-    request.status = RequestStatus.COMPLETED
-    request.completed_at = now
-    request.completed_by = actor if actor and actor.pk else None
     request.save(update_fields=["status", "confirmed_at", "completed_at", "completed_by"])
     return request
 

@@ -2,14 +2,17 @@
 
 1. Renewal emails before consent lapses (and a grace period if one was never sent).
 2. Consent that lapsed without renewal is recorded as expired.
-3. Candidates without talent-pool consent are anonymised N months after their last application.
+3. Candidates without talent-pool consent are anonymised N months after their last application
+   (the erasure walks the personal-data registry).
 4. Unconfirmed registrations are deleted after a week.
+5. Every app's own storage limits, registered with the personal-data registry (import files,
+   prepared copies of people's data...).
 Every step is written to the audit log.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -19,10 +22,12 @@ from django.utils import timezone
 
 from accounts.services import audit_log_record
 from candidates.models import Application, Candidate, Outcome
+from consent.erasure import candidates_erase
 from consent.models import CandidateConsent, ConsentProfile, Purpose, Registration, Source
 from consent.notifications import renewal_send
 from consent.selectors import policy_get
-from consent.services import candidates_erase, consent_change, expiry_for, months_delta
+from consent.services import consent_change, expiry_for, months_delta
+from tenants.privacy import registered
 
 UNCONFIRMED_REGISTRATION_DAYS = 7
 BATCH = 200
@@ -36,6 +41,17 @@ class RetentionReport:
     consents_expired: int = 0
     anonymised: int = 0
     registrations_deleted: int = 0
+    # What each app's registered retention did ({"import_files_deleted": 2, ...}).
+    apps: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "renewals_sent": self.renewals_sent,
+            "consents_expired": self.consents_expired,
+            "anonymised": self.anonymised,
+            "registrations_deleted": self.registrations_deleted,
+            **self.apps,
+        }
 
 
 def _granted(candidate_id: int) -> list[str]:
@@ -160,6 +176,20 @@ def _registrations(now: datetime, report: RetentionReport) -> None:
         report.registrations_deleted += 1
 
 
+def _apps(now: datetime, report: RetentionReport) -> None:
+    for app in registered():
+        if app.retention is None:
+            continue
+        with transaction.atomic():
+            done = {k: v for k, v in app.retention(now).items() if v}
+            if done:
+                audit_log_record(
+                    actor=None, action="privacy.retention", target=app.app_label, details=done
+                )
+        for key, value in done.items():
+            report.apps[key] = report.apps.get(key, 0) + value
+
+
 def retention_run(*, now: datetime | None = None) -> RetentionReport:
     now = now or timezone.now()
     report = RetentionReport()
@@ -173,4 +203,5 @@ def retention_run(*, now: datetime | None = None) -> RetentionReport:
             action="consent.registrations_purged",
             details={"count": report.registrations_deleted},
         )
+    _apps(now, report)
     return report

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from candidates.models import Candidate
 from consent.defaults import TOPIC_DEFAULTS
 from consent.models import (
     TOPICS,
+    Action,
     CandidateConsent,
     ConsentEvent,
     ConsentPolicy,
@@ -17,6 +18,7 @@ from consent.models import (
     DataRequest,
     Purpose,
     RequestStatus,
+    Source,
     TopicSetting,
 )
 from mailing.kinds import NURTURE_KINDS
@@ -86,6 +88,18 @@ def contactable(queryset: QuerySet[Candidate], topic: str | None = None) -> Quer
         candidate=OuterRef("pk"), purpose__in=purposes
     )
     return queryset.filter(Exists(active), anonymised_at__isnull=True, merged_into__isnull=True)
+
+
+def affirmative_grants() -> QuerySet[ConsentEvent]:
+    """Grants the person gave by an act we can show: a box they ticked on a consent form
+    (recorded with the form as a `ConsentCapture`), or their word recorded by a recruiter with
+    how they gave it. Grants from forms whose boxes were ticked in advance (before captures
+    existed) are not consent and are not counted. Tracking alone is not an opt-in."""
+    return ConsentEvent.objects.filter(
+        Q(capture__isnull=False) | Q(source=Source.RECRUITER),
+        action=Action.GRANTED,
+        purpose__in=[Purpose.TALENT_POOL, *TOPICS],
+    )
 
 
 def data_requests_open() -> QuerySet[DataRequest]:

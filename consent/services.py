@@ -2,28 +2,24 @@
 
 Every change of consent is a `ConsentEvent` row (the proof) and an update of `CandidateConsent`
 (the fast current state) in the same transaction, plus one timeline entry on the candidate.
-Erasure, data requests, registration and retention live in their own modules and are
-re-exported here (`consent.services.candidate_erase` is the contract).
+Erasure (`consent.erasure`), data requests, registration and retention live in their own
+modules.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.text import slugify
-from django_tenants.utils import get_public_schema_name
 
 from accounts.models import User
 from accounts.services import audit_log_record, client_ip
-from candidates.models import Activity, ActivityKind, Candidate, CandidateTag
+from candidates.models import ActivityKind, Candidate
 from candidates.services import activity_record
 from consent.defaults import TEXT_DEFAULTS, TOPIC_DEFAULTS
 from consent.models import (
@@ -31,28 +27,19 @@ from consent.models import (
     TOPICS,
     Action,
     CandidateConsent,
+    ConsentCapture,
     ConsentEvent,
     ConsentPolicy,
     ConsentProfile,
     ConsentText,
-    DataRequest,
     Frequency,
     Purpose,
-    Registration,
     Source,
     TopicSetting,
     new_link_key,
 )
 from consent.selectors import policy_get, topic_settings
 from mailing.kinds import NURTURE_KINDS
-from mailing.models import (
-    Message,
-    MessageAttachment,
-    MessageStatus,
-    SuppressionReason,
-    TrackingEvent,
-)
-from mailing.services import message_cancel, suppression_add
 
 
 class ConsentError(Exception):
@@ -74,6 +61,35 @@ class Origin:
             ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
         )
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a consent form offered (each purpose with the wording version shown; None where no
+    wording is configured) and which purposes the person ticked: the proof that consent came
+    from an affirmative act, kept as a `ConsentCapture`."""
+
+    offered: Mapping[str, ConsentText | None]
+    ticked: frozenset[str]
+
+
+def _capture(
+    *, candidate: Candidate, source: str, shown: Shown, origin: Origin, at: datetime
+) -> ConsentCapture:
+    offered = [
+        {"purpose": purpose}
+        | ({"text": text.pk, "version": text.version, "language": text.language} if text else {})
+        for purpose, text in shown.offered.items()
+    ]
+    return ConsentCapture.objects.create(
+        candidate=candidate,
+        source=source,
+        at=at,
+        offered=offered,
+        ticked=sorted(shown.ticked),
+        ip_address=origin.ip,
+        user_agent=origin.user_agent,
+    )
 
 
 # --- Profile and expiry -------------------------------------------------------------------------
@@ -221,12 +237,29 @@ def consent_change(
     reason: str = "",
     engaged: bool = True,
     at: datetime | None = None,
+    shown: Shown | None = None,
 ) -> list[ConsentEvent]:
     """Grant (purpose -> frequency), withdraw and expire purposes in one step.
 
     Idempotent: a purpose already in the requested state (same frequency) records nothing, so a
-    second click on an opt-in link changes nothing. Returns the ledger rows written."""
+    second click on an opt-in link changes nothing. Returns the ledger rows written.
+
+    `shown` (a consent form was submitted): what the page offered and what was ticked is kept
+    as a `ConsentCapture`, also when nothing was ticked, and the events point at it. A purpose
+    can then be granted only if its box was ticked: consent is an affirmative act."""
     grant = dict(grant or {})
+    if shown is not None:
+        unticked = set(grant) - set(shown.ticked)
+        if unticked:
+            raise ConsentError(
+                "Consent is given by ticking its box: "
+                + ", ".join(sorted(unticked))
+                + " was not ticked."
+            )
+        texts = {
+            **{p: t for p, t in shown.offered.items() if t is not None and p in grant},
+            **(texts or {}),
+        }
     withdraw, expire = set(withdraw), set(expire)
     unknown = (set(grant) | withdraw | expire) - set(Purpose.values)
     if unknown:
@@ -273,9 +306,15 @@ def consent_change(
         if purpose in state and state[purpose].granted:
             wanted.append((purpose, Action.EXPIRED, ""))
 
+    capture = (
+        _capture(candidate=candidate, source=source, shown=shown, origin=origin, at=at)
+        if shown is not None
+        else None
+    )
     events = []
     for purpose, action, frequency in wanted:
         event = ConsentEvent.objects.create(
+            capture=capture,
             candidate=candidate,
             purpose=purpose,
             action=action,
@@ -516,201 +555,3 @@ def consent_defaults_install() -> None:
         for language, (title, body) in by_language.items()
         if (purpose, language) not in existing
     )
-
-
-# --- Erasure ------------------------------------------------------------------------------------
-
-ERASED = "[erased]"
-# Identifiers shorter than this are not swept from free text everywhere (too likely to hit
-# unrelated words); they are still removed from the person's own rows.
-_SWEEP_MIN_LENGTH = 8
-
-
-def _identifiers(candidate: Candidate) -> list[str]:
-    # The slug form catches names turned into tag slugs or file names.
-    values = [candidate.email, candidate.phone, candidate.full_name, slugify(candidate.full_name)]
-    return [v for v in dict.fromkeys(v.strip() for v in values if v) if v]
-
-
-def _scrub(text: str, identifiers: Iterable[str]) -> str:
-    for value in identifiers:
-        text = re.sub(re.escape(value), ERASED, text, flags=re.IGNORECASE)
-    return text
-
-
-# Staff accounts, sessions and login-attempt logs are not candidate data.
-_SWEEP_SKIP = ("accounts_user", "django_session", "django_migrations", "axes_")
-_UNIQUE_COLUMNS_SQL = """
-    SELECT t.relname, a.attname FROM pg_index i
-    JOIN pg_class t ON t.oid = i.indrelid
-    JOIN pg_namespace n ON n.oid = t.relnamespace
-    JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(i.indkey)
-    WHERE i.indisunique AND n.nspname = %s
-"""
-
-
-def _sweep_schema(identifiers: Iterable[str]) -> int:
-    """Replace the identifiers in every text and JSON column of this tenant's schema: whatever
-    app wrote them (a note about someone, an audit target, a campaign log) loses them too."""
-    terms = sorted({t for t in identifiers if len(t) >= _SWEEP_MIN_LENGTH})
-    if not terms:
-        return 0
-    pattern = "|".join(re.escape(t) for t in terms)
-    schema = connection.schema_name
-    if schema == get_public_schema_name():
-        raise ConsentError("Erasure runs inside a tenant's schema, never in public.")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT table_name, column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = %s AND data_type IN ('text', 'character varying', 'json', "
-            "'jsonb') AND table_name IN (SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = %s AND table_type = 'BASE TABLE')",
-            [schema, schema],
-        )
-        columns = [c for c in cursor.fetchall() if not c[0].startswith(_SWEEP_SKIP)]
-        cursor.execute(_UNIQUE_COLUMNS_SQL, [schema])
-        unique = set(cursor.fetchall())
-        changed = 0
-        for table, column, data_type in columns:
-            target = f'"{schema}"."{table}"'
-            col = f'"{column}"'
-            as_text = f"{col}::text" if data_type in ("json", "jsonb") else col
-            # In a unique column (a tag name, say) two rows must not both become "[erased]".
-            replacement = (
-                "'[erased-' || substr(md5(random()::text), 1, 8) || ']'"
-                if (table, column) in unique
-                else "%s"
-            )
-            replaced = f"regexp_replace({as_text}, %s, {replacement}, 'gi')"
-            if data_type in ("json", "jsonb"):
-                replaced = f"({replaced})::{data_type}"
-            params = [pattern] if (table, column) in unique else [pattern, ERASED]
-            cursor.execute(
-                f"UPDATE {target} SET {col} = {replaced} WHERE {as_text} ~* %s",  # noqa: S608 (identifiers come from the catalog)
-                [*params, pattern],
-            )
-            changed += cursor.rowcount
-    return changed
-
-
-@transaction.atomic
-def candidate_erase(*, candidate: Candidate, actor: User | None, reason: str = "request") -> None:
-    """Remove the person everywhere; keep only anonymous facts (applications' positions, stages
-    and outcomes, the consent ledger without IP or user agent) and a hash of the address on
-    mailing's suppression list so they are never mailed or re-imported into mailing again."""
-    _sweep_schema(_erase_records(candidate=candidate, actor=actor, reason=reason))
-
-
-@transaction.atomic
-def candidates_erase(*, candidates: Iterable[Candidate], actor: User | None, reason: str) -> int:
-    """Erase several people with one sweep of the schema (retention runs)."""
-    identifiers: list[str] = []
-    count = 0
-    for candidate in candidates:
-        identifiers += _erase_records(candidate=candidate, actor=actor, reason=reason)
-        count += 1
-    _sweep_schema(identifiers)
-    return count
-
-
-def _erase_records(*, candidate: Candidate, actor: User | None, reason: str) -> list[str]:
-    """Erase the rows tied to the person; returns the identifiers still to sweep from free text
-    across the schema."""
-    candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
-    if candidate.anonymised_at is not None:
-        return []
-    identifiers = _identifiers(candidate)
-    # Duplicates merged into this record are the same person under another address.
-    for stub in Candidate.objects.filter(merged_into=candidate, anonymised_at__isnull=True):
-        identifiers += _erase_records(candidate=stub, actor=actor, reason=reason)
-    own_terms = [*identifiers, candidate.first_name, candidate.last_name]
-    own_terms = [t for t in dict.fromkeys(t.strip() for t in own_terms if t) if t]
-    email = candidate.email
-    now = timezone.now()
-
-    # Consent: withdraw everything, keep the ledger as proof without IP or user agent.
-    granted = list(
-        CandidateConsent.objects.filter(candidate=candidate, granted=True).values_list(
-            "purpose", flat=True
-        )
-    )
-    if granted:
-        consent_change(
-            candidate=candidate,
-            source=Source.ERASURE,
-            withdraw=granted,
-            actor=actor,
-            engaged=False,
-            at=now,
-        )
-    for event in ConsentEvent.objects.filter(candidate=candidate):
-        event.ip_address = None
-        event.user_agent = ""
-        event.reason = _scrub(event.reason, own_terms)
-        event.save(update_fields=["ip_address", "user_agent", "reason"])
-    links_revoke(candidate=candidate)
-    DataRequest.objects.filter(candidate=candidate).update(ip_address=None)
-    for registration in Registration.objects.filter(
-        Q(candidate=candidate) | Q(email__iexact=email)
-    ):
-        if registration.cv:
-            registration.cv.delete(save=False)
-        registration.delete()
-
-    # Mail: cancel what has not left, blank what has, remember only the hash.
-    messages = Message.objects.filter(Q(candidate=candidate) | Q(to_email__iexact=email))
-    for message in messages.filter(status=MessageStatus.QUEUED):
-        message_cancel(message=message)
-    message_ids = list(messages.values_list("pk", flat=True))
-    MessageAttachment.objects.filter(message_id__in=message_ids).delete()
-    TrackingEvent.objects.filter(message_id__in=message_ids).update(description="")
-    Message.objects.filter(pk__in=message_ids).update(
-        to_email=f"erased-{candidate.pk}@invalid.invalid",
-        subject=ERASED,
-        html="",
-        text="",
-        headers={},
-        unsubscribe_url="",
-        last_error="",
-    )
-    suppression_add(email=email, reason=SuppressionReason.ERASED, source="erasure")
-
-    # The profile and everything attached to it.
-    for application in candidate.applications.all():
-        if application.cv:
-            application.cv.delete(save=False)
-            application.cv = ""
-            application.save(update_fields=["cv"])
-    for activity in Activity.objects.filter(candidate=candidate):
-        activity.summary = _scrub(activity.summary, own_terms)[:300]
-        activity.body = ""
-        activity.data = {}
-        activity.save(update_fields=["summary", "body", "data"])
-    CandidateTag.objects.filter(content_object=candidate).delete()
-    Candidate.objects.filter(pk=candidate.pk).update(
-        first_name="Erased",
-        last_name="",
-        email=f"erased-{candidate.pk}@invalid.invalid",
-        phone="",
-        city="",
-        notes="",
-        interests=[],
-        desired_positions=[],
-        desired_locations=[],
-        referred_by=None,
-        anonymised_at=now,
-    )
-    activity_record(
-        candidate=candidate,
-        kind=ActivityKind.EDIT,
-        summary="Personal data erased",
-        actor=actor,
-        at=now,
-    )
-    audit_log_record(
-        actor=actor,
-        action="candidate.erased",
-        target=f"candidate:{candidate.pk}",
-        details={"reason": reason},
-    )
-    return identifiers

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from consent import candidate_views, views
+from consent import audit_views, candidate_views, views
 
 app_name = "consent"
 
@@ -26,7 +26,9 @@ urlpatterns = [
     # Recruiters and HR admins
     path("", views.home, name="home"),
     path("candidate/<int:pk>/", views.candidate, name="candidate"),
-    path("candidate/<int:pk>/export.<str:fmt>", views.candidate_export, name="candidate_export"),
+    path("candidate/<int:pk>/export/", views.candidate_export, name="candidate_export"),
+    path("candidate/<int:pk>/exports/", views.candidate_exports, name="candidate_exports"),
+    path("export/<int:pk>.<str:fmt>", views.export_download, name="export_download"),
     path("candidate/<int:pk>/erase/", views.candidate_erase_view, name="candidate_erase"),
     path("registration/<int:pk>/cv/", views.registration_cv, name="registration_cv"),
     path("admin/texts/", views.texts, name="texts"),
@@ -34,4 +36,7 @@ urlpatterns = [
     path("admin/settings/", views.settings_view, name="settings"),
     path("admin/requests/", views.requests_view, name="requests"),
     path("admin/requests/<int:pk>/cancel/", views.request_cancel, name="request_cancel"),
+    path("admin/records/", audit_views.records, name="records"),
+    path("admin/report/", audit_views.report, name="report"),
+    path("candidate/<int:pk>/proof.<str:fmt>", audit_views.proof, name="proof"),
 ]

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -16,14 +16,17 @@ from accounts.permissions import hr_admin_required, recruiter_required
 from accounts.services import audit_log_record
 from candidates.models import Candidate
 from consent import links
-from consent.exports import candidate_export_json, candidate_export_pdf
+from consent.erasure import candidate_erase
+from consent.exports import access_export_start, export_file_response
 from consent.forms import ConsentTextForm, PolicyForm, RecordConsentForm, TopicSettingForm
 from consent.models import (
     TOPICS,
+    AccessExport,
     CandidateConsent,
     ConsentEvent,
     ConsentText,
     DataRequest,
+    ExportStatus,
     Purpose,
     Registration,
     RequestStatus,
@@ -39,7 +42,6 @@ from consent.selectors import (
 )
 from consent.services import (
     ConsentError,
-    candidate_erase,
     consent_change,
     consent_text_publish,
     policy_update,
@@ -50,6 +52,8 @@ SETTINGS_LINKS = [
     {"url": reverse_lazy("consent:texts"), "label": "Consent texts"},
     {"url": reverse_lazy("consent:settings"), "label": "Topics & retention"},
     {"url": reverse_lazy("consent:requests"), "label": "Data requests"},
+    {"url": reverse_lazy("consent:report"), "label": "Consent report"},
+    {"url": reverse_lazy("consent:records"), "label": "Records of processing"},
 ]
 
 
@@ -122,29 +126,52 @@ def candidate(request: HttpRequest, pk: int) -> HttpResponse:
             "optin_url": links.optin_url(person, source="recruiter")
             if person.anonymised_at is None
             else "",
+            **_exports_context(person),
         },
     )
 
 
 @hr_admin_required
-def candidate_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+@require_POST
+def candidate_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start preparing a copy of everything held about the person (on the worker)."""
     person = _candidate(pk)
+    if person.anonymised_at is not None:
+        messages.error(request, "This record was anonymised: there is nothing left to export.")
+        return redirect("consent:candidate", pk=person.pk)
+    access_export_start(candidate=person, actor=request.user)
+    messages.success(request, "The copy is being prepared; it appears below when ready.")
+    return redirect(f"{reverse('consent:candidate', args=[person.pk])}#exports")
+
+
+@hr_admin_required
+def candidate_exports(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: the person's prepared copies, polled while one is being prepared."""
+    return render(request, "consent/_exports.html", _exports_context(_candidate(pk)))
+
+
+def _exports_context(person: Candidate) -> dict[str, object]:
+    exports = list(AccessExport.objects.filter(candidate=person)[:5])
+    return {
+        "person": person,
+        "exports": exports,
+        "exports_polling": any(not e.is_finished for e in exports),
+    }
+
+
+@hr_admin_required
+def export_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    export = get_object_or_404(AccessExport, pk=pk, status=ExportStatus.DONE)
+    if fmt not in ("json", "pdf"):
+        raise Http404("Unknown format")
     audit_log_record(
         actor=request.user,
         action="candidate.export",
-        target=f"candidate:{person.pk}",
-        details={"format": fmt},
+        target=f"candidate:{export.candidate_id}",
+        details={"format": fmt, "export": export.pk},
         request=request,
     )
-    if fmt == "pdf":
-        response = HttpResponse(candidate_export_pdf(person), content_type="application/pdf")
-    else:
-        response = HttpResponse(
-            candidate_export_json(person), content_type="application/json; charset=utf-8"
-        )
-    response["Content-Disposition"] = f'attachment; filename="candidate-{person.pk}.{fmt}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return export_file_response(export, fmt, filename=f"candidate-{export.candidate_id}.{fmt}")
 
 
 @hr_admin_required
@@ -154,8 +181,10 @@ def candidate_erase_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("confirm") != "ERASE":
         messages.error(request, "Type ERASE to confirm: erasure cannot be undone.")
         return redirect("consent:candidate", pk=person.pk)
-    candidate_erase(candidate=person, actor=request.user, reason="hr admin")
-    messages.success(request, "The candidate's personal data has been erased.")
+    if candidate_erase(candidate=person, actor=request.user, reason="hr admin"):
+        messages.success(request, "The candidate's personal data has been erased.")
+    else:
+        messages.info(request, "This person's data was already erased; nothing else to do.")
     return redirect("consent:candidate", pk=person.pk)
 
 

@@ -24,6 +24,10 @@ class FeedbackConfig(AppConfig):
     verbose_name = "Feedback"
 
     def ready(self) -> None:
+        from feedback import privacy
+        from tenants.privacy import register
+
+        register(privacy.PRIVACY)
         from accounts.dashboard import Panel, register_panel
         from candidates.actions import (
             ApplicationAction,

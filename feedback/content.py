@@ -24,7 +24,8 @@ MERGE_TAGS: dict[str, str] = {
     "tips": "Tips for a next application",
     "recruiter_name": "Recruiter's name",
     "recruiter_signature": "Recruiter's signature",
-    "call_summary": "Summary of the feedback call",
+    "call_summary": "What the candidate is told about the feedback call (never the internal "
+    "call note)",
     "optin_url": "Opt-in link to stay in touch (required)",
 }
 REQUIRED_TAGS = ("optin_url",)
@@ -35,7 +36,10 @@ OPTIN_SOURCE = "optin_link"
 class CallNote:
     called_at: datetime
     duration_minutes: int
-    summary: str
+    # For colleagues only: never in an email, a PDF or a merge tag.
+    internal_note: str
+    # Optional, written for the candidate: `{{ call_summary }}` and the PDF.
+    candidate_summary: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,7 @@ def merge_context(content: FeedbackContent) -> dict[str, str]:
         "tips": content.tips.strip(),
         "recruiter_name": one_line(recruiter_name),
         "recruiter_signature": signature,
-        "call_summary": content.call.summary.strip() if content.call else "",
+        "call_summary": content.call.candidate_summary.strip() if content.call else "",
         "optin_url": content.optin_url,
     }
 

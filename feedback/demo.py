@@ -19,7 +19,7 @@ from candidates.models import ActivityKind, Application, Candidate, Outcome
 from candidates.services import activity_record
 from consent.models import Source
 from consent.selectors import texts_current, topic_settings
-from consent.services import Origin, consent_change
+from consent.services import Origin, Shown, consent_change
 from feedback.content import CallNote
 from feedback.models import Branch, Rejection, RejectionReason
 from feedback.selectors import application_branch
@@ -77,7 +77,10 @@ def demo_seed(*, rng: random.Random) -> None:
             personal_points=points,
             tips=tips,
             call=CallNote(
-                called_at=decided, duration_minutes=rng.choice([15, 20, 30]), summary=call
+                called_at=decided,
+                duration_minutes=rng.choice([15, 20, 30]),
+                internal_note=call,
+                candidate_summary="Thank you for taking the time to talk it through with us.",
             ),
             attach_pdf=True,
         )
@@ -207,11 +210,13 @@ def _opt_in(*, candidate: Candidate, after: object, rng: random.Random, now: obj
     if rng.random() < 0.4:
         grant["tracking"] = None
     texts = texts_current(candidate.preferred_language or "en")
+    # The opt-in page shows the pool, every topic and tracking, none ticked.
+    offered = ["talent_pool", *sorted(topics), "tracking"]
     consent_change(
         candidate=candidate,
         source=Source.OPTIN_LINK,
         grant=grant,
-        texts={p: t for p, t in texts.items() if p in grant},
+        shown=Shown(offered={p: texts.get(p) for p in offered}, ticked=frozenset(grant)),
         origin=Origin(ip=f"198.51.100.{rng.randint(1, 254)}", user_agent=rng.choice(USER_AGENTS)),
         at=min(after + timedelta(hours=rng.randint(1, 72)), now),
     )

@@ -85,11 +85,20 @@ class RejectForm(TimingMixin):
     call_minutes = forms.IntegerField(
         required=False, min_value=1, max_value=600, label="Duration (minutes)"
     )
+    call_note = forms.CharField(
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Internal note: what was said",
+        help_text="For you and your colleagues. Never sent: not in the email, not in the PDF.",
+    )
     call_summary = forms.CharField(
         required=False,
         max_length=1500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="What was said",
+        label="Summary for the candidate (optional)",
+        help_text="Sent to the candidate: it appears in the email where the template says "
+        "{{ call_summary }}, and in the PDF.",
     )
     attach_pdf = forms.BooleanField(
         required=False, label="Attach a PDF summary of the feedback to the email"
@@ -116,7 +125,7 @@ class RejectForm(TimingMixin):
             for name, message in (
                 ("call_at", "When was the call?"),
                 ("call_minutes", "How long was the call?"),
-                ("call_summary", "Summarise what was said."),
+                ("call_note", "Note what was said (for your colleagues)."),
             ):
                 if not cleaned.get(name):
                     self.add_error(name, message)
@@ -125,13 +134,14 @@ class RejectForm(TimingMixin):
                 self.add_error("call_at", "The call cannot be in the future.")
         return cleaned
 
-    def call_note(self) -> CallNote | None:
+    def logged_call(self) -> CallNote | None:
         if not self.cleaned_data.get("log_call"):
             return None
         return CallNote(
             called_at=self.cleaned_data["call_at"],
             duration_minutes=self.cleaned_data["call_minutes"],
-            summary=self.cleaned_data["call_summary"],
+            internal_note=self.cleaned_data["call_note"],
+            candidate_summary=self.cleaned_data.get("call_summary") or "",
         )
 
     def grouped_reasons(self) -> list[tuple[str, list[Any]]]:

@@ -138,12 +138,16 @@ class Rejection(models.Model):
 
 
 class FeedbackCall(models.Model):
-    """A feedback call with the candidate, logged with the rejection."""
+    """A feedback call with the candidate, logged with the rejection: the recruiter's internal
+    note, and what (if anything) the candidate is told about it."""
 
     rejection = models.OneToOneField(Rejection, on_delete=models.CASCADE, related_name="call")
     called_at = models.DateTimeField()
     duration_minutes = models.PositiveSmallIntegerField()
-    summary = models.TextField()
+    # Never leaves the product: not in any email, PDF or merge tag.
+    internal_note = models.TextField()
+    # Optional, written for the candidate: the `{{ call_summary }}` merge tag and the PDF.
+    candidate_summary = models.TextField(blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -79,7 +79,7 @@ def _font_size(content: FeedbackContent) -> float:
         for text in (
             content.personal_points,
             content.tips,
-            content.call.summary if content.call else "",
+            content.call.candidate_summary if content.call else "",
             *content.reason_lines,
         )
     )
@@ -107,7 +107,9 @@ def feedback_pdf_html(content: FeedbackContent) -> str:
             "reasons": content.reason_lines,
             "points": content.personal_points,
             "tips": content.tips,
-            "call": call,
+            # The internal note never reaches the PDF; a call without a summary for the
+            # candidate is not mentioned.
+            "call": call if call and call.candidate_summary.strip() else None,
             "recruiter": content.recruiter,
             "optin_url": content.optin_url,
         },

@@ -381,8 +381,8 @@ def application_reject(
                 "Write the personalised points: candidates at this stage get feedback written "
                 "for them."
             )
-    if call is not None and not call.summary.strip():
-        raise FeedbackError("The call note needs a summary of what was said.")
+    if call is not None and not call.internal_note.strip():
+        raise FeedbackError("The call note needs what was said (the internal note).")
     send_at = _normalise_send_at(send_at)
 
     try:
@@ -420,14 +420,18 @@ def application_reject(
             rejection=rejection,
             called_at=call.called_at,
             duration_minutes=call.duration_minutes,
-            summary=call.summary.strip(),
+            internal_note=call.internal_note.strip(),
+            candidate_summary=call.candidate_summary.strip(),
             recorded_by=rejection.decided_by,
         )
+        body = logged.internal_note
+        if logged.candidate_summary:
+            body += f"\n\nTold the candidate: {logged.candidate_summary}"
         activity_record(
             candidate=application.candidate,
             kind=ActivityKind.CALL,
             summary=f"Feedback call ({call.duration_minutes} min)",
-            body=logged.summary,
+            body=body,
             actor=actor,
             application=application,
             ref=f"feedback.call:{logged.pk}",
@@ -605,7 +609,7 @@ def rejection_email_send(
         reasons=list(rejection.reasons.all()),
         personal_points=rejection.personal_points,
         tips=rejection.tips,
-        call=CallNote(call.called_at, call.duration_minutes, call.summary) if call else None,
+        call=_call_note(call),
         recruiter=rejection.decided_by or actor,
         branch=rejection.branch,
         language=rejection.language,
@@ -617,6 +621,14 @@ def rejection_email_send(
     return rejection
 
 
+def _call_note(call: FeedbackCall | None) -> CallNote | None:
+    if call is None:
+        return None
+    return CallNote(
+        call.called_at, call.duration_minutes, call.internal_note, call.candidate_summary
+    )
+
+
 def rejection_content(rejection: Rejection) -> FeedbackContent:
     """The stored feedback of a rejection, for its PDF."""
     call = getattr(rejection, "call", None)
@@ -625,7 +637,7 @@ def rejection_content(rejection: Rejection) -> FeedbackContent:
         reasons=list(rejection.reasons.all()),
         personal_points=rejection.personal_points,
         tips=rejection.tips,
-        call=CallNote(call.called_at, call.duration_minutes, call.summary) if call else None,
+        call=_call_note(call),
         recruiter=rejection.decided_by,
         branch=rejection.branch,
         language=rejection.language,

@@ -164,7 +164,7 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
                         reasons=reasons,
                         personal_points=points,
                         tips=tips,
-                        call=form.call_note(),
+                        call=form.logged_call(),
                         send_at=form.send_at(),
                         attach_pdf=form.cleaned_data["attach_pdf"],
                     )
@@ -184,12 +184,13 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
                     reasons=reasons,
                     personal_points=points,
                     tips=tips,
-                    call=form.call_note(),
+                    call=form.logged_call(),
                     recruiter=request.user,
                     branch=branch,
                 )
                 preview = {
                     "email": feedback_email_render(content),
+                    "call": content.call,
                     "to": application.candidate.email,
                     "send_at": form.send_at(),
                     "attach_pdf": form.cleaned_data["attach_pdf"],

@@ -8,6 +8,10 @@ class MailingConfig(AppConfig):
     verbose_name = "Mailing"
 
     def ready(self) -> None:
+        from mailing import privacy
+        from tenants.privacy import register
+
+        register(privacy.PRIVACY)
         from accounts.dashboard import Panel, register_panel
         from mailing import receivers  # noqa: F401
         from mailing.views import dashboard_context

@@ -155,6 +155,7 @@ def _single(message: Message) -> AnymailMessage:
     )
     email.attach_alternative(message.html, "text/html")
     email.metadata = _metadata(message)
+    _set_tracking(email, message.track_engagement)
     for attachment in message.attachments.all() if message.has_attachments else ():
         email.attach(attachment.filename, bytes(attachment.content), attachment.mimetype)
     return email
@@ -180,7 +181,17 @@ def _batch(messages: list[Message], style: esp.BatchStyle) -> AnymailMessage:
     }
     email.merge_headers = {m.to_email: dict(m.headers) for m in messages}
     email.merge_metadata = {m.to_email: _metadata(m) for m in messages}
+    # track_opens is per ESP call: a batch never mixes tracked and untracked messages
+    # (`mailing.dispatch._batch_key`).
+    _set_tracking(email, messages[0].track_engagement)
     return email
+
+
+def _set_tracking(email: AnymailMessage, allowed: bool) -> None:
+    """Tell the ESP, per message, whether to add its open pixel and rewrite links (consent to
+    tracking; off when unknown), instead of relying on the account's default."""
+    email.track_opens = allowed
+    email.track_clicks = allowed
 
 
 def _transient(exc: Exception) -> bool:

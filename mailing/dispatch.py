@@ -60,7 +60,7 @@ from mailing.delivery import (
     send_jobs,
     sent_fields,
 )
-from mailing.gate import GateDecision, send_gate
+from mailing.gate import GateDecision, send_gate, tracking_decisions
 from mailing.models import (
     Message,
     MessageAttachment,
@@ -210,6 +210,9 @@ def _process(
             finish_many(refused)
     if flagged:
         ready = sorted(ready + _reconcile(flagged, pool, holder, result), key=lambda m: m.pk)
+    tracking = tracking_decisions(ready)
+    for message in ready:
+        message.track_engagement = tracking[message.pk]
     style = esp.batch_style()
     batches, singles = _batches(ready, style)
     jobs = [build_job(batch, style) for batch in batches] + [build_job([m]) for m in singles]
@@ -218,8 +221,8 @@ def _process(
 
 def _batch_key(message: Message) -> tuple[object, ...]:
     """What must be equal for messages to share one ESP call: options anymail sets per call,
-    not per recipient (none differ yet; per-message tracking settings would go here)."""
-    return ()
+    not per recipient (the ESP's tracking switch)."""
+    return (message.track_engagement,)
 
 
 def _batches(

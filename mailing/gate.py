@@ -12,8 +12,11 @@
   before the next one is asked (so a refused message never counts as "in flight" for a later
   one, an allowed one always does). It runs a constant number of queries for the whole list,
   whatever its length: the dispatcher calls it once per claim of up to 500 messages.
-- The **tracking check** decides whether opens and clicks may be recorded for a candidate
-  (tracking needs consent). Without one, opens and clicks are not recorded.
+- The **tracking check** decides whether opens and clicks may be tracked for a candidate
+  (tracking needs consent). It is asked twice: at send time, for the ESP's per-message
+  `track_opens` / `track_clicks` (so no pixel or rewritten link reaches someone who did not
+  agree; `register_tracking_check_many` answers a whole claim in one query), and when an open
+  or click arrives (recorded only if allowed). Without a check nothing is tracked.
 """
 
 from __future__ import annotations
@@ -34,9 +37,12 @@ class GateDecision:
 
 SendGate = Callable[[Sequence["Message"]], list[GateDecision]]
 TrackingCheck = Callable[["Message"], bool]
+# The ids of the messages whose recipient agreed to tracking, for many messages at once.
+TrackingCheckMany = Callable[[Sequence["Message"]], set[int]]
 
 _send_gate: SendGate | None = None
 _tracking_check: TrackingCheck | None = None
+_tracking_check_many: TrackingCheckMany | None = None
 
 
 def register_send_gate(fn: SendGate | None) -> None:
@@ -50,9 +56,22 @@ def register_tracking_check(fn: TrackingCheck | None) -> None:
     _tracking_check = fn
 
 
+def register_tracking_check_many(fn: TrackingCheckMany | None) -> None:
+    global _tracking_check_many
+    _tracking_check_many = fn
+
+
 def send_gate() -> SendGate | None:
     return _send_gate
 
 
 def tracking_allowed(message: Message) -> bool:
     return bool(_tracking_check and _tracking_check(message))
+
+
+def tracking_decisions(messages: Sequence[Message]) -> dict[int, bool]:
+    """Whether the ESP may track each message's opens and clicks: off when unknown."""
+    if _tracking_check_many is not None:
+        allowed = _tracking_check_many(messages)
+        return {m.pk: m.pk in allowed for m in messages}
+    return {m.pk: tracking_allowed(m) for m in messages}

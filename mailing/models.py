@@ -36,6 +36,11 @@ STATUS_RANK = {
 LEFT_STATUSES = frozenset(STATUS_RANK)
 
 
+# Erased messages keep "erased-<id>@" this domain instead of the address (RFC 6761: never
+# resolves, so nothing can ever be delivered to it).
+ERASED_DOMAIN = "invalid.invalid"
+
+
 def email_hash(address: str) -> str:
     """SHA-256 of the lower-cased address: suppression survives erasing the person."""
     return hashlib.sha256(address.strip().lower().encode()).hexdigest()
@@ -89,6 +94,8 @@ class Message(models.Model):
     objects = MessageQuerySet.as_manager()
     # Set by the dispatcher's claim (one query for the whole claim, not one per message).
     has_attachments = False
+    # Set by the dispatcher from the tracking check: the ESP may add its pixel and rewrite links.
+    track_engagement = False
 
     class Meta:
         ordering = ["-queued_at", "-id"]
@@ -126,6 +133,10 @@ class Message(models.Model):
     @property
     def ref(self) -> str:
         return f"mailing.message:{self.pk}"
+
+    @property
+    def is_erased(self) -> bool:
+        return self.to_email.endswith(f"@{ERASED_DOMAIN}")
 
 
 class MessageAttachment(models.Model):

@@ -104,6 +104,9 @@ def handle_tracking(sender: Any, event: AnymailTrackingEvent, esp_name: str, **_
 @transaction.atomic
 def tracking_event_record(*, message: Message, event: AnymailTrackingEvent, esp_name: str) -> bool:
     """Apply one tracking event; False if it was already processed (replay)."""
+    # The ESP's words about an erased person's message (a bounce quotes the address) are
+    # not kept: only what happened.
+    description = "" if message.is_erased else (event.description or event.mta_response or "")
     try:
         with transaction.atomic():
             TrackingEvent.objects.create(
@@ -111,7 +114,7 @@ def tracking_event_record(*, message: Message, event: AnymailTrackingEvent, esp_
                 message=message,
                 event_type=event.event_type,
                 at=event.timestamp or message.updated_at,
-                description=(event.description or event.mta_response or "")[:500],
+                description=description[:500],
             )
     except IntegrityError:
         return False
@@ -124,7 +127,7 @@ def tracking_event_record(*, message: Message, event: AnymailTrackingEvent, esp_
         _timeline_status_set(message=message, status=new_status)
         if new_status == MessageStatus.FAILED:
             Message.objects.filter(pk=message.pk).update(
-                last_error=(event.description or event.reject_reason or kind)[:2000]
+                last_error=(description or event.reject_reason or kind)[:2000]
             )
         transaction.on_commit(
             lambda: message_status_changed.send(sender=Message, message=message, status=new_status)

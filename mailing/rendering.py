@@ -4,6 +4,12 @@ Safety: the body is Markdown, converted with the `markdown` package and sanitise
 merge tags are swapped for inert placeholder tokens *before* conversion, so a value can never be
 interpreted as Markdown or HTML, and every value is HTML-escaped when it is put back.
 
+Links: a merge value placed where a link target goes (`[Apply]({{ first_name }})`, an `href`
+or `src` of HR-written HTML) never decides where the link leads. At the start of a target only a
+link tag (`*_url`, checked to be an http(s) or mailto link) is put; any other value becomes
+empty, so a candidate's "javascript:…" or "data:…" name is never a link. Inside a target (after
+HR's own `https://…/`) a value is percent-encoded, so it stays one inert piece of that URL.
+
 Speed: everything that does not depend on the recipient (Markdown, sanitising, the layout
 template, CSS inlining) is built once per (body, branding) as a "skeleton" holding placeholder
 tokens and kept in a small LRU cache; rendering for one recipient is then a single regex
@@ -19,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 
 import css_inline
 import markdown
@@ -29,9 +36,12 @@ from django.urls import NoReverseMatch, reverse
 
 from mailing.merge import TAG, substitute, validate_merge_tags
 
-# Per-process nonce so a body cannot forge a placeholder token.
+# Per-process nonce so a body cannot forge a placeholder token. The letter says where the value
+# goes: x = text (HTML-escaped), u = the start of a link target, q = inside a link target.
 _NONCE = secrets.token_hex(4)
-_TOKEN = re.compile(rf"zq{_NONCE}x(\d+)xqz")
+_TOKEN = re.compile(rf"zq{_NONCE}([xuq])(\d+)xqz")
+_TEXT_TOKEN = re.compile(rf"zq{_NONCE}x(\d+)xqz")
+_KINDS = "xuq"
 UNSUBSCRIBE = "__unsubscribe_url"
 PREFERENCES = "__preferences_url"
 # A link target is a web or mail link with no whitespace (never javascript:, data: or a value
@@ -59,16 +69,19 @@ class _Branding:
 @dataclass(frozen=True)
 class _Skeleton:
     """The recipient-independent parts: `html`/`text` split at the placeholder tokens into
-    literal pieces and, between them, the index in `names` of the value that goes there."""
+    literal pieces and, between them, which value goes there: `kind * len(names) + index` into
+    the values laid out as [text values, link-start values, link-part values]."""
 
     names: tuple[str, ...]
     html: tuple[tuple[str, ...], tuple[int, ...]]
     text: tuple[tuple[str, ...], tuple[int, ...]]
+    links: bool  # whether any value sits in a link target
 
 
-def _split(rendered: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+def _split(rendered: str, width: int) -> tuple[tuple[str, ...], tuple[int, ...]]:
     parts = _TOKEN.split(rendered)
-    return tuple(parts[0::2]), tuple(int(i) for i in parts[1::2])
+    slots = zip(parts[1::3], parts[2::3], strict=True)
+    return tuple(parts[0::3]), tuple(_KINDS.index(k) * width + int(i) for k, i in slots)
 
 
 def _fill(split: tuple[tuple[str, ...], tuple[int, ...]], values: list[str]) -> str:
@@ -82,6 +95,52 @@ def _fill(split: tuple[tuple[str, ...], tuple[int, ...]], values: list[str]) -> 
 
 def _token(index: int) -> str:
     return f"zq{_NONCE}x{index}xqz"
+
+
+# Attributes whose value a browser or mail client follows or loads.
+_URL_ATTRIBUTES = frozenset(
+    {
+        *("href", "src", "action", "formaction", "background", "poster", "cite", "longdesc"),
+        *("usemap", "data", "srcset", "ping", "manifest", "icon", "codebase", "archive"),
+        *("lowsrc", "dynsrc", "xlink:href"),
+    }
+)
+# Raw-text parts (CSS, comments) are not markup: no tag is looked for inside them.
+_RAW = re.compile(r"(<style\b.*?</style\s*>|<!--.*?-->)", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[A-Za-z][^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*>")
+_ATTRIBUTE = re.compile(r"""([^\s"'<>/=]+)(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'=<>`]+)""")
+# What a URL parser strips before the scheme: C0 controls and space.
+_URL_LEADING = "".join(map(chr, range(0x21)))
+
+
+def _mark_link_target(target: str) -> str:
+    """Re-kind the text tokens of one link target: u at its start, q inside it."""
+
+    def kind(match: re.Match[str]) -> str:
+        # Other values before this one may be empty for this recipient: only HR's own text
+        # fixes where a target leads.
+        before = _TEXT_TOKEN.sub("", target[: match.start()])
+        at_start = not before.strip(_URL_LEADING + "\"'")
+        return f"zq{_NONCE}{'u' if at_start else 'q'}{match.group(1)}xqz"
+
+    return _TEXT_TOKEN.sub(kind, target)
+
+
+def _mark_links(page: str) -> str:
+    """Find the tokens inside link-target attributes of the (serialised, sanitised) HTML."""
+
+    def attribute(match: re.Match[str]) -> str:
+        name, equals, value = match.groups()
+        if name.lower() not in _URL_ATTRIBUTES or not _TEXT_TOKEN.search(value):
+            return match.group(0)
+        return name + equals + _mark_link_target(value)
+
+    def tag(match: re.Match[str]) -> str:
+        return _ATTRIBUTE.sub(attribute, match.group(0))
+
+    pieces = _RAW.split(page)
+    pieces[0::2] = [_TAG.sub(tag, piece) for piece in pieces[0::2]]
+    return "".join(pieces)
 
 
 def _branding(tenant: Any) -> _Branding:
@@ -107,13 +166,18 @@ def _branding(tenant: Any) -> _Branding:
 
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
+_ANGLE_LINK = re.compile(r"<([^<>\s]+)>")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
 
 
 def _markdown_to_text(source: str) -> str:
-    text = _MD_LINK.sub(
-        lambda m: f"{m.group(1)} <{m.group(2)}>" if m.group(1) else m.group(2), source
-    )
+    def link(m: re.Match[str]) -> str:
+        target = _mark_link_target(m.group(2))
+        return f"{m.group(1)} <{target}>" if m.group(1) else target
+
+    text = _MD_LINK.sub(link, source)
+    # <…> is how plain text shows a link (and how Markdown writes an autolink).
+    text = _ANGLE_LINK.sub(lambda m: f"<{_mark_link_target(m.group(1))}>", text)
     text = _MD_EMPHASIS.sub(r"\2", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
@@ -146,15 +210,37 @@ def _skeleton(
             "preferences_url": _token(index[PREFERENCES]) if has_preferences else "",
         },
     )
-    return _Skeleton(names=tuple(names), html=_split(_INLINER.inline(page)), text=_split(text))
+    html_page = _mark_links(_INLINER.inline(page))
+    width = len(names)
+    return _Skeleton(
+        names=tuple(names),
+        html=_split(html_page, width),
+        text=_split(text, width),
+        links=any(
+            slot >= width for slot in (*_split(html_page, width)[1], *_split(text, width)[1])
+        ),
+    )
+
+
+def _is_link_tag(name: str) -> bool:
+    return name.endswith("_url") or name in (UNSUBSCRIBE, PREFERENCES)
 
 
 def _clean_value(name: str, value: Any) -> str:
     text = "" if value is None else str(value)
-    if name.endswith("_url") or name in (UNSUBSCRIBE, PREFERENCES):
+    if _is_link_tag(name):
         # A link target must be a real web or mail link, never javascript: or data:.
         return text if _SAFE_URL.fullmatch(text) else ""
     return text
+
+
+def _link_start(name: str, value: str) -> str:
+    """What starts a link target: a (checked) link tag, never another value."""
+    return value if _is_link_tag(name) else ""
+
+
+def _link_part(value: str) -> str:
+    return quote(value, safe="@")
 
 
 def _one_line(value: str) -> str:
@@ -205,8 +291,15 @@ def render_email(
         body_source, _branding(tenant), bool(values[UNSUBSCRIBE]), bool(values[PREFERENCES])
     )
     ordered = [values.get(name, "") for name in skeleton.names]
-    html_body = _fill(skeleton.html, [_html_lines(v) for v in ordered])
-    text = _fill(skeleton.text, [_text_lines(v) for v in ordered])
+    html_values = [_html_lines(v) for v in ordered]
+    text_values = [_text_lines(v) for v in ordered]
+    if skeleton.links:
+        starts = [_link_start(n, v) for n, v in zip(skeleton.names, ordered, strict=True)]
+        parts = [_link_part(v) for v in ordered]
+        html_values += [html.escape(v) for v in starts] + [html.escape(v) for v in parts]
+        text_values += starts + parts
+    html_body = _fill(skeleton.html, html_values)
+    text = _fill(skeleton.text, text_values)
     # Values never carry a line break into the subject header (header injection).
     subject = _one_line(substitute(subject_source, values, each=_one_line))
     return RenderedEmail(subject=subject, html=html_body, text=text)

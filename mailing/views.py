@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
@@ -11,6 +11,7 @@ from accounts.permissions import hr_admin_required, recruiter_required
 from mailing.catalog import get_template_kind, template_kinds
 from mailing.forms import EmailTemplateForm, MessageFilterForm
 from mailing.models import EmailTemplate, Message, MessageStatus
+from mailing.previews import email_frame_response, preview_load
 from mailing.rendering import render_email
 from mailing.selectors import messages_filtered, status_counts
 from mailing.services import email_template_save, email_template_send_test, email_template_source
@@ -45,21 +46,19 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _sandboxed(html: str) -> HttpResponse:
-    response = HttpResponse(html)
-    # Shown only inside our own iframe; the email's HTML may not run scripts, submit forms or
-    # reach our origin.
-    response["Content-Security-Policy"] = (
-        "sandbox; default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'"
-    )
-    return response
-
-
 @recruiter_required
 @xframe_options_sameorigin
 def message_html(request: HttpRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(Message, pk=pk)
-    return _sandboxed(message.html)
+    return email_frame_response(message.html)
+
+
+@recruiter_required
+def preview_frame(request: HttpRequest, key: str) -> HttpResponse:
+    html = preview_load(key, user=request.user)
+    if html is None:
+        raise Http404("This preview has expired: preview again.")
+    return email_frame_response(html)
 
 
 @hr_admin_required

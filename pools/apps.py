@@ -8,6 +8,10 @@ class PoolsConfig(AppConfig):
     verbose_name = "Pools"
 
     def ready(self) -> None:
+        from pools import privacy
+        from tenants.privacy import register
+
+        register(privacy.PRIVACY)
         from accounts.dashboard import Panel, register_panel
         from candidates.criteria import Criterion, register_criterion
         from pools import receivers  # noqa: F401

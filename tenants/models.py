@@ -26,6 +26,18 @@ class Tenant(TenantMixin):
     postal_address = models.TextField(blank=True)
     privacy_policy_url = models.URLField(blank=True)
     dpo_contact = models.CharField(max_length=200, blank=True, help_text="Data protection officer")
+    # The privacy notice on every page that collects personal data (GDPR art. 13).
+    controller_name = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Legal name of the data controller, if not the company name above.",
+    )
+    privacy_notice = models.TextField(
+        blank=True,
+        max_length=1000,
+        help_text="What you do with candidates' data, in a few sentences (shown on application "
+        "and sign-up forms under the standard notice).",
+    )
     default_language = models.CharField(
         max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
@@ -43,6 +55,10 @@ class Tenant(TenantMixin):
     @property
     def from_name(self) -> str:
         return self.sender_name or self.name
+
+    @property
+    def controller(self) -> str:
+        return self.controller_name or self.name
 
 
 class Domain(DomainMixin):

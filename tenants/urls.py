@@ -6,4 +6,7 @@ from tenants import views
 
 app_name = "tenants"
 
-urlpatterns = [path("logo", views.logo, name="logo")]
+urlpatterns = [
+    path("logo", views.logo, name="logo"),
+    path("theme.css", views.theme, name="theme"),
+]

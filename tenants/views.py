@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -14,7 +16,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 landing.access = "public"  # type: ignore[attr-defined]
 
 
-@cache_control(max_age=3600)
+@cache_control(max_age=3600, public=True)
 def logo(request: HttpRequest) -> FileResponse:
     """The current tenant's logo, served from its own storage prefix only."""
     tenant = connection.tenant
@@ -24,3 +26,19 @@ def logo(request: HttpRequest) -> FileResponse:
 
 
 logo.access = "public"  # type: ignore[attr-defined]
+
+
+_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
+
+
+@cache_control(max_age=86400, public=True)
+def theme(request: HttpRequest) -> HttpResponse:
+    """The tenant's colour as a stylesheet: the Content-Security-Policy allows no inline style.
+    Pages link it with ?v=<colour>, so a new colour is a new URL and a day of caching is safe."""
+    colour = getattr(connection.tenant, "primary_colour", "")
+    if not _COLOUR.fullmatch(colour or ""):
+        colour = "#1f6feb"
+    return HttpResponse(f":root {{ --brand: {colour}; }}\n", content_type="text/css")
+
+
+theme.access = "public"  # type: ignore[attr-defined]

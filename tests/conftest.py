@@ -17,6 +17,8 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_exists
 
+from tests.public_forms import fresh_form_limits  # noqa: F401 (a fixture for every test module)
+
 os.environ.setdefault("TESTING", "1")
 
 PASSWORD = "correct-horse-battery-staple"

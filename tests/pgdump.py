@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 from django.db import connection
+from psycopg.conninfo import make_conninfo
 
 
 def _server_major() -> int:
@@ -54,16 +55,16 @@ def pg_dump_binary() -> str:
 
 def dump_schemas(*schemas: str) -> str:
     """The plain-SQL dump (schema and data) of the given schemas of the test database."""
-    database = connection.settings_dict
-    command = [pg_dump_binary(), "--username", database.get("USER") or "postgres"]
-    if database.get("HOST"):
-        # A host starting with "/" is the socket folder (the embedded server's case).
-        command += ["--host", str(database["HOST"])]
-    if database.get("PORT"):
-        command += ["--port", str(database["PORT"])]
+    # The live connection's parameters, not settings: the embedded server's socket folder is in
+    # OPTIONS (a `?host=` URL), and libpq defaults must resolve as they did for the tests.
+    connection.ensure_connection()
+    info = connection.connection.info
+    conninfo = make_conninfo(host=info.host, port=info.port, user=info.user, dbname=info.dbname)
+    command = [pg_dump_binary(), "--dbname", conninfo]
     for schema in schemas:
         command += ["--schema", schema]
-    command.append(database["NAME"])
-    env = os.environ | {"PGPASSWORD": database.get("PASSWORD") or ""}
-    result = subprocess.run(command, capture_output=True, env=env, check=True, timeout=300)
+    env = os.environ | {"PGPASSWORD": info.password or ""}
+    result = subprocess.run(command, capture_output=True, env=env, timeout=300)
+    if result.returncode:
+        raise RuntimeError(f"pg_dump failed ({result.returncode}): {result.stderr.decode()}")
     return result.stdout.decode()

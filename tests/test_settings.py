@@ -87,7 +87,7 @@ def test_the_compose_mail_setup_passes_the_deploy_check_too():
         ({"REDIS_URL": None}, "Set REDIS_URL"),
         ({"DEBUG": "perhaps"}, "DEBUG must be a boolean"),
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS must not be empty"),
-        ({"AXES_FAILURE_LIMIT": "five"}, "AXES_FAILURE_LIMIT must be an integer"),
+        ({"SIGNIN_FAILURE_LIMIT": "five"}, "SIGNIN_FAILURE_LIMIT must be an integer"),
     ],
 )
 def test_unsafe_or_broken_production_settings_are_refused(change, message):
@@ -122,3 +122,56 @@ def test_celery_is_configured_to_survive_a_killed_worker():
     # Redis redelivers unacknowledged tasks after the visibility timeout: it must exceed the
     # longest countdown we schedule (delayed rejection emails: 24 h).
     assert app.conf.broker_transport_options["visibility_timeout"] > 24 * 3600
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"EMAIL_BACKEND": "anymail.backends.mailgun.EmailBackend", "MAILGUN_API_KEY": "key"},
+            "Set MAILGUN_WEBHOOK_SIGNING_KEY: EMAIL_BACKEND uses mailgun.",
+        ),
+        (
+            {
+                "EMAIL_BACKEND": "anymail.backends.mailgun.EmailBackend",
+                "MAILGUN_API_KEY": "key",
+                "MAILGUN_WEBHOOK_SIGNING_KEY": "  ",
+            },
+            "Set MAILGUN_WEBHOOK_SIGNING_KEY",
+        ),
+        (
+            {
+                "EMAIL_BACKEND": "anymail.backends.mailgun.EmailBackend",
+                "MAILGUN_WEBHOOK_SIGNING_KEY": "signing-key",
+            },
+            "Set MAILGUN_API_KEY",
+        ),
+        ({"POSTMARK_SERVER_TOKEN": ""}, "Set POSTMARK_SERVER_TOKEN: EMAIL_BACKEND uses postmark."),
+        ({"EMAIL_BACKEND": "anymail.backends.sendgrid.EmailBackend"}, "Set SENDGRID_API_KEY"),
+        (
+            {"EMAIL_BACKEND": "anymail.backends.mandrill.EmailBackend"},
+            "anymail.backends.mandrill.EmailBackend is not supported in production",
+        ),
+        ({"ANYMAIL_WEBHOOK_SECRET": "no-colon"}, "ANYMAIL_WEBHOOK_SECRET must be user:password"),
+        (
+            {"ANYMAIL_WEBHOOK_SECRET": "dev-webhook-user:dev-webhook-password"},
+            "ANYMAIL_WEBHOOK_SECRET must be user:password with a random password",
+        ),
+        ({"MAX_REQUEST_BYTES": "1000"}, "MAX_REQUEST_BYTES must be at least MAX_UPLOAD_BYTES"),
+    ],
+)
+def test_every_chosen_esps_keys_are_required_in_production(change, message):
+    result = _manage(_env(**change), "check")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+def test_a_complete_mailgun_setup_starts_and_passes_the_deploy_check():
+    mailgun = _env(
+        EMAIL_BACKEND="anymail.backends.mailgun.EmailBackend",
+        MAILGUN_API_KEY="key-0123456789",
+        MAILGUN_WEBHOOK_SIGNING_KEY="signing-0123456789",
+    )
+    result = _manage(mailgun, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -7,7 +7,7 @@ from pypdf import PdfReader
 from campaigns.selectors import insights
 from candidates.services import application_create, application_outcome_set
 from consent.models import Source
-from consent.services import consent_grant
+from consent.services import Shown, consent_change, consent_grant
 from feedback.models import RejectionReason
 from feedback.services import application_reject
 from tests.campaigns.helpers import make_candidate, open_position
@@ -22,16 +22,24 @@ def _rejected(email: str, position, **fields):  # type: ignore[no-untyped-def]
     return candidate
 
 
+def _ticked(candidate, grant: dict[str, str | None]) -> None:  # type: ignore[no-untyped-def]
+    """What the opt-in page records when the person ticks these boxes."""
+    offered = ["talent_pool", "job_offers", "events", "tracking"]
+    consent_change(
+        candidate=candidate,
+        source=Source.OPTIN_LINK,
+        grant=grant,
+        shown=Shown(offered=dict.fromkeys(offered), ticked=frozenset(grant)),
+    )
+
+
 def _world(tenant):  # type: ignore[no-untyped-def]
     position = open_position("Analyst", skills=["SQL"])
     young = _rejected("young@example.com", position, country="FR", age_bracket="18_24")
     italian = _rejected("it@example.com", position, country="IT", age_bracket="25_34")
     _rejected("de@example.com", position, country="DE", age_bracket="35_44")
-    for person in (young, italian):
-        consent_grant(candidate=person, purpose="talent_pool", source=Source.OPTIN_LINK)
-    consent_grant(
-        candidate=italian, purpose="job_offers", source=Source.OPTIN_LINK, frequency="weekly"
-    )
+    _ticked(young, {"talent_pool": None})
+    _ticked(italian, {"talent_pool": None, "job_offers": "weekly"})
     later = open_position("Senior analyst", skills=["SQL"])
     again, _ = application_create(
         candidate=italian, position=later, actor=None, source="talent pool"
@@ -84,7 +92,7 @@ def test_rejected_applications_count_without_a_feedback_row(tenant_a):
     plain = make_candidate("plain@example.com", country="IT", age_bracket="25_34")
     application, _ = application_create(candidate=plain, position=position, actor=None)
     application_outcome_set(application=application, outcome="rejected", actor=None)
-    consent_grant(candidate=plain, purpose="talent_pool", source=Source.OPTIN_LINK)
+    _ticked(plain, {"talent_pool": None})
     active = make_candidate("active@example.com", country="IT")
     application_create(candidate=active, position=position, actor=None)
     data = insights()
@@ -94,3 +102,28 @@ def test_rejected_applications_count_without_a_feedback_row(tenant_a):
     assert funnel["Opted in"] == 3
     by_country = {c: (total, opted) for c, total, opted, _survey in data.optin_by_country}
     assert by_country["IT"] == (2, 2)
+
+
+def test_only_consent_the_person_ticked_counts_as_an_opt_in(tenant_a):
+    """Boxes ticked in advance (a grant without the form it came from), tracking alone and a
+    form sent with nothing ticked are not opt-ins; a recruiter's record of consent is."""
+    position = open_position("Analyst", skills=["SQL"])
+    pre_ticked = _rejected("legacy@example.com", position, country="FR")
+    consent_grant(candidate=pre_ticked, purpose="events", source=Source.OPTIN_LINK)
+    tracking_only = _rejected("tracking@example.com", position, country="FR")
+    _ticked(tracking_only, {"tracking": None})
+    nothing = _rejected("nothing@example.com", position, country="FR")
+    _ticked(nothing, {})
+    by_phone = _rejected("phone@example.com", position, country="FR")
+    consent_grant(
+        candidate=by_phone,
+        purpose="talent_pool",
+        source=Source.RECRUITER,
+        reason="Said yes on the phone on 3 March",
+    )
+    ticked = _rejected("ticked@example.com", position, country="FR")
+    _ticked(ticked, {"events": None})
+    data = insights()
+    assert dict(data.funnel)["Opted in"] == 2
+    assert data.optin_rate == 40
+    assert dict(data.by_topic_funnel)["Event invitations"][2] == 1

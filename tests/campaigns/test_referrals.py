@@ -9,21 +9,26 @@ from candidates.links import reapply_load, reapply_url, reapply_url_builder
 from candidates.models import Application, Candidate
 from candidates.services import position_update
 from tests.campaigns.helpers import make_candidate, open_position
+from tests.public_forms import post_like_a_person
 
 
 def _path(url: str) -> str:
     return "/" + url.split("/", 3)[3]
 
 
-def test_a_friend_applies_through_the_share_link_and_the_ambassador_is_credited(tenant_a):
+def test_a_friend_applies_through_the_share_link_and_the_ambassador_is_credited(
+    tenant_a, fresh_form_limits
+):
     ambassador = make_candidate("amb@example.com", skills=["SQL"])
     position = open_position("SQL analyst", skills=["SQL"])
     url = share_url(ambassador, position)
     client = tenant_a.client()
     page = client.get(_path(url)).content.decode()
     assert "SQL analyst" in page and "Amb thought this job" in page
-    response = client.post(
-        _path(url), {"first_name": "Friend", "last_name": "One", "email": "Friend@Example.com"}
+    response = post_like_a_person(
+        client,
+        _path(url),
+        {"first_name": "Friend", "last_name": "One", "email": "Friend@Example.com"},
     )
     assert "has been received" in response.content.decode()
     friend = Candidate.objects.get(email__iexact="friend@example.com")
@@ -33,19 +38,22 @@ def test_a_friend_applies_through_the_share_link_and_the_ambassador_is_credited(
     assert list(ambassador.referrals.all()) == [friend]
 
 
-def test_an_earlier_referrer_is_never_replaced_and_self_referral_is_not_credited(tenant_a):
+def test_an_earlier_referrer_is_never_replaced_and_self_referral_is_not_credited(
+    tenant_a, fresh_form_limits
+):
     first = make_candidate("first@example.com")
     second = make_candidate("second@example.com")
     position = open_position("Tester")
     client = tenant_a.client()
     for referrer in (first, second):
-        client.post(
+        post_like_a_person(
+            client,
             _path(share_url(referrer, position)),
             {"first_name": "Pat", "email": "pat@example.com"},
         )
     assert Candidate.objects.get(email="pat@example.com").referred_by == first
-    client.post(
-        _path(share_url(first, position)), {"first_name": "F", "email": "first@example.com"}
+    post_like_a_person(
+        client, _path(share_url(first, position)), {"first_name": "F", "email": "first@example.com"}
     )
     first.refresh_from_db()
     assert first.referred_by is None

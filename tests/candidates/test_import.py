@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from openpyxl import Workbook
 
+from candidates.import_dry_run import import_dry_run_execute
 from candidates.importing import (
     ImportFileError,
     import_job_create,
@@ -19,6 +20,7 @@ from candidates.models import (
     Activity,
     Application,
     Candidate,
+    DryRunStatus,
     ImportJob,
     ImportMapping,
     ImportStatus,
@@ -281,18 +283,31 @@ def test_http_flow_upload_map_preview_start_progress_and_error_report(tenant_a):
     assert response["Location"] == f"/candidates/import/{job.pk}/mapping/"
     page = client.get(response["Location"]).content.decode()
     assert "Mail" in page and "Given" in page
+    mapping = {"col_0": "email", "col_1": "first_name"}
+    # Importing is offered only after a dry run of that mapping.
+    response = client.post(f"/candidates/import/{job.pk}/mapping/", {**mapping, "action": "start"})
+    job.refresh_from_db()
+    assert job.status == ImportStatus.UPLOADED and job.dry_run_status == DryRunStatus.QUEUED
+    # The dry run is queued for the worker, not run in the request.
     response = client.post(
-        f"/candidates/import/{job.pk}/mapping/",
-        {"col_0": "email", "col_1": "first_name", "action": "preview"},
+        f"/candidates/import/{job.pk}/mapping/", {**mapping, "action": "preview"}
     )
-    body = response.content.decode()
+    assert response["Location"] == f"/candidates/import/{job.pk}/mapping/#dry-run"
+    job.refresh_from_db()
+    assert job.dry_run_status == DryRunStatus.QUEUED
+    progress = client.get(f"/candidates/import/{job.pk}/dry-run/", HTTP_HX_REQUEST="true")
+    assert 'hx-trigger="every 1s"' in progress.content.decode()  # the page keeps polling
+    assert import_dry_run_execute(job.pk, job.dry_run["run"]) == DryRunStatus.DONE  # the worker
+    body = client.get(response["Location"]).content.decode()
     assert "Dry run" in body and "is not a valid email" in body
     assert "First rows as they will be imported" in body and "first_name: Ada" in body
-    assert not Candidate.objects.exists()
-    response = client.post(
-        f"/candidates/import/{job.pk}/mapping/",
-        {"col_0": "email", "col_1": "first_name", "action": "start"},
+    assert "Import 1 valid row" in body
+    done = client.get(f"/candidates/import/{job.pk}/dry-run/", HTTP_HX_REQUEST="true")
+    assert (
+        "hx-trigger" not in done.content.decode() and "Import 1 valid row" in done.content.decode()
     )
+    assert not Candidate.objects.exists()
+    response = client.post(f"/candidates/import/{job.pk}/mapping/", {**mapping, "action": "start"})
     assert response["Location"] == f"/candidates/import/{job.pk}/"
     job.refresh_from_db()
     assert job.status == ImportStatus.QUEUED

@@ -28,6 +28,7 @@ from candidates.models import (
 )
 from candidates.services import candidate_tags_add
 from tests.candidates import factories as f
+from tests.public_forms import post_like_a_person
 
 
 def test_list_requires_a_recruiter(tenant_a):
@@ -346,11 +347,12 @@ def test_stage_admin_add_rename_reorder_delete(tenant_a):
 PDF = b"%PDF-1.4\n%test\n"
 
 
-def test_public_apply_creates_candidate_and_application_with_cv(tenant_a):
+def test_public_apply_creates_candidate_and_application_with_cv(tenant_a, fresh_form_limits):
     position = f.position(title="Nurse")
     client = tenant_a.client()
     assert "Nurse" in client.get("/candidates/jobs/").content.decode()
-    response = client.post(
+    response = post_like_a_person(
+        client,
         f"/candidates/jobs/{position.pk}/",
         {
             "first_name": "Ada",
@@ -370,7 +372,7 @@ def test_public_apply_creates_candidate_and_application_with_cv(tenant_a):
     app.cv.delete()
 
 
-def test_public_apply_rejects_bad_cvs(tenant_a):
+def test_public_apply_rejects_bad_cvs(tenant_a, fresh_form_limits):
     position = f.position()
     client = tenant_a.client()
     for upload, message in [
@@ -378,11 +380,12 @@ def test_public_apply_rejects_bad_cvs(tenant_a):
         (SimpleUploadedFile("cv.pdf", b"MZ not a pdf"), "not a real PDF"),
         (SimpleUploadedFile("cv.pdf", b"%PDF-" + b"0" * (5 * 1024 * 1024 + 1)), "limit is 5 MB"),
     ]:
-        response = client.post(
+        response = post_like_a_person(
+            client,
             f"/candidates/jobs/{position.pk}/",
             {"first_name": "Ada", "email": "ada@example.com", "cv": upload},
         )
-        assert response.status_code == 200 and message in response.content.decode()
+        assert response.status_code == 400 and message in response.content.decode()
     assert not Candidate.objects.exists()
 
 
@@ -408,12 +411,14 @@ def test_pages_of_another_tenant_are_not_found(tenant_a, tenant_b):
     assert Candidate.objects.filter(pk=cand.pk).exists()
 
 
-def test_applying_twice_does_not_duplicate(tenant_a):
+def test_applying_twice_does_not_duplicate(tenant_a, fresh_form_limits):
     position = f.position()
     client = tenant_a.client()
     for _ in range(2):
-        client.post(
-            f"/candidates/jobs/{position.pk}/", {"first_name": "Ada", "email": "ada@example.com"}
+        post_like_a_person(
+            client,
+            f"/candidates/jobs/{position.pk}/",
+            {"first_name": "Ada", "email": "ada@example.com"},
         )
     assert Application.objects.filter(position=position).count() == 1
     assert Candidate.objects.count() == 1

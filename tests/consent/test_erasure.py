@@ -12,10 +12,11 @@ from django.utils import timezone
 from accounts.services import audit_log_record
 from candidates.models import Activity, Application, Candidate, CandidateTag, Position
 from candidates.services import application_create, candidate_note_add, candidate_tags_add
+from consent.erasure import candidate_erase
 from consent.exports import candidate_export, candidate_export_pdf
 from consent.models import ConsentEvent, Registration, Source
 from consent.selectors import active_purposes
-from consent.services import Origin, candidate_erase, consent_change
+from consent.services import Origin, consent_change
 from mailing.dispatch import outbox_dispatch
 from mailing.kinds import MessageKind
 from mailing.models import Message, MessageStatus, Suppression, email_hash

@@ -16,8 +16,8 @@ def test_without_a_trusted_proxy_forwarded_for_is_ignored():
 
 
 @override_settings(
-    AXES_IPWARE_PROXY_COUNT=1,
-    AXES_IPWARE_META_PRECEDENCE_ORDER=["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"],
+    TRUSTED_PROXY_COUNT=1,
+    CLIENT_IP_HEADERS=["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"],
 )
 def test_behind_a_trusted_proxy_the_ledger_records_the_client_not_the_proxy():
     assert Origin.from_request(_request()).ip == "81.2.69.160"

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from django.test import Client
 
 from consent import links
-from consent.models import Action, CandidateConsent, ConsentEvent, ConsentText, Purpose, Source
+from consent.models import (
+    Action,
+    CandidateConsent,
+    ConsentCapture,
+    ConsentEvent,
+    ConsentText,
+    Purpose,
+    Source,
+)
 from consent.selectors import active_purposes
-from consent.services import consent_text_publish
+from consent.services import ConsentError, Shown, consent_change, consent_text_publish
 from tests.consent.conftest import path_of, person
 
 TOPIC_DEFAULTS = {
@@ -20,7 +31,8 @@ TOPIC_DEFAULTS = {
 
 
 def _optin_form(text_ids: dict[str, int] | None = None, **overrides: str) -> dict[str, str]:
-    data = {}
+    """Everything ticked by the person (the pool and every topic)."""
+    data = {"talent_pool": "on"}
     for topic, frequency in TOPIC_DEFAULTS.items():
         data[topic] = "on"
         data[f"{topic}_frequency"] = frequency
@@ -30,15 +42,16 @@ def _optin_form(text_ids: dict[str, int] | None = None, **overrides: str) -> dic
     return {k: v for k, v in data.items() if v is not None}
 
 
-def test_optin_page_prefills_tenant_defaults(tenant_a):
+def test_optin_page_ticks_nothing_for_the_person(tenant_a):
     ada = person()
     response = tenant_a.client().get(path_of(links.optin_url(ada, source="rejection")))
     form = response.context["form"]
+    for purpose in [Purpose.TALENT_POOL, *TOPIC_DEFAULTS, Purpose.TRACKING]:
+        assert form[purpose].initial is False, purpose
+    assert " checked" not in response.content.decode()
+    # The frequency offered if a topic is ticked is the tenant's default.
     for topic, frequency in TOPIC_DEFAULTS.items():
-        assert form[topic].initial is True
         assert form[f"{topic}_frequency"].initial == frequency
-    # Tracking is never pre-ticked.
-    assert form["tracking"].initial is False
     # Job offers may be weekly to monthly, the others monthly to quarterly.
     assert [c[0] for c in form.fields["job_offers_frequency"].choices] == [
         "weekly",
@@ -46,6 +59,41 @@ def test_optin_page_prefills_tenant_defaults(tenant_a):
         "monthly",
     ]
     assert [c[0] for c in form.fields["events_frequency"].choices] == ["monthly", "quarterly"]
+    # "Select all" is a button the person clicks (static/js/consent.js), hidden without JS.
+    assert 'data-select-all="topics"' in response.content.decode()
+
+
+def test_submitting_nothing_records_no_consent_and_says_so_kindly(tenant_a):
+    ada = person()
+    url = path_of(links.optin_url(ada, source="rejection"))
+    client = tenant_a.client()
+    texts = client.get(url).context["form"].texts
+    response = client.post(url, {f"text_{p}": t.pk for p, t in texts.items()})
+    assert response.status_code == 200
+    assert b"You did not tick anything, so we have recorded no consent" in response.content
+    assert not ConsentEvent.objects.filter(candidate=ada).exists()
+    assert active_purposes(ada) == set()
+    # What was shown is still on record, with nothing ticked.
+    capture = ConsentCapture.objects.get(candidate=ada)
+    assert capture.ticked == []
+    assert [o["purpose"] for o in capture.offered] == [
+        Purpose.TALENT_POOL,
+        *TOPIC_DEFAULTS,
+        Purpose.TRACKING,
+    ]
+
+
+def test_a_grant_without_its_ticked_box_is_refused(tenant_a):
+    ada = person()
+    shown = Shown(offered={"events": None, "job_offers": None}, ticked=frozenset({"events"}))
+    with pytest.raises(ConsentError, match="job_offers was not ticked"):
+        consent_change(
+            candidate=ada,
+            source=Source.OPTIN_LINK,
+            grant={"events": None, "job_offers": None},
+            shown=shown,
+        )
+    assert not ConsentEvent.objects.filter(candidate=ada).exists()
 
 
 def test_optin_records_consent_with_the_exact_text_shown_and_twice_changes_nothing(tenant_a):
@@ -68,7 +116,7 @@ def test_optin_records_consent_with_the_exact_text_shown_and_twice_changes_nothi
     )
     response = client.post(url, data, HTTP_USER_AGENT="TestBrowser/1.0")
     assert response.status_code == 200
-    assert b"You are now in our talent pool" in response.content
+    assert b"We have recorded your choices" in response.content
     assert active_purposes(ada) == {
         Purpose.TALENT_POOL,
         "job_offers",
@@ -81,6 +129,16 @@ def test_optin_records_consent_with_the_exact_text_shown_and_twice_changes_nothi
     assert pool.text.title != "New title"
     assert pool.source == Source.OPTIN_LINK and pool.reason == "via rejection"
     assert pool.user_agent == "TestBrowser/1.0" and pool.ip_address == "127.0.0.1"
+    # The ledger says what was offered (with each wording version) and what was ticked.
+    capture = pool.capture
+    assert capture is not None and capture.source == Source.OPTIN_LINK
+    assert set(capture.ticked) == {Purpose.TALENT_POOL, *TOPIC_DEFAULTS} - {"testimonials"}
+    offered = {o["purpose"]: o for o in capture.offered}
+    assert "testimonials" in offered and Purpose.TRACKING in offered
+    assert offered[Purpose.TALENT_POOL]["version"] == shown[Purpose.TALENT_POOL].version
+    assert set(ConsentEvent.objects.filter(candidate=ada).values_list("capture", flat=True)) == {
+        capture.pk
+    }
     assert CandidateConsent.objects.get(candidate=ada, purpose="job_offers").frequency == "monthly"
     count = ConsentEvent.objects.count()
 
@@ -167,7 +225,9 @@ def test_candidate_pages_are_branded_and_load_nothing_from_other_hosts(tenant_a)
     tenant.save()
     ada = person()
     html = tenant_a.client().get(path_of(links.preferences_url(ada))).content.decode()
-    assert "--brand: #aa3300" in html
+    # The colour comes in a stylesheet (the CSP allows no inline style).
+    theme = re.search(r'href="(/branding/theme\.css\?v=[^"]*)"', html).group(1)
+    assert "--brand: #aa3300" in tenant_a.client().get(theme).content.decode()
     assert "Alpha Corp" in html
     assert 'aria-label="Main"' not in html  # no staff navigation
     for attribute in ("src=", "href="):

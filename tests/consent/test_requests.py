@@ -7,7 +7,8 @@ import json
 from accounts.models import AuditLog
 from candidates.models import Candidate
 from consent import links
-from consent.models import DataRequest, RequestStatus
+from consent.exports import access_export_run
+from consent.models import AccessExport, DataRequest, RequestStatus
 from mailing.models import Message
 from tests.consent.conftest import path_of, person
 
@@ -34,18 +35,26 @@ def test_copy_request_is_confirmed_by_email_then_downloadable(tenant_a):
 
     confirm = _link_in_last_email("/c/request/")
     assert b"Prepare a copy of all your data?" in client.get(confirm).content
-    done = client.post(confirm)
-    assert b"Download everything we hold about you" in done.content
+    started = client.post(confirm)
+    # The copy is prepared by the worker: the page shows its progress and polls it.
+    assert b"We are preparing your copy" in started.content
+    request.refresh_from_db()
+    assert request.status == RequestStatus.CONFIRMED
+    assert AuditLog.objects.filter(action="candidate.export").exists()
+    export = AccessExport.objects.get(request=request)
+    access_export_run(export_id=export.pk)
     request.refresh_from_db()
     assert request.status == RequestStatus.COMPLETED
-    assert AuditLog.objects.filter(action="candidate.export").exists()
+    done = client.get(confirm, headers={"HX-Request": "true"})
+    assert b"Download everything we hold about you" in done.content
+    assert b"hx-trigger" not in done.content  # finished: no more polling
 
     download = done.context["download_token"]
     as_json = client.get(f"/c/download/{download}/json/")
     assert as_json["Content-Type"].startswith("application/json")
-    assert json.loads(as_json.content)["profile"]["email"] == "ada@example.com"
+    assert json.loads(b"".join(as_json.streaming_content))["profile"]["email"] == "ada@example.com"
     as_pdf = client.get(f"/c/download/{download}/pdf/")
-    assert as_pdf.content.startswith(b"%PDF")
+    assert b"".join(as_pdf.streaming_content).startswith(b"%PDF")
 
 
 def test_erasure_request_acts_only_after_confirmation_and_cannot_be_replayed(tenant_a):

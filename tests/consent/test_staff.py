@@ -9,7 +9,15 @@ from candidates.columns import list_columns
 from candidates.criteria import CriteriaForm, apply_criteria, criteria_from_json
 from candidates.models import Activity, ActivityKind, Candidate
 from candidates.services import candidate_merge
-from consent.models import CandidateConsent, ConsentEvent, ConsentText, Purpose, Source
+from consent.exports import access_export_run
+from consent.models import (
+    AccessExport,
+    CandidateConsent,
+    ConsentEvent,
+    ConsentText,
+    Purpose,
+    Source,
+)
 from consent.selectors import active_purposes
 from consent.services import consent_grant, consent_withdraw
 from tests.consent.conftest import person
@@ -118,13 +126,20 @@ def test_default_outside_the_range_is_refused(tenant_a):
 def test_hr_admin_exports_and_erases_from_the_consent_page(tenant_a):
     ada = person(first_name="Ada", email="ada@example.com")
     admin = tenant_a.client(tenant_a.hr_admin)
-    export = admin.get(f"/c/candidate/{ada.pk}/export.json")
-    assert json.loads(export.content)["profile"]["email"] == "ada@example.com"
-    assert AuditLog.objects.filter(action="candidate.export").exists()
-    assert (
-        tenant_a.client(tenant_a.recruiter).get(f"/c/candidate/{ada.pk}/export.json").status_code
-        == 403
+    assert admin.post(f"/c/candidate/{ada.pk}/export/").status_code == 302
+    export = AccessExport.objects.get(candidate=ada)
+    page = admin.get(f"/c/candidate/{ada.pk}/")
+    assert b"Waiting for the worker" in page.content and b"every 2s" in page.content
+    access_export_run(export_id=export.pk)
+    assert b"every 2s" not in admin.get(f"/c/candidate/{ada.pk}/exports/").content
+    download = admin.get(f"/c/export/{export.pk}.json")
+    assert json.loads(b"".join(download.streaming_content))["profile"]["email"] == (
+        "ada@example.com"
     )
+    assert AuditLog.objects.filter(action="candidate.export").exists()
+    recruiter = tenant_a.client(tenant_a.recruiter)
+    assert recruiter.get(f"/c/export/{export.pk}.json").status_code == 403
+    assert recruiter.post(f"/c/candidate/{ada.pk}/export/").status_code == 403
     admin.post(f"/c/candidate/{ada.pk}/erase/", {"confirm": "yes"})
     assert Candidate.objects.get(pk=ada.pk).anonymised_at is None
     admin.post(f"/c/candidate/{ada.pk}/erase/", {"confirm": "ERASE"})

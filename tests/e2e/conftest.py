@@ -73,7 +73,7 @@ class Site:
         page.goto(self.url("/accounts/login/"))
         page.get_by_label("Email").fill(user.email)
         page.get_by_label("Password").fill(password or PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         page.wait_for_url(self.url("/"))
 
 
@@ -98,3 +98,39 @@ def site(committed_tenant, tenant_live_server, page) -> Iterator[Site]:  # type:
         base_url=f"http://{committed_tenant.host}:{port}",
         requests=requests,
     )
+
+
+# Every browser test also checks the Content-Security-Policy: a violation in any frame (reported
+# by a listener in every document, or by Chromium itself in the console, which also covers
+# sandboxed frames where no script runs) fails the test.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(
+    "CSP-VIOLATION " + event.violatedDirective + " blocked " + (event.blockedURI || "inline")
+    + " in " + event.documentURI + (event.sample ? " sample " + event.sample : "")
+  );
+});
+"""
+_CSP_MARKERS = ("CSP-VIOLATION", "Content Security Policy", "Permissions-Policy")
+
+
+def csp_problems(log: list[str]) -> list[str]:
+    return [entry for entry in log if any(marker in entry for marker in _CSP_MARKERS)]
+
+
+@pytest.fixture
+def csp_log() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def page(page, csp_log):  # type: ignore[no-untyped-def]
+    page.add_init_script(CSP_LISTENER)
+    page.on(
+        "console",
+        lambda message: csp_log.append(
+            f"{message.type}: {message.text} ({message.location.get('url', '')})"
+        ),
+    )
+    yield page
+    assert csp_problems(csp_log) == [], "Content-Security-Policy violations on this test's pages"

@@ -1,5 +1,6 @@
-"""Candidate consent pages in a real browser: opt-in from a rejection-like email, unsubscribe from
-one topic, and the RFC 8058 one-click POST without cookies."""
+"""Candidate consent pages in a real browser: opt-in from a rejection-like email (no box ticked in
+advance; sending none records nothing; "select all" only as a click), unsubscribe from one
+topic, and the RFC 8058 one-click POST without cookies."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from playwright.sync_api import expect
 
 from candidates.services import candidate_upsert
 from consent import links
-from consent.models import CandidateConsent, ConsentEvent, Source
+from consent.models import CandidateConsent, ConsentCapture, ConsentEvent, Source
 from consent.selectors import active_purposes
 from consent.services import consent_change
 from mailing.dispatch import outbox_dispatch
@@ -49,12 +50,29 @@ def test_optin_from_rejection_email_then_unsubscribe_from_one_topic(site, page, 
 
     page.goto(link)
     expect(page.get_by_role("heading", name="Stay in touch, Grace")).to_be_visible()
-    # Pre-filled with the tenant's defaults; Grace drops testimonials and slows job offers.
+    # Nothing is ticked for her; sending the page as it is records no consent, kindly.
+    expect(page.locator("input[type=checkbox]")).to_have_count(7)
+    expect(page.locator("input[type=checkbox]:checked")).to_have_count(0)
+    page.get_by_role("button", name="Save my choices").click()
+    expect(
+        page.get_by_text("You did not tick anything, so we have recorded no consent")
+    ).to_be_visible()
+    site.world.activate()
+    assert not ConsentEvent.objects.filter(candidate=grace).exists()
+    assert active_purposes(grace) == set()
+    assert ConsentCapture.objects.get(candidate=grace).ticked == []
+
+    # "Select all topics" ticks the topics only when clicked (static/js/consent.js); the pool
+    # and tracking stay hers to tick.
+    page.goto(link)
+    page.get_by_role("button", name="Select all topics").click()
     expect(page.get_by_label("Employee testimonials")).to_be_checked()
+    expect(page.get_by_label("Open and click tracking")).not_to_be_checked()
     page.get_by_label("Employee testimonials").uncheck()
+    page.get_by_label("Keep my profile in the talent pool").check()
     page.locator("#id_job_offers_frequency").select_option("monthly")
-    page.get_by_role("button", name="Keep my profile in the talent pool").click()
-    expect(page.get_by_text("You are now in our talent pool.")).to_be_visible()
+    page.get_by_role("button", name="Save my choices").click()
+    expect(page.get_by_text("We have recorded your choices:")).to_be_visible()
 
     site.world.activate()
     assert active_purposes(grace) == {

@@ -52,12 +52,18 @@ def test_recruiter_rejects_with_personal_feedback_and_the_optin_link_works(
     called = timezone.localtime(timezone.now() - timedelta(hours=1))
     page.get_by_label("Call date").fill(called.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("Duration (minutes)").fill("20")
-    page.get_by_label("What was said").fill("We walked through the case study together.")
+    page.get_by_label("Internal note: what was said").fill("Seemed distracted; moving house.")
+    page.get_by_label("Summary for the candidate").fill(
+        "We walked through the case study together."
+    )
 
     page.get_by_role("button", name="Preview email").click()
     preview = page.frame_locator("iframe[title='Email preview']")
     expect(preview.get_by_text("the modelling part needed depth", exact=False)).to_be_visible()
     expect(preview.get_by_text("We walked through the case study together.")).to_be_visible()
+    expect(preview.get_by_text("moving house", exact=False)).to_have_count(0)
+    # The preview says which part of the call goes to the candidate and which stays here.
+    expect(page.locator(".call-preview")).to_contain_text("stays here: not in the email")
 
     page.get_by_role("button", name="Reject and send").click()
     expect(page.get_by_role("heading", name="Feedback for Maya Lindqvist")).to_be_visible()
@@ -69,6 +75,7 @@ def test_recruiter_rejects_with_personal_feedback_and_the_optin_link_works(
     email = page.frame_locator("iframe[title='Email HTML']")
     expect(email.get_by_text("the modelling part needed depth", exact=False)).to_be_visible()
     expect(email.get_by_text("Practise dimensional modelling.")).to_be_visible()
+    expect(email.get_by_text("moving house", exact=False)).to_have_count(0)
     optin = email.get_by_role("link", name=re.compile("keep me informed"))
     href = optin.get_attribute("href")
     assert href and href.startswith(site.base_url + "/c/o/")

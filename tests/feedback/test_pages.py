@@ -43,8 +43,14 @@ def test_preview_shows_exactly_what_is_sent(tenant_a):
     preview = client.post(url, data)
     assert preview.status_code == 200
     body = preview.content.decode()
-    srcdoc = html_lib.unescape(re.search(r'srcdoc="([^"]*)"', body).group(1))
-    assert "sandbox" in body
+    # The email is shown in a sandboxed frame loading it from its own URL (never srcdoc: the
+    # page's CSP would refuse the email's inline styles there).
+    frame_url = html_lib.unescape(re.search(r'<iframe[^>]* sandbox src="([^"]*)"', body).group(1))
+    frame = client.get(frame_url)
+    assert "sandbox" in frame["Content-Security-Policy"]
+    srcdoc = frame.content.decode()
+    # The preview belongs to who made it.
+    assert tenant_a.client(tenant_a.hr_admin).get(frame_url).status_code == 404
     app.refresh_from_db()
     assert app.outcome == Outcome.ACTIVE  # previewing changes nothing
     assert not Message.objects.filter(send_key=f"rejection:{app.pk}").exists()
@@ -164,6 +170,7 @@ def test_pdf_attached_and_downloadable_with_the_feedback(tenant_a):
             log_call="on",
             call_at=called,
             call_minutes="15",
+            call_note="Nervous at first; internal only.",
             call_summary="We discussed the technical test.",
             attach_pdf="on",
             action="send",

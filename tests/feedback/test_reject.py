@@ -147,7 +147,12 @@ def test_timeline_has_rejection_call_and_email_with_message_ref(tenant_a):
         reasons=reasons("experience-level"),
         personal_points="Strong on analysis, light on stakeholder management.",
         tips="Lead one cross-team project.",
-        call=CallNote(called_at=called, duration_minutes=20, summary="Walked through the case."),
+        call=CallNote(
+            called_at=called,
+            duration_minutes=20,
+            internal_note="Seemed tired; mentioned a family illness.",
+            candidate_summary="Walked through the case.",
+        ),
     )
     entries = {a.ref: a for a in Activity.objects.filter(candidate=app.candidate)}
     # The rejection itself, with its reasons and what was said, comes from candidates' outcome
@@ -163,8 +168,10 @@ def test_timeline_has_rejection_call_and_email_with_message_ref(tenant_a):
     email = entries[f"mailing.message:{rejection.message_id}"]
     assert email.kind == ActivityKind.EMAIL
     assert email.data["rejection"] == rejection.pk
+    assert "family illness" in entries[f"feedback.call:{call.pk}"].body  # internal: timeline
     message = Message.objects.get(pk=rejection.message_id)
     assert "Walked through the case." in message.text
+    assert "family illness" not in message.text + message.html + message.subject
 
 
 @time_machine.travel(datetime(2026, 3, 10, 21, 30, tzinfo=ZoneInfo("Europe/Paris")), tick=False)

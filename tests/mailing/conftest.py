@@ -40,11 +40,13 @@ def postmark(settings, fake_esp) -> FakePostmark:
 @pytest.fixture
 def no_gate() -> Iterator[None]:
     """No send gate registered (the consent app registers one at start-up)."""
-    previous_gate, previous_check = gate._send_gate, gate._tracking_check
+    previous = gate._send_gate, gate._tracking_check, gate._tracking_check_many
     gate.register_send_gate(None)
     gate.register_tracking_check(None)
+    gate.register_tracking_check_many(None)
     try:
         yield
     finally:
-        gate.register_send_gate(previous_gate)
-        gate.register_tracking_check(previous_check)
+        gate.register_send_gate(previous[0])
+        gate.register_tracking_check(previous[1])
+        gate.register_tracking_check_many(previous[2])

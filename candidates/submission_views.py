@@ -1,0 +1,63 @@
+"""Recruiters' actions on details submitted with an application through a public form (shown
+on the candidate page as "submitted with this application")."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import recruiter_required
+from candidates.models import Submission
+from candidates.submissions import submission_accept, submission_dismiss
+
+
+def _submission(pk: int) -> Submission:
+    return get_object_or_404(
+        Submission.objects.select_related("application__candidate"),
+        pk=pk,
+        application__candidate__anonymised_at__isnull=True,
+    )
+
+
+def _back(submission: Submission) -> HttpResponse:
+    application = submission.application
+    page = reverse("candidates:detail", args=[application.candidate_id])
+    return redirect(f"{page}#application-{application.pk}")
+
+
+@recruiter_required
+@require_POST
+def submission_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _submission(pk)
+    fields = request.POST.getlist("fields")
+    if not fields:
+        messages.error(request, "Tick the details to take into the profile.")
+        return _back(submission)
+    submission_accept(submission=submission, fields=fields, actor=request.user)
+    messages.success(request, "The chosen details are now on the profile.")
+    return _back(submission)
+
+
+@recruiter_required
+@require_POST
+def submission_dismiss_view(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _submission(pk)
+    response = _back(submission)
+    submission_dismiss(submission=submission, actor=request.user)
+    messages.success(request, "The submitted details were dismissed and deleted.")
+    return response
+
+
+@recruiter_required
+def submission_cv(request: HttpRequest, pk: int) -> FileResponse:
+    submission = _submission(pk)
+    if not submission.cv:
+        raise Http404("No CV")
+    return FileResponse(
+        submission.cv.open("rb"),
+        as_attachment=True,
+        filename=submission.cv.name.rsplit("/", 1)[-1],
+    )
