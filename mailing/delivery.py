@@ -114,11 +114,11 @@ def finish_many(messages: list[Message]) -> None:
             [
                 [m.pk for m in messages],
                 [str(m.status) for m in messages],
-                [m.esp_message_id for m in messages],
+                [str(m.esp_message_id) for m in messages],
                 [m.attempts for m in messages],
                 [m.sent_at for m in messages],
                 [m.needs_reconcile for m in messages],
-                [m.last_error for m in messages],
+                [str(m.last_error) for m in messages],
                 [m.updated_at for m in messages],
             ],
         )
