@@ -26,6 +26,7 @@ from accounts.services import audit_log_record, client_ip
 from candidates.models import Activity, ActivityKind, Candidate, CandidateTag
 from candidates.services import activity_record
 from consent.defaults import TEXT_DEFAULTS, TOPIC_DEFAULTS
+from consent.events import candidate_erased, consent_changed
 from consent.models import (
     FREQUENCY_ORDER,
     TOPICS,
@@ -51,6 +52,7 @@ from mailing.models import (
     MessageStatus,
     SuppressionReason,
     TrackingEvent,
+    email_hash,
 )
 from mailing.services import message_cancel, suppression_add
 
@@ -310,6 +312,9 @@ def consent_change(
             ref=f"consent.event:{events[0].pk}",
             data={"source": source, "events": [e.pk for e in events]},
             at=at,
+        )
+        transaction.on_commit(
+            lambda: consent_changed.send(sender=ConsentEvent, candidate=candidate, events=events)
         )
     return events
 
@@ -712,5 +717,11 @@ def _erase_records(*, candidate: Candidate, actor: User | None, reason: str) -> 
         action="candidate.erased",
         target=f"candidate:{candidate.pk}",
         details={"reason": reason},
+    )
+    erased_id, erased_hash = candidate.pk, email_hash(email)
+    transaction.on_commit(
+        lambda: candidate_erased.send(
+            sender=Candidate, candidate_id=erased_id, email_hash=erased_hash, reason=reason
+        )
     )
     return identifiers

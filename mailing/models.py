@@ -4,6 +4,7 @@ import hashlib
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
 from mailing.kinds import NURTURE_KINDS, MessageKind
@@ -113,6 +114,11 @@ class Message(models.Model):
                 fields=["candidate", "kind", "-sent_at"],
                 name="mailing_msg_last_sent",
                 condition=models.Q(sent_at__isnull=False),
+            ),
+            # Replies name the message they answer by its Message-ID (In-Reply-To,
+            # References): one index probe instead of a scan of the outbox.
+            models.Index(
+                KeyTextTransform("Message-ID", "headers"), name="mailing_msg_message_id"
             ),
         ]
 
