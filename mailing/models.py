@@ -4,6 +4,7 @@ import hashlib
 
 from django.conf import settings
 from django.db import models
+from django.contrib.postgres.indexes import OpClass
 from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
@@ -116,9 +117,11 @@ class Message(models.Model):
                 condition=models.Q(sent_at__isnull=False),
             ),
             # Replies name the message they answer by its Message-ID (In-Reply-To,
-            # References): one index probe instead of a scan of the outbox.
+            # References) or by a token holding the id's digest: one index probe instead of a
+            # scan of the outbox. text_pattern_ops: also serves the prefix search by the id's digest.
             models.Index(
-                KeyTextTransform("Message-ID", "headers"), name="mailing_msg_message_id"
+                OpClass(KeyTextTransform("Message-ID", "headers"), name="text_pattern_ops"),
+                name="mailing_msg_message_id",
             ),
         ]
 

@@ -27,3 +27,16 @@ def messages_by_message_id(message_ids: list[str]) -> QuerySet[Message]:
     return Message.objects.annotate(mid=KeyTextTransform("Message-ID", "headers")).filter(
         mid__in=message_ids
     )
+
+
+def message_by_message_id_prefix(prefix: str) -> Message | None:
+    """The message whose Message-ID starts with `prefix` (e.g. "<digest.schema@": a reply token
+    knows the digest, not the sender domain the tenant had when it was sent)."""
+    if not prefix:
+        return None
+    return (
+        Message.objects.annotate(mid=KeyTextTransform("Message-ID", "headers"))
+        .filter(mid__startswith=prefix)
+        .order_by("pk")
+        .first()
+    )
