@@ -185,6 +185,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "mailing.tasks.outbox_sweep_dispatch_task",
         "schedule": 60.0,
     },
+    # Outbound webhooks left behind (lost kick, lost retry task); old idempotency records.
+    "integrations-sweep": {
+        "task": "integrations.tasks.integrations_sweep_dispatch_task",
+        "schedule": 60.0,
+    },
     # GDPR retention per tenant: renewal emails, consent expiry, anonymisation.
     "consent-retention": {
         "task": "consent.tasks.retention_dispatch_task",
@@ -362,8 +367,11 @@ API_IDEMPOTENCY_HOURS = 24
 # Outbound webhooks: seconds between attempts (the last gap repeats) until the event is
 # WEBHOOK_MAX_AGE_HOURS old; then the delivery fails and the subscription is disabled.
 WEBHOOK_RETRY_SCHEDULE = [
-    int(v) for v in env_list("WEBHOOK_RETRY_SCHEDULE", default=["5", "30", "120", "600",
-    "1800", "3600", "7200", "14400", "28800"])
+    int(v)
+    for v in env_list(
+        "WEBHOOK_RETRY_SCHEDULE",
+        default=["5", "30", "120", "600", "1800", "3600", "7200", "14400", "28800"],
+    )
 ]
 WEBHOOK_MAX_AGE_HOURS = env_int("WEBHOOK_MAX_AGE_HOURS", 24)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)

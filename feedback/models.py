@@ -194,7 +194,7 @@ class FeedbackTaskStatus(models.TextChoices):
 
 
 class FeedbackTask(models.Model):
-    """"Feedback to write": an application rejected in another system (the ATS, the API) after
+    """ "Feedback to write": an application rejected in another system (the ATS, the API) after
     it reached the policy's personalised stage. No email leaves until a recruiter writes the
     feedback on the rejection page; the application stays open until then. One per application."""
 

@@ -123,7 +123,7 @@ class AtsMapping(models.Model):
     mapped (an event needing it is recorded and skipped)."""
 
     provider = models.CharField(max_length=20, choices=AtsProvider.choices)
-    kind = models.CharField(max_length=10, choices=MappingKind.choices)
+    kind = models.CharField(max_length=12, choices=MappingKind.choices)
     external_id = models.CharField(max_length=200)
     external_name = models.CharField(max_length=300, blank=True)
     stage = models.ForeignKey(

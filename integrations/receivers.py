@@ -71,9 +71,7 @@ def consent_to_webhooks(*, candidate: Candidate, events: list[Any], **_: Any) ->
                 candidate_id=candidate.pk,
             )
         stopped = [
-            e
-            for e in events
-            if e.action == Action.WITHDRAWN and e.source in _UNSUBSCRIBE_SOURCES
+            e for e in events if e.action == Action.WITHDRAWN and e.source in _UNSUBSCRIBE_SOURCES
         ]
         if stopped:
             webhook_event_emit(

@@ -3,8 +3,8 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.db import models
 from django.contrib.postgres.indexes import OpClass
+from django.db import models
 from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
@@ -118,7 +118,7 @@ class Message(models.Model):
             ),
             # Replies name the message they answer by its Message-ID (In-Reply-To,
             # References) or by a token holding the id's digest: one index probe instead of a
-            # scan of the outbox. text_pattern_ops: also serves the prefix search by the id's digest.
+            # scan of the outbox (text_pattern_ops also serves the prefix search).
             models.Index(
                 OpClass(KeyTextTransform("Message-ID", "headers"), name="text_pattern_ops"),
                 name="mailing_msg_message_id",

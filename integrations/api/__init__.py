@@ -59,9 +59,7 @@ class CspSwagger(DocsBase):
             "deepLinking": True,
             "persistAuthorization": False,
         }
-        return render(
-            request, "integrations/api_docs.html", {"api": api, "settings": settings}
-        )
+        return render(request, "integrations/api_docs.html", {"api": api, "settings": settings})
 
 
 class TenantApi(NinjaAPI):

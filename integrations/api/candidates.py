@@ -3,14 +3,13 @@ batch of up to 1,000), read, update (If-Match), tags, consent."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django import forms
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 from pydantic import Field
-from typing_extensions import Annotated
 
 from candidates.bulk import CandidateRowError, candidates_upsert_many
 from candidates.criteria import CriteriaError, CriteriaForm, apply_criteria, registered_criteria
@@ -177,7 +176,7 @@ def candidates_list(
             (after,) = cursor_decode(cursor, [int])
             queryset = queryset.filter(pk__gt=after)
         rows = list(queryset.order_by("pk")[: limit + 1])
-        key = (lambda c: [c.pk])  # noqa: E731
+        key = lambda c: [c.pk]  # noqa: E731
     else:
         if cursor:
             at, after = cursor_decode(cursor, [str, int])
@@ -185,7 +184,7 @@ def candidates_list(
                 Q(last_activity_at__lt=at) | Q(last_activity_at=at, pk__lt=after)
             )
         rows = list(queryset.order_by("-last_activity_at", "-pk")[: limit + 1])
-        key = (lambda c: [c.last_activity_at.isoformat(), c.pk])  # noqa: E731
+        key = lambda c: [c.last_activity_at.isoformat(), c.pk]  # noqa: E731
     more = len(rows) > limit
     rows = rows[:limit]
     return {
@@ -204,7 +203,9 @@ def candidates_list(
     operation_id="candidates_upsert",
     summary="Create a candidate, or complete the one with this email",
 )
-def candidates_upsert(request: HttpRequest, response: HttpResponse, payload: CandidateUpsert) -> Any:
+def candidates_upsert(
+    request: HttpRequest, response: HttpResponse, payload: CandidateUpsert
+) -> Any:
     """201 when the person is new, 200 when they existed (blank fields filled in, nothing
     overwritten; skills and tags added)."""
     fields = _fields(payload, exclude={"email", "tags"})

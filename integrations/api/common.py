@@ -92,7 +92,9 @@ class StrictJsonParser(Parser):
 
     def parse_body(self, request: HttpRequest) -> Any:
         content_type = request.content_type or ""
-        if content_type and not (content_type == "application/json" or content_type.endswith("+json")):
+        if content_type and not (
+            content_type == "application/json" or content_type.endswith("+json")
+        ):
             raise ValueError(f"content type {content_type} is not JSON")
         data = json.loads(request.body)
         # Escapes are the only way such characters get in: skip the walk without any.

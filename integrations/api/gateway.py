@@ -21,11 +21,11 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from accounts.permissions import API_KEY
 from integrations.api.problems import ApiProblem, problem_response
 from integrations.keys import KeyProblem, api_key_authenticate, rate_limit_take
 from integrations.models import ApiKey, IdempotencyRecord
 
-API_KEY = "api_key"  # the access marker tests/accounts/test_roles.py knows
 # A first request that has not finished after this long died: its key may be used again.
 ABANDONED_AFTER = timedelta(seconds=120)
 _REPLAYED_HEADERS = ("Content-Type", "Location", "ETag")

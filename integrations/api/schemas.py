@@ -19,7 +19,7 @@ from candidates.models import AgeBracket, Outcome, PositionStatus, RemotePolicy,
 _NO_NUL = r"^[^\x00]*$"
 
 
-def Text(max_length: int, min_length: int = 0) -> type[str]:  # noqa: N802 (a type factory)
+def Text(max_length: int, min_length: int = 0) -> type[str]:
     return Annotated[  # type: ignore[return-value]
         str, StringConstraints(max_length=max_length, min_length=min_length, pattern=_NO_NUL)
     ]

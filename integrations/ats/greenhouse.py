@@ -73,13 +73,17 @@ def process(event: AtsEvent, connection: AtsConnection) -> str:
         )
     reason_row = None
     if status == "rejected" and not they_withdrew:
-        reason_row = require(
-            PROVIDER,
-            MappingKind.REASON,
-            reason_data.get("id", ""),
-            str(reason_data.get("name", "")),
-            "rejection reason",
-        ) if reason_data else None
+        reason_row = (
+            require(
+                PROVIDER,
+                MappingKind.REASON,
+                reason_data.get("id", ""),
+                str(reason_data.get("name", "")),
+                "rejection reason",
+            )
+            if reason_data
+            else None
+        )
 
     candidate = person_upsert(
         email=_email(person),

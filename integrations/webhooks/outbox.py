@@ -277,9 +277,9 @@ def subscription_disable(*, subscription: WebhookSubscription, reason: str) -> N
     now = timezone.now()
     locked.enabled, locked.disabled_at, locked.disabled_reason = False, now, reason[:300]
     locked.save(update_fields=["enabled", "disabled_at", "disabled_reason"])
-    WebhookDelivery.objects.filter(
-        subscription=locked, status=DeliveryStatus.PENDING
-    ).update(status=DeliveryStatus.FAILED, last_error="the subscription was disabled")
+    WebhookDelivery.objects.filter(subscription=locked, status=DeliveryStatus.PENDING).update(
+        status=DeliveryStatus.FAILED, last_error="the subscription was disabled"
+    )
     staff_notify(
         key=f"webhook-disabled:{locked.pk}:{int(now.timestamp())}",
         recipients=User.objects.filter(role="hr_admin", is_active=True),
@@ -323,7 +323,9 @@ def delivery_replay(*, delivery: WebhookDelivery, actor: User | None) -> Webhook
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.PENDING, next_attempt_at=now, window_start=now, lease_until=None
     )
-    audit_log_record(actor=actor, action="integrations.webhook_replay", target=delivery.event.msg_id)
+    audit_log_record(
+        actor=actor, action="integrations.webhook_replay", target=delivery.event.msg_id
+    )
     transaction.on_commit(_kick)
     delivery.refresh_from_db()
     return delivery

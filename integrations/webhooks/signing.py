@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import secrets
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 (the format marker, not a secret)
 
 
 def secret_new() -> str:
