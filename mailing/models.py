@@ -3,9 +3,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.contrib.postgres.indexes import OpClass
 from django.db import models
-from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
 from mailing.kinds import NURTURE_KINDS, MessageKind
@@ -92,6 +90,10 @@ class Message(models.Model):
     # Set by the dispatcher's claim (one query for the whole claim, not one per message).
     has_attachments = False
 
+    # Replies name the message they answer by its Message-ID (In-Reply-To, References) or by a
+    # token holding the id's digest: migration 0005 indexes headers->>'Message-ID' (with
+    # text_pattern_ops, for the prefix search too), so that is one index probe, not a scan.
+
     class Meta:
         ordering = ["-queued_at", "-id"]
         indexes = [
@@ -115,13 +117,6 @@ class Message(models.Model):
                 fields=["candidate", "kind", "-sent_at"],
                 name="mailing_msg_last_sent",
                 condition=models.Q(sent_at__isnull=False),
-            ),
-            # Replies name the message they answer by its Message-ID (In-Reply-To,
-            # References) or by a token holding the id's digest: one index probe instead of a
-            # scan of the outbox (text_pattern_ops also serves the prefix search).
-            models.Index(
-                OpClass(KeyTextTransform("Message-ID", "headers"), name="text_pattern_ops"),
-                name="mailing_msg_message_id",
             ),
         ]
 

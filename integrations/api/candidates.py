@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from django import forms
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from pydantic import Field
 
 from candidates.bulk import CandidateRowError, candidates_upsert_many
@@ -223,7 +223,7 @@ def candidates_upsert(
     data = candidate_data(_candidate(candidate.pk))
     response["ETag"] = etag_of(data)
     response["Location"] = f"/api/v1/candidates/{candidate.pk}"
-    return (201 if created else 200), data
+    return Status(201 if created else 200, data)
 
 
 @router.post(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router
+from ninja import Router, Status
 from pydantic import Field
 
 from accounts.models import User
@@ -156,7 +156,7 @@ def positions_create(request: HttpRequest, response: HttpResponse, payload: Posi
     data = position_data(_position(position.pk))
     response["ETag"] = etag_of(data)
     response["Location"] = f"/api/v1/positions/{position.pk}"
-    return 201, data
+    return Status(201, data)
 
 
 @router.get(
@@ -285,7 +285,7 @@ def applications_create(
     except CandidateError as exc:
         raise ApiProblem(422, str(exc), kind="refused") from None
     response["Location"] = f"/api/v1/applications/{application.pk}"
-    return (201 if created else 200), application_data(_application(application.pk))
+    return Status(201 if created else 200, application_data(_application(application.pk)))
 
 
 @router.get(
