@@ -38,8 +38,8 @@ from integrations.models import (
 MAX_WEBHOOK_BYTES = 1024 * 1024
 
 
-def _answer(status: int, detail: str, **extra: Any) -> JsonResponse:
-    return JsonResponse({"detail": detail, **extra}, status=status)
+def _answer(code: int, detail: str, **extra: Any) -> JsonResponse:
+    return JsonResponse({"detail": detail, **extra}, status=code)
 
 
 @public_view
