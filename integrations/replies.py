@@ -128,7 +128,8 @@ def is_auto_reply(message: Any) -> bool:
 
 
 def _text(message: Any) -> str:
-    text = getattr(message, "text", None)
+    # Postmark's StrippedTextReply: the reply without the quoted original, when available.
+    text = getattr(message, "stripped_text", None) or getattr(message, "text", None)
     if not text:
         html = getattr(message, "html", None) or ""
         text = re.sub(r"<[^>]+>", " ", html)

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from anymail.exceptions import AnymailWebhookValidationFailure
 from anymail.webhooks.mailgun import MailgunInboundWebhookView
 from anymail.webhooks.postmark import PostmarkInboundWebhookView
 from django.urls import path
@@ -13,7 +16,27 @@ app_name = "integrations"
 # ESP inbound webhooks (replies), on the tenant's host like the tracking webhooks: anymail
 # authenticates them (WEBHOOK_SECRET basic auth, plus Mailgun's signature) and sends its
 # `inbound` signal (integrations/receivers.py).
-_inbound = [("postmark", PostmarkInboundWebhookView), ("mailgun", MailgunInboundWebhookView)]
+
+
+class _Unreadable:
+    """An authenticated post whose body is not what the ESP documents is a 400, not a 500."""
+
+    def parse_events(self, request: Any) -> Any:
+        try:
+            return super().parse_events(request)  # type: ignore[misc]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise AnymailWebhookValidationFailure(f"Unreadable inbound payload: {exc}") from None
+
+
+class PostmarkInbound(_Unreadable, PostmarkInboundWebhookView):
+    pass
+
+
+class MailgunInbound(_Unreadable, MailgunInboundWebhookView):
+    pass
+
+
+_inbound = [("postmark", PostmarkInbound), ("mailgun", MailgunInbound)]
 
 urlpatterns = [
     path("keys/", views.keys, name="keys"),

@@ -42,9 +42,7 @@ def greenhouse(tenant_a):  # type: ignore[no-untyped-def]
     analyst = Position.objects.create(title="Data Analyst", status=PositionStatus.OPEN)
     _map("greenhouse", MappingKind.JOB, "66001", position=analyst)
     _map("greenhouse", MappingKind.STAGE, "900201", stage=Stage.objects.get(slug="screening"))
-    _map(
-        "greenhouse", MappingKind.STAGE, "900203", stage=Stage.objects.get(slug="final-interview")
-    )
+    _map("greenhouse", MappingKind.STAGE, "900203", stage=Stage.objects.get(slug="final-interview"))
     _map(
         "greenhouse",
         MappingKind.REASON,
@@ -105,12 +103,13 @@ def test_greenhouse_rejection_below_the_policy_stage_queues_the_automatic_email(
     assert not FeedbackTask.objects.filter(application=app).exists()
     event = AtsEvent.objects.get()
     assert event.status == AtsEventStatus.PROCESSED and event.application == app
-    assert AtsMapping.objects.get(kind=MappingKind.APPLICATION, external_id="7300101").application == app
+    assert (
+        AtsMapping.objects.get(kind=MappingKind.APPLICATION, external_id="7300101").application
+        == app
+    )
 
 
-def test_greenhouse_rejection_after_the_interview_waits_for_personal_feedback(
-    tenant_a, greenhouse
-):
+def test_greenhouse_rejection_after_the_interview_waits_for_personal_feedback(tenant_a, greenhouse):
     post_greenhouse(tenant_a, fixture("greenhouse_application_updated.json"), event_id="e-up")
     app = Application.objects.get(candidate__email="mireille.fontaine@example.org")
     assert app.stage.slug == "final-interview" and app.outcome == Outcome.ACTIVE
@@ -149,12 +148,15 @@ def test_a_forged_or_unsigned_greenhouse_webhook_is_refused_and_not_stored(tenan
     payload = fixture("greenhouse_reject_candidate.json")
     assert post_greenhouse(tenant_a, payload, secret="wrong-secret").status_code == 401
     unsigned = tenant_a.client().post(
-        "/integrations/ats/greenhouse/webhook/", json.dumps(payload), content_type="application/json"
+        "/integrations/ats/greenhouse/webhook/",
+        json.dumps(payload),
+        content_type="application/json",
     )
     assert unsigned.status_code == 401
-    assert not AtsEvent.objects.exists() and not Candidate.objects.filter(
-        email="mireille.fontaine@example.org"
-    ).exists()
+    assert (
+        not AtsEvent.objects.exists()
+        and not Candidate.objects.filter(email="mireille.fontaine@example.org").exists()
+    )
 
 
 def test_a_signed_but_malformed_body_is_a_400(tenant_a, greenhouse):

@@ -92,7 +92,9 @@ def test_consent_events_are_signed_and_delivered(
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"delivered"}
 
 
-def test_only_subscribed_events_are_recorded(tenant_a, receiver, django_capture_on_commit_callbacks):
+def test_only_subscribed_events_are_recorded(
+    tenant_a, receiver, django_capture_on_commit_callbacks
+):
     _subscribe(receiver.url, events=[WebhookEventType.REAPPLIED])
     person = candidate()
     _run_on_commit(
@@ -259,5 +261,7 @@ def test_hr_admin_pages(tenant_a, receiver):
     assert response.status_code == 302
     page = admin.get(f"/integrations/webhooks/{subscription.pk}/")
     assert subscription.secret.encode() in page.content
-    refused = admin.post("/integrations/webhooks/", {"url": "ftp://x.org", "events": ["consent.changed"]})
+    refused = admin.post(
+        "/integrations/webhooks/", {"url": "ftp://x.org", "events": ["consent.changed"]}
+    )
     assert refused.status_code == 200 and WebhookSubscription.objects.count() == 1

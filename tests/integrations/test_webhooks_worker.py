@@ -48,9 +48,10 @@ def test_a_receiver_that_fails_then_succeeds_gets_each_event_exactly_once(
         deliveries = WebhookDelivery.objects.filter(subscription=subscription)
 
         def all_delivered() -> bool:
-            return deliveries.count() == 6 and not deliveries.exclude(
-                status=DeliveryStatus.DELIVERED
-            ).exists()
+            return (
+                deliveries.count() == 6
+                and not deliveries.exclude(status=DeliveryStatus.DELIVERED).exists()
+            )
 
         assert wait_until(all_delivered, timeout=90), (
             list(deliveries.values("status", "attempts", "last_error")),
