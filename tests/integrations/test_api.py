@@ -462,3 +462,15 @@ def test_the_schema_and_docs_are_served_on_the_tenant_host(tenant_a):
     assert b"cdn" not in docs.content.lower()
     assert b"<script>" not in docs.content
     api_key_create(name="x", scopes=["read"], actor=None)
+
+
+def test_the_docs_scripts_carry_the_csp_nonce_when_there_is_one(tenant_a):
+    from django.test import RequestFactory
+
+    from integrations.api import api
+
+    request = RequestFactory().get("/api/v1/docs", HTTP_HOST=tenant_a.host)
+    request.csp_nonce = "n0nce123"  # type: ignore[attr-defined]
+    html = api.docs.render_page(request, api).content.decode()
+    assert html.count('nonce="n0nce123"') == 2
+    assert 'type="application/json"' in html
