@@ -376,10 +376,9 @@ WEBHOOK_RETRY_SCHEDULE = [
 WEBHOOK_MAX_AGE_HOURS = env_int("WEBHOOK_MAX_AGE_HOURS", 24)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 # Receivers on private, loopback or link-local addresses are refused (after DNS resolution, when
-# the subscription is saved and again at every delivery) unless this is on: development only.
-WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool(
-    "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=DEBUG and not TESTING
-)
+# the subscription is saved and again at every delivery) unless this is on: for development
+# (a receiver on localhost) and the tests that run one; refused when DEBUG is off.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=False)
 if not DEBUG and WEBHOOKS_ALLOW_PRIVATE_ADDRESSES:
     raise ImproperlyConfigured(
         "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES is for development: it would let webhooks reach "
@@ -389,7 +388,9 @@ if not DEBUG and WEBHOOKS_ALLOW_PRIVATE_ADDRESSES:
 # the tenant's schema (e.g. "{schema}.replies.example.com", with MX records pointing at the
 # ESP's inbound service and its inbound webhook at https://<tenant host>/integrations/inbound/
 # <esp>/). Empty: no Reply-To (replies are still matched by In-Reply-To).
-REPLIES_DOMAIN = env_str("REPLIES_DOMAIN", default="{schema}.replies.localhost" if DEBUG else "")
+# The tenant's own Reply-To (sender identity) stays in the header beside it, so their mailbox
+# still gets replies. Off by default: it needs the domain's MX records pointed at the ESP.
+REPLIES_DOMAIN = env_str("REPLIES_DOMAIN", default="")
 
 # --- Product defaults ---------------------------------------------------------------------------
 DEMO_TENANT_SCHEMA = "demo"

@@ -106,7 +106,11 @@ def message_headers(
     headers["Message-ID"] = f"<{digest}.{schema}@{domain}>"
     reply_to = reply_address(schema=schema, send_key=send_key)
     if reply_to:
-        headers["Reply-To"] = clean_address(reply_to, "Reply-To address")
+        # Replies reach the registered address and, as before, the tenant's own Reply-To.
+        own = getattr(connection.tenant, "reply_to", "") or ""
+        headers["Reply-To"] = ", ".join(
+            [clean_address(reply_to, "Reply-To address"), *([own] if own else [])]
+        )
     if unsubscribe_url:
         headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
