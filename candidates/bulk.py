@@ -25,7 +25,6 @@ from candidates.services import (
     CANDIDATE_FIELDS,
     LIST_FIELDS,
     CandidateError,
-    activity_record_many,
     changed_on_commit,
     normalise_email,
     skills_get_or_create,
@@ -172,6 +171,22 @@ def _pairs_insert(table: str, pairs: set[tuple[int, int]], *, tags: bool) -> set
         return {row[0] for row in cursor.fetchall()}
 
 
+def _activities_insert(entries: list[tuple[int, str]], *, actor_id: int | None, at: Any) -> None:
+    """The timeline entries of a batch in one INSERT from two arrays (what
+    `activity_record_many` does, without building a model instance per row: a 1,000-person
+    batch spent a third of its time there). New people's last activity is their creation."""
+    if not entries:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Activity._meta.db_table} "  # noqa: S608 (model table name)
+            "(candidate_id, kind, at, actor_id, summary, body, ref, data) "
+            "SELECT c, %s, %s, %s, left(s, 300), '', '', '{}'::jsonb "
+            "FROM unnest(%s::bigint[], %s::text[]) AS v(c, s)",
+            [ActivityKind.EDIT, at, actor_id, [e[0] for e in entries], [e[1] for e in entries]],
+        )
+
+
 @transaction.atomic
 def candidates_upsert_many(
     *, rows: Sequence[Mapping[str, Any]], actor: User | None, source: str
@@ -232,30 +247,24 @@ def candidates_upsert_many(
 
     created_ids = set(created.values())
     updated_ids = (set(to_update) | got_more) - created_ids
-    actor_id = actor.pk if actor and actor.pk else None
-    activity_record_many(
-        activities=[
-            Activity(
-                candidate_id=pk,
-                kind=ActivityKind.EDIT,
-                summary=f"Added ({source})" if source else "Added",
-                actor_id=actor_id,
-                at=now,
-            )
-            for pk in sorted(created_ids)
-        ]
+    added = f"Added ({source})" if source else "Added"
+    _activities_insert(
+        [(pk, added) for pk in sorted(created_ids)]
         + [
-            Activity(
-                candidate_id=pk,
-                kind=ActivityKind.EDIT,
-                summary=f"Completed from {source or 'a batch'}: "
+            (
+                pk,
+                f"Completed from {source or 'a batch'}: "
                 + ", ".join(filled.get(pk) or ["skills or tags"]),
-                actor_id=actor_id,
-                at=now,
             )
             for pk in sorted(updated_ids)
-        ]
+        ],
+        actor_id=actor.pk if actor and actor.pk else None,
+        at=now,
     )
+    if updated_ids:
+        Candidate.objects.filter(pk__in=updated_ids, last_activity_at__lt=now).update(
+            last_activity_at=now
+        )
     changed_on_commit(created_ids, "create")
     changed_on_commit(updated_ids, "edit")
     return UpsertManyResult(
