@@ -14,8 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -31,6 +30,7 @@ from candidates.services import (
     tag_names_validate,
     tags_get_or_create,
 )
+from tenants.db import server_binding_cursor
 
 MAX_BATCH = 1000
 
@@ -56,7 +56,50 @@ def _is_blank(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == ()
 
 
-_MODEL_FIELDS = {name: Candidate._meta.get_field(name) for name in CANDIDATE_FIELDS}
+@dataclass(frozen=True)
+class _Rule:
+    """What the model accepts in a field, checked without a form or full_clean per row (the
+    same limits: length, choices, number range)."""
+
+    kind: str  # "text", "int" or "list"
+    max_length: int | None = None
+    choices: frozenset[str] | None = None
+
+
+def _rule(name: str) -> _Rule:
+    field = Candidate._meta.get_field(name)
+    if name in LIST_FIELDS:
+        return _Rule("list")
+    if field.get_internal_type() in ("PositiveSmallIntegerField", "IntegerField"):
+        return _Rule("int")
+    choices = frozenset(str(value) for value, _ in field.flatchoices) if field.choices else None
+    return _Rule("text", getattr(field, "max_length", None), choices)
+
+
+_RULES = {name: _rule(name) for name in CANDIDATE_FIELDS}
+
+
+def _checked(name: str, value: Any) -> Any:
+    """The value to store, or ValueError with the reason."""
+    rule = _RULES[name]
+    if rule.kind == "list":
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ValueError("must be a list of strings")
+        return [v.strip() for v in value if v.strip()]
+    if rule.kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 32767:
+            raise ValueError("must be a whole number from 0 to 32767")
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    value = value.strip().upper() if name == "country" else value.strip()
+    if rule.max_length is not None and len(value) > rule.max_length:
+        raise ValueError(f"at most {rule.max_length} characters")
+    if rule.choices is not None and value and value not in rule.choices:
+        raise ValueError(f"“{value[:40]}” is not one of {', '.join(sorted(rule.choices))}")
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
+    return value
 
 
 def _clean_row(index: int, row: Mapping[str, Any]) -> tuple[str, dict[str, Any], list, list]:
@@ -79,18 +122,10 @@ def _clean_row(index: int, row: Mapping[str, Any]) -> tuple[str, dict[str, Any],
     for name, value in values.items():
         if _is_blank(value):
             continue
-        if isinstance(value, str):
-            value = value.strip()
-            if name == "country":
-                value = value.upper()
-        if name in LIST_FIELDS:
-            if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-                raise CandidateRowError(index, name, "must be a list of strings")
-            value = [v.strip() for v in value if v.strip()]
         try:
-            value = _MODEL_FIELDS[name].clean(value, None)
-        except ValidationError as exc:
-            raise CandidateRowError(index, name, " ".join(exc.messages)) from None
+            value = _checked(name, value)
+        except ValueError as exc:
+            raise CandidateRowError(index, name, str(exc)) from None
         if not _is_blank(value):
             cleaned[name] = value
     return email, cleaned, skills, tags
@@ -116,9 +151,9 @@ def _insert(rows: dict[str, dict[str, Any]]) -> dict[str, int]:
     names = ", ".join(f'"{c}"' for c in _INSERT_COLUMNS)
     select = ", ".join(f'"{c}"::jsonb' if c in LIST_FIELDS else f'"{c}"' for c in _INSERT_COLUMNS)
     arrays = ", ".join(
-        "%s::int[]" if c == "years_experience" else "%s::text[]" for c in _INSERT_COLUMNS
+        "%b::int[]" if c == "years_experience" else "%b::text[]" for c in _INSERT_COLUMNS
     )
-    with connection.cursor() as cursor:
+    with server_binding_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Candidate._meta.db_table} ({names}, created_at, updated_at, "  # noqa: S608 (model table name)
             f"last_activity_at) SELECT {select}, now(), now(), now() "
@@ -160,11 +195,11 @@ def _pairs_insert(table: str, pairs: set[tuple[int, int]], *, tags: bool) -> set
         else "ON CONFLICT DO NOTHING"
     )
     extra = ", set_by_rule" if tags else ""
-    with connection.cursor() as cursor:
+    with server_binding_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} AS x (content_object_id, tag_id{extra}) "  # noqa: S608 (model table names)
             f"SELECT c, t{', false' if tags else ''} "
-            "FROM unnest(%s::bigint[], %s::bigint[]) AS v(c, t) "
+            "FROM unnest(%b::bigint[], %b::bigint[]) AS v(c, t) "
             f"{conflict} RETURNING content_object_id",
             [[c for c, _ in pairs], [t for _, t in pairs]],
         )
@@ -177,13 +212,19 @@ def _activities_insert(entries: list[tuple[int, str]], *, actor_id: int | None, 
     batch spent a third of its time there). New people's last activity is their creation."""
     if not entries:
         return
-    with connection.cursor() as cursor:
+    with server_binding_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Activity._meta.db_table} "  # noqa: S608 (model table name)
             "(candidate_id, kind, at, actor_id, summary, body, ref, data) "
-            "SELECT c, %s, %s, %s, left(s, 300), '', '', '{}'::jsonb "
-            "FROM unnest(%s::bigint[], %s::text[]) AS v(c, s)",
-            [ActivityKind.EDIT, at, actor_id, [e[0] for e in entries], [e[1] for e in entries]],
+            "SELECT c, %b, %b, %b, left(s, 300), '', '', '{}'::jsonb "
+            "FROM unnest(%b::bigint[], %b::text[]) AS v(c, s)",
+            [
+                str(ActivityKind.EDIT),
+                at,
+                actor_id,
+                [e[0] for e in entries],
+                [e[1] for e in entries],
+            ],
         )
 
 

@@ -62,7 +62,8 @@ class IdempotencyRecord(models.Model):
     request_hash = models.CharField(max_length=64)
     status = models.PositiveSmallIntegerField(default=0)
     headers = models.JSONField(default=dict)
-    body = models.BinaryField(default=b"")
+    # JSON text (not bytes), so an erasure's sweep of the schema's text columns reaches it.
+    body = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

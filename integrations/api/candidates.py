@@ -99,7 +99,7 @@ def _refused(exc: CandidateError) -> ApiProblem:
 
 
 def _fields(payload: Any, *, exclude: set[str]) -> dict[str, Any]:
-    return {k: v for k, v in payload.dict(exclude_unset=True).items() if k not in exclude}
+    return {k: v for k, v in payload.model_dump(exclude_unset=True).items() if k not in exclude}
 
 
 # --- List ---------------------------------------------------------------------------------------
@@ -236,7 +236,7 @@ def candidates_upsert(
 def candidates_batch_upsert(request: HttpRequest, payload: CandidateBatch) -> Any:
     """All or nothing: an invalid row refuses the whole batch (422, with the row's index in
     the error pointer) and nothing is written."""
-    rows = [c.dict(exclude_unset=True) for c in payload.candidates]
+    rows = [c.model_dump(exclude_unset=True) for c in payload.candidates]
     for row in rows:
         row.setdefault("source", actor_label(request))
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -86,6 +87,9 @@ def _has_bad_text(value: Any) -> bool:
     return False
 
 
+_SUSPECT_ESCAPE = re.compile(rb"\\u(0000|[dD][89a-fA-F])")
+
+
 class StrictJsonParser(Parser):
     """JSON bodies only (a form or text body is not silently read as nothing), as UTF-8, without
     NUL characters or unpaired surrogates anywhere (PostgreSQL cannot store them)."""
@@ -97,8 +101,10 @@ class StrictJsonParser(Parser):
         ):
             raise ValueError(f"content type {content_type} is not JSON")
         data = json.loads(request.body)
-        # Escapes are the only way such characters get in: skip the walk without any.
-        if b"\\u" in request.body and _has_bad_text(data):
+        # Only an escape can put a NUL (\u0000) or a surrogate (\ud800-\udfff) into a string
+        # (raw control characters are invalid JSON and invalid UTF-8 fails to decode): walk the
+        # data only when the text has such an escape.
+        if _SUSPECT_ESCAPE.search(request.body) and _has_bad_text(data):
             raise ValueError("text with NUL characters or unpaired surrogates")
         return data
 

@@ -99,7 +99,7 @@ def _idempotency_key(request: HttpRequest) -> str | None:
 
 
 def _replay(record: IdempotencyRecord) -> HttpResponse:
-    response = HttpResponse(bytes(record.body), status=record.status)
+    response = HttpResponse(record.body.encode(), status=record.status)
     for name, value in record.headers.items():
         response[name] = value
     response["Idempotent-Replayed"] = "true"
@@ -151,7 +151,7 @@ def _claim(key: ApiKey, idem: str, request: HttpRequest, fingerprint: str) -> An
 def _store(record: IdempotencyRecord, response: HttpResponse) -> None:
     record.status = response.status_code
     record.headers = {h: response[h] for h in _REPLAYED_HEADERS if response.has_header(h)}
-    record.body = response.content
+    record.body = response.content.decode("utf-8", errors="replace")
     record.save(update_fields=["status", "headers", "body"])
 
 

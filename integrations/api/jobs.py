@@ -108,7 +108,7 @@ def _application(pk: int) -> Application:
 
 
 def _position_fields(payload: Any) -> tuple[dict[str, Any], list[str] | None]:
-    fields = payload.dict(exclude_unset=True)
+    fields = payload.model_dump(exclude_unset=True)
     skills = fields.pop("required_skills", None)
     for name, value in list(fields.items()):
         if value is None:

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from django.http import HttpResponse
-from ninja import Schema
+from pydantic import BaseModel as Schema
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "https://talentcrm.example/problems/"
