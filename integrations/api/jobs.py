@@ -48,6 +48,7 @@ from integrations.api.schemas import (
     StageMove,
     StageOut,
 )
+from integrations.ats.common import link_application
 
 router = Router()
 Cursor = Annotated[str | None, Field(max_length=500)]
@@ -262,7 +263,8 @@ def applications_create(
     request: HttpRequest, response: HttpResponse, payload: ApplicationCreate
 ) -> Any:
     """The candidate by `candidate_id` or `candidate_email` (one of them). 201 when the
-    application is new, 200 when the person had already applied (nothing is reset)."""
+    application is new, 200 when the person had already applied (nothing is reset). `ats`
+    links it to the same application in Greenhouse or Lever, so their webhooks find it."""
     if (payload.candidate_id is None) == (payload.candidate_email is None):
         raise ApiProblem(
             422,
@@ -284,6 +286,8 @@ def applications_create(
         )
     except CandidateError as exc:
         raise ApiProblem(422, str(exc), kind="refused") from None
+    if payload.ats is not None:
+        link_application(payload.ats.provider, payload.ats.id, application)
     response["Location"] = f"/api/v1/applications/{application.pk}"
     return Status(201 if created else 200, application_data(_application(application.pk)))
 

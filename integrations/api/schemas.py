@@ -199,11 +199,19 @@ class ReasonOut(Schema):
     active: bool
 
 
+class AtsReference(In):
+    """The same application in the ATS, so its webhooks (Lever sends ids only) find ours."""
+
+    provider: Literal["greenhouse", "lever"]
+    id: Text(200, 1)  # type: ignore[valid-type]
+
+
 class ApplicationCreate(In):
     candidate_id: Annotated[int, Field(ge=1, le=2**62)] | None = None
     candidate_email: Email | None = None
     position_id: Annotated[int, Field(ge=1, le=2**62)]
     source: Text(60) = ""  # type: ignore[valid-type]
+    ats: AtsReference | None = None
 
 
 class StageMove(In):

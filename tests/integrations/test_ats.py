@@ -313,3 +313,29 @@ def test_lever_unknown_opportunity_waits_until_an_admin_links_it(tenant_a, lever
     event.refresh_from_db()
     target.refresh_from_db()
     assert event.status == AtsEventStatus.PROCESSED and target.stage.slug == "interview"
+
+
+def test_an_api_client_links_a_lever_opportunity_when_it_creates_the_application(tenant_a):
+    from tests.integrations.conftest import Api
+
+    api = Api(tenant_a)
+    AtsConnection.objects.create(provider="lever", secret=LEVER_SECRET)
+    _map(
+        "lever",
+        MappingKind.STAGE,
+        "f2e1d0c9-b8a7-4c6d-9e5f-4a3b2c1d0e9f",
+        stage=Stage.objects.get(slug="screening"),
+    )
+    person = candidate(email="via-api@example.com")
+    pos = Position.objects.create(title="Ops", status=PositionStatus.OPEN)
+    created = api.post(
+        "/applications",
+        {
+            "candidate_id": person.pk,
+            "position_id": pos.pk,
+            "ats": {"provider": "lever", "id": "0b1c2d3e-4f50-4a1b-9c2d-3e4f5a6b7c8d"},
+        },
+    )
+    assert created.status_code == 201
+    post_lever(tenant_a, signed_lever(fixture("lever_candidate_stage_change.json")))
+    assert Application.objects.get(pk=created.json()["id"]).stage.slug == "screening"
