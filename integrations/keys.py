@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from collections.abc import Iterable
@@ -25,6 +26,8 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import audit_log_record
 from integrations.models import ApiKey, ApiScope
+
+log = logging.getLogger(__name__)
 
 KEY_PREFIX = "tcrm_"
 PREFIX_LENGTH = 12
@@ -164,10 +167,15 @@ def rate_limit_take(key: ApiKey) -> RateDecision:
         return RateDecision(True, 0, 0, 0)
     burst = max(int(settings.API_RATE_LIMIT_BURST), 1)
     script = _client().register_script(_TAKE)
-    ok, value = script(
-        keys=[f"integrations:api-rate:{connection.schema_name}:{key.pk}"],
-        args=[per_minute / 60.0, burst, time.time()],
-    )
+    try:
+        ok, value = script(
+            keys=[f"integrations:api-rate:{connection.schema_name}:{key.pk}"],
+            args=[per_minute / 60.0, burst, time.time()],
+        )
+    except redis.RedisError:
+        # Redis down: serve the request unlimited rather than failing every API call.
+        log.warning("rate limit unavailable (Redis); request allowed")
+        return RateDecision(True, 0, 0, 0)
     if int(ok):
         return RateDecision(True, per_minute, int(value), 0)
     return RateDecision(False, per_minute, 0, max(1, -(-int(value) // 1000)))

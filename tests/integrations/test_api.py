@@ -474,3 +474,14 @@ def test_the_docs_scripts_carry_the_csp_nonce_when_there_is_one(tenant_a):
     html = api.docs.render_page(request, api).content.decode()
     assert html.count('nonce="n0nce123"') == 2
     assert 'type="application/json"' in html
+
+
+def test_the_api_still_answers_when_redis_is_down(tenant_a, settings, monkeypatch):
+    import redis
+
+    from integrations import keys
+
+    settings.API_RATE_LIMIT_PER_MINUTE = 60
+    api = Api(tenant_a)
+    monkeypatch.setattr(keys, "_client", lambda: redis.Redis(port=1, socket_connect_timeout=0.2))
+    assert api.get("/stages").status_code == 200
