@@ -131,35 +131,47 @@ def _clean_row(index: int, row: Mapping[str, Any]) -> tuple[str, dict[str, Any],
     return email, cleaned, skills, tags
 
 
-_INSERT_COLUMNS = ("email", *CANDIDATE_FIELDS)
+_SCALAR_COLUMNS = ("email", *(c for c in CANDIDATE_FIELDS if c not in LIST_FIELDS))
+_LIST_COLUMNS = tuple(c for c in CANDIDATE_FIELDS if c in LIST_FIELDS)
 
 
 def _insert(rows: dict[str, dict[str, Any]]) -> dict[str, int]:
-    """INSERT the people not known yet from one array per column; lower(email) -> id of the rows
-    actually inserted (a person created concurrently is skipped, and completed by the caller)."""
+    """INSERT the people not known yet; lower(email) -> id of the rows actually inserted (a
+    person created concurrently is skipped, and completed by the caller).
+
+    One binary array per scalar column; each list column travels as ONE JSON array (row n's
+    list at index n-1), so there is one JSON encoding per column instead of one per cell."""
     if not rows:
         return {}
-    columns: dict[str, list[Any]] = {c: [] for c in _INSERT_COLUMNS}
+    scalars: dict[str, list[Any]] = {c: [] for c in _SCALAR_COLUMNS}
+    lists: dict[str, list[Any]] = {c: [] for c in _LIST_COLUMNS}
     for email, values in rows.items():
-        for column in _INSERT_COLUMNS:
+        for column in _SCALAR_COLUMNS:
             value = email if column == "email" else values.get(column)
-            if column in LIST_FIELDS:
-                value = json.dumps(value or [])
-            elif column != "years_experience" and value is None:
+            if value is None and column != "years_experience":
                 value = ""
-            columns[column].append(value)
-    names = ", ".join(f'"{c}"' for c in _INSERT_COLUMNS)
-    select = ", ".join(f'"{c}"::jsonb' if c in LIST_FIELDS else f'"{c}"' for c in _INSERT_COLUMNS)
+            scalars[column].append(value)
+        for column in _LIST_COLUMNS:
+            lists[column].append(values.get(column) or [])
+    names = ", ".join(f'"{c}"' for c in (*_SCALAR_COLUMNS, *_LIST_COLUMNS))
     arrays = ", ".join(
-        "%b::int[]" if c == "years_experience" else "%b::text[]" for c in _INSERT_COLUMNS
+        "%b::int[]" if c == "years_experience" else "%b::text[]" for c in _SCALAR_COLUMNS
     )
+    select = ", ".join(
+        [f't."{c}"' for c in _SCALAR_COLUMNS]
+        + ["(%b::jsonb -> (t.n::int - 1))" for _ in _LIST_COLUMNS]
+    )
+    scalar_names = ", ".join(f'"{c}"' for c in _SCALAR_COLUMNS)
     with server_binding_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Candidate._meta.db_table} ({names}, created_at, updated_at, "  # noqa: S608 (model table name)
             f"last_activity_at) SELECT {select}, now(), now(), now() "
-            f"FROM unnest({arrays}) AS t({names}) "
+            f"FROM unnest({arrays}) WITH ORDINALITY AS t({scalar_names}, n) "
             "ON CONFLICT DO NOTHING RETURNING lower(email), id",
-            [columns[c] for c in _INSERT_COLUMNS],
+            [
+                *(json.dumps(lists[c]) for c in _LIST_COLUMNS),
+                *(scalars[c] for c in _SCALAR_COLUMNS),
+            ],
         )
         return dict(cursor.fetchall())
 
