@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("candidates", "0004_active_country_indexes"),
-        ("feedback", "0004_rejection_stage_set_null"),
+        ("feedback", "0005_call_note_split"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
