@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("candidates", "0004_active_country_indexes"),
-        ("feedback", "0005_feedback_task"),
+        ("feedback", "0006_feedback_task"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
