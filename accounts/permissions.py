@@ -21,6 +21,9 @@ PUBLIC = "public"
 CANDIDATE = "candidate"  # no login; the view checks a signed token itself
 RECRUITER = "recruiter"
 HR_ADMIN = "hr_admin"
+# REST API operations: no session; the API gateway checks an API key itself
+# (integrations/api/gateway.py marks its views with this).
+API_KEY = "api_key"
 
 
 def _mark(view: View, access: str) -> View:

@@ -15,6 +15,9 @@ candidates_changed = Signal()
 application_stage_changed = Signal()
 # Sent on commit. application: Application; previous_outcome: str
 application_outcome_changed = Signal()
+# Sent on commit when `application_create` created a new application (not for imported past
+# applications). application: Application (candidate and position loaded)
+application_created = Signal()
 # Sent INSIDE the merge transaction, before the merged record becomes a stub: receivers repoint
 # their own rows (consent ledger, mailing messages...) from `merged` to `kept` in the same
 # transaction, so a failure rolls the whole merge back. kept, merged: Candidate

@@ -134,10 +134,13 @@ DATASETS = [
             "file": Personal(Category.DOCUMENTS, Erase.DELETE_FILE),
             "original_name": Personal(Category.FREE_TEXT, Erase.SCRUB),
             "errors": Personal(Category.FREE_TEXT, Erase.SCRUB),
+            # The worker's dry run keeps sample rows and errors of the file.
+            "dry_run": Personal(Category.FREE_TEXT, Erase.SCRUB),
         },
         not_personal=(
             "kind",
             "status",
+            "dry_run_status",
             "encoding",
             "delimiter",
             "headers",
@@ -231,7 +234,7 @@ def _holds_person(job: ImportJob, needles: set[str]) -> bool:
 def _purge(job_ids: list[int], now: datetime) -> None:
     """Delete the jobs' files and keep nothing of their contents: the name becomes
     "import-<id>.<ext>", errors keep their line and column but not the reason (which quotes the
-    file's values). Counts and the mapping stay."""
+    file's values), the dry run's sample rows go. Counts and the mapping stay."""
     files_delete(ImportJob.objects.filter(pk__in=job_ids), ["file"])
     for job in ImportJob.objects.filter(pk__in=job_ids).only("pk", "original_name", "errors"):
         extension = job.original_name.rsplit(".", 1)[-1][:8] if "." in job.original_name else ""
@@ -239,6 +242,7 @@ def _purge(job_ids: list[int], now: datetime) -> None:
             file="",
             original_name=f"import-{job.pk}.{extension}" if extension else f"import-{job.pk}",
             errors=[{"line": e.get("line"), "column": e.get("column", "")} for e in job.errors],
+            dry_run={},
             purged_at=now,
         )
 

@@ -15,6 +15,7 @@ from taggit.models import Tag
 
 from accounts.models import User
 from candidates.events import (
+    application_created,
     application_outcome_changed,
     application_stage_changed,
     candidates_changed,
@@ -664,6 +665,9 @@ def application_create(
         application=application,
     )
     changed_on_commit([candidate.pk], "application")
+    transaction.on_commit(
+        lambda: application_created.send(sender=Application, application=application)
+    )
     return application, True
 
 

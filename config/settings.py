@@ -71,9 +71,11 @@ TENANT_APPS = [
     "pools",
     "feedback",
     "campaigns",
+    "integrations",
     "demo",
 ]
-INSTALLED_APPS = list(dict.fromkeys(SHARED_APPS + TENANT_APPS + ["anymail"]))
+# ninja (the REST API framework) has no models: listed for its templates and Swagger UI assets.
+INSTALLED_APPS = list(dict.fromkeys(SHARED_APPS + TENANT_APPS + ["anymail", "ninja"]))
 
 TENANT_MODEL = "tenants.Tenant"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
@@ -192,6 +194,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Re-enqueues mail left queued (broker lost) or stuck in a dead worker's lease.
     "mailing-outbox-sweep": {
         "task": "mailing.tasks.outbox_sweep_dispatch_task",
+        "schedule": 60.0,
+    },
+    # Outbound webhooks left behind (lost kick, lost retry task); old idempotency records.
+    "integrations-sweep": {
+        "task": "integrations.tasks.integrations_sweep_dispatch_task",
         "schedule": 60.0,
     },
     # GDPR retention per tenant: renewal emails, consent expiry, anonymisation.
@@ -471,6 +478,40 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# --- Integrations (REST API, ATS webhooks, outbound webhooks, replies) --------------------------
+# Requests per minute per API key (token bucket in Redis, shared by every web process); 0 = off.
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600)
+API_RATE_LIMIT_BURST = env_int("API_RATE_LIMIT_BURST", 120)
+# Answers to POSTs with an Idempotency-Key are replayed for this long.
+API_IDEMPOTENCY_HOURS = 24
+# Outbound webhooks: seconds between attempts (the last gap repeats) until the event is
+# WEBHOOK_MAX_AGE_HOURS old; then the delivery fails and the subscription is disabled.
+WEBHOOK_RETRY_SCHEDULE = [
+    int(v)
+    for v in env_list(
+        "WEBHOOK_RETRY_SCHEDULE",
+        default=["5", "30", "120", "600", "1800", "3600", "7200", "14400", "28800"],
+    )
+]
+WEBHOOK_MAX_AGE_HOURS = env_int("WEBHOOK_MAX_AGE_HOURS", 24)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+# Receivers on private, loopback or link-local addresses are refused (after DNS resolution, when
+# the subscription is saved and again at every delivery) unless this is on: for development
+# (a receiver on localhost) and the tests that run one; refused when DEBUG is off.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=False)
+if not DEBUG and WEBHOOKS_ALLOW_PRIVATE_ADDRESSES:
+    raise ImproperlyConfigured(
+        "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES is for development: it would let webhooks reach "
+        "internal services."
+    )
+# Replies: outgoing mail gets Reply-To reply+<token>@<this domain>; "{schema}" is replaced by
+# the tenant's schema (e.g. "{schema}.replies.example.com", with MX records pointing at the
+# ESP's inbound service and its inbound webhook at https://<tenant host>/integrations/inbound/
+# <esp>/). Empty: no Reply-To (replies are still matched by In-Reply-To).
+# The tenant's own Reply-To (sender identity) stays in the header beside it, so their mailbox
+# still gets replies. Off by default: it needs the domain's MX records pointed at the ESP.
+REPLIES_DOMAIN = env_str("REPLIES_DOMAIN", default="")
 
 # --- Product defaults ---------------------------------------------------------------------------
 DEMO_TENANT_SCHEMA = "demo"

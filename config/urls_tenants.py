@@ -20,4 +20,6 @@ urlpatterns = [
     path("pools/", include("pools.urls")),
     path("feedback/", include("feedback.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("integrations/", include("integrations.urls")),
+    path("api/v1/", include("integrations.api")),
 ]

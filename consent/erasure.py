@@ -29,6 +29,7 @@ from accounts.models import User
 from accounts.services import audit_log_record
 from candidates.models import Candidate
 from consent.events import candidate_erased
+from mailing.models import email_hash
 from tenants.privacy import Erasure, erasure_terms, registered
 
 
@@ -93,8 +94,11 @@ def _lock(candidate_ids: Iterable[int]) -> list[Candidate]:
 
 def _announce(erasure: Erasure) -> None:
     ids, reason = list(erasure.candidate_ids), erasure.reason
+    hashes = [email_hash(address) for address in erasure.emails]
     transaction.on_commit(
-        lambda: candidate_erased.send(sender=Candidate, candidate_ids=ids, reason=reason)
+        lambda: candidate_erased.send(
+            sender=Candidate, candidate_ids=ids, email_hashes=hashes, reason=reason
+        )
     )
 
 

@@ -22,6 +22,7 @@ from accounts.services import audit_log_record, client_ip
 from candidates.models import ActivityKind, Candidate
 from candidates.services import activity_record
 from consent.defaults import TEXT_DEFAULTS, TOPIC_DEFAULTS
+from consent.events import consent_changed
 from consent.models import (
     FREQUENCY_ORDER,
     TOPICS,
@@ -349,6 +350,9 @@ def consent_change(
             ref=f"consent.event:{events[0].pk}",
             data={"source": source, "events": [e.pk for e in events]},
             at=at,
+        )
+        transaction.on_commit(
+            lambda: consent_changed.send(sender=ConsentEvent, candidate=candidate, events=events)
         )
     return events
 

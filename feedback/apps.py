@@ -14,9 +14,11 @@ def _was_rejected(application: Any, user: Any) -> bool:
 
 
 def _dashboard_context(request: Any) -> dict[str, Any]:
+    from feedback.models import FeedbackTask, FeedbackTaskStatus
     from feedback.selectors import feedback_figures
 
-    return feedback_figures()
+    open_tasks = FeedbackTask.objects.filter(status=FeedbackTaskStatus.OPEN).count()
+    return {**feedback_figures(), "tasks_open": open_tasks}
 
 
 class FeedbackConfig(AppConfig):

@@ -189,3 +189,48 @@ class BulkRejectRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (RunStatus.DONE, RunStatus.FAILED)
+
+
+class FeedbackTaskStatus(models.TextChoices):
+    OPEN = "open", "To write"
+    DONE = "done", "Written"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class FeedbackTask(models.Model):
+    """ "Feedback to write": an application rejected in another system (the ATS, the API) after
+    it reached the policy's personalised stage. No email leaves until a recruiter writes the
+    feedback on the rejection page; the application stays open until then. One per application."""
+
+    application = models.OneToOneField(
+        "candidates.Application", on_delete=models.CASCADE, related_name="feedback_task"
+    )
+    reasons = models.ManyToManyField(RejectionReason, blank=True, related_name="+")
+    status = models.CharField(
+        max_length=10,
+        choices=FeedbackTaskStatus.choices,
+        default=FeedbackTaskStatus.OPEN,
+        db_index=True,
+    )
+    # Where the decision was taken ("greenhouse", "lever", "api: <key name>").
+    source = models.CharField(max_length=100)
+    # What the other system said (its rejection reason and note), shown to the recruiter.
+    note = models.TextField(blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The recruiter expected to write it (None: anyone).
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+    rejection = models.OneToOneField(
+        Rejection, null=True, blank=True, on_delete=models.SET_NULL, related_name="task"
+    )
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Feedback to write for {self.application}"

@@ -38,6 +38,8 @@ from feedback.models import (
     BulkRejectRun,
     FeedbackCall,
     FeedbackPolicy,
+    FeedbackTask,
+    FeedbackTaskStatus,
     FeedbackTemplate,
     Rejection,
     RejectionReason,
@@ -438,6 +440,10 @@ def application_reject(
             at=call.called_at,
         )
     _queue_email(rejection=rejection, content=content, actor=actor)
+    # A "feedback to write" task (rejected in another system) is done once it is written.
+    FeedbackTask.objects.filter(application=application, status=FeedbackTaskStatus.OPEN).update(
+        status=FeedbackTaskStatus.DONE, done_at=timezone.now(), rejection=rejection
+    )
     return rejection
 
 
@@ -558,6 +564,9 @@ def applications_reject_bulk(
             for rejection, email, message in zip(rejections, emails, messages, strict=True)
         ]
     )
+    FeedbackTask.objects.filter(
+        application_id__in=[a.pk for a in todo], status=FeedbackTaskStatus.OPEN
+    ).update(status=FeedbackTaskStatus.DONE, done_at=now)
     result.rejected = rejections
     return result
 

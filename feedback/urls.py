@@ -14,6 +14,7 @@ urlpatterns = [
     path("rejections/<int:pk>/pdf/", views.rejection_pdf, name="pdf"),
     path("rejections/<int:pk>/cancel/", views.email_cancel, name="cancel"),
     path("rejections/<int:pk>/send/", views.email_send, name="send"),
+    path("tasks/<int:pk>/cancel/", views.task_cancel, name="task_cancel"),
     path("bulk-reject/", views.bulk_reject, name="bulk"),
     path("bulk-reject/runs/", views.runs, name="runs"),
     path("settings/reasons/", views.reasons, name="reasons"),

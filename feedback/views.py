@@ -31,6 +31,8 @@ from feedback.forms import (
 from feedback.models import (
     Branch,
     BulkRejectRun,
+    FeedbackTask,
+    FeedbackTaskStatus,
     FeedbackTemplate,
     Rejection,
     RejectionReason,
@@ -62,6 +64,7 @@ from feedback.services import (
     rejection_email_send,
     template_save,
 )
+from feedback.todo import feedback_task_cancel, feedback_tasks_open
 from mailing.models import MessageStatus
 from mailing.rendering import render_email
 
@@ -111,12 +114,30 @@ def home(request: HttpRequest) -> HttpResponse:
         "feedback/home.html",
         {
             "recent": with_messages(rejections_recent()),
+            "tasks": feedback_tasks_open()[:200],
             **_runs_context(),
             "scheduled": rejections_scheduled(),
             "policy": policy_get(),
             "settings_links": _settings_links() if request.user.is_hr_admin else [],
         },
     )
+
+
+@recruiter_required
+@require_POST
+def task_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_object_or_404(FeedbackTask.objects.select_related("application__candidate"), pk=pk)
+    try:
+        feedback_task_cancel(task=task, actor=request.user)
+    except FeedbackError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"The feedback task for {task.application.candidate.full_name} was cancelled; the "
+            "application stays open.",
+        )
+    return redirect("feedback:home")
 
 
 @recruiter_required
@@ -148,8 +169,14 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("candidates:detail", application.candidate_id)
     branch = application_branch(application)
+    task = (
+        FeedbackTask.objects.filter(application=application, status=FeedbackTaskStatus.OPEN)
+        .prefetch_related("reasons")
+        .first()
+    )
+    initial = {"reasons": list(task.reasons.all())} if task else {}
     with timezone.override(tenant_zone()):
-        form = RejectForm(request.POST or None, branch=branch)
+        form = RejectForm(request.POST or None, branch=branch, initial=initial)
         preview = None
         if request.method == "POST" and form.is_valid():
             action = request.POST.get("action")
@@ -205,6 +232,7 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
             {
                 "application": application,
                 "branch": branch,
+                "task": task,
                 "policy": policy_get(),
                 "form": form,
                 "preview": preview,

@@ -97,6 +97,10 @@ class Message(models.Model):
     # Set by the dispatcher from the tracking check: the ESP may add its pixel and rewrite links.
     track_engagement = False
 
+    # Replies name the message they answer by its Message-ID (In-Reply-To, References) or by a
+    # token holding the id's digest: migration 0005 indexes headers->>'Message-ID' (with
+    # text_pattern_ops, for the prefix search too), so that is one index probe, not a scan.
+
     class Meta:
         ordering = ["-queued_at", "-id"]
         indexes = [

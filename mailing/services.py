@@ -35,6 +35,7 @@ from mailing.models import (
     email_hash,
 )
 from mailing.rendering import RenderedEmail, render_email
+from mailing.replies import reply_address
 from tenants.db import server_binding_cursor
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,13 @@ def message_headers(
         headers[name] = value
     digest = hashlib.sha256(f"{schema}:{send_key}".encode()).hexdigest()[:32]
     headers["Message-ID"] = f"<{digest}.{schema}@{domain}>"
+    reply_to = reply_address(schema=schema, send_key=send_key)
+    if reply_to:
+        # Replies reach the registered address and, as before, the tenant's own Reply-To.
+        own = getattr(connection.tenant, "reply_to", "") or ""
+        headers["Reply-To"] = ", ".join(
+            [clean_address(reply_to, "Reply-To address"), *([own] if own else [])]
+        )
     if unsubscribe_url:
         headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

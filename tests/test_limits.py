@@ -7,12 +7,14 @@ from __future__ import annotations
 import io
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 from wsgiref.util import setup_testing_defaults
 
 import pytest
 from django.conf import settings
+from django.core import signing
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.core.signals import request_finished, request_started
@@ -21,6 +23,7 @@ from django.test import override_settings
 
 from candidates.models import Candidate, Position, PositionStatus
 from config.limits import BodyLimitASGI, BodyLimitWSGI
+from tenants.public_forms import FORM_STAMP_SALT
 
 FORTY_MB = 40 * 1024 * 1024
 
@@ -113,7 +116,10 @@ def test_a_chunked_body_within_the_limit_reaches_the_view_whole(tenant_a):
     position = Position.objects.create(title="Data engineer", status=PositionStatus.OPEN)
     secret = "a" * 32  # a CSRF secret, as the cookie and the form would both carry it
     fields = {"first_name": "Chunk", "last_name": "Ed", "email": "chunked@example.com"}
-    data = _multipart({**fields, "phone": "", "csrfmiddlewaretoken": secret}, file_size=2000)
+    # The apply form's signed stamp, as served a minute ago (tenants.public_forms).
+    stamp = signing.dumps(int(time.time()) - 60, salt=FORM_STAMP_SALT)
+    form = {**fields, "phone": "", "stamp": stamp, "csrfmiddlewaretoken": secret}
+    data = _multipart(form, file_size=2000)
     body = RecordingInput(data)
     environ = _environ(
         f"/candidates/jobs/{position.pk}/",

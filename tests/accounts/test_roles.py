@@ -15,7 +15,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern, RoutePattern
 
-from accounts.permissions import CANDIDATE, HR_ADMIN, PUBLIC, RECRUITER
+from accounts.permissions import API_KEY, CANDIDATE, HR_ADMIN, PUBLIC, RECRUITER
 
 DUMMY_VALUES = ["1", "x", str(uuid.UUID(int=1)), "x/y"]
 _ROUTE_PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
@@ -88,7 +88,7 @@ def _walk(resolver: URLResolver, prefix: str = "", namespace: str = "") -> list[
 TENANT_VIEWS = _walk(get_resolver("config.urls_tenants"))
 PROTECTED = [v for v in TENANT_VIEWS if v.access in (RECRUITER, HR_ADMIN)]
 HR_ONLY = [v for v in TENANT_VIEWS if v.access == HR_ADMIN]
-OPEN = [v for v in TENANT_VIEWS if v.access in (PUBLIC, CANDIDATE)]
+OPEN = [v for v in TENANT_VIEWS if v.access in (PUBLIC, CANDIDATE, API_KEY)]
 NOT_A_SERVER_ERROR = {200, 201, 204, 301, 302, 303, 400, 401, 403, 404, 405, 409, 410, 422, 429}
 
 
@@ -103,11 +103,13 @@ def test_the_walk_finds_the_foundation_views():
 
 def test_every_tenant_view_declares_who_may_use_it():
     undeclared = [
-        str(v) for v in TENANT_VIEWS if v.access not in (PUBLIC, CANDIDATE, RECRUITER, HR_ADMIN)
+        str(v)
+        for v in TENANT_VIEWS
+        if v.access not in (PUBLIC, CANDIDATE, RECRUITER, HR_ADMIN, API_KEY)
     ]
     assert undeclared == [], (
         "Decorate these views with one of accounts.permissions.recruiter_required, "
-        "hr_admin_required, public_view, candidate_token_view"
+        "hr_admin_required, public_view, candidate_token_view (API operations: the gateway)"
     )
 
 

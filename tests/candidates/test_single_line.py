@@ -4,13 +4,17 @@ message: in the staff form, the public apply and registration forms, the candida
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from django.core import signing
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from candidates.models import Candidate, Position, PositionStatus
 from candidates.services import CandidateError, candidate_update, candidate_upsert
 from candidates.validators import LINE_BREAKS, MESSAGE, single_line_errors
+from tenants.public_forms import FORM_STAMP_SALT
 
 BREAKS = sorted(LINE_BREAKS)
 
@@ -63,9 +67,16 @@ def test_the_public_apply_form_refuses_a_line_break(tenant_a):
     position = Position.objects.create(title="Engineer", status=PositionStatus.OPEN)
     response = tenant_a.client().post(
         f"/candidates/jobs/{position.pk}/",
-        {"first_name": "Ada", "last_name": "L", "email": "ada@example.com", "phone": "1\r\n2"},
+        {
+            "first_name": "Ada",
+            "last_name": "L",
+            "email": "ada@example.com",
+            "phone": "1\r\n2",
+            # The form's signed stamp as served a minute ago (tenants.public_forms).
+            "stamp": signing.dumps(int(time.time()) - 60, salt=FORM_STAMP_SALT),
+        },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400  # the form again, with its errors
     assert "Line breaks are not allowed here" in response.content.decode()
     assert not Candidate.objects.filter(email="ada@example.com").exists()
 

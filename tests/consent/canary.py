@@ -21,6 +21,7 @@ from pypdf import PdfReader
 
 from accounts.services import audit_log_record
 from campaigns.models import Campaign, ContentItem, Delivery, TopicSchedule
+from candidates.import_dry_run import import_dry_run_execute, import_dry_run_start
 from candidates.importing import import_job_create, import_job_run, import_mapping_set
 from candidates.models import ActivityKind, Candidate, ImportKind, Stage
 from candidates.services import (
@@ -272,6 +273,9 @@ def _elsewhere(canary, candidate, full, email, hr_admin, m) -> None:  # type: ig
         mapping={"first_name": "first_name", "last_name": "last_name", "email": "email"},
         actor=hr_admin,
     )
+    # The dry run (normally in the worker) keeps sample rows and errors on the job.
+    job = import_dry_run_start(job=job, actor=hr_admin)
+    import_dry_run_execute(job.pk, job.dry_run["run"])
     import_job_run(job.pk)
 
 

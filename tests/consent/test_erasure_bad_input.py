@@ -189,3 +189,6 @@ def test_integrations_hear_of_an_erasure_once_it_committed(
     assert len(heard) == 1
     assert sorted(heard[0]["candidate_ids"]) == sorted([kept.pk, stub.pk])
     assert heard[0]["reason"] == "data request"
+    assert sorted(heard[0]["email_hashes"]) == sorted(
+        [email_hash("kept@example.org"), email_hash("stub@example.org")]
+    )

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from candidates.models import Position, Stage
+from feedback.models import RejectionReason
+from integrations.models import (
+    ApiScope,
+    AtsConnection,
+    AtsMapping,
+    AtsProvider,
+    MappingKind,
+    ReasonOutcome,
+    UnknownJobPolicy,
+    WebhookEventType,
+)
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, help_text="What uses it, e.g. “Greenhouse sync” or “Career site”."
+    )
+    scopes = forms.MultipleChoiceField(
+        choices=ApiScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[ApiScope.READ],
+    )
+
+
+class WebhookForm(forms.Form):
+    url = forms.URLField(max_length=1000, assume_scheme="https", label="Receiver URL")
+    description = forms.CharField(max_length=200, required=False)
+    events = forms.MultipleChoiceField(
+        choices=WebhookEventType.choices, widget=forms.CheckboxSelectMultiple
+    )
+    enabled = forms.BooleanField(required=False, initial=True)
+
+
+class AtsConnectionForm(forms.ModelForm):
+    class Meta:
+        model = AtsConnection
+        fields = ["secret", "enabled", "unknown_job"]
+        labels = {
+            "secret": "Secret key / signature token",
+            "unknown_job": "When an event names a job we do not know",
+        }
+        help_texts = {
+            "secret": "Greenhouse: the secret key you gave the web hook. Lever: the webhook's "
+            "signature token.",
+        }
+        widgets = {"secret": forms.PasswordInput(render_value=True)}
+
+    def clean_secret(self) -> str:
+        secret = self.cleaned_data["secret"].strip()
+        if len(secret) < 8:
+            raise forms.ValidationError("Use the full secret (at least 8 characters).")
+        return secret
+
+
+class MappingForm(forms.Form):
+    """Map one of their items to ours (the fields that apply to its kind are shown)."""
+
+    stage = forms.ModelChoiceField(queryset=Stage.objects.none(), required=False)
+    reason = forms.ModelChoiceField(queryset=RejectionReason.objects.none(), required=False)
+    outcome = forms.ChoiceField(choices=ReasonOutcome.choices, required=False)
+    position = forms.ModelChoiceField(queryset=Position.objects.none(), required=False)
+    candidate_email = forms.EmailField(required=False, label="Candidate's email")
+    application_position = forms.ModelChoiceField(
+        queryset=Position.objects.none(), required=False, label="Position applied to"
+    )
+    ignore = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, mapping: AtsMapping, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.mapping = mapping
+        self.fields["stage"].queryset = Stage.objects.all()
+        self.fields["reason"].queryset = RejectionReason.objects.active()
+        self.fields["position"].queryset = Position.objects.order_by("title")
+        self.fields["application_position"].queryset = Position.objects.order_by("title")
+        keep = {
+            MappingKind.STAGE: {"stage"},
+            MappingKind.REASON: {"reason", "outcome"},
+            MappingKind.JOB: {"position"},
+            MappingKind.APPLICATION: {"candidate_email", "application_position"},
+        }[MappingKind(mapping.kind)] | {"ignore"}
+        for name in list(self.fields):
+            if name not in keep:
+                del self.fields[name]
+
+
+class MappingAddForm(forms.Form):
+    provider = forms.ChoiceField(choices=AtsProvider.choices)
+    kind = forms.ChoiceField(choices=MappingKind.choices)
+    external_id = forms.CharField(max_length=200, label="Their id")
+    external_name = forms.CharField(max_length=300, required=False, label="Their name")
+
+
+class UnknownJobForm(forms.Form):
+    unknown_job = forms.ChoiceField(choices=UnknownJobPolicy.choices)
+
+
+class ReplyAssignForm(forms.Form):
+    candidate_email = forms.EmailField(label="The candidate's email")

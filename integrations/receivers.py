@@ -1,0 +1,162 @@
+"""What integrations hears from the apps it is built on: consent and application events become
+outbound webhook events; an erasure scrubs this app's own copies of the person; inbound mail
+(anymail's `inbound` signal) becomes a reply on the timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from anymail.signals import inbound
+from django.db import connection, transaction
+from django.dispatch import receiver
+from django_tenants.utils import get_public_schema_name
+
+from candidates.events import application_created
+from candidates.models import Application, Candidate
+from consent.events import candidate_erased, consent_changed
+from consent.models import Action, Purpose, Source
+from integrations.models import (
+    AtsEvent,
+    DeliveryStatus,
+    InboundReply,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookEventType,
+)
+from integrations.webhooks.outbox import webhook_event_emit
+
+_UNSUBSCRIBE_SOURCES = {Source.UNSUBSCRIBE, Source.COMPLAINT}
+
+
+def candidate_summary(candidate: Candidate) -> dict[str, Any]:
+    return {
+        "id": candidate.pk,
+        "email": candidate.email,
+        "first_name": candidate.first_name,
+        "last_name": candidate.last_name,
+    }
+
+
+@receiver(consent_changed, dispatch_uid="integrations.webhooks.consent")
+def consent_to_webhooks(*, candidate: Candidate, events: list[Any], **_: Any) -> None:
+    if connection.schema_name == get_public_schema_name():
+        return
+    changes = [
+        {
+            "purpose": e.purpose,
+            "action": e.action,
+            "source": e.source,
+            "frequency": e.frequency,
+            "at": e.at,
+        }
+        for e in events
+    ]
+    # An erasure withdraws everything; `candidate.erased` says it, without the person.
+    if any(e.source == Source.ERASURE for e in events):
+        return
+    person = candidate_summary(candidate)
+    with transaction.atomic():
+        webhook_event_emit(
+            event_type=WebhookEventType.CONSENT_CHANGED,
+            data={"candidate": person, "changes": changes},
+            candidate_id=candidate.pk,
+        )
+        opted_in = [
+            e for e in events if e.purpose == Purpose.TALENT_POOL and e.action == Action.GRANTED
+        ]
+        if opted_in:
+            webhook_event_emit(
+                event_type=WebhookEventType.OPTED_IN,
+                data={"candidate": person, "source": opted_in[0].source, "at": opted_in[0].at},
+                candidate_id=candidate.pk,
+            )
+        stopped = [
+            e for e in events if e.action == Action.WITHDRAWN and e.source in _UNSUBSCRIBE_SOURCES
+        ]
+        if stopped:
+            webhook_event_emit(
+                event_type=WebhookEventType.UNSUBSCRIBED,
+                data={
+                    "candidate": person,
+                    "source": stopped[0].source,
+                    "purposes": [e.purpose for e in stopped],
+                    "at": stopped[0].at,
+                },
+                candidate_id=candidate.pk,
+            )
+
+
+@receiver(application_created, dispatch_uid="integrations.webhooks.reapplied")
+def reapplied_to_webhooks(*, application: Application, **_: Any) -> None:
+    """A person who applied before (or came through a re-apply link) applied again."""
+    if connection.schema_name == get_public_schema_name():
+        return
+    earlier = (
+        Application.objects.filter(candidate_id=application.candidate_id)
+        .exclude(pk=application.pk)
+        .filter(applied_at__lte=application.applied_at)
+        .exists()
+    )
+    if not earlier and application.source != "re-apply link":
+        return
+    candidate = Candidate.objects.get(pk=application.candidate_id)
+    position = application.position
+    with transaction.atomic():
+        webhook_event_emit(
+            event_type=WebhookEventType.REAPPLIED,
+            data={
+                "candidate": candidate_summary(candidate),
+                "application": {
+                    "id": application.pk,
+                    "source": application.source,
+                    "applied_at": application.applied_at,
+                    "position": {"id": position.pk, "title": position.title},
+                },
+            },
+            candidate_id=candidate.pk,
+        )
+
+
+@receiver(candidate_erased, dispatch_uid="integrations.erasure")
+def erased(
+    *, candidate_ids: list[int], email_hashes: list[str] = (), reason: str = "", **_: Any
+) -> None:
+    """Tell subscribers (GDPR art. 19: recipients are told of an erasure), with only our ids
+    (merged duplicates included) and the addresses' hashes; and erase this app's own copies of
+    the person."""
+    if connection.schema_name == get_public_schema_name():
+        return
+    with transaction.atomic():
+        for candidate_id in candidate_ids:
+            integrations_erase(candidate_id=candidate_id)
+        webhook_event_emit(
+            event_type=WebhookEventType.ERASED,
+            data={
+                "candidate_ids": list(candidate_ids),
+                "email_sha256": list(email_hashes),
+                "reason": reason,
+            },
+        )
+
+
+def integrations_erase(*, candidate_id: int) -> None:
+    """Earlier events' payloads, replies and ATS payloads about the person are blanked; events
+    not yet delivered are cancelled (their content is gone)."""
+    events = WebhookEvent.objects.filter(candidate_id=candidate_id)
+    WebhookDelivery.objects.filter(
+        event__in=events, status__in=[DeliveryStatus.PENDING, DeliveryStatus.DELIVERING]
+    ).update(status=DeliveryStatus.CANCELLED, last_error="the person's data was erased")
+    events.update(payload={"erased": True})
+    InboundReply.objects.filter(candidate_id=candidate_id).update(
+        from_email="", from_name="", to_email="", subject="[erased]", text=""
+    )
+    AtsEvent.objects.filter(candidate_id=candidate_id).update(payload={"erased": True})
+
+
+@receiver(inbound, dispatch_uid="integrations.replies.inbound")
+def inbound_mail(sender: Any, event: Any, esp_name: str, **_: Any) -> None:
+    from integrations.replies import reply_receive
+
+    if connection.schema_name == get_public_schema_name():
+        return
+    reply_receive(message=event.message, esp_name=esp_name, event_id=event.event_id or "")
