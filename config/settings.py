@@ -485,6 +485,12 @@ API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600)
 API_RATE_LIMIT_BURST = env_int("API_RATE_LIMIT_BURST", 120)
 # Answers to POSTs with an Idempotency-Key are replayed for this long.
 API_IDEMPOTENCY_HOURS = 24
+# Storage limitation (integrations/privacy.py, run by the daily retention): webhook events with
+# their delivery logs, ATS event payloads once applied or ignored, and replies once matched (the
+# timeline keeps them) or dismissed are deleted this many days on; ATS events and replies still
+# waiting for review this many days later are given up and their content deleted.
+INTEGRATIONS_LOG_RETENTION_DAYS = env_int("INTEGRATIONS_LOG_RETENTION_DAYS", 30)
+INTEGRATIONS_REVIEW_RETENTION_DAYS = env_int("INTEGRATIONS_REVIEW_RETENTION_DAYS", 90)
 # Outbound webhooks: seconds between attempts (the last gap repeats) until the event is
 # WEBHOOK_MAX_AGE_HOURS old; then the delivery fails and the subscription is disabled.
 WEBHOOK_RETRY_SCHEDULE = [

@@ -4,7 +4,7 @@ dates) stays for the figures."""
 
 from __future__ import annotations
 
-from feedback.models import FeedbackCall, Rejection
+from feedback.models import FeedbackCall, FeedbackTask, Rejection
 from tenants.privacy import (
     AppPrivacy,
     Category,
@@ -38,9 +38,19 @@ CALL = Dataset(
     purposes=("feedback",),
     personal={"internal_note": _FEEDBACK, "candidate_summary": _FEEDBACK},
 )
+TASK = Dataset(
+    model="feedback.FeedbackTask",
+    description="Feedback to write (rejections decided in the ATS or through the API)",
+    person="application__candidate",
+    purposes=("feedback",),
+    # What the other system said about the decision: its reason, a recruiter's note there.
+    personal={"note": _FEEDBACK},
+    not_personal=("status", "source"),
+)
 DATASETS = [
     REJECTION,
     CALL,
+    TASK,
     Dataset(
         model="feedback.RejectionReason",
         description="Rejection reasons",
@@ -65,7 +75,7 @@ DATASETS = [
 
 def feedback_personal_erase(erasure: Erasure) -> None:
     ids = erasure.candidate_ids
-    for dataset, model in ((CALL, FeedbackCall), (REJECTION, Rejection)):
+    for dataset, model in ((CALL, FeedbackCall), (TASK, FeedbackTask), (REJECTION, Rejection)):
         rows = model.objects.filter(person_filter(dataset, ids))
         erasure.count(dataset.model.lower(), rows_erase(dataset, rows, erasure))
 

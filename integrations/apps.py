@@ -37,9 +37,12 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         from accounts.dashboard import Panel, register_panel
         from integrations import receivers  # noqa: F401
+        from integrations.privacy import PRIVACY
         from integrations.replies import reply_address_for
         from mailing.replies import register_reply_address
+        from tenants.privacy import register
 
+        register(PRIVACY)
         register_reply_address(reply_address_for)
         register_panel(
             Panel(

@@ -1,5 +1,6 @@
 """What integrations hears from the apps it is built on: consent and application events become
-outbound webhook events; an erasure scrubs this app's own copies of the person; inbound mail
+outbound webhook events (an erasure too, announced without the person: their data here is erased
+through the personal-data registry, integrations/privacy.py); inbound mail
 (anymail's `inbound` signal) becomes a reply on the timeline."""
 
 from __future__ import annotations
@@ -15,14 +16,7 @@ from candidates.events import application_created
 from candidates.models import Application, Candidate
 from consent.events import candidate_erased, consent_changed
 from consent.models import Action, Purpose, Source
-from integrations.models import (
-    AtsEvent,
-    DeliveryStatus,
-    InboundReply,
-    WebhookDelivery,
-    WebhookEvent,
-    WebhookEventType,
-)
+from integrations.models import WebhookEventType
 from integrations.webhooks.outbox import webhook_event_emit
 
 _UNSUBSCRIBE_SOURCES = {Source.UNSUBSCRIBE, Source.COMPLAINT}
@@ -122,35 +116,19 @@ def erased(
     *, candidate_ids: list[int], email_hashes: list[str] = (), reason: str = "", **_: Any
 ) -> None:
     """Tell subscribers (GDPR art. 19: recipients are told of an erasure), with only our ids
-    (merged duplicates included) and the addresses' hashes; and erase this app's own copies of
-    the person."""
+    (merged duplicates included) and the addresses' hashes. This app's own copies of the
+    person were erased by the registry walk, in the erasure's transaction
+    (integrations/privacy.py)."""
     if connection.schema_name == get_public_schema_name():
         return
-    with transaction.atomic():
-        for candidate_id in candidate_ids:
-            integrations_erase(candidate_id=candidate_id)
-        webhook_event_emit(
-            event_type=WebhookEventType.ERASED,
-            data={
-                "candidate_ids": list(candidate_ids),
-                "email_sha256": list(email_hashes),
-                "reason": reason,
-            },
-        )
-
-
-def integrations_erase(*, candidate_id: int) -> None:
-    """Earlier events' payloads, replies and ATS payloads about the person are blanked; events
-    not yet delivered are cancelled (their content is gone)."""
-    events = WebhookEvent.objects.filter(candidate_id=candidate_id)
-    WebhookDelivery.objects.filter(
-        event__in=events, status__in=[DeliveryStatus.PENDING, DeliveryStatus.DELIVERING]
-    ).update(status=DeliveryStatus.CANCELLED, last_error="the person's data was erased")
-    events.update(payload={"erased": True})
-    InboundReply.objects.filter(candidate_id=candidate_id).update(
-        from_email="", from_name="", to_email="", subject="[erased]", text=""
+    webhook_event_emit(
+        event_type=WebhookEventType.ERASED,
+        data={
+            "candidate_ids": list(candidate_ids),
+            "email_sha256": list(email_hashes),
+            "reason": reason,
+        },
     )
-    AtsEvent.objects.filter(candidate_id=candidate_id).update(payload={"erased": True})
 
 
 @receiver(inbound, dispatch_uid="integrations.replies.inbound")

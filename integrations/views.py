@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -150,6 +151,7 @@ def webhook(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "deliveries": deliveries,
             "settings_links": _links(),
+            "retention_days": settings.INTEGRATIONS_LOG_RETENTION_DAYS,
         },
     )
 
@@ -206,6 +208,8 @@ def replies(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": ReplyStatus.choices,
             "assign_form": ReplyAssignForm(),
+            "retention_days": settings.INTEGRATIONS_LOG_RETENTION_DAYS,
+            "review_days": settings.INTEGRATIONS_REVIEW_RETENTION_DAYS,
             "settings_links": _links() if request.user.is_hr_admin else [],  # type: ignore[union-attr]
         },
     )

@@ -6,6 +6,7 @@ import hashlib
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -147,6 +148,8 @@ def ats_settings(request: HttpRequest) -> HttpResponse:
             )[:30],
             "mappings": [(m, MappingForm(mapping=m, initial=_initial(m))) for m in mappings],
             "add_form": MappingAddForm(),
+            "retention_days": settings.INTEGRATIONS_LOG_RETENTION_DAYS,
+            "review_days": settings.INTEGRATIONS_REVIEW_RETENTION_DAYS,
         },
     )
 

@@ -5,17 +5,24 @@ every declared field, so a field declared later without a marker here fails the 
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
+import hmac
 import io
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 from anymail.signals import AnymailTrackingEvent
+from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.db.models.fields.files import FieldFile
+from django.test import Client, override_settings
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -42,6 +49,18 @@ from consent.services import Origin, Shown, consent_change, consent_grant
 from feedback.content import CallNote
 from feedback.models import RejectionReason
 from feedback.services import application_reject
+from integrations.ats.services import ats_connection_save, ats_mapping_add
+from integrations.keys import api_key_create
+from integrations.models import (
+    AtsEventStatus,
+    InboundReply,
+    MappingKind,
+    ReplyStatus,
+    UnknownJobPolicy,
+    WebhookEventType,
+    WebhookSubscription,
+)
+from integrations.webhooks.outbox import subscription_create
 from mailing.dispatch import outbox_dispatch
 from mailing.kinds import MessageKind
 from mailing.models import Message
@@ -53,6 +72,7 @@ from tenants import privacy
 from tenants.privacy import Erase, Subject
 
 IPS = {"A": "198.51.100.77", "B": "198.51.100.88"}
+GREENHOUSE_SECRET = "canary-greenhouse-secret"
 # Two characters cannot hold a marker; erasure is checked on the row instead.
 UNMARKABLE = {("candidates.Candidate", "country")}
 
@@ -88,6 +108,7 @@ def build(tag: str, hr_admin: object) -> Canary:
         return value
 
     email = f"xylq{tag.lower()}.mail@example.org"
+    _webhooks_on()
     candidate, _ = candidate_upsert(email=email, actor=None, source="test", first_name="x")
     canary = Canary(tag, candidate, markers=[email])
     first, last = m("first"), m("last")
@@ -166,6 +187,7 @@ def build(tag: str, hr_admin: object) -> Canary:
     _feedback(canary, candidate, position, hr_admin, m)
     _mail(canary, candidate, m)
     _elsewhere(canary, candidate, full, email, hr_admin, m)
+    _integrations(canary, candidate, full, email, hr_admin, m)
     access_export_run(export_id=access_export_start(candidate=candidate, actor=hr_admin).pk)
     return canary
 
@@ -277,6 +299,154 @@ def _elsewhere(canary, candidate, full, email, hr_admin, m) -> None:  # type: ig
     job = import_dry_run_start(job=job, actor=hr_admin)
     import_dry_run_execute(job.pk, job.dry_run["run"])
     import_job_run(job.pk)
+
+
+def _webhooks_on() -> None:
+    """The company's webhook receiver subscribes to everything, so every consent change and
+    re-application of the canaries becomes an outbound event naming them (nobody delivers
+    them here: they are still pending when the erasure comes)."""
+    if WebhookSubscription.objects.exists():
+        return
+    with override_settings(WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=True):
+        subscription_create(
+            url="http://127.0.0.1:9/canary", events=WebhookEventType.values, actor=None
+        )
+
+
+def _integrations(canary, candidate, full, email, hr_admin, m) -> None:  # type: ignore[no-untyped-def]
+    """What integrations keeps, through its HTTP endpoints: an API answer kept for its
+    Idempotency-Key, the ATS's link to an application, a "feedback to write" note from the API,
+    ATS events (one applied, one held for review because the ATS sent a name as the address),
+    and two replies (one answering our email, one out of the blue)."""
+    client = Client(HTTP_HOST=connection.tenant.get_primary_domain().domain)
+    key = api_key_create(
+        name=f"Canary sync {canary.tag}", scopes=["read", "write", "reject"], actor=hr_admin
+    )
+
+    def api(path: str, data: dict, **headers: str) -> dict:
+        response = client.post(
+            f"/api/v1{path}",
+            json.dumps(data),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {key.secret}",
+            **headers,
+        )
+        assert response.status_code in (200, 201), response.content
+        return response.json()
+
+    # Some clients key their retries by the person's address.
+    api("/candidates", {"email": email}, HTTP_IDEMPOTENCY_KEY=f"crm-sync-{email}")
+    opportunity = m("opp")
+    ats_mapping_add(
+        provider="lever",
+        kind=MappingKind.APPLICATION,
+        external_id=opportunity,
+        external_name=f"{full} (Lever opportunity)",
+        actor=hr_admin,
+    )
+    position = position_create(actor=hr_admin, title=f"API role {canary.tag}", status="open")
+    application = api(
+        "/applications",
+        {
+            "candidate_email": email,
+            "position_id": position.pk,
+            "ats": {"provider": "lever", "id": opportunity},
+        },
+    )
+    api(f"/applications/{application['id']}/stage", {"stage": "final-interview"})
+    reason = RejectionReason.objects.order_by("pk").first()
+    rejected = api(
+        f"/applications/{application['id']}/reject",
+        {"reasons": [reason.key], "note": m("tasknote")},  # type: ignore[union-attr]
+    )
+    assert rejected["result"] == "feedback_to_write", rejected
+
+    ats_connection_save(
+        provider="greenhouse",
+        secret=GREENHOUSE_SECRET,
+        enabled=True,
+        unknown_job=UnknownJobPolicy.CREATE,
+        actor=hr_admin,
+    )
+    first, last = candidate.first_name, candidate.last_name
+    for number, address in enumerate([email, f"{full} <{email}>"], start=1):
+        body = json.dumps(
+            {
+                "action": "application_updated",
+                "payload": {
+                    "application": {
+                        "id": 7300000 + 10 * ord(canary.tag) + number,
+                        "prospect": False,
+                        "status": "active",
+                        "candidate": {
+                            "first_name": first,
+                            "last_name": last,
+                            "email_addresses": [{"value": address, "type": "personal"}],
+                            "phone_numbers": [{"value": m("ghphone"), "type": "mobile"}],
+                        },
+                        "jobs": [{"id": 66000 + ord(canary.tag), "name": f"Job {canary.tag}"}],
+                    }
+                },
+            }
+        ).encode()
+        signature = hmac.new(GREENHOUSE_SECRET.encode(), body, hashlib.sha256).hexdigest()
+        response = client.post(
+            "/integrations/ats/greenhouse/webhook/",
+            body,
+            content_type="application/json",
+            HTTP_SIGNATURE=f"sha256 {signature}",
+            HTTP_GREENHOUSE_EVENT_ID=f"canary-{canary.tag}-{number}",
+        )
+        expected = AtsEventStatus.PROCESSED if number == 1 else AtsEventStatus.REVIEW
+        assert response.json()["status"] == expected, response.content
+
+    sent = Message.objects.get(send_key=f"canary:{canary.tag}:sent")
+    _inbound(
+        client,
+        sender=email,
+        name=full,
+        subject=m("rsubj"),
+        text=m("rtext"),
+        message_id=f"canary-{canary.tag}-reply",
+        headers={"In-Reply-To": sent.headers["Message-ID"]},
+    )
+    # No ESP id: the mail's own Message-ID, with the sender's domain, becomes the key.
+    _inbound(
+        client,
+        sender=email,
+        name=full,
+        subject=m("rsubj2"),
+        text=m("rtext2"),
+        headers={"Message-ID": f"<{m('mid')}@{canary.prefix}-family.example>"},
+    )
+    statuses = sorted(
+        InboundReply.objects.filter(from_email=email).values_list("status", flat=True)
+    )
+    assert statuses == [ReplyStatus.MATCHED, ReplyStatus.REVIEW], statuses
+
+
+def _inbound(client, *, sender, name, subject, text, headers, message_id=None) -> None:  # type: ignore[no-untyped-def]
+    """Postmark's documented inbound payload, authenticated as the ESP is."""
+    payload = {
+        "FromFull": {"Email": sender, "Name": name},
+        "ToFull": [{"Email": "jobs@replies.example.com", "Name": ""}],
+        "OriginalRecipient": "jobs@replies.example.com",
+        "Subject": subject,
+        "TextBody": text,
+        "HtmlBody": f"<p>{text}</p>",
+        "Headers": [{"Name": n, "Value": v} for n, v in headers.items()],
+        "Attachments": [],
+    }
+    if message_id:
+        payload["MessageID"] = message_id
+    auth = base64.b64encode(settings.ANYMAIL["WEBHOOK_SECRET"].encode()).decode()
+    response = client.post(
+        "/integrations/inbound/postmark/",
+        json.dumps(payload),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Basic {auth}",
+    )
+    assert response.status_code == 200, response.content
 
 
 # --- Checking -----------------------------------------------------------------------------------
