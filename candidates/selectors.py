@@ -14,6 +14,7 @@ from candidates.models import (
     Application,
     Candidate,
     EmailKey,
+    Outcome,
     Position,
     email_key,
 )
@@ -86,6 +87,7 @@ def position_applicants(position: Position) -> QuerySet[Application]:
 
 
 def positions_with_counts() -> QuerySet[Position]:
-    return Position.objects.annotate(applicant_count=Count("applications")).order_by(
-        "status", "-created_at"
-    )
+    return Position.objects.annotate(
+        applicant_count=Count("applications"),
+        active_count=Count("applications", filter=Q(applications__outcome=Outcome.ACTIVE)),
+    ).order_by("status", "-created_at")

@@ -350,11 +350,16 @@ def email_send(request: HttpRequest, pk: int) -> HttpResponse:
 @recruiter_required
 @require_POST
 def bulk_reject(request: HttpRequest) -> HttpResponse:
-    """Step 1 (from a position's applicant list): show what would happen; step 2 (`confirm`):
-    reject the early-stage applications with the automatic email."""
+    """Step 1 (from a position's applicant list or board): show what would happen; step 2
+    (`confirm`): reject the early-stage applications with the automatic email."""
     ids = list(
         dict.fromkeys(int(v) for v in request.POST.getlist("application_ids") if v.isdigit())
     )
+    return bulk_reject_for(request, ids)
+
+
+def bulk_reject_for(request: HttpRequest, ids: list[int]) -> HttpResponse:
+    """The bulk rejection of these applications (also reached from the candidate list)."""
     back = _back_url(request)
     if not ids:
         messages.error(request, "Select at least one application to reject.")
@@ -424,7 +429,9 @@ def bulk_reject(request: HttpRequest) -> HttpResponse:
 
 def _back_url(request: HttpRequest) -> str:
     """Where the bulk action was started (the position's applicant list), if it is ours."""
-    candidate = request.POST.get("back") or request.META.get("HTTP_REFERER", "")
+    candidate = (
+        request.POST.get("back") or request.POST.get("next") or request.META.get("HTTP_REFERER", "")
+    )
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
