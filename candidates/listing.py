@@ -97,7 +97,8 @@ _BUILT_IN = [
     Column("created", _("Added"), _created, sort="created", css=""),
     Column("activity", _("Last activity"), _activity, sort="activity", css=""),
 ]
-DEFAULT_COLUMNS = ["profession", "skills", "tags", "country", "consent", "activity"]
+# Shown until a user chooses, with every column later apps registered (consent).
+DEFAULT_COLUMNS = ["profession", "skills", "tags", "country", "activity"]
 
 
 def available_columns() -> list[Column]:
@@ -110,7 +111,10 @@ def available_columns() -> list[Column]:
 def user_columns(user: User) -> list[Column]:
     """The columns this user chose (or the default set), in display order."""
     pref = ListPreference.objects.filter(user=user).first() if user.pk else None
-    wanted = set(pref.columns if pref and pref.columns else DEFAULT_COLUMNS)
+    if pref and pref.columns:
+        wanted = set(pref.columns)
+    else:
+        wanted = {*DEFAULT_COLUMNS, *(c.key for c in list_columns())}
     return [c for c in available_columns() if c.key in wanted]
 
 

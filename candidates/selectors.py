@@ -51,6 +51,11 @@ def candidate_applications(candidate: Candidate) -> QuerySet[Application]:
     )
 
 
+def candidate_referrals(candidate: Candidate, limit: int = 20) -> list[Candidate]:
+    """The people this candidate referred (as an ambassador), newest first."""
+    return list(candidate.referrals.active().order_by("-created_at", "-pk")[:limit])
+
+
 def candidate_timeline(candidate: Candidate, limit: int = 200) -> QuerySet[Activity]:
     return candidate.activities.select_related("actor", "application__position").order_by(
         "-at", "-id"

@@ -49,6 +49,7 @@ from candidates.panels import profile_panels
 from candidates.selectors import (
     DEFAULT_SORT,
     candidate_applications,
+    candidate_referrals,
     candidate_timeline,
     likely_duplicates,
     position_applicants,
@@ -172,6 +173,7 @@ def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             pk__in=applied
         ),
         "panels": profile_panels(candidate, request),
+        "referrals": candidate_referrals(candidate),
     }
     return render(request, "candidates/detail.html", context)
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts.navigation import safe_next
 from accounts.permissions import hr_admin_required, recruiter_required
 from candidates.models import Application, Outcome
 from feedback.content import (
@@ -205,7 +206,9 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
                         f"{application.candidate.full_name} was rejected and the feedback "
                         f"email is queued. {when}; you can cancel it until it leaves.",
                     )
-                    return redirect("feedback:application", pk=application.pk)
+                    return redirect(
+                        safe_next(request, reverse("feedback:application", args=[application.pk]))
+                    )
                 content = feedback_content(
                     application=application,
                     reasons=reasons,

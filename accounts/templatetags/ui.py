@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from accounts.navigation import safe_next
@@ -14,15 +13,15 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def current(context: dict[str, Any], url: str, exact: bool = False) -> SafeString:
+def current(context: dict[str, Any], url: Any, exact: bool = False) -> SafeString:
     """` aria-current="page"` on the link to the page being shown (or, unless `exact`, to a
     page under it: a pool's own page keeps "Pools" marked)."""
     request = context.get("request")
     if request is None or not url:
         return SafeString("")
-    path = request.path
+    path, url = request.path, str(url)
     if path == url or (not exact and url != "/" and path.startswith(url)):
-        return format_html(' aria-current="page"')
+        return SafeString(' aria-current="page"')
     return SafeString("")
 
 
