@@ -1,4 +1,4 @@
-"""The candidate list in a real Chromium at a laptop's 1366×900: density (at least 15 rows on
+"""The candidate list in a real Chromium at a laptop's 1366x900: density (at least 15 rows on
 screen, nothing cut on the right), filters with typeahead and removable chips, remembered
 columns, saved views, and "select all N matching" for a bulk action beyond the first page."""
 
@@ -55,15 +55,16 @@ def test_at_least_15_rows_on_one_laptop_screen_and_nothing_cut(site, page):
     # No horizontal cut: neither the page nor the table's own scroller is wider than the screen.
     widths = page.evaluate(
         """() => { const s = document.querySelector('.candidate-scroll');
-                   return [document.documentElement.scrollWidth, document.documentElement.clientWidth,
-                           s.scrollWidth, s.clientWidth]; }"""
+                   const d = document.documentElement;
+                   return [d.scrollWidth, d.clientWidth, s.scrollWidth, s.clientWidth]; }"""
     )
     assert widths[0] <= widths[1] and widths[2] <= widths[3], widths
     # The header stays in view while the rows scroll.
     page.locator(".candidate-scroll").evaluate("el => el.scrollTop = 400")
     top = page.evaluate(
         """() => { const s = document.querySelector('.candidate-scroll').getBoundingClientRect();
-                   const h = document.querySelector('.candidate-table thead th').getBoundingClientRect();
+                   const h = document.querySelector('.candidate-table thead th')
+                     .getBoundingClientRect();
                    return [Math.round(s.top), Math.round(h.top)]; }"""
     )
     assert abs(top[0] - top[1]) <= 2, top
