@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", views.campaign_new, name="new"),
     path("<int:pk>/", views.campaign_detail, name="detail"),
     path("<int:pk>/preview/", views.campaign_preview_html, name="preview"),
+    path("<int:pk>/progress/", views.campaign_progress_view, name="progress"),
     path("<int:pk>/action/", views.campaign_action, name="action"),
     path("content/", views.content_list, name="content"),
     path("content/new/<slug:topic>/", views.content_edit, name="content_new"),

@@ -296,6 +296,10 @@ def application_feedback(request: HttpRequest, pk: int) -> HttpResponse:
             "call": getattr(rejection, "call", None),
             "message": message,
             "can_cancel": message is not None and message.status == MessageStatus.QUEUED,
+            "scheduled": message is not None
+            and message.status == MessageStatus.QUEUED
+            and message.send_after is not None
+            and message.send_after > timezone.now(),
             "can_send": message is None or message.status == MessageStatus.CANCELLED,
             "send_form": BulkRejectForm(),
         },
