@@ -34,9 +34,6 @@ _SETTINGS_NAMES = {
     "consent:report",
     "mailing:templates",
     "mailing:template_edit",
-    "campaigns:topics",
-    "campaigns:topic",
-    "campaigns:nurture",
 }
 _SECTIONS = {
     "candidates": "candidates",
