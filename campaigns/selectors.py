@@ -10,11 +10,22 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from campaigns.models import Campaign, CampaignStatus, Delivery
+from campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
 from candidates.models import AgeBracket, Application, Candidate, Outcome
 from consent.models import Action, CandidateConsent, ConsentEvent, Purpose
 from consent.selectors import affirmative_grants
@@ -420,3 +431,51 @@ def nurture_overview() -> dict[str, int]:
         "campaigns": Campaign.objects.count(),
         "candidates": Candidate.objects.active().count(),
     }
+
+
+# --- Referrals ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferralFunnel:
+    links_sent: int  # "share with a friend" links in the job-offer digests that went out
+    applications: int  # applications through such a link
+    hires: int  # of those, hired
+    ambassadors: list[tuple[Candidate, int, int]]  # referrer, applications, hires (top ones)
+
+    def steps(self) -> list[tuple[str, int]]:
+        return [
+            ("Share links sent", self.links_sent),
+            ("Referred applications", self.applications),
+            ("Referred hires", self.hires),
+        ]
+
+
+def referral_funnel(limit: int = 10) -> ReferralFunnel:
+    """Shares → applications → hires. Every job in a job-offer digest carries a share link,
+    so the links sent are the jobs in the digests that left."""
+    links = (
+        Delivery.objects.filter(
+            topic=MessageKind.JOB_OFFERS, campaign__isnull=True, status=DeliveryStatus.QUEUED
+        ).aggregate(n=Sum(Func(F("position_ids"), function="jsonb_array_length")))["n"]
+        or 0
+    )
+    referred = Application.objects.filter(source="referral")
+    hired = Q(outcome=Outcome.HIRED)
+    top = list(
+        referred.exclude(candidate__referred_by=None)
+        .values("candidate__referred_by")
+        .annotate(n=Count("pk"), hires=Count("pk", filter=hired))
+        .order_by("-n", "-hires", "candidate__referred_by")[:limit]
+    )
+    people = Candidate.objects.active().in_bulk([row["candidate__referred_by"] for row in top])
+    return ReferralFunnel(
+        links_sent=links,
+        applications=referred.count(),
+        hires=referred.filter(hired).count(),
+        ambassadors=[
+            (people[row["candidate__referred_by"]], row["n"], row["hires"])
+            for row in top
+            if row["candidate__referred_by"] in people
+        ],
+    )

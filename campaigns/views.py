@@ -36,6 +36,7 @@ from campaigns.selectors import (
     campaign_progress,
     campaign_stats,
     insights,
+    referral_funnel,
 )
 from campaigns.services import (
     CampaignError,
@@ -383,6 +384,11 @@ def _insights_context() -> dict:
     skills = charts.bar_chart(
         [charts.Bar(name, count) for name, count in data.top_skills], title="Top matched skills"
     )
+    referrals = referral_funnel()
+    referral_chart = charts.bar_chart(
+        [charts.Bar(label, value) for label, value in referrals.steps()],
+        title="Referrals: shares, applications, hires",
+    )
     return {
         "data": data,
         "funnel_chart": funnel,
@@ -391,6 +397,8 @@ def _insights_context() -> dict:
         "age_chart": by_age,
         "engagement_chart": engagement,
         "skills_chart": skills,
+        "referrals": referrals,
+        "referral_chart": referral_chart,
         "survey_overall": SURVEY_OVERALL,
         "survey_fr_young": SURVEY_FR_18_24,
         "steps": [label for label, _ in data.funnel],

@@ -16,8 +16,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 _labels: dict[str, str | Promise] = {
-    "manual": _("Added by a recruiter"),
-    "recruiter": _("Added by a recruiter"),
+    "manual": _("By a recruiter"),
+    "recruiter": _("By a recruiter"),
     "import": _("Import"),
     "api": _("API"),
     "career site": _("Career site"),
@@ -26,6 +26,8 @@ _labels: dict[str, str | Promise] = {
     "re-apply link": _("Talent pool digest"),
     "reapply": _("Talent pool digest"),
     "digest": _("Talent pool digest"),
+    "job offer email": _("Job offer email"),
+    "referral": _("Referral"),
 }
 
 
