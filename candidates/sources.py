@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 _labels: dict[str, str | Promise] = {
     "manual": _("By a recruiter"),
-    "recruiter": _("By a recruiter"),
+    "recruiter": _("Recorded by a recruiter"),
     "import": _("Import"),
     "api": _("API"),
     "career site": _("Career site"),

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.navigation import safe_next
@@ -120,12 +121,27 @@ def _candidate(pk: int) -> Candidate:
     return get_object_or_404(Candidate.objects.filter(anonymised_at__isnull=True), pk=pk)
 
 
+def _apply_to(request: HttpRequest, candidate: Candidate, position: Position | None) -> None:
+    """The form's "Add to a position": an application at the first stage."""
+    if position is None:
+        return
+    try:
+        application_create(
+            candidate=candidate, position=position, actor=request.user, source="recruiter"
+        )
+    except CandidateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Added to %(title)s.") % {"title": position.title})
+
+
 @recruiter_required
 def candidate_create(request: HttpRequest) -> HttpResponse:
     form = CandidateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         email = data.pop("email")
+        position = data.pop("position")
         try:
             candidate, created = candidate_upsert(
                 email=email, actor=request.user, source=data.pop("source") or "manual", **data
@@ -141,8 +157,11 @@ def candidate_create(request: HttpRequest) -> HttpResponse:
                     f"{email} was already known: the existing record was completed "
                     "(nothing was overwritten).",
                 )
+            _apply_to(request, candidate, position)
             return redirect("candidates:detail", pk=candidate.pk)
-    return render(request, "candidates/form.html", {"form": form, "title": "Add a candidate"})
+    return render(
+        request, "candidates/candidate_form.html", {"form": form, "title": _("Add a candidate")}
+    )
 
 
 @recruiter_required
@@ -155,7 +174,7 @@ def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         (app, application_actions(app, request.user))
         for app in candidate_applications(candidate).prefetch_related("submissions__referred_by")
     ]
-    for app, _ in applications:
+    for app, _actions in applications:
         app.pending_submissions = [(s, submission_choices(s)) for s in app.submissions.all()]
     applied = {app.position_id for app, _ in applications}
     context = {
@@ -184,16 +203,18 @@ def candidate_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = CandidateForm(request.POST or None, instance=Candidate.objects.get(pk=candidate.pk))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
+        position = data.pop("position")
         try:
             candidate_update(candidate=candidate, actor=request.user, **data)
         except CandidateError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Profile saved.")
-            return redirect("candidates:detail", pk=candidate.pk)
+            _apply_to(request, candidate, position)
+            return redirect(safe_next(request, reverse("candidates:detail", args=[candidate.pk])))
     return render(
         request,
-        "candidates/form.html",
+        "candidates/candidate_form.html",
         {"form": form, "title": f"Edit {candidate.full_name}", "candidate": candidate},
     )
 

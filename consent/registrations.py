@@ -198,6 +198,7 @@ SOURCE_LABELS = {
     "expiry": _("Expiry"),
     "erasure": _("Erasure"),
     "merge": _("Duplicate merged"),
+    "rejection": _("Rejection email"),
     "renewal": _("Consent renewal email"),
     "pool_invitation": _("Pool invitation email"),
 }
