@@ -23,7 +23,7 @@ CV_SIGNATURES = {
 
 
 def _list_text(value: Any) -> str:
-    return ", ".join(value or [])
+    return ", ".join(str(v) for v in value or [])
 
 
 def split_list(text: str) -> list[str]:
