@@ -40,6 +40,14 @@ pytestmark = pytest.mark.e2e
 # show raw data); they carry no document a policy could apply to.
 NOT_HTML = {
     "healthz": "JSON health probe",
+    "favicon": "icon",
+    "accounts:passkey_authenticate_begin": "WebAuthn options (JSON)",
+    "accounts:passkey_authenticate_complete": "WebAuthn result (JSON)",
+    "accounts:passkey_register_begin": "WebAuthn options (JSON)",
+    "accounts:passkey_register_complete": "WebAuthn result (JSON)",
+    "accounts:passkey_jsi18n": "JavaScript catalogue",
+    "api:openapi-json": "OpenAPI schema (JSON)",
+    "api:api-root": "API index (JSON)",
     "tenants:logo": "image",
     "tenants:theme": "stylesheet",
     "candidates:export": "CSV download",
@@ -147,7 +155,7 @@ def _tenant_values(world: Any) -> dict[str, Callable[[], dict[str, Any]]]:
     from consent import links
     from consent.models import DataRequest
     from consent.requests import data_request_create, registration_submit
-    from consent.services import Origin
+    from consent.services import Origin, Shown
     from feedback.models import FeedbackTask, Rejection, RejectionReason
     from integrations.models import (
         ApiKey,
@@ -205,7 +213,7 @@ def _tenant_values(world: Any) -> dict[str, Callable[[], dict[str, Any]]]:
             profile={"first_name": "Walker"},
             email=f"walker-{secrets.token_hex(4)}@example.com",
             grant={},
-            texts={},
+            shown=Shown(offered={}, ticked=frozenset()),
             language="en",
             cv=None,
             newsletter=False,
