@@ -16,6 +16,7 @@ from django.db.models import (
     Exists,
     F,
     Func,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -457,7 +458,11 @@ def referral_funnel(limit: int = 10) -> ReferralFunnel:
     links = (
         Delivery.objects.filter(
             topic=MessageKind.JOB_OFFERS, campaign__isnull=True, status=DeliveryStatus.QUEUED
-        ).aggregate(n=Sum(Func(F("position_ids"), function="jsonb_array_length")))["n"]
+        ).aggregate(
+            n=Sum(
+                Func(F("position_ids"), function="jsonb_array_length", output_field=IntegerField())
+            )
+        )["n"]
         or 0
     )
     referred = Application.objects.filter(source="referral")

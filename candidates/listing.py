@@ -190,7 +190,11 @@ def filter_chips(form: CriteriaForm, params: QueryDict) -> list[Chip]:
         label = str(field.label)
         if isinstance(value, QuerySet):
             to_field = getattr(field, "to_field_name", None) or "pk"
-            names = [str(getattr(v, to_field)) for v in value]
+            found = {str(getattr(v, to_field)).lower(): str(getattr(v, to_field)) for v in value}
+            # In the order typed (the form's queryset has its own order).
+            typed = field.widget.value_from_datadict(params, None, key)
+            typed = typed if isinstance(typed, list) else [typed]
+            names = list(dict.fromkeys(found[t.lower()] for t in typed if t.lower() in found))
             if getattr(field.widget, "input_type", "") == "text":  # comma-separated names
                 chips += [Chip(label, n, _without(params, key, n)) for n in names]
             else:

@@ -35,6 +35,7 @@ from candidates.models import (
     Skill,
     Stage,
 )
+from candidates.sources import source_label
 from tenants.privacy import ERASED
 
 
@@ -264,7 +265,7 @@ def candidate_upsert(
         activity_record(
             candidate=candidate,
             kind=ActivityKind.EDIT,
-            summary=f"Added ({source})" if source else "Added",
+            summary=f"Added ({source_label(source)})" if source else "Added",
             actor=actor,
         )
     else:
@@ -665,7 +666,7 @@ def application_create(
     activity_record(
         candidate=candidate,
         kind=ActivityKind.APPLICATION,
-        summary=f"Applied to {position.title}" + (f" ({source})" if source else ""),
+        summary=f"Applied to {position.title}" + (f" ({source_label(source)})" if source else ""),
         actor=actor,
         application=application,
     )
