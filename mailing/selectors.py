@@ -88,4 +88,5 @@ def message_timeline(message: Message) -> list[TimelineStep]:
             "suppressed": _("Not sent: the address is on the suppression list or refused mail"),
         }[message.status]
         steps.append(TimelineStep(message.updated_at, str(label), message.last_error, "bad"))
-    return sorted(steps, key=lambda s: s.at)
+    # Queued is the first step whatever its time says (imported or backdated rows).
+    return [steps[0], *sorted(steps[1:], key=lambda s: s.at)]
