@@ -81,3 +81,18 @@
     if (next && form.id !== "bulk-form") next.value = window.location.pathname + window.location.search;
   }, true);
 })();
+
+// "Save the current filters as a view…" in the views menu opens the save form below the list.
+document.addEventListener("click", function (event) {
+  var link = event.target.closest && event.target.closest('a[href="#save-view"]');
+  if (!link) return;
+  var box = document.getElementById("save-view");
+  if (!box) return;
+  event.preventDefault();
+  box.open = true;
+  var menu = link.closest("details");
+  if (menu) menu.open = false;
+  box.scrollIntoView({ block: "center" });
+  var name = document.getElementById("view-name");
+  if (name) name.focus();
+});
