@@ -33,7 +33,8 @@ $(INSTALLED): requirements.lock
 install: $(INSTALLED)
 
 # Front-end assets come from the npm registry, pinned by package-lock.json, and are copied into
-# static/vendor/ (git-ignored): nothing is loaded from a CDN or committed.
+# static/vendor/ (git-ignored): nothing is loaded from a CDN or committed. axe-core (a
+# devDependency) stays in node_modules: the accessibility test injects it, no page serves it.
 $(ASSETS): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm (Node.js) is needed to install the front-end assets"; exit 1; }
 	npm ci --no-audit --no-fund --ignore-scripts

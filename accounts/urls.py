@@ -62,4 +62,5 @@ urlpatterns = [
     path("settings/", views.settings_branding, name="settings"),
     path("settings/sign-in/", security_views.signin_settings, name="signin_settings"),
     path("settings/audit-log/", views.audit_log, name="audit_log"),
+    path("settings/audit-log/export.csv", views.audit_log_export, name="audit_export"),
 ]

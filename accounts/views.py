@@ -3,18 +3,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.audit import AuditFilterForm, audit_csv_lines, audit_entries, details_fields
 from accounts.dashboard import panels_for
 from accounts.forms import BrandingForm, InviteForm
 from accounts.lockout import signin_lock_status
-from accounts.models import AuditLog, Role, User
+from accounts.models import Role, User
 from accounts.permissions import hr_admin_required, public_view, recruiter_required
 from accounts.services import (
     AccountError,
+    audit_log_record,
     tenant_branding_save,
     user_deactivate,
     user_invite,
@@ -107,9 +110,37 @@ def settings_branding(request: HttpRequest) -> HttpResponse:
 
 @hr_admin_required
 def audit_log(request: HttpRequest) -> HttpResponse:
-    entries = AuditLog.objects.select_related("actor")
-    action = request.GET.get("action", "").strip()
-    if action:
-        entries = entries.filter(action__startswith=action)
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/audit_log.html", {"page": page, "action": action})
+    form = AuditFilterForm(request.GET or None)
+    cleaned = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(audit_entries(cleaned), 50).get_page(request.GET.get("page"))
+    rows = [(entry, details_fields(entry.details)) for entry in page]
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "accounts/audit_log.html",
+        {"page": page, "rows": rows, "form": form, "export_qs": params.urlencode()},
+    )
+
+
+@hr_admin_required
+def audit_log_export(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        messages.error(request, _("Fix the filters before exporting."))
+        return redirect(f"{reverse('accounts:audit_log')}?{request.GET.urlencode()}")
+    cleaned = form.cleaned_data if form.is_bound else {}
+    entries = audit_entries(cleaned)
+    count = entries.count()
+    audit_log_record(
+        actor=request.user,
+        action="accounts.audit_export",
+        target=f"{count} entries",
+        details={k: str(v) for k, v in cleaned.items() if v} | {"count": count},
+        request=request,
+    )
+    response = StreamingHttpResponse(
+        audit_csv_lines(entries.iterator()), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+    return response

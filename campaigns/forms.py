@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
 
 from campaigns.digest import SUBJECT_TAGS
 from campaigns.models import ContentItem, NurtureSettings, TopicSchedule
@@ -188,3 +189,12 @@ class ReferralForm(GuardedForm):
     first_name = forms.CharField(max_length=100)
     last_name = forms.CharField(max_length=100, required=False)
     email = forms.EmailField(max_length=254)
+
+
+class PreviewAtForm(forms.Form):
+    at = forms.DateTimeField(
+        required=False,
+        widget=_local_widget(),
+        input_formats=[_LOCAL_FORMAT, "%Y-%m-%d %H:%M"],
+        label=gettext_lazy("Preview as at (empty: now)"),
+    )

@@ -10,11 +10,23 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from campaigns.models import Campaign, Delivery
+from campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
 from candidates.models import AgeBracket, Application, Candidate, Outcome
 from consent.models import Action, CandidateConsent, ConsentEvent, Purpose
 from consent.selectors import affirmative_grants
@@ -60,6 +72,61 @@ class CampaignStats:
             ("Re-applied", self.reapplied),
             ("Hired", self.hired),
         ]
+
+    def rated_rows(self) -> list[tuple[str, int, str]]:
+        """(label, count, rate) with the rates a recruiter compares campaigns by: delivery
+        and bounces of what was sent; opens, clicks and opt-outs of what was delivered."""
+        base = self.delivered or self.sent
+
+        def pct(n: int, of: int) -> str:
+            return f"{round(100 * n / of)}%" if of else ""
+
+        rates = {
+            "Delivered": pct(self.delivered, self.sent),
+            "Opened": pct(self.opened, base),
+            "Clicked": pct(self.clicked, base),
+            "Unsubscribed": pct(self.unsubscribed, base),
+            "Complaints": pct(self.complaints, base),
+            "Bounced": pct(self.bounced, self.sent),
+        }
+        return [(label, n, rates.get(label, "")) for label, n in self.rows()]
+
+
+@dataclass(frozen=True)
+class CampaignProgress:
+    total: int  # emails the campaign queued
+    waiting: int  # still in the outbox (queued or being sent)
+    sent: int  # handed to the email provider
+    not_sent: int  # failed, refused at send time or withdrawn
+    done: bool
+
+    @property
+    def percent(self) -> int:
+        return round(100 * (self.total - self.waiting) / self.total) if self.total else 100
+
+
+def campaign_progress(campaign: Campaign) -> CampaignProgress:
+    """How far the sending of a campaign is; `done` once nothing is left to happen (the page
+    stops polling then)."""
+    ids = Delivery.objects.filter(campaign=campaign).exclude(message_id=None).values("message_id")
+    by_status = Counter(
+        dict(Message.objects.filter(pk__in=ids).values_list("status").annotate(n=Count("id")))
+    )
+    waiting = by_status[MessageStatus.QUEUED] + by_status[MessageStatus.SENDING]
+    sent = sum(n for status, n in by_status.items() if status in LEFT_STATUSES)
+    total = sum(by_status.values())
+    queued_now = campaign.status == CampaignStatus.SENDING or (
+        campaign.status == CampaignStatus.SCHEDULED
+        and campaign.scheduled_at is not None
+        and campaign.scheduled_at <= timezone.now()
+    )
+    return CampaignProgress(
+        total=total,
+        waiting=waiting,
+        sent=sent,
+        not_sent=total - waiting - sent,
+        done=not queued_now and waiting == 0,
+    )
 
 
 def _events(message_ids: QuerySet, *types: str) -> int:
@@ -365,3 +432,55 @@ def nurture_overview() -> dict[str, int]:
         "campaigns": Campaign.objects.count(),
         "candidates": Candidate.objects.active().count(),
     }
+
+
+# --- Referrals ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferralFunnel:
+    links_sent: int  # "share with a friend" links in the job-offer digests that went out
+    applications: int  # applications through such a link
+    hires: int  # of those, hired
+    ambassadors: list[tuple[Candidate, int, int]]  # referrer, applications, hires (top ones)
+
+    def steps(self) -> list[tuple[str, int]]:
+        return [
+            ("Share links sent", self.links_sent),
+            ("Referred applications", self.applications),
+            ("Referred hires", self.hires),
+        ]
+
+
+def referral_funnel(limit: int = 10) -> ReferralFunnel:
+    """Shares → applications → hires. Every job in a job-offer digest carries a share link,
+    so the links sent are the jobs in the digests that left."""
+    links = (
+        Delivery.objects.filter(
+            topic=MessageKind.JOB_OFFERS, campaign__isnull=True, status=DeliveryStatus.QUEUED
+        ).aggregate(
+            n=Sum(
+                Func(F("position_ids"), function="jsonb_array_length", output_field=IntegerField())
+            )
+        )["n"]
+        or 0
+    )
+    referred = Application.objects.filter(source="referral")
+    hired = Q(outcome=Outcome.HIRED)
+    top = list(
+        referred.exclude(candidate__referred_by=None)
+        .values("candidate__referred_by")
+        .annotate(n=Count("pk"), hires=Count("pk", filter=hired))
+        .order_by("-n", "-hires", "candidate__referred_by")[:limit]
+    )
+    people = Candidate.objects.active().in_bulk([row["candidate__referred_by"] for row in top])
+    return ReferralFunnel(
+        links_sent=links,
+        applications=referred.count(),
+        hires=referred.filter(hired).count(),
+        ambassadors=[
+            (people[row["candidate__referred_by"]], row["n"], row["hires"])
+            for row in top
+            if row["candidate__referred_by"] in people
+        ],
+    )

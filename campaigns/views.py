@@ -33,8 +33,10 @@ from campaigns.referrals import ReferralError, referral_load
 from campaigns.selectors import (
     SURVEY_FR_18_24,
     SURVEY_OVERALL,
+    campaign_progress,
     campaign_stats,
     insights,
+    referral_funnel,
 )
 from campaigns.services import (
     CampaignError,
@@ -102,13 +104,22 @@ def _message(exc: Exception) -> str:
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _local(request)
     campaign = get_object_or_404(Campaign.objects.select_related("item", "pool"), pk=pk)
-    editable = campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
+    progress = campaign_progress(campaign)
+    due = campaign.scheduled_at is not None and campaign.scheduled_at <= timezone.now()
+    editable = campaign.status == CampaignStatus.DRAFT or (
+        campaign.status == CampaignStatus.SCHEDULED and not due
+    )
     context = {
         "campaign": campaign,
         "editable": editable,
         "audience": campaign_audience(campaign) if editable else None,
         "schedule_form": ScheduleForm(),
+        "progress": progress,
         "stats": None if editable else campaign_stats(campaign),
+        # Withdrawing makes sense only while some of its emails are still in the outbox.
+        "can_withdraw": not editable
+        and campaign.status != CampaignStatus.CANCELLED
+        and progress.waiting > 0,
     }
     if context["stats"]:
         context["chart"] = charts.bar_chart(
@@ -116,6 +127,21 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             title="Campaign results",
         )
     return render(request, "campaigns/campaign_detail.html", context)
+
+
+@recruiter_required
+def campaign_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The sending progress, polled by the campaign page until it is done."""
+    campaign = get_object_or_404(Campaign, pk=pk)
+    progress = campaign_progress(campaign)
+    response = render(
+        request, "campaigns/_progress.html", {"campaign": campaign, "progress": progress}
+    )
+    if progress.done and request.htmx:
+        # Done while the page was watching: reload it once, for the results and the actions
+        # that now apply (the reloaded page does not poll).
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @recruiter_required
@@ -358,6 +384,11 @@ def _insights_context() -> dict:
     skills = charts.bar_chart(
         [charts.Bar(name, count) for name, count in data.top_skills], title="Top matched skills"
     )
+    referrals = referral_funnel()
+    referral_chart = charts.bar_chart(
+        [charts.Bar(label, value) for label, value in referrals.steps()],
+        title="Referrals: shares, applications, hires",
+    )
     return {
         "data": data,
         "funnel_chart": funnel,
@@ -366,6 +397,8 @@ def _insights_context() -> dict:
         "age_chart": by_age,
         "engagement_chart": engagement,
         "skills_chart": skills,
+        "referrals": referrals,
+        "referral_chart": referral_chart,
         "survey_overall": SURVEY_OVERALL,
         "survey_fr_young": SURVEY_FR_18_24,
         "steps": [label for label, _ in data.funnel],

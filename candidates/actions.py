@@ -60,3 +60,28 @@ def bulk_application_actions() -> list[tuple[str, str, str]]:
         (a.key, a.label, reverse(a.url_name))
         for a in sorted(_bulk_actions.values(), key=lambda a: a.key)
     ]
+
+
+@dataclass(frozen=True)
+class CandidateBulkAction:
+    """A button of the candidate list's bulk bar. The list POSTs its selection (`scope`,
+    `candidate_ids`, `filters`: see `candidates.selection`) to `reverse(url_name)`, whose view
+    resolves it with `selection_from_post` and confirms before acting on "all matching"."""
+
+    key: str
+    label: str
+    url_name: str
+
+
+_candidate_bulk_actions: dict[str, CandidateBulkAction] = {}
+
+
+def register_candidate_bulk_action(key: str, label: str, url_name: str) -> None:
+    _candidate_bulk_actions[key] = CandidateBulkAction(key, label, url_name)
+
+
+def candidate_bulk_actions() -> list[tuple[str, str, str]]:
+    return [
+        (a.key, a.label, reverse(a.url_name))
+        for a in sorted(_candidate_bulk_actions.values(), key=lambda a: a.key)
+    ]

@@ -30,6 +30,7 @@ from candidates.services import (
     tag_names_validate,
     tags_get_or_create,
 )
+from candidates.sources import source_label
 from tenants.db import server_binding_cursor
 
 MAX_BATCH = 1000
@@ -300,7 +301,7 @@ def candidates_upsert_many(
 
     created_ids = set(created.values())
     updated_ids = (set(to_update) | got_more) - created_ids
-    added = f"Added ({source})" if source else "Added"
+    added = f"Added ({source_label(source)})" if source else "Added"
     _activities_insert(
         [(pk, added) for pk in sorted(created_ids)]
         + [

@@ -338,8 +338,13 @@ def _date() -> forms.DateField:
     return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
 
 
+class _CountryField(forms.CharField):
+    def to_python(self, value: Any) -> str:
+        return super().to_python(value).upper()
+
+
 def _country_field() -> forms.CharField:
-    return forms.CharField(
+    return _CountryField(
         max_length=2,
         min_length=2,
         strip=True,

@@ -4,9 +4,11 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from candidates.importing import targets_for
-from candidates.models import Candidate, ImportKind, Position
+from candidates.models import Candidate, ImportKind, Position, PositionStatus
 from candidates.validators import validate_single_line
 from tenants.public_forms import GuardedForm
 
@@ -21,7 +23,7 @@ CV_SIGNATURES = {
 
 
 def _list_text(value: Any) -> str:
-    return ", ".join(value or [])
+    return ", ".join(str(v) for v in value or [])
 
 
 def split_list(text: str) -> list[str]:
@@ -75,9 +77,53 @@ class CandidateForm(forms.ModelForm):
         ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
+    position = forms.ModelChoiceField(
+        queryset=Position.objects.none(),
+        required=False,
+        label=_("Add to a position"),
+        empty_label=_("— none —"),
+        help_text=_("Creates an application at the first stage."),
+    )
+
+    # The form in the order a recruiter fills it, in sections (templates/candidates/form.html).
+    SECTIONS = [
+        (
+            _("Person and contact"),
+            ["first_name", "last_name", "email", "phone", "city", "country"],
+        ),
+        (
+            _("Professional profile"),
+            ["profession", "seniority", "years_experience", "skills", "languages"],
+        ),
+        (
+            _("What they are looking for"),
+            ["desired_positions", "desired_locations", "interests", "preferred_language"],
+        ),
+        (_("Recruitment"), ["position", "source", "age_bracket", "notes"]),
+    ]
+    WIDE = {"skills", "notes"}
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.order_fields(["first_name", "last_name", "email"])
+        applied = self.instance.applications.values("position_id") if self.instance.pk else []
+        self.fields["position"].queryset = Position.objects.filter(
+            status=PositionStatus.OPEN
+        ).exclude(pk__in=applied)
+        suggest = reverse("candidates:suggest")
+        typeahead = {
+            "skills": f"{suggest}?field=skills",
+            "profession": f"{suggest}?field=profession",
+            "desired_positions": f"{suggest}?field=position",
+        }
+        for name, url in typeahead.items():
+            attrs = self.fields[name].widget.attrs
+            attrs.update({"data-typeahead": url, "autocomplete": "off"})
+            if isinstance(self.fields[name], ListField):
+                attrs["data-typeahead-multi"] = "1"
+
+    def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [(str(label), [self[name] for name in names]) for label, names in self.SECTIONS]
         if self.instance.pk:
             self.initial["email"] = self.instance.email
             self.initial["skills"] = list(self.instance.skills.names())

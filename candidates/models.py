@@ -441,3 +441,38 @@ class ImportMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} mapping {self.signature[:8]}"
+
+
+class ListPreference(models.Model):
+    """A staff user's columns on the candidate list, kept server-side so they follow the user
+    from one browser to another."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="candidate_list_pref"
+    )
+    columns = models.JSONField(default=list, blank=True)
+
+    def __str__(self) -> str:
+        return f"List columns of {self.user_id}"
+
+
+class SavedView(models.Model):
+    """A named candidate-list query (filters and sort) of one user, optionally shared with the
+    company's other recruiters."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_candidate_views"
+    )
+    name = models.CharField(max_length=80, validators=[validate_single_line])
+    query = models.CharField(max_length=2000, blank=True)
+    shared = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="candidates_view_owner_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

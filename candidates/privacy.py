@@ -170,6 +170,20 @@ DATASETS = [
     ),
     Dataset(model="candidates.Stage", description="Stages", not_personal=("name", "slug")),
     Dataset(
+        model="candidates.ListPreference",
+        description="Candidate list columns chosen by each staff user",
+        not_personal=("columns",),
+    ),
+    Dataset(
+        model="candidates.SavedView",
+        description="Saved candidate-list views (a search may name someone)",
+        personal={
+            "name": Personal(Category.FREE_TEXT, Erase.SCRUB),
+            "query": Personal(Category.FREE_TEXT, Erase.SCRUB),
+        },
+        not_personal=("shared",),
+    ),
+    Dataset(
         model="candidates.Skill",
         description="Skills",
         personal={

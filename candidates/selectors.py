@@ -14,6 +14,7 @@ from candidates.models import (
     Application,
     Candidate,
     EmailKey,
+    Outcome,
     Position,
     email_key,
 )
@@ -48,6 +49,11 @@ def candidate_applications(candidate: Candidate) -> QuerySet[Application]:
     return candidate.applications.select_related("position", "stage", "furthest_stage").order_by(
         "-applied_at"
     )
+
+
+def candidate_referrals(candidate: Candidate, limit: int = 20) -> list[Candidate]:
+    """The people this candidate referred (as an ambassador), newest first."""
+    return list(candidate.referrals.active().order_by("-created_at", "-pk")[:limit])
 
 
 def candidate_timeline(candidate: Candidate, limit: int = 200) -> QuerySet[Activity]:
@@ -86,6 +92,7 @@ def position_applicants(position: Position) -> QuerySet[Application]:
 
 
 def positions_with_counts() -> QuerySet[Position]:
-    return Position.objects.annotate(applicant_count=Count("applications")).order_by(
-        "status", "-created_at"
-    )
+    return Position.objects.annotate(
+        applicant_count=Count("applications"),
+        active_count=Count("applications", filter=Q(applications__outcome=Outcome.ACTIVE)),
+    ).order_by("status", "-created_at")

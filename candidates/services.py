@@ -35,11 +35,17 @@ from candidates.models import (
     Skill,
     Stage,
 )
+from candidates.sources import source_label
 from tenants.privacy import ERASED
 
 
 class CandidateError(Exception):
     """A candidate action was refused; the message is shown to the user."""
+
+
+class ApplicationChanged(CandidateError):
+    """The application is no longer where the caller saw it (another recruiter moved or closed
+    it meanwhile): nothing was changed."""
 
 
 # Fields a caller may set through upsert/update (not bookkeeping such as merged_into).
@@ -259,7 +265,7 @@ def candidate_upsert(
         activity_record(
             candidate=candidate,
             kind=ActivityKind.EDIT,
-            summary=f"Added ({source})" if source else "Added",
+            summary=f"Added ({source_label(source)})" if source else "Added",
             actor=actor,
         )
     else:
@@ -660,7 +666,7 @@ def application_create(
     activity_record(
         candidate=candidate,
         kind=ActivityKind.APPLICATION,
-        summary=f"Applied to {position.title}" + (f" ({source})" if source else ""),
+        summary=f"Applied to {position.title}" + (f" ({source_label(source)})" if source else ""),
         actor=actor,
         application=application,
     )
@@ -673,15 +679,33 @@ def application_create(
 
 @transaction.atomic
 def application_stage_move(
-    *, application: Application, stage: Stage, actor: User | None
+    *,
+    application: Application,
+    stage: Stage,
+    actor: User | None,
+    expected_stage: Stage | None = None,
 ) -> Application:
+    """Move an active application to `stage`. With `expected_stage` (the stage a board or page
+    showed), a move from a stale view is refused with ApplicationChanged instead of silently
+    undoing a colleague's move."""
     application = (
         Application.objects.select_for_update()
         .select_related("position", "stage", "furthest_stage", "candidate")
         .get(pk=application.pk)
     )
+    name = application.candidate.full_name
     if application.outcome != Outcome.ACTIVE:
+        if expected_stage is not None:
+            raise ApplicationChanged(
+                f"{name}'s application was marked {application.get_outcome_display().lower()} "
+                "meanwhile; it is no longer on the board."
+            )
         raise CandidateError("Only active applications move between stages.")
+    if expected_stage is not None and application.stage_id != expected_stage.pk:
+        raise ApplicationChanged(
+            f"{name} was moved to {application.stage.name} by someone else meanwhile; "
+            "nothing was changed. The board now shows where they are."
+        )
     previous = application.stage
     if previous.pk == stage.pk:
         return application

@@ -24,6 +24,7 @@ from candidates.services import (
     candidate_upsert,
     normalise_email,
 )
+from candidates.sources import source_label
 from tenants.public_forms import submission_limit
 
 # What public forms may submit about a person.
@@ -108,7 +109,7 @@ def application_submit(
             candidate=known,
             kind=ActivityKind.APPLICATION,
             summary=f"Details submitted with the application for {position.title} "
-            f"({source}), waiting for a recruiter",
+            f"({source_label(source)}), waiting for a recruiter",
             application=application,
         )
     return application

@@ -2,14 +2,18 @@ from __future__ import annotations
 
 from django.urls import path
 
-from candidates import public_views, submission_views, views
+from candidates import board_views, list_views, public_views, submission_views, views
 
 app_name = "candidates"
 
 urlpatterns = [
-    path("", views.candidate_list, name="list"),
+    path("", list_views.candidate_list, name="list"),
     path("export.csv", views.candidate_export, name="export"),
-    path("bulk/tags/", views.candidate_bulk_tags, name="bulk_tags"),
+    path("bulk/tags/", list_views.candidate_bulk_tags, name="bulk_tags"),
+    path("list/columns/", list_views.list_columns, name="list_columns"),
+    path("list/views/", list_views.saved_view_create, name="view_save"),
+    path("list/views/<int:pk>/delete/", list_views.saved_view_remove, name="view_delete"),
+    path("suggest/", list_views.suggest, name="suggest"),
     path("new/", views.candidate_create, name="create"),
     path("<int:pk>/", views.candidate_detail, name="detail"),
     path("<int:pk>/edit/", views.candidate_edit, name="edit"),
@@ -23,6 +27,8 @@ urlpatterns = [
     path("positions/", views.position_list, name="positions"),
     path("positions/new/", views.position_create_view, name="position_create"),
     path("positions/<int:pk>/", views.position_detail, name="position"),
+    path("positions/<int:pk>/board/", board_views.position_board, name="position_board"),
+    path("positions/<int:pk>/board/move/", board_views.board_move, name="position_board_move"),
     path("positions/<int:pk>/edit/", views.position_edit, name="position_edit"),
     path("positions/<int:pk>/delete/", views.position_delete_view, name="position_delete"),
     path("stages/", views.stage_settings, name="stages"),

@@ -3,20 +3,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.navigation import safe_next
 from accounts.permissions import (
     hr_admin_required,
     recruiter_required,
 )
 from accounts.services import audit_log_record
 from candidates.actions import application_actions, bulk_application_actions
-from candidates.columns import list_columns
 from candidates.criteria import CriteriaForm, criteria_to_json
 from candidates.exporting import candidate_export_rows, csv_lines
 from candidates.forms import (
@@ -50,8 +49,8 @@ from candidates.models import (
 from candidates.panels import profile_panels
 from candidates.selectors import (
     DEFAULT_SORT,
-    SORTS,
     candidate_applications,
+    candidate_referrals,
     candidate_timeline,
     likely_duplicates,
     position_applicants,
@@ -81,15 +80,6 @@ from candidates.services import (
 )
 from candidates.submissions import submission_choices
 
-PAGE_SIZE = 50
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return fallback
-
 
 def _filtered(request: HttpRequest) -> tuple[CriteriaForm, dict[str, Any], bool]:
     """The list's criteria from the URL: (form, active criteria, valid)."""
@@ -99,35 +89,7 @@ def _filtered(request: HttpRequest) -> tuple[CriteriaForm, dict[str, Any], bool]
     return form, form.active(), True
 
 
-# --- Candidate list -----------------------------------------------------------------------------
-
-
-@recruiter_required
-def candidate_list(request: HttpRequest) -> HttpResponse:
-    form, cleaned, valid = _filtered(request)
-    sort = request.GET.get("sort", DEFAULT_SORT)
-    sort = sort if sort in SORTS else DEFAULT_SORT
-    queryset = select_candidates(cleaned, sort)
-    if not valid:
-        queryset = queryset.none()
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    columns = list_columns()
-    rows = [(c, [col.render(c) for col in columns]) for c in page]
-    params = request.GET.copy()
-    params.pop("page", None)
-    params.pop("sort", None)
-    context = {
-        "form": form,
-        "page": page,
-        "rows": rows,
-        "columns": columns,
-        "sort": sort,
-        "filters_qs": params.urlencode(),
-        "export_qs": request.GET.urlencode(),
-        "active_count": len(cleaned),
-    }
-    template = "candidates/_rows.html" if request.htmx else "candidates/list.html"
-    return render(request, template, context)
+# --- Candidate list (the list itself: list_views.py) ---------------------------------------------
 
 
 @recruiter_required
@@ -152,40 +114,25 @@ def candidate_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@recruiter_required
-@require_POST
-def candidate_bulk_tags(request: HttpRequest) -> HttpResponse:
-    back = _safe_next(request, reverse("candidates:list"))
-    ids = [int(i) for i in request.POST.getlist("candidate_ids") if i.isdigit()]
-    form = TagsForm(request.POST)
-    if not ids:
-        messages.error(request, "Select at least one candidate.")
-        return redirect(back)
-    if not form.is_valid():
-        messages.error(request, "Give the tag names, separated by commas.")
-        return redirect(back)
-    candidates = Candidate.objects.active().filter(pk__in=ids)
-    try:
-        if request.POST.get("action") == "remove":
-            candidate_tags_remove(
-                candidates=candidates, names=form.cleaned_data["names"], actor=request.user
-            )
-            messages.success(request, f"Tags removed from {len(ids)} candidates.")
-        else:
-            candidate_tags_add(
-                candidates=candidates, names=form.cleaned_data["names"], actor=request.user
-            )
-            messages.success(request, f"Tags added to {len(ids)} candidates.")
-    except CandidateError as exc:
-        messages.error(request, str(exc))
-    return redirect(back)
-
-
 # --- Candidate page -----------------------------------------------------------------------------
 
 
 def _candidate(pk: int) -> Candidate:
     return get_object_or_404(Candidate.objects.filter(anonymised_at__isnull=True), pk=pk)
+
+
+def _apply_to(request: HttpRequest, candidate: Candidate, position: Position | None) -> None:
+    """The form's "Add to a position": an application at the first stage."""
+    if position is None:
+        return
+    try:
+        application_create(
+            candidate=candidate, position=position, actor=request.user, source="recruiter"
+        )
+    except CandidateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Added to %(title)s.") % {"title": position.title})
 
 
 @recruiter_required
@@ -194,6 +141,7 @@ def candidate_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         email = data.pop("email")
+        position = data.pop("position")
         try:
             candidate, created = candidate_upsert(
                 email=email, actor=request.user, source=data.pop("source") or "manual", **data
@@ -209,8 +157,11 @@ def candidate_create(request: HttpRequest) -> HttpResponse:
                     f"{email} was already known: the existing record was completed "
                     "(nothing was overwritten).",
                 )
+            _apply_to(request, candidate, position)
             return redirect("candidates:detail", pk=candidate.pk)
-    return render(request, "candidates/form.html", {"form": form, "title": "Add a candidate"})
+    return render(
+        request, "candidates/candidate_form.html", {"form": form, "title": _("Add a candidate")}
+    )
 
 
 @recruiter_required
@@ -223,7 +174,7 @@ def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         (app, application_actions(app, request.user))
         for app in candidate_applications(candidate).prefetch_related("submissions__referred_by")
     ]
-    for app, _ in applications:
+    for app, _actions in applications:
         app.pending_submissions = [(s, submission_choices(s)) for s in app.submissions.all()]
     applied = {app.position_id for app, _ in applications}
     context = {
@@ -241,6 +192,7 @@ def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             pk__in=applied
         ),
         "panels": profile_panels(candidate, request),
+        "referrals": candidate_referrals(candidate),
     }
     return render(request, "candidates/detail.html", context)
 
@@ -251,16 +203,18 @@ def candidate_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = CandidateForm(request.POST or None, instance=Candidate.objects.get(pk=candidate.pk))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
+        position = data.pop("position")
         try:
             candidate_update(candidate=candidate, actor=request.user, **data)
         except CandidateError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Profile saved.")
-            return redirect("candidates:detail", pk=candidate.pk)
+            _apply_to(request, candidate, position)
+            return redirect(safe_next(request, reverse("candidates:detail", args=[candidate.pk])))
     return render(
         request,
-        "candidates/form.html",
+        "candidates/candidate_form.html",
         {"form": form, "title": f"Edit {candidate.full_name}", "candidate": candidate},
     )
 
@@ -340,7 +294,7 @@ def candidate_apply(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def application_move(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(Application, pk=pk)
-    back = _safe_next(request, reverse("candidates:detail", args=[application.candidate_id]))
+    back = safe_next(request, reverse("candidates:detail", args=[application.candidate_id]))
     stage = Stage.objects.filter(pk=request.POST.get("stage") or 0).first()
     if stage is None:
         messages.error(request, "Choose a stage.")
@@ -357,7 +311,7 @@ def application_move(request: HttpRequest, pk: int) -> HttpResponse:
 def application_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     """Hired / withdrawn / reopen. Rejections go through the feedback app's "Reject…" action."""
     application = get_object_or_404(Application, pk=pk)
-    back = _safe_next(request, reverse("candidates:detail", args=[application.candidate_id]))
+    back = safe_next(request, reverse("candidates:detail", args=[application.candidate_id]))
     outcome = request.POST.get("outcome", "")
     if outcome == Outcome.REJECTED or outcome not in Outcome.values:
         messages.error(request, "Choose hired, withdrawn or active.")

@@ -14,12 +14,14 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import candidate_token_view, public_view
 from candidates.models import Candidate
+from candidates.sources import source_label
 from consent import links
 from consent.exports import export_file_response, latest_export
 from consent.forms import ChoicesForm, RegistrationForm
@@ -176,7 +178,10 @@ def _choices_page(
                     withdraw=withdraw,
                     shown=form.shown(),
                     origin=Origin.from_request(request),
-                    reason=f"via {data.extra.get('s', 'link')}" if is_optin else "",
+                    reason=gettext("From: %(source)s")
+                    % {"source": source_label(data.extra.get("s"))}
+                    if is_optin and data.extra.get("s")
+                    else "",
                 )
                 profile_language_set(
                     candidate=candidate, language=form.cleaned_data.get("language", "")

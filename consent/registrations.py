@@ -10,11 +10,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from accounts.dashboard import Panel, register_panel
 from candidates.columns import ListColumn, register_list_column
 from candidates.criteria import Criterion, register_criterion
 from candidates.panels import register_profile_panel
+from candidates.sources import register_source_labels
 from consent.gate import consent_send_gate_many, tracking_check, tracking_check_many
 from consent.models import TOPICS, CandidateConsent, ConsentProfile, Purpose
 from consent.selectors import contactable, data_requests_open
@@ -184,7 +186,26 @@ def _profile_panel_context(candidate: Any, request: HttpRequest) -> dict[str, An
     }
 
 
+# Where consent came from, in the one wording every screen uses (candidates.sources). The
+# opt-in link's `s` values (who sent the link) are sources too.
+SOURCE_LABELS = {
+    "optin_link": _("Opt-in link (rejection email)"),
+    "preference_centre": _("Preference centre"),
+    "registration": _("Registration form"),
+    "newsletter": _("Newsletter sign-up"),
+    "complaint": _("Spam complaint"),
+    "unsubscribe": _("Unsubscribe link"),
+    "expiry": _("Expiry"),
+    "erasure": _("Erasure"),
+    "merge": _("Duplicate merged"),
+    "rejection": _("Rejection email"),
+    "renewal": _("Consent renewal email"),
+    "pool_invitation": _("Pool invitation email"),
+}
+
+
 def register_all() -> None:
+    register_source_labels(SOURCE_LABELS)
     register_send_gate(consent_send_gate_many)
     register_tracking_check(tracking_check)
     register_tracking_check_many(tracking_check_many)

@@ -15,13 +15,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from candidates.models import Candidate
+from candidates.sources import source_label
 from consent.models import (
     Action,
     ConsentCapture,
     ConsentEvent,
     ConsentText,
     Purpose,
-    Source,
 )
 
 
@@ -67,7 +67,7 @@ def consent_counts(*, start: date, end: date) -> Counts:
     rows = [
         CountRow(
             purpose=str(Purpose(purpose).label),
-            source=str(Source(source).label),
+            source=source_label(source),
             granted=by_action[Action.GRANTED],
             withdrawn=by_action[Action.WITHDRAWN],
             expired=by_action[Action.EXPIRED],
@@ -137,7 +137,7 @@ def consent_proof(candidate: Candidate) -> list[ProofRow]:
                 at=event.at,
                 purpose=event.get_purpose_display(),
                 action=event.get_action_display(),
-                how=event.get_source_display() + (f" by {event.actor}" if event.actor else ""),
+                how=source_label(event.source) + (f" by {event.actor}" if event.actor else ""),
                 wording=_wording(event.text),
                 offered="; ".join(_offered(o, texts) for o in capture.offered) if capture else "",
                 ticked=", ".join(capture.ticked) if capture else "",

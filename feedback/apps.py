@@ -35,6 +35,7 @@ class FeedbackConfig(AppConfig):
             ApplicationAction,
             register_application_action,
             register_bulk_application_action,
+            register_candidate_bulk_action,
         )
         from feedback import receivers  # noqa: F401
 
@@ -47,6 +48,7 @@ class FeedbackConfig(AppConfig):
             )
         )
         register_bulk_application_action("feedback.reject", "Reject…", "feedback:bulk")
+        register_candidate_bulk_action("feedback.reject", "Reject…", "feedback:bulk_candidates")
         register_panel(
             Panel(
                 key="feedback",

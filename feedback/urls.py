@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from feedback import views
+from feedback import bulk_views, views
 
 app_name = "feedback"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("tasks/<int:pk>/cancel/", views.task_cancel, name="task_cancel"),
     path("bulk-reject/", views.bulk_reject, name="bulk"),
     path("bulk-reject/runs/", views.runs, name="runs"),
+    path("bulk-reject/candidates/", bulk_views.candidates_reject, name="bulk_candidates"),
     path("settings/reasons/", views.reasons, name="reasons"),
     path("settings/reasons/<int:pk>/", views.reason_edit, name="reason_edit"),
     path("settings/policy/", views.policy, name="policy"),

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts.navigation import safe_next
 from accounts.permissions import hr_admin_required, recruiter_required
 from candidates.models import Application, Outcome
 from feedback.content import (
@@ -205,7 +206,9 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
                         f"{application.candidate.full_name} was rejected and the feedback "
                         f"email is queued. {when}; you can cancel it until it leaves.",
                     )
-                    return redirect("feedback:application", pk=application.pk)
+                    return redirect(
+                        safe_next(request, reverse("feedback:application", args=[application.pk]))
+                    )
                 content = feedback_content(
                     application=application,
                     reasons=reasons,
@@ -293,6 +296,10 @@ def application_feedback(request: HttpRequest, pk: int) -> HttpResponse:
             "call": getattr(rejection, "call", None),
             "message": message,
             "can_cancel": message is not None and message.status == MessageStatus.QUEUED,
+            "scheduled": message is not None
+            and message.status == MessageStatus.QUEUED
+            and message.send_after is not None
+            and message.send_after > timezone.now(),
             "can_send": message is None or message.status == MessageStatus.CANCELLED,
             "send_form": BulkRejectForm(),
         },
@@ -350,11 +357,16 @@ def email_send(request: HttpRequest, pk: int) -> HttpResponse:
 @recruiter_required
 @require_POST
 def bulk_reject(request: HttpRequest) -> HttpResponse:
-    """Step 1 (from a position's applicant list): show what would happen; step 2 (`confirm`):
-    reject the early-stage applications with the automatic email."""
+    """Step 1 (from a position's applicant list or board): show what would happen; step 2
+    (`confirm`): reject the early-stage applications with the automatic email."""
     ids = list(
         dict.fromkeys(int(v) for v in request.POST.getlist("application_ids") if v.isdigit())
     )
+    return bulk_reject_for(request, ids)
+
+
+def bulk_reject_for(request: HttpRequest, ids: list[int]) -> HttpResponse:
+    """The bulk rejection of these applications (also reached from the candidate list)."""
     back = _back_url(request)
     if not ids:
         messages.error(request, "Select at least one application to reject.")
@@ -424,7 +436,9 @@ def bulk_reject(request: HttpRequest) -> HttpResponse:
 
 def _back_url(request: HttpRequest) -> str:
     """Where the bulk action was started (the position's applicant list), if it is ours."""
-    candidate = request.POST.get("back") or request.META.get("HTTP_REFERER", "")
+    candidate = (
+        request.POST.get("back") or request.POST.get("next") or request.META.get("HTTP_REFERER", "")
+    )
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):

@@ -22,6 +22,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from accounts.models import User
+from accounts.services import audit_log_record
 from mailing.catalog import get_template_kind
 from mailing.kinds import MessageKind, is_nurture
 from mailing.merge import validate_merge_tags
@@ -383,6 +384,28 @@ def message_cancel(*, message: Message) -> bool:
         status=MessageStatus.CANCELLED, updated_at=timezone.now()
     )
     message.refresh_from_db(fields=["status", "updated_at"])
+    return bool(updated)
+
+
+@transaction.atomic
+def message_send_now(*, message: Message, actor: User | None) -> bool:
+    """Send a scheduled message now instead of at its `send_after`: the message stays the
+    same outbox row (same send key, so still exactly once), only its time moves to now, and a
+    dispatcher run is kicked after commit. False if it is no longer waiting (sent, cancelled or
+    already due)."""
+    now = timezone.now()
+    updated = Message.objects.filter(
+        pk=message.pk, status=MessageStatus.QUEUED, send_after__gt=now
+    ).update(send_after=now, updated_at=now)
+    message.refresh_from_db(fields=["status", "send_after", "updated_at"])
+    if updated:
+        audit_log_record(
+            actor=actor,
+            action="mailing.message_send_now",
+            target=f"message {message.pk}",
+            details={"message": message.pk, "kind": message.kind},
+        )
+        dispatch_on_commit()
     return bool(updated)
 
 

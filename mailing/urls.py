@@ -22,6 +22,7 @@ urlpatterns = [
     path("", views.message_list, name="list"),
     path("<int:pk>/", views.message_detail, name="detail"),
     path("<int:pk>/html", views.message_html, name="html"),
+    path("<int:pk>/send-now/", views.message_send_now_view, name="send_now"),
     path("preview/<str:key>", views.preview_frame, name="preview"),
     path("templates/", views.template_list, name="templates"),
     path("templates/<slug:key>/", views.template_edit, name="template_edit"),

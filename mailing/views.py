@@ -5,16 +5,26 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_POST
 
+from accounts.navigation import safe_next
 from accounts.permissions import hr_admin_required, recruiter_required
 from mailing.catalog import get_template_kind, template_kinds
 from mailing.forms import EmailTemplateForm, MessageFilterForm
 from mailing.models import EmailTemplate, Message, MessageStatus
 from mailing.previews import email_frame_response, preview_load
 from mailing.rendering import render_email
-from mailing.selectors import messages_filtered, status_counts
-from mailing.services import email_template_save, email_template_send_test, email_template_source
+from mailing.selectors import message_timeline, messages_filtered, status_counts
+from mailing.services import (
+    email_template_save,
+    email_template_send_test,
+    email_template_source,
+    message_send_now,
+)
 
 
 @recruiter_required
@@ -27,7 +37,12 @@ def message_list(request: HttpRequest) -> HttpResponse:
     status_choices = [("", f"All statuses ({sum(counts.values())})")] + [
         (value, f"{label} ({counts.get(value, 0)})") for value, label in MessageStatus.choices
     ]
-    context = {"form": form, "page": page, "status_choices": status_choices}
+    context = {
+        "form": form,
+        "page": page,
+        "status_choices": status_choices,
+        "now": timezone.now(),
+    }
     template = "mailing/_rows.html" if request.htmx else "mailing/list.html"
     return render(request, template, context)
 
@@ -40,10 +55,24 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "mailing/detail.html",
         {
             "message": message,
-            "events": message.events.all(),
+            "timeline": message_timeline(message),
             "attachments": message.attachments.defer("content"),
+            "scheduled": message.status == MessageStatus.QUEUED
+            and message.send_after is not None
+            and message.send_after > timezone.now(),
         },
     )
+
+
+@recruiter_required
+@require_POST
+def message_send_now_view(request: HttpRequest, pk: int) -> HttpResponse:
+    message = get_object_or_404(Message, pk=pk)
+    if message_send_now(message=message, actor=request.user):
+        messages.success(request, _("The email is on its way now."))
+    else:
+        messages.info(request, _("This email is no longer waiting: it was sent or cancelled."))
+    return redirect(safe_next(request, reverse("mailing:detail", args=[message.pk])))
 
 
 @recruiter_required

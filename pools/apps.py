@@ -13,6 +13,7 @@ class PoolsConfig(AppConfig):
 
         register(privacy.PRIVACY)
         from accounts.dashboard import Panel, register_panel
+        from candidates.actions import register_candidate_bulk_action
         from candidates.criteria import Criterion, register_criterion
         from pools import receivers  # noqa: F401
         from pools.selectors import dashboard_panel, member_of_pool_apply, member_of_pool_field
@@ -22,6 +23,7 @@ class PoolsConfig(AppConfig):
                 "pools", "Member of pool", member_of_pool_field, member_of_pool_apply, order=95
             )
         )
+        register_candidate_bulk_action("pools.add", "Add to pool…", "pools:candidates_add")
         register_panel(
             Panel("pools", "Talent pools", "pools/_panel.html", dashboard_panel, order=30)
         )

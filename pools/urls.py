@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from pools import views
+from pools import bulk_views, views
 
 app_name = "pools"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.pool_list, name="list"),
     path("new/", views.pool_create, name="create"),
     path("count/", views.criteria_count, name="count"),
+    path("add-candidates/", bulk_views.candidates_add, name="candidates_add"),
     path("<int:pk>/", views.pool_detail, name="detail"),
     path("<int:pk>/edit/", views.pool_edit, name="edit"),
     path("<int:pk>/delete/", views.pool_remove, name="delete"),

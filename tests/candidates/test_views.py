@@ -266,7 +266,10 @@ def test_application_actions_from_the_registry(tenant_a):
     try:
         client = tenant_a.client(tenant_a.recruiter)
         page = client.get(f"/candidates/{cand.pk}/").content.decode()
-        assert f'href="/candidates/{app.pk}/"' in page and "Reject…" in page
+        assert (
+            f'href="/candidates/{app.pk}/?next=/candidates/{cand.pk}/"' in page
+            and "Reject…" in page
+        )
         position_page = client.get(f"/candidates/positions/{app.position_id}/").content.decode()
         assert "Reject…" in position_page
         assert (

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 from anymail.signals import AnymailTrackingEvent
 from django.conf import settings
@@ -30,6 +31,7 @@ from accounts.services import audit_log_record
 from campaigns.models import Campaign, ContentItem, Delivery, TopicSchedule
 from candidates.import_dry_run import import_dry_run_execute, import_dry_run_start
 from candidates.importing import import_job_create, import_job_run, import_mapping_set
+from candidates.listing import saved_view_save
 from candidates.models import ActivityKind, Candidate, ImportKind, Stage
 from candidates.services import (
     activity_record,
@@ -278,6 +280,9 @@ def _elsewhere(canary, candidate, full, email, hr_admin, m) -> None:  # type: ig
     topic = "events" if canary.tag == "A" else "company_news"
     TopicSchedule.objects.update_or_create(topic=topic, defaults={"priority_tag": full})
     audit_log_record(actor=hr_admin, action="canary.lookup", target=email, details={"who": full})
+    saved_view_save(
+        owner=hr_admin, name=f"{full} search", query=urlencode({"q": full}), shared=True
+    )
     LogEntry.objects.create(
         user=hr_admin,
         content_type=ContentType.objects.get_for_model(Candidate),

@@ -127,7 +127,7 @@ def test_optin_records_consent_with_the_exact_text_shown_and_twice_changes_nothi
     pool = ConsentEvent.objects.get(candidate=ada, purpose=Purpose.TALENT_POOL)
     assert pool.text == shown[Purpose.TALENT_POOL]
     assert pool.text.title != "New title"
-    assert pool.source == Source.OPTIN_LINK and pool.reason == "via rejection"
+    assert pool.source == Source.OPTIN_LINK and pool.reason == "From: Rejection email"
     assert pool.user_agent == "TestBrowser/1.0" and pool.ip_address == "127.0.0.1"
     # The ledger says what was offered (with each wording version) and what was ticked.
     capture = pool.capture

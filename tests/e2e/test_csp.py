@@ -30,7 +30,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_tenants.utils import schema_context, schema_exists, tenant_context
 
-from accounts.permissions import CANDIDATE, HR_ADMIN, PUBLIC, RECRUITER
+from accounts.permissions import API_KEY, CANDIDATE, HR_ADMIN, PUBLIC, RECRUITER
 from demo.services import DEMO_PASSWORD, PLATFORM_ADMIN_EMAIL
 from tests.e2e.conftest import csp_problems
 
@@ -40,14 +40,28 @@ pytestmark = pytest.mark.e2e
 # show raw data); they carry no document a policy could apply to.
 NOT_HTML = {
     "healthz": "JSON health probe",
+    "favicon": "icon",
+    "accounts:passkey_authenticate_begin": "WebAuthn options (JSON)",
+    "accounts:passkey_authenticate_complete": "WebAuthn result (JSON)",
+    "accounts:passkey_register_begin": "WebAuthn options (JSON)",
+    "accounts:passkey_register_complete": "WebAuthn result (JSON)",
+    "accounts:passkey_jsi18n": "JavaScript catalogue",
+    "api:openapi-json": "OpenAPI schema (JSON)",
+    "api:api-root": "API index (JSON)",
     "tenants:logo": "image",
     "tenants:theme": "stylesheet",
     "candidates:export": "CSV download",
+    "candidates:suggest": "JSON (typeahead suggestions)",
+    "accounts:audit_export": "CSV download",
     "candidates:application_cv": "CV download",
     "candidates:import_errors": "CSV download",
     "mailing:webhook_postmark": "ESP webhook (JSON)",
     "mailing:webhook_mailgun": "ESP webhook (JSON)",
     "consent:download": "data export download",
+    "consent:export_download": "data export download",
+    "consent:proof": "JSON / PDF download",
+    "candidates:submission_cv": "CV download",
+    "integrations:ats_webhook": "ATS webhook (JSON)",
     "consent:candidate_export": "JSON / PDF download",
     "consent:registration_cv": "CV download",
     "pools:export": "CSV download",
@@ -101,7 +115,12 @@ def _route(pattern: Any) -> str:
     return re.sub(r"\(\?P<(\w+)>[^)]*\)", r"<\1>", source).replace("\\", "")
 
 
-TENANT_PAGES = [p for p in _walk(get_resolver("config.urls_tenants")) if p.name not in NOT_HTML]
+# The REST API (API keys, JSON) has its own schema tests (tests/integrations).
+TENANT_PAGES = [
+    p
+    for p in _walk(get_resolver("config.urls_tenants"))
+    if p.name not in NOT_HTML and p.access != API_KEY
+]
 PUBLIC_PAGES = [p for p in _walk(get_resolver("config.urls_public")) if p.name not in NOT_HTML]
 
 
@@ -130,12 +149,22 @@ def _tenant_values(world: Any) -> dict[str, Callable[[], dict[str, Any]]]:
         Outcome,
         Position,
         PositionStatus,
+        SavedView,
+        Submission,
     )
     from consent import links
     from consent.models import DataRequest
     from consent.requests import data_request_create, registration_submit
-    from consent.services import Origin
-    from feedback.models import Rejection, RejectionReason
+    from consent.services import Origin, Shown
+    from feedback.models import FeedbackTask, Rejection, RejectionReason
+    from integrations.models import (
+        ApiKey,
+        AtsEvent,
+        AtsMapping,
+        InboundReply,
+        WebhookDelivery,
+        WebhookSubscription,
+    )
     from mailing.catalog import template_kinds
     from mailing.models import Message
     from mailing.previews import preview_store
@@ -154,6 +183,11 @@ def _tenant_values(world: Any) -> dict[str, Callable[[], dict[str, Any]]]:
 
     def open_position() -> Position:
         return Position.objects.filter(status=PositionStatus.OPEN).order_by("pk").first()
+
+    def saved_view() -> SavedView:
+        return SavedView.objects.get_or_create(
+            owner=world["hr_admin"](), name="Walk", defaults={"query": "country=FR"}
+        )[0]
 
     def data_request() -> DataRequest:
         return data_request_create(
@@ -179,7 +213,7 @@ def _tenant_values(world: Any) -> dict[str, Callable[[], dict[str, Any]]]:
             profile={"first_name": "Walker"},
             email=f"walker-{secrets.token_hex(4)}@example.com",
             grant={},
-            texts={},
+            shown=Shown(offered={}, ticked=frozenset()),
             language="en",
             cv=None,
             newsletter=False,
@@ -187,6 +221,11 @@ def _tenant_values(world: Any) -> dict[str, Callable[[], dict[str, Any]]]:
             origin=Origin(ip=f"127.0.{secrets.randbelow(250)}.{secrets.randbelow(250)}"),
         )
         return links.sign(links.REGISTRATION_CONFIRM, candidate=None, r=registration.pk)
+
+    def first(model: Any) -> dict[str, int]:
+        """The first row's pk; 0 (a 404 page, or 405 for a POST-only action) when none."""
+        row = model.objects.order_by("pk").first()
+        return {"pk": row.pk if row else 0}
 
     recruiter = lambda: User.objects.filter(role=Role.RECRUITER).order_by("pk").first()  # noqa: E731
     pk = lambda obj: {"pk": obj.pk}  # noqa: E731
@@ -196,6 +235,8 @@ def _tenant_values(world: Any) -> dict[str, Callable[[], dict[str, Any]]]:
             "token": default_token_generator.make_token(recruiter()),
         },
         "accounts:user_update": lambda: pk(recruiter()),
+        # POST only (answers 405 to the walk's GET): no passkey needs to exist.
+        "accounts:passkey_remove": lambda: {"pk": 0},
         "candidates:detail": lambda: pk(candidate()),
         "candidates:edit": lambda: pk(candidate()),
         "candidates:note": lambda: pk(candidate()),
@@ -207,6 +248,23 @@ def _tenant_values(world: Any) -> dict[str, Callable[[], dict[str, Any]]]:
         "candidates:position": lambda: pk(open_position()),
         "candidates:position_edit": lambda: pk(open_position()),
         "candidates:position_delete": lambda: pk(open_position()),
+        "candidates:position_board": lambda: pk(open_position()),
+        "candidates:position_board_move": lambda: pk(open_position()),
+        "candidates:view_delete": lambda: pk(saved_view()),
+        "candidates:submission_accept": lambda: first(Submission),
+        "candidates:submission_dismiss": lambda: first(Submission),
+        "consent:candidate_exports": lambda: pk(candidate()),
+        "feedback:task_cancel": lambda: first(FeedbackTask),
+        "integrations:key_revoke": lambda: first(ApiKey),
+        "integrations:webhook": lambda: first(WebhookSubscription),
+        "integrations:webhook_rotate": lambda: first(WebhookSubscription),
+        "integrations:webhook_delete": lambda: first(WebhookSubscription),
+        "integrations:delivery_replay": lambda: first(WebhookDelivery),
+        "integrations:reply_assign": lambda: first(InboundReply),
+        "integrations:reply_dismiss": lambda: first(InboundReply),
+        "integrations:mapping_edit": lambda: first(AtsMapping),
+        "integrations:event_retry": lambda: first(AtsEvent),
+        "integrations:event_dismiss": lambda: first(AtsEvent),
         "candidates:job": lambda: pk(open_position()),
         "candidates:reapply": lambda: {"token": _token(reapply_url(candidate(), open_position()))},
         "candidates:import_mapping": lambda: {"pk": import_job_checked()},
@@ -215,6 +273,7 @@ def _tenant_values(world: Any) -> dict[str, Callable[[], dict[str, Any]]]:
         "candidates:import_resume": lambda: {"pk": import_job()},
         "mailing:detail": lambda: pk(Message.objects.order_by("pk").first()),
         "mailing:html": lambda: pk(Message.objects.order_by("pk").first()),
+        "mailing:send_now": lambda: pk(Message.objects.order_by("pk").first()),
         "mailing:preview": lambda: {
             "key": _token(preview_store("<p>Walk</p>", user=world["hr_admin"]()))
         },
@@ -252,6 +311,7 @@ def _tenant_values(world: Any) -> dict[str, Callable[[], dict[str, Any]]]:
         "campaigns:detail": lambda: pk(Campaign.objects.order_by("pk").first()),
         "campaigns:preview": lambda: pk(Campaign.objects.order_by("pk").first()),
         "campaigns:action": lambda: pk(Campaign.objects.order_by("pk").first()),
+        "campaigns:progress": lambda: pk(Campaign.objects.order_by("pk").first()),
         "campaigns:content_new": lambda: {
             "topic": ContentItem.objects.order_by("pk").first().topic
         },

@@ -72,7 +72,7 @@ def test_recruiter_rejects_with_personal_feedback_and_the_optin_link_works(
     page.goto(site.url("/mail/"))
     expect(page.get_by_role("heading", name="Sent mail")).to_be_visible()
     page.get_by_role("link", name=re.compile("Senior Data Analyst")).first.click()
-    email = page.frame_locator("iframe[title='Email HTML']")
+    email = page.frame_locator("iframe[title='The email as the recipient sees it']")
     expect(email.get_by_text("the modelling part needed depth", exact=False)).to_be_visible()
     expect(email.get_by_text("Practise dimensional modelling.")).to_be_visible()
     expect(email.get_by_text("moving house", exact=False)).to_have_count(0)

@@ -32,7 +32,7 @@ def test_recruiter_opens_sent_mail_and_sees_the_rendered_email(site, page):
     page.get_by_role("link", name="All sent mail →").click()
     expect(page.get_by_role("heading", name="Sent mail")).to_be_visible()
     page.get_by_role("link", name="Your application at Test Corp").click()
-    frame = page.frame_locator("iframe[title='Email HTML']")
+    frame = page.frame_locator("iframe[title='The email as the recipient sees it']")
     expect(frame.get_by_text("Thank you for applying.")).to_be_visible()
     expect(frame.locator("strong")).to_have_text("Ada <b>")  # escaped, shown as text
     page.get_by_text("Text version").click()

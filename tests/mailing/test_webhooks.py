@@ -199,5 +199,5 @@ def test_sent_entry_on_the_timeline_shows_the_current_status(tenant_a, sent):
     assert "status" not in delivered.data
     page = tenant_a.client(tenant_a.recruiter).get(f"/candidates/{sent.candidate_id}/")
     html = page.content.decode()
-    assert 'class="chip mail-status mail-status-bounced"' in html
+    assert 'class="badge mail-status-bounced"' in html
     assert html.count("mail-status-") == 1
