@@ -339,6 +339,10 @@ PRIVACY_TRANSFERS = env_str("PRIVACY_TRANSFERS", default="")
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("de", "Deutsch"), ("it", "Italiano")]
+# One project catalogue (config/catalogues.py says what it covers), compiled by `make`.
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The server's zone; every request, task, email and PDF shows times in the tenant's zone
+# (tenants.i18n, TenantLocaleMiddleware).
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
