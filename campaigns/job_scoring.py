@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from candidates.models import (
     Application,
@@ -64,20 +65,45 @@ class JobMatch(NamedTuple):
     remote: bool
 
     @property
+    def why(self) -> dict[str, object]:
+        """The facts behind the match, kept with the planned digest and put into words in the
+        reader's language when it is sent (`explain`). Short keys: stored per position for
+        every planned job digest."""
+        facts: dict[str, object] = {"s": list(self.skills)} if self.skills else {}
+        for key, flag in (
+            ("p", self.same_profession),
+            ("l", self.same_seniority),
+            ("r", self.remote),
+            ("w", self.same_location and not self.remote),
+        ):
+            if flag:
+                facts[key] = 1
+        return facts
+
+    @property
     def explanation(self) -> str:
-        parts = []
-        if self.skills:
-            parts.append("matches your skills: " + ", ".join(self.skills))
-        if self.same_profession:
-            parts.append("in your profession")
-        if self.same_seniority:
-            parts.append("at your level")
-        if self.remote:
-            parts.append("fully remote")
-        elif self.same_location:
-            parts.append("where you want to work")
-        text = "; ".join(parts)
-        return text[:1].upper() + text[1:]
+        return explain(self.why)
+
+
+def explain(why: dict[str, object] | str) -> str:
+    """Why a job was chosen, in the active language ("Matches your skills: SQL, Python; at your
+    level"). A string is an explanation written before the facts were kept: shown as it is."""
+    if isinstance(why, str):
+        return why
+    parts = []
+    skills = why.get("s")
+    if isinstance(skills, list) and skills:
+        parts.append(gettext("matches your skills: %(skills)s") % {"skills": ", ".join(skills)})
+    if why.get("p"):
+        parts.append(gettext("in your profession"))
+    if why.get("l"):
+        parts.append(gettext("at your level"))
+    if why.get("r"):
+        parts.append(gettext("fully remote"))
+    elif why.get("w"):
+        parts.append(gettext("where you want to work"))
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:]
 
 
 class _Codes:

@@ -100,11 +100,20 @@ CANDIDATE = Catalogue(
         # Python: forms, messages and fixed words of candidate-facing output
         "tenants/public_forms.py",
         "candidates/validators.py",
+        "candidates/models.py",
+        "candidates/forms.py",
+        "candidates/links.py",
         "candidates/privacy.py",
         "consent/models.py",
         "consent/forms.py",
         "consent/candidate_views.py",
+        "consent/notifications.py",
+        "consent/export_labels.py",
         "consent/privacy.py",
+        "campaigns/digest.py",
+        "campaigns/job_scoring.py",
+        "campaigns/forms.py",
+        "campaigns/referrals.py",
         "campaigns/privacy.py",
     ),
 )
@@ -207,7 +216,9 @@ def problems(catalogue: Catalogue, languages: Iterable[str] = TRANSLATED) -> lis
         for key in have.keys() - wanted.keys():
             found.append(f"{path}: obsolete entry {key[0]!r} (no source uses it)")
         for key, message in have.items():
-            strings = message.string if isinstance(message.string, tuple | list) else [message.string]
+            strings = (
+                message.string if isinstance(message.string, tuple | list) else [message.string]
+            )
             if message.fuzzy:
                 found.append(f"{path}: fuzzy {key[0]!r}")
             if not all(s.strip() for s in strings):

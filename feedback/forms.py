@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django import forms
@@ -10,7 +10,7 @@ from django.utils import timezone
 from candidates.models import Stage
 from feedback.content import MERGE_TAGS, CallNote
 from feedback.models import Branch, FeedbackTemplate, RejectionReason
-from feedback.selectors import next_morning, reasons_grouped
+from feedback.selectors import next_morning_at, reasons_grouped
 from feedback.services import template_validate
 
 DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -22,7 +22,7 @@ class Timing:
     CUSTOM = "custom"
     CHOICES = [
         (NOW, "Send now"),
-        (NEXT_MORNING, "Next morning, 9:00"),
+        (NEXT_MORNING, "Next morning, 9:00 in the candidate's time zone"),
         (CUSTOM, "At a time I choose"),
     ]
 
@@ -33,7 +33,8 @@ class ReasonChoiceField(forms.ModelMultipleChoiceField):
 
 
 class TimingMixin(forms.Form):
-    """Send now, next morning (tenant's time zone: the view activates it) or at a chosen time."""
+    """Send now, next morning (9:00 where the candidate is: candidates.i18n.candidate_zone) or
+    at a chosen time (typed in the company's time zone, which the request runs in)."""
 
     timing = forms.ChoiceField(
         choices=Timing.CHOICES, initial=Timing.NOW, widget=forms.RadioSelect, label="When to send"
@@ -52,10 +53,15 @@ class TimingMixin(forms.Form):
                 self.add_error("send_at_custom", "Choose a time in the future.")
         return cleaned
 
-    def send_at(self) -> datetime | None:
+    @property
+    def next_morning(self) -> bool:
+        return self.cleaned_data.get("timing") == Timing.NEXT_MORNING
+
+    def send_at(self, zone: tzinfo | None = None) -> datetime | None:
+        """When to send; "next morning" is 9:00 in `zone` (the candidate's)."""
         timing = self.cleaned_data.get("timing")
         if timing == Timing.NEXT_MORNING:
-            return next_morning()
+            return next_morning_at(None, zone)
         if timing == Timing.CUSTOM:
             return self.cleaned_data.get("send_at_custom")
         return None

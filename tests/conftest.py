@@ -29,6 +29,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     compile_all()
 
+
 PASSWORD = "correct-horse-battery-staple"
 
 
