@@ -63,7 +63,7 @@ from mailing.services import (
     message_cancel,
     message_enqueue_many,
 )
-from tenants.i18n import localised, tenant_zone, zone_abbreviation
+from tenants.i18n import language_codes, localised, tenant_language, tenant_zone, zone_abbreviation
 
 
 class FeedbackError(Exception):
@@ -84,8 +84,12 @@ def reason_save(
     is_active: bool = True,
     order: int = 100,
     reason: RejectionReason | None = None,
+    language: str | None = None,
+    translations: dict[str, dict[str, str]] | None = None,
 ) -> RejectionReason:
-    """Add a reason or edit one (rename, reword, deactivate). Reasons are never deleted."""
+    """Add a reason or edit one (rename, reword, deactivate). Reasons are never deleted.
+    `candidate_wording`/`tip` are in `language` (default: the company's); `translations`
+    ({language: {"wording", "tip"}}) replaces the other languages when given."""
     label = " ".join(label.split())
     if not label or not candidate_wording.strip():
         raise FeedbackError("A reason needs a label and a candidate-facing wording.")
@@ -105,6 +109,19 @@ def reason_save(
     reason.label = label
     reason.candidate_wording = candidate_wording.strip()
     reason.tip = tip.strip()
+    language = language or (reason.language if reason.pk else tenant_language())
+    if language not in language_codes():
+        raise FeedbackError(f"Unknown language {language!r}.")
+    reason.language = language
+    if translations is not None:
+        unknown = set(translations) - set(language_codes())
+        if unknown:
+            raise FeedbackError(f"Unknown languages: {', '.join(sorted(unknown))}.")
+        reason.translations = {
+            code: {"wording": text["wording"].strip(), "tip": (text.get("tip") or "").strip()}
+            for code, text in translations.items()
+            if code != language and (text.get("wording") or "").strip()
+        }
     reason.is_active = is_active
     reason.order = order
     reason.save()

@@ -19,6 +19,7 @@ from feedback.content import (
     point_prompts,
     sample_content_context,
 )
+from feedback.defaults import DEFAULT_TEMPLATES
 from feedback.forms import (
     MERGE_TAG_HELP,
     BulkRejectForm,
@@ -515,7 +516,10 @@ def template_edit(request: HttpRequest, group: str, language: str) -> HttpRespon
     if group not in Branch.values or language not in dict(settings.LANGUAGES):
         raise Http404("No such template")
     template = FeedbackTemplate.objects.filter(group=group, language=language).first()
-    form = TemplateForm(request.POST or None, instance=template)
+    # A language not written yet starts from the built-in text (what is sent meanwhile).
+    builtin = DEFAULT_TEMPLATES.get((group, language))
+    initial = {"subject": builtin[0], "body": builtin[1]} if builtin and not template else None
+    form = TemplateForm(request.POST or None, instance=template, initial=initial)
     preview = None
     if request.method == "POST" and form.is_valid():
         if request.POST.get("action") == "preview":
@@ -525,6 +529,7 @@ def template_edit(request: HttpRequest, group: str, language: str) -> HttpRespon
                 context=sample_content_context(),
                 allowed_tags=MERGE_TAGS,
                 tenant=request.tenant,
+                language=language,
             )
         else:
             template_save(
