@@ -60,6 +60,7 @@ class Catalogue:
     sources: tuple[str, ...]  # glob patterns relative to the project root
     description: str = ""
     exclude: tuple[str, ...] = field(default=())
+    root: Path = ROOT  # what `sources` are relative to
 
     def po_path(self, language: str) -> Path:
         return self.directory / language / "LC_MESSAGES" / f"{DOMAIN}.po"
@@ -67,7 +68,7 @@ class Catalogue:
     def files(self) -> list[Path]:
         found: dict[Path, None] = {}
         for pattern in self.sources:
-            matches = sorted(ROOT.glob(pattern))
+            matches = sorted(self.root.glob(pattern))
             if not matches:
                 raise ValueError(f"{self.name}: {pattern!r} matches no file")
             for path in matches:
@@ -205,7 +206,7 @@ def problems(catalogue: Catalogue, languages: Iterable[str] = TRANSLATED) -> lis
     found: list[str] = []
     wanted = {_key(m): m for m in extract(catalogue) if m.id}
     for language in languages:
-        path = catalogue.po_path(language).relative_to(ROOT)
+        path = catalogue.po_path(language).relative_to(catalogue.root)
         if not catalogue.po_path(language).exists():
             found.append(f"{path}: missing (python -m config.catalogues update creates it)")
             continue
