@@ -54,7 +54,13 @@ from campaigns.services import (
 from candidates.i18n import candidate_render, in_visitor_language
 from candidates.services import CandidateError
 from consent.selectors import topic_settings
-from tenants.i18n import missing_languages, tenant_language, tenant_zone
+from tenants.i18n import (
+    format_zoned,
+    language_codes,
+    missing_languages,
+    tenant_language,
+    tenant_zone,
+)
 from tenants.public_forms import RateLimited
 
 _TOPICS = dict(ITEM_TOPIC_CHOICES)
@@ -145,7 +151,7 @@ def campaign_action(request: HttpRequest, pk: int) -> HttpResponse:
                     request=request,
                 )
                 if campaign.scheduled_at and campaign.scheduled_at > timezone.now():
-                    when = timezone.localtime(campaign.scheduled_at).strftime("%d %b %Y %H:%M")
+                    when = format_zoned(campaign.scheduled_at)
                     messages.success(request, f"Scheduled for {when}.")
                 else:
                     messages.success(request, "Sending now.")
@@ -239,6 +245,8 @@ def topics(request: HttpRequest) -> HttpResponse:
 def topic_edit(request: HttpRequest, pk: int) -> HttpResponse:
     schedule = get_object_or_404(TopicSchedule, pk=pk)
     language = request.GET.get("language") or request.POST.get("language") or tenant_language()
+    if language not in language_codes():
+        language = tenant_language()
     template = schedule.templates.filter(language=language).first()
     # A language not written yet starts from the built-in text (what is sent meanwhile).
     builtin = builtin_template(schedule.topic, language) or ("", "")

@@ -29,6 +29,7 @@ from django.db import connection
 from django.http import HttpRequest
 from django.utils import formats, timezone, translation
 from django.utils.functional import lazy
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 UTC = ZoneInfo("UTC")
 
@@ -87,12 +88,16 @@ def missing_languages(present: Iterable[str]) -> list[str]:
 
 
 def visitor_language(request: HttpRequest) -> str:
-    """For a candidate page without a known person: the browser's language when we speak it,
-    else the company's."""
-    if request.META.get("HTTP_ACCEPT_LANGUAGE"):
-        accepted = translation.get_language_from_request(request)
-        if accepted in language_codes():
-            return accepted
+    """For a candidate page without a known person: the first of the browser's languages we
+    speak ("fr-CH" counts as French), else the company's (a Japanese browser does not get
+    English just because English is the product's own language)."""
+    for code, _quality in parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", "")):
+        if code == "*":
+            break
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
     return tenant_language(getattr(request, "tenant", None))
 
 

@@ -266,3 +266,18 @@ def test_a_content_item_in_the_readers_language_reaches_their_digest(tenant_a, s
         nurture_run()
     text = Message.objects.get(candidate=reader).text
     assert "Ci siamo trasferiti" in text and "We moved" not in text
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("fr-CH, fr;q=0.9, en;q=0.8", "Postes ouverts"),
+        ("ja, it;q=0.5", "Posizioni aperte"),
+        ("ja", "Offene Stellen"),  # nothing we speak: the company's language
+        ("", "Offene Stellen"),
+    ],
+)
+def test_visitors_get_their_browsers_language_else_the_companys(german_company, accept, expected):
+    client = german_company.client()
+    page = client.get(reverse("candidates:jobs"), HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+    assert expected in page
