@@ -297,8 +297,15 @@ def _register(request: HttpRequest, *, newsletter: bool) -> HttpResponse:
     form = RegistrationForm(data, request.FILES or None, newsletter=newsletter)
     # The registration page's own act is joining the pool (its button says so); the topics
     # are boxes of their own, never ticked for the person.
+    # The language of our emails starts as the one the page is read in: a French visitor who
+    # leaves it as it is gets French emails.
     choices = ChoicesForm(
-        data, topics=topics, texts=texts, offer_pool=False, offer_invitation=newsletter
+        data,
+        topics=topics,
+        texts=texts,
+        offer_pool=False,
+        offer_invitation=newsletter,
+        language=language,
     )
     if request.method == "POST":
         if not form.check_human():

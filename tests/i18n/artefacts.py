@@ -27,7 +27,7 @@ from candidates.links import reapply_url
 from candidates.models import Application, Candidate, Stage
 from consent import links
 from consent.exports import candidate_export, export_pdf, export_pdf_html
-from consent.models import RequestKind
+from consent.models import Registration, RequestKind
 from consent.notifications import fresh_link_send, renewal_send
 from consent.requests import data_request_create, registration_submit
 from consent.services import Origin, Shown
@@ -270,6 +270,21 @@ def artefacts(world, language: str) -> dict[str, str]:  # type: ignore[no-untype
     )
     page("data request page", confirm, person)
     page("registration page", reverse("consent:register"))
+    sent = post_like_a_person(
+        visitor,
+        reverse("consent:register"),
+        # The language select as the page offers it: the page's own language.
+        {"first_name": "Chloé", "email": f"{language}.joins@example.com", "language": language},
+        ip=ip,
+    )
+    out["registration sent page"] = visible_text(sent.content.decode())
+    registration = Registration.objects.get(email=f"{language}.joins@example.com")
+    confirm_link = reverse(
+        "consent:register_confirm",
+        args=[links.sign(links.REGISTRATION_CONFIRM, candidate=None, r=registration.pk)],
+    )
+    page("registration confirm page", confirm_link)
+    page("registration confirmed page", confirm_link, method="post")
     page("newsletter sign-up page", reverse("consent:newsletter"))
     page("link error page", reverse("consent:preferences", args=["broken"]), visitor)
     page("fresh link sent page", reverse("consent:fresh_link", args=[token]), person, method="post")

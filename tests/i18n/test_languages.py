@@ -281,3 +281,8 @@ def test_visitors_get_their_browsers_language_else_the_companys(german_company, 
     client = german_company.client()
     page = client.get(reverse("candidates:jobs"), HTTP_ACCEPT_LANGUAGE=accept).content.decode()
     assert expected in page
+
+
+def test_the_sign_up_form_offers_the_pages_language_for_our_emails(tenant_a):
+    page = tenant_a.client().get(reverse("consent:register"), HTTP_ACCEPT_LANGUAGE="it")
+    assert '<option value="it" selected>' in page.content.decode()
