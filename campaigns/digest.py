@@ -9,9 +9,12 @@ is a substitution, not a Markdown/CSS pass.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext
 
 from campaigns.models import ContentItem
@@ -24,17 +27,26 @@ BODY_TAGS = ("first_name", "last_name", "company_name", "items")
 INVITATION_TAGS = ("first_name", "last_name", "company_name", "join_url", "decline_url")
 
 
-# The few fixed words of a digest, translated through the project catalogue in the reader's
-# language (the digest is composed inside `localised(language)`).
+@functools.lru_cache(maxsize=16)
+def _words(language: str) -> dict[str, str]:
+    """The few fixed words of a digest in `language` (the project catalogue), looked up once
+    per language and process: a batch renders thousands of digests, and each gettext call
+    costs more than the rest of a digest's words together."""
+    with translation.override(language):
+        words = {
+            "apply": gettext("Apply in one step"),
+            "share": gettext("Share with a friend"),
+            "register": gettext("Register"),
+            "online": gettext("Join online"),
+            "more": gettext("Read more"),
+            "remote": gettext("Remote"),
+        }
+        words |= {f"policy:{value}": str(label) for value, label in RemotePolicy.choices}
+    return words
+
+
 def _phrases() -> dict[str, str]:
-    return {
-        "apply": gettext("Apply in one step"),
-        "share": gettext("Share with a friend"),
-        "register": gettext("Register"),
-        "online": gettext("Join online"),
-        "more": gettext("Read more"),
-        "remote": gettext("Remote"),
-    }
+    return _words(translation.get_language() or settings.LANGUAGE_CODE)
 
 
 @dataclass(frozen=True)
@@ -55,7 +67,7 @@ class Digest:
 def _place(position: Position, words: dict[str, str]) -> str:
     if position.remote_policy == RemotePolicy.REMOTE:
         return words["remote"]
-    parts = [position.location, str(position.get_remote_policy_display())]
+    parts = [position.location, words.get(f"policy:{position.remote_policy}", "")]
     return " · ".join(p for p in parts if p)
 
 

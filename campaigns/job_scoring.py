@@ -19,13 +19,16 @@ location), fully remote and country points; ties go to the newer position (highe
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import numpy as np
+from django.conf import settings
 from django.db.models.functions import Coalesce
+from django.utils import translation
 from django.utils.translation import gettext
 
 from candidates.models import (
@@ -90,20 +93,32 @@ def explain(why: dict[str, object] | str) -> str:
     level"). A string is an explanation written before the facts were kept: shown as it is."""
     if isinstance(why, str):
         return why
+    words = _why_words(translation.get_language() or settings.LANGUAGE_CODE)
     parts = []
     skills = why.get("s")
     if isinstance(skills, list) and skills:
-        parts.append(gettext("matches your skills: %(skills)s") % {"skills": ", ".join(skills)})
-    if why.get("p"):
-        parts.append(gettext("in your profession"))
-    if why.get("l"):
-        parts.append(gettext("at your level"))
+        parts.append(words["s"] % {"skills": ", ".join(skills)})
+    parts += [words[key] for key in ("p", "l") if why.get(key)]
     if why.get("r"):
-        parts.append(gettext("fully remote"))
+        parts.append(words["r"])
     elif why.get("w"):
-        parts.append(gettext("where you want to work"))
+        parts.append(words["w"])
     text = "; ".join(parts)
     return text[:1].upper() + text[1:]
+
+
+@functools.lru_cache(maxsize=16)
+def _why_words(language: str) -> dict[str, str]:
+    """The words of `explain` in one language, looked up once per process (a digest batch
+    explains thousands of jobs)."""
+    with translation.override(language):
+        return {
+            "s": gettext("matches your skills: %(skills)s"),
+            "p": gettext("in your profession"),
+            "l": gettext("at your level"),
+            "r": gettext("fully remote"),
+            "w": gettext("where you want to work"),
+        }
 
 
 class _Codes:
