@@ -6,8 +6,6 @@ bad links with a clear page (never a 500): forged, expired, revoked or another t
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +15,6 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import candidate_token_view, public_view
 from candidates.i18n import candidate_language, candidate_render, in_visitor_language
-from candidates.models import Candidate
 from consent import links
 from consent.exports import export_file_response, latest_export
 from consent.forms import ChoicesForm, RegistrationForm
@@ -97,15 +94,8 @@ def link_error(request: HttpRequest, error: LinkError, token: str = "") -> HttpR
     )
 
 
-def _render(
-    request: HttpRequest,
-    template: str,
-    context: dict[str, Any],
-    *,
-    candidate: Candidate | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    return candidate_render(request, template, context, candidate=candidate, status=status)
+# Every page here is in the person's language, else the visitor's (candidates.i18n).
+_render = candidate_render
 
 
 def _resolve(kind: LinkKind, token: str) -> LinkData:
