@@ -25,6 +25,8 @@ COPY requirements.lock ./
 RUN pip install --require-hashes -r requirements.lock
 COPY . .
 COPY --from=assets /build/vendor/ static/vendor/
+# The translation catalogues are compiled here (.mo files are build output, never committed).
+RUN python -m config.catalogues compile
 # collectstatic imports the production settings, which refuse to start without real values;
 # these throwaway ones exist only for this build step (nothing connects anywhere).
 RUN DEBUG=0 \

@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 SMOKE_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install assets browser run test smoke lint format bench clean
+.PHONY: help install assets browser catalogues messages run test smoke lint format bench clean
 
 help:
 	@echo "make run     start the app (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL)"
@@ -21,6 +21,7 @@ help:
 	@echo "make smoke   make run in both modes: ready, login page, all stopped by Ctrl-C"
 	@echo "make bench   run every bench/bench_*.py and print their tables"
 	@echo "make format  apply ruff's formatting and safe fixes"
+	@echo "make messages  add new translatable strings to locale/*/django.po, drop unused ones"
 
 # The stamp is newer than requirements.lock once installed, so re-runs skip pip entirely.
 $(INSTALLED): requirements.lock
@@ -51,7 +52,17 @@ browser: $(INSTALLED)
 	@if [ -z "$$CHROMIUM_PATH" ] && [ ! -x /usr/bin/chromium ] && ! command -v chromium >/dev/null; \
 	then $(VENV)/bin/playwright install chromium; fi
 
-run: $(INSTALLED) $(ASSETS)
+# Translation catalogues: locale/*/LC_MESSAGES/django.po compiled to .mo (git-ignored) by babel,
+# in pure Python, so no system gettext is needed. Only missing or older .mo files are rewritten.
+catalogues: $(INSTALLED)
+	$(PY) -m config.catalogues compile
+
+# After changing translatable strings: add them to every .po (untranslated) and drop the ones no
+# source uses; then translate the empty entries. `make test` fails until the catalogues agree.
+messages: $(INSTALLED)
+	$(PY) -m config.catalogues update
+
+run: $(INSTALLED) $(ASSETS) catalogues
 	$(PY) scripts/dev.py run
 
 lint: $(INSTALLED)
@@ -60,11 +71,11 @@ lint: $(INSTALLED)
 
 # --create-db: a stale test database must never hide a migration problem. pytest's own exit
 # code goes through (5 = no tests collected is a failure here too).
-test: lint $(ASSETS) browser
+test: lint $(ASSETS) browser catalogues
 	$(PY) scripts/dev.py exec -- $(VENV)/bin/pytest --create-db $(PYTEST_ARGS)
 
 # scripts/smoke_run.py --help lists its options (SMOKE_ARGS="--mode embedded --hold 60").
-smoke: $(INSTALLED) $(ASSETS)
+smoke: $(INSTALLED) $(ASSETS) catalogues
 	$(PY) scripts/smoke_run.py $(SMOKE_ARGS)
 
 format: $(INSTALLED)

@@ -133,8 +133,8 @@ def load(candidates: int, positions: int, steady: bool) -> None:
             )
         # Consent: profile, one ledger event and the current state per topic.
         cur.execute(
-            "INSERT INTO consent_consentprofile (candidate_id, link_key, language, "
-            "last_engagement_at, expires_at) SELECT id, md5(id::text), '', now(), "
+            "INSERT INTO consent_consentprofile (candidate_id, link_key, "
+            "last_engagement_at, expires_at) SELECT id, md5(id::text), now(), "
             "now() + interval '2 years' FROM candidates_candidate"
         )
         for purpose, frequency in [

@@ -9,52 +9,44 @@ is a substitution, not a Markdown/CSS pass.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
 
 from campaigns.models import ContentItem
 from candidates.models import Position, RemotePolicy
 from mailing.kinds import MessageKind
+from tenants.i18n import format_zoned, localised
 
 SUBJECT_TAGS = ("first_name", "last_name", "company_name")
 BODY_TAGS = ("first_name", "last_name", "company_name", "items")
 INVITATION_TAGS = ("first_name", "last_name", "company_name", "join_url", "decline_url")
 
-# The few fixed words of a digest, in the languages the product speaks.
-PHRASES: dict[str, dict[str, str]] = {
-    "en": {
-        "apply": "Apply in one step",
-        "share": "Share with a friend",
-        "register": "Register",
-        "online": "Join online",
-        "more": "Read more",
-        "remote": "Remote",
-    },
-    "fr": {
-        "apply": "Postuler en un clic",
-        "share": "Partager avec un ami",
-        "register": "S'inscrire",
-        "online": "Rejoindre en ligne",
-        "more": "Lire la suite",
-        "remote": "Télétravail",
-    },
-    "de": {
-        "apply": "Mit einem Klick bewerben",
-        "share": "Mit Freunden teilen",
-        "register": "Anmelden",
-        "online": "Online teilnehmen",
-        "more": "Weiterlesen",
-        "remote": "Remote",
-    },
-    "it": {
-        "apply": "Candidati con un clic",
-        "share": "Condividi con un amico",
-        "register": "Iscriviti",
-        "online": "Partecipa online",
-        "more": "Leggi di più",
-        "remote": "Da remoto",
-    },
-}
+
+@functools.lru_cache(maxsize=16)
+def _words(language: str) -> dict[str, str]:
+    """The few fixed words of a digest in `language` (the project catalogue), looked up once
+    per language and process: a batch renders thousands of digests, and each gettext call
+    costs more than the rest of a digest's words together."""
+    with translation.override(language):
+        words = {
+            "apply": gettext("Apply in one step"),
+            "share": gettext("Share with a friend"),
+            "register": gettext("Register"),
+            "online": gettext("Join online"),
+            "more": gettext("Read more"),
+            "remote": gettext("Remote"),
+        }
+        words |= {f"policy:{value}": str(label) for value, label in RemotePolicy.choices}
+    return words
+
+
+def _phrases() -> dict[str, str]:
+    return _words(translation.get_language() or settings.LANGUAGE_CODE)
 
 
 @dataclass(frozen=True)
@@ -72,27 +64,27 @@ class Digest:
     context: dict[str, str]
 
 
-def _phrases(language: str) -> dict[str, str]:
-    return PHRASES.get(language, PHRASES["en"])
-
-
 def _place(position: Position, words: dict[str, str]) -> str:
     if position.remote_policy == RemotePolicy.REMOTE:
         return words["remote"]
-    parts = [position.location, position.get_remote_policy_display()]
+    parts = [position.location, words.get(f"policy:{position.remote_policy}", "")]
     return " · ".join(p for p in parts if p)
 
 
-def _when(item: ContentItem, tz: ZoneInfo) -> str:
-    if not item.event_starts_at:
-        return ""
-    return item.event_starts_at.astimezone(tz).strftime("%d %b %Y, %H:%M")
+def _when(item: ContentItem) -> str:
+    """The event's start in the company's zone, in the reader's words, the zone named."""
+    return format_zoned(item.event_starts_at) if item.event_starts_at else ""
 
 
 def jobs_digest(
     *, template_body: str, jobs: list[JobEntry], language: str, base: dict[str, str]
 ) -> Digest:
-    words = _phrases(language)
+    with localised(language=language):
+        return _jobs_digest(template_body, jobs, base)
+
+
+def _jobs_digest(template_body: str, jobs: list[JobEntry], base: dict[str, str]) -> Digest:
+    words = _phrases()
     blocks: list[str] = []
     context = dict(base)
     tags = list(BODY_TAGS)
@@ -127,16 +119,26 @@ def items_digest(
     base: dict[str, str],
     tz: ZoneInfo,
 ) -> Digest:
-    words = _phrases(language)
+    """Content items in the reader's language (each item's own text in it, else the company's,
+    else English), event times in `tz` (the company's), named."""
+    with localised(language=language, zone=tz):
+        return _items_digest(template_body, items, language, base)
+
+
+def _items_digest(
+    template_body: str, items: list[ContentItem], language: str, base: dict[str, str]
+) -> Digest:
+    words = _phrases()
     blocks: list[str] = []
     context = dict(base)
     tags = list(BODY_TAGS)
     for n, item in enumerate(items, start=1):
         p = f"item_{n}_"
+        title, summary = item.text_in(language)
         values = {
-            "title": item.title,
-            "text": item.summary,
-            "when": _when(item, tz),
+            "title": title,
+            "text": summary,
+            "when": _when(item),
             "where": item.event_place,
             "by": ", ".join(x for x in (item.employee_name, item.employee_role) if x),
             "url": item.link_url,

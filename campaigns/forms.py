@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.digest import SUBJECT_TAGS
 from campaigns.models import ContentItem, NurtureSettings, TopicSchedule
@@ -13,6 +13,7 @@ from campaigns.services import topic_template_validate
 from mailing.kinds import MessageKind
 from mailing.merge import validate_merge_tags
 from pools.models import Pool
+from tenants.i18n import tenant_language
 from tenants.public_forms import GuardedForm
 
 WEEKDAYS = [
@@ -40,7 +41,7 @@ TOPIC_FIELDS: dict[str, list[str]] = {
     MessageKind.COMPANY_NEWS: [],
     MessageKind.JOB_MARKET: [],
 }
-COMMON_FIELDS = ["title", "summary", "link_url", "publish_at"]
+COMMON_FIELDS = ["title", "summary", "language", "link_url", "publish_at"]
 TARGET_FIELDS = ["target_profession", "target_sector", "target_tag", "target_pool"]
 
 
@@ -79,7 +80,29 @@ class ContentItemForm(forms.ModelForm):
     def __init__(self, *args: Any, topic: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.topic = topic
+        if not self.instance.pk:
+            self.initial.setdefault("language", tenant_language())
+        # Not sent (a form without the field): the company's language.
+        self.fields["language"].required = False
+        # The same title and summary in the other languages, shown with "missing" badges on
+        # the list; a reader gets their language, else the company's, else English.
+        saved = self.instance.translations or {}
+        for code, name in settings.LANGUAGES:
+            self.fields[f"title_{code}"] = forms.CharField(
+                max_length=200,
+                required=False,
+                label=f"Title ({name})",
+                help_text="Not needed for the language chosen above.",
+            )
+            self.fields[f"summary_{code}"] = forms.CharField(
+                required=False, widget=forms.Textarea(attrs={"rows": 3}), label=f"Summary ({name})"
+            )
+            self.initial.setdefault(f"title_{code}", saved.get(code, {}).get("title", ""))
+            self.initial.setdefault(f"summary_{code}", saved.get(code, {}).get("summary", ""))
         wanted = set(COMMON_FIELDS + TOPIC_FIELDS[topic] + TARGET_FIELDS)
+        wanted |= {
+            f"{part}_{code}" for code, _name in settings.LANGUAGES for part in ("title", "summary")
+        }
         if topic == MessageKind.TESTIMONIALS:
             self.fields["target_sector"].label = "Sector"
         for name in list(self.fields):
@@ -95,6 +118,19 @@ class ContentItemForm(forms.ModelForm):
             cleaned.get("event_place") or cleaned.get("event_online_url")
         ):
             raise ValidationError("An event needs a place or an online link.")
+        main = cleaned.get("language") or self.instance.language or tenant_language()
+        cleaned["language"] = main
+        translations = {}
+        for code, _name in settings.LANGUAGES:
+            title = (cleaned.get(f"title_{code}") or "").strip()
+            summary = (cleaned.get(f"summary_{code}") or "").strip()
+            if code == main:
+                continue
+            if summary and not title:
+                self.add_error(f"title_{code}", "A translation needs its title too.")
+            if title:
+                translations[code] = {"title": title, "summary": summary}
+        self.instance.translations = translations
         return cleaned
 
 
@@ -186,9 +222,9 @@ class ReferralForm(GuardedForm):
     """A friend applies through a share link: public, so protected like every public form
     (tenants.public_forms); the limits are counted by the service."""
 
-    first_name = forms.CharField(max_length=100)
-    last_name = forms.CharField(max_length=100, required=False)
-    email = forms.EmailField(max_length=254)
+    first_name = forms.CharField(max_length=100, label=_("First name"))
+    last_name = forms.CharField(max_length=100, required=False, label=_("Last name"))
+    email = forms.EmailField(max_length=254, label=_("Email"))
 
 
 class PreviewAtForm(forms.Form):
@@ -196,5 +232,5 @@ class PreviewAtForm(forms.Form):
         required=False,
         widget=_local_widget(),
         input_formats=[_LOCAL_FORMAT, "%Y-%m-%d %H:%M"],
-        label=gettext_lazy("Preview as at (empty: now)"),
+        label=_("Preview as at (empty: now)"),
     )

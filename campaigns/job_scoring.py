@@ -19,13 +19,17 @@ location), fully remote and country points; ties go to the newer position (highe
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import numpy as np
+from django.conf import settings
 from django.db.models.functions import Coalesce
+from django.utils import translation
+from django.utils.translation import gettext
 
 from candidates.models import (
     Application,
@@ -64,20 +68,57 @@ class JobMatch(NamedTuple):
     remote: bool
 
     @property
+    def why(self) -> dict[str, object]:
+        """The facts behind the match, kept with the planned digest and put into words in the
+        reader's language when it is sent (`explain`). Short keys: stored per position for
+        every planned job digest."""
+        facts: dict[str, object] = {"s": list(self.skills)} if self.skills else {}
+        for key, flag in (
+            ("p", self.same_profession),
+            ("l", self.same_seniority),
+            ("r", self.remote),
+            ("w", self.same_location and not self.remote),
+        ):
+            if flag:
+                facts[key] = 1
+        return facts
+
+    @property
     def explanation(self) -> str:
-        parts = []
-        if self.skills:
-            parts.append("matches your skills: " + ", ".join(self.skills))
-        if self.same_profession:
-            parts.append("in your profession")
-        if self.same_seniority:
-            parts.append("at your level")
-        if self.remote:
-            parts.append("fully remote")
-        elif self.same_location:
-            parts.append("where you want to work")
-        text = "; ".join(parts)
-        return text[:1].upper() + text[1:]
+        return explain(self.why)
+
+
+def explain(why: dict[str, object] | str) -> str:
+    """Why a job was chosen, in the active language ("Matches your skills: SQL, Python; at your
+    level"). A string is an explanation written before the facts were kept: shown as it is."""
+    if isinstance(why, str):
+        return why
+    words = _why_words(translation.get_language() or settings.LANGUAGE_CODE)
+    parts = []
+    skills = why.get("s")
+    if isinstance(skills, list) and skills:
+        parts.append(words["s"] % {"skills": ", ".join(skills)})
+    parts += [words[key] for key in ("p", "l") if why.get(key)]
+    if why.get("r"):
+        parts.append(words["r"])
+    elif why.get("w"):
+        parts.append(words["w"])
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
+@functools.lru_cache(maxsize=16)
+def _why_words(language: str) -> dict[str, str]:
+    """The words of `explain` in one language, looked up once per process (a digest batch
+    explains thousands of jobs)."""
+    with translation.override(language):
+        return {
+            "s": gettext("matches your skills: %(skills)s"),
+            "p": gettext("in your profession"),
+            "l": gettext("at your level"),
+            "r": gettext("fully remote"),
+            "w": gettext("where you want to work"),
+        }
 
 
 class _Codes:

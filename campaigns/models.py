@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from mailing.kinds import CONTENT_TOPICS, MessageKind
+from tenants.i18n import pick_language
 
 TOPIC_CHOICES = [(k.value, k.label) for k in CONTENT_TOPICS]
 PLANNED_TOPIC_CHOICES = [*TOPIC_CHOICES, (MessageKind.POOL_INVITATION.value, "Pool invitation")]
@@ -58,6 +59,10 @@ class TopicSchedule(models.Model):
 
     def __str__(self) -> str:
         return self.get_topic_display()
+
+    def template_languages(self) -> list[str]:
+        """Languages HR has a template in (uses a prefetched `templates` when there is one)."""
+        return [t.language for t in self.templates.all()]
 
 
 class TopicTemplate(models.Model):
@@ -117,11 +122,22 @@ class ContentItemQuerySet(models.QuerySet["ContentItem"]):
 
 
 class ContentItem(models.Model):
-    """A piece of nurture content authored by recruiters (events, testimonials, articles)."""
+    """A piece of nurture content authored by recruiters (events, testimonials, articles).
+
+    `title` and `summary` are in `language`; the same in other languages in `translations`
+    ({"fr": {"title": …, "summary": …}}). A reader gets their language, else the company's,
+    else English, else the main text (`text_in`)."""
 
     topic = models.CharField(max_length=20, choices=ITEM_TOPIC_CHOICES, db_index=True)
     title = models.CharField(max_length=200)
     summary = models.TextField(blank=True, help_text="Plain text or Markdown.")
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text="The language of the title and summary above.",
+    )
+    translations = models.JSONField(default=dict, blank=True)
     link_url = models.URLField(blank=True, help_text="Read more")
     publish_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Targeting: empty means everyone with consent for the topic.
@@ -154,6 +170,20 @@ class ContentItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def texts(self) -> dict[str, tuple[str, str]]:
+        """(title, summary) by language, for the languages it has a title in."""
+        found = {self.language: (self.title, self.summary)} if self.title.strip() else {}
+        for language, text in (self.translations or {}).items():
+            title = str(text.get("title") or "").strip()
+            if title and language not in found:
+                found[language] = (title, str(text.get("summary") or "").strip())
+        return found
+
+    def text_in(self, language: str | None) -> tuple[str, str]:
+        texts = self.texts()
+        chosen = pick_language(texts, language)
+        return texts[chosen] if chosen else (self.title, self.summary)
 
 
 class CampaignStatus(models.TextChoices):

@@ -2,8 +2,9 @@
 
 Two steps, so that what changes in between is honoured:
 
-1. `nurture_plan` (set-based): for every topic whose send window is open in the tenant's time
-   zone, the candidates with an active consent for it whose chosen interval has passed since
+1. `nurture_plan` (set-based): for every topic whose send window is open where the candidate
+   is (their country's time zone when it has a single one, else the tenant's; see `Window`),
+   the candidates with an active consent for it whose chosen interval has passed since
    their last email of that topic and who have fresh relevant content; the global cap keeps one
    topic per candidate (by priority, with segment emphasis). Writes `Delivery` rows (planned).
 2. `campaigns.sending.nurture_send_batch` (per chunk of deliveries): re-checks consent and
@@ -18,12 +19,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from campaigns.matching import item_matches, job_matches
@@ -34,12 +34,14 @@ from campaigns.models import (
     TopicSchedule,
     period_key,
 )
+from candidates.i18n import COUNTRY_ZONES
 from candidates.models import Candidate, CandidateTag
 from consent.models import FREQUENCY_DAYS, FREQUENCY_ORDER, CandidateConsent, Purpose
 from consent.selectors import contactable, topic_settings
 from mailing.kinds import NURTURE_KINDS, MessageKind
 from mailing.models import Message
 from tenants.db import server_binding_cursor
+from tenants.i18n import tenant_zone, zone_named
 
 JOBS_PER_DIGEST = 3
 ITEMS_PER_DIGEST = 5
@@ -65,21 +67,70 @@ class PlanResult:
     held_back: dict[str, HeldBack] = field(default_factory=dict)
 
 
-def tenant_zone() -> ZoneInfo:
-    name = getattr(connection.tenant, "time_zone", "") or "UTC"
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def in_window(schedule: TopicSchedule, local: dt.datetime) -> bool:
-    """Whether `local` (an aware time in the tenant's zone) is inside the topic's send window.
+    """Whether `local` (an aware time in the reader's zone) is inside the topic's send window.
     Hours are wall-clock hours, so the window stays 9-17 local across daylight-saving changes."""
     return (
         local.weekday() in (schedule.send_weekdays or [])
         and schedule.send_hour_start <= local.hour < schedule.send_hour_end
     )
+
+
+@dataclass(frozen=True)
+class Window:
+    """Where a topic's send window is open at one moment. A candidate's wall clock is their
+    country's zone when the country has a single one (candidates.i18n.COUNTRY_ZONES), else the
+    tenant's: at 9:00 in Paris the window is open for France and Germany, not yet for the UK."""
+
+    company: bool  # open in the tenant's zone: for candidates without a zone of their own
+    countries: frozenset[str]  # countries whose zone has it open
+    considered: frozenset[str] = frozenset()  # countries with candidates, open or not
+
+    @classmethod
+    def at(
+        cls, schedule: TopicSchedule, now: dt.datetime, tz: dt.tzinfo, countries: Iterable[str]
+    ) -> Window:
+        """The window at `now` for the company's zone and each of `countries` (those with
+        candidates: see `countries_with_candidates`)."""
+        open_in = frozenset(
+            country
+            for country in countries
+            if (zone := zone_named(COUNTRY_ZONES[country])) is not None
+            and in_window(schedule, now.astimezone(zone))
+        )
+        return cls(
+            company=in_window(schedule, now.astimezone(tz)),
+            countries=open_in,
+            considered=frozenset(countries),
+        )
+
+    @property
+    def anywhere(self) -> bool:
+        return self.company or bool(self.countries)
+
+    def filter(self, candidates: QuerySet[Candidate]) -> QuerySet[Candidate]:
+        """The candidates for whom the window is open now."""
+        if self.company and self.countries == self.considered:
+            return candidates  # open everywhere someone lives: the plain query
+        where = Q(country__in=sorted(self.countries))
+        if self.company:
+            where |= ~Q(country__in=sorted(COUNTRY_ZONES))
+        return candidates.filter(where)
+
+
+def countries_with_candidates() -> list[str]:
+    """The single-zone countries some active candidate lives in: one index probe per country
+    (the partial index on active candidates' country), not a scan of every candidate. A window
+    open only in a zone nobody lives in opens nothing."""
+    table = Candidate._meta.db_table
+    with server_binding_cursor() as cursor:
+        cursor.execute(
+            f"""SELECT c FROM unnest(%b::text[]) AS c
+                WHERE EXISTS (SELECT 1 FROM {table} WHERE country = c
+                              AND anonymised_at IS NULL AND merged_into_id IS NULL)""",  # noqa: S608
+            [sorted(COUNTRY_ZONES)],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _clamp(frequency: str | None, allowed: Sequence[str], default: str) -> str:
@@ -131,11 +182,13 @@ def nurture_plan(*, now: dt.datetime | None = None, count_held_back: bool = Fals
     today = local.date()
     rules = NurtureSettings.load()
     enabled = list(TopicSchedule.objects.filter(enabled=True))
-    schedules = [s for s in enabled if in_window(s, local)]
+    countries = countries_with_candidates() if enabled else []
+    windows = {s.topic: Window.at(s, now, tz, countries) for s in enabled}
+    schedules = [s for s in enabled if windows[s.topic].anywhere]
     result = PlanResult(open_topics=[s.topic for s in schedules])
     if count_held_back:
         closed = [s.topic for s in enabled if s not in schedules]
-        _count_held_back(result, closed, base=None, ranges=topic_settings())
+        _count_held_back(result, closed, base=None, ranges=topic_settings(), windows=windows)
     if not schedules:
         return result
 
@@ -151,7 +204,9 @@ def nurture_plan(*, now: dt.datetime | None = None, count_held_back: bool = Fals
         )
     )
     if count_held_back:
-        _count_held_back(result, [s.topic for s in schedules], base=base, ranges=ranges)
+        _count_held_back(
+            result, [s.topic for s in schedules], base=base, ranges=ranges, windows=windows
+        )
     lookback = now - dt.timedelta(days=rules.first_lookback_days)
     # candidate id -> topic -> (period, content counts as new after this time)
     due: dict[int, dict[str, tuple[str, dt.datetime]]] = defaultdict(dict)
@@ -159,11 +214,12 @@ def nurture_plan(*, now: dt.datetime | None = None, count_held_back: bool = Fals
     for schedule in schedules:
         topic = schedule.topic
         last_delivery, last_message = _last_sent(topic)
+        reachable_now = windows[topic].filter(base)
         if topic == MessageKind.POOL_INVITATION:
             interval = rules.invitation_interval_days
             period = f"i{today.toordinal() // interval}"
             rows = (
-                contactable(base, topic=topic)
+                contactable(reachable_now, topic=topic)
                 .exclude(talent_pool_member())
                 .annotate(ld=last_delivery, lm=last_message)
                 .order_by()
@@ -182,7 +238,7 @@ def nurture_plan(*, now: dt.datetime | None = None, count_held_back: bool = Fals
             "frequency"
         )[:1]
         rows = (
-            contactable(base, topic=topic)
+            contactable(reachable_now, topic=topic)
             .annotate(ld=last_delivery, lm=last_message, fq=Subquery(chosen))
             .order_by()  # not the candidates' default (name) order: 100k rows to sort for nothing
             .values_list("pk", "ld", "lm", "fq")
@@ -214,7 +270,7 @@ def nurture_plan(*, now: dt.datetime | None = None, count_held_back: bool = Fals
                 topic,
                 due[cid][topic][0],
                 json.dumps([m.position_id for m in jobs]) if jobs else "[]",
-                json.dumps({str(m.position_id): m.explanation for m in jobs}) if jobs else "{}",
+                json.dumps({str(m.position_id): m.why for m in jobs}) if jobs else "{}",
                 json.dumps(sorted({s for m in jobs for s in m.skills})) if jobs else "[]",
                 json.dumps(found.items) if found.items else "[]",
             )
@@ -240,10 +296,16 @@ def _reachable(candidates: QuerySet[Candidate], topic: str) -> QuerySet[Candidat
 
 
 def _count_held_back(
-    result: PlanResult, topics: list[str], *, base: QuerySet[Candidate] | None, ranges: dict
+    result: PlanResult,
+    topics: list[str],
+    *,
+    base: QuerySet[Candidate] | None,
+    ranges: dict,
+    windows: dict[str, Window],
 ) -> None:
-    """Per topic: without consent; then, of those who could get it, held back by the closed
-    window (`base` None: these topics' windows are closed) or by the cap (not in `base`)."""
+    """Per topic: without consent; then, of those who could get it, held back by the window
+    closed where they are (`base` None: these topics' windows are closed everywhere) or by the
+    cap (not in `base`)."""
     active = Candidate.objects.active()
     everyone = active.count()
     for topic in topics:
@@ -254,7 +316,9 @@ def _count_held_back(
         if base is None:
             held.window = reachable
         else:
-            held.cap = reachable - _reachable(base, topic).count()
+            in_window_now = _reachable(windows[topic].filter(active), topic).count()
+            held.window = reachable - in_window_now
+            held.cap = in_window_now - _reachable(windows[topic].filter(base), topic).count()
         result.held_back[topic] = held
 
 

@@ -48,6 +48,8 @@ DATASETS = [
             "topic",
             "title",
             "summary",
+            "language",
+            "translations",
             "link_url",
             "target_profession",
             "target_sector",

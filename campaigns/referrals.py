@@ -9,9 +9,11 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.db import connection
+from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Candidate, Position, PositionStatus
 from tenants import signing as bulk_signing
+from tenants.i18n import lazy_format
 from tenants.links import tenant_signed_url_builder
 
 REFERRAL_SALT = "campaigns.referral"
@@ -20,7 +22,8 @@ REFERRAL_MAX_AGE = 180 * 24 * 3600
 
 
 class ReferralError(Exception):
-    """The link cannot be used; the message is shown to the visitor."""
+    """The link cannot be used; the message (`args[0]`, translated lazily) is shown to the
+    visitor in their language."""
 
 
 @dataclass(frozen=True)
@@ -50,16 +53,18 @@ def referral_load(token: str) -> Referral:
         payload = signing.loads(token, salt=REFERRAL_SALT, max_age=REFERRAL_MAX_AGE)
     except signing.SignatureExpired:
         raise ReferralError(
-            "This link has expired; the job may still be open on our site."
+            _("This link has expired; the job may still be open on our site.")
         ) from None
     except signing.BadSignature:
-        raise ReferralError("This link is not valid.") from None
+        raise ReferralError(_("This link is not valid.")) from None
     if not isinstance(payload, dict) or payload.get("s") != connection.schema_name:
-        raise ReferralError("This link is not valid on this site.")
+        raise ReferralError(_("This link is not valid on this site."))
     referrer = Candidate.objects.active().filter(pk=payload.get("c")).first()
     position = Position.objects.filter(pk=payload.get("p")).first()
     if referrer is None or position is None:
-        raise ReferralError("This link is no longer valid.")
+        raise ReferralError(_("This link is no longer valid."))
     if position.status != PositionStatus.OPEN:
-        raise ReferralError(f"“{position.title}” is no longer open for applications.")
+        raise ReferralError(
+            lazy_format(_("“%(title)s” is no longer open for applications."), title=position.title)
+        )
     return Referral(referrer=referrer, position=position)

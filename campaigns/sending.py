@@ -14,13 +14,17 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from campaigns.defaults import template_for
 from campaigns.digest import JobEntry, items_digest, jobs_digest
+from campaigns.job_scoring import explain
 from campaigns.models import ContentItem, Delivery, DeliveryStatus, TopicTemplate
-from campaigns.planner import PlanResult, nurture_plan, talent_pool_member, tenant_zone
+from campaigns.planner import PlanResult, nurture_plan, talent_pool_member
 from campaigns.referrals import share_url_builder
+from candidates.i18n import candidate_language
 from candidates.links import reapply_url_builder
 from candidates.models import Candidate, Position, PositionStatus
 from consent.links import CandidateLinks, links_prepare
@@ -28,6 +32,7 @@ from consent.selectors import contactable
 from mailing.kinds import MessageKind
 from mailing.rendering import render_email
 from mailing.services import OutgoingEmail, message_enqueue_many
+from tenants.i18n import localised, tenant_zone
 
 BATCH_SIZE = 500
 
@@ -58,29 +63,15 @@ _DELIVERY_FIELDS = (
     "candidate__email",
     "candidate__preferred_language",
     "candidate__consent_profile__link_key",
-    "candidate__consent_profile__language",
 )
 
 
-def _language(candidate: Candidate) -> str:
-    """The language chosen in the preference centre, else the profile's preferred language."""
-    profile = getattr(candidate, "consent_profile", None)
-    return (profile.language if profile else "") or candidate.preferred_language
-
-
-def _templates() -> dict[tuple[str, str], TopicTemplate]:
-    return {
-        (t.schedule.topic, t.language): t for t in TopicTemplate.objects.select_related("schedule")
-    }
-
-
-def _template_for(
-    templates: dict[tuple[str, str], TopicTemplate], topic: str, language: str, fallback: str
-) -> TopicTemplate | None:
-    for lang in (language, fallback):
-        if (topic, lang) in templates:
-            return templates[(topic, lang)]
-    return next((t for (top, _), t in sorted(templates.items()) if top == topic), None)
+def _templates() -> dict[str, dict[str, TopicTemplate]]:
+    """Topic -> language -> HR's template."""
+    found: dict[str, dict[str, TopicTemplate]] = {}
+    for t in TopicTemplate.objects.select_related("schedule"):
+        found.setdefault(t.schedule.topic, {})[t.language] = t
+    return found
 
 
 @transaction.atomic
@@ -129,7 +120,6 @@ def _send_batch(delivery_ids: Sequence[int], now: dt.datetime) -> SendResult:
         .in_bulk()
     )
     templates = _templates()
-    default_language = getattr(tenant, "default_language", "en") or "en"
 
     # Link keys of people who have none yet, in one statement before any link is signed.
     links_prepare([d.candidate for d in deliveries if d.candidate_id in allowed[d.topic]])
@@ -138,91 +128,110 @@ def _send_batch(delivery_ids: Sequence[int], now: dt.datetime) -> SendResult:
     dropped: list[int] = []
     queued: list[Delivery] = []
     emails: list[OutgoingEmail] = []
-    for delivery in deliveries:
-        candidate = delivery.candidate
-        if candidate.pk not in allowed[delivery.topic]:
-            dropped.append(delivery.pk)
-            result.dropped["no consent"] += 1
-            continue
-        language = _language(candidate) or default_language
-        template = _template_for(templates, delivery.topic, language, default_language)
-        if template is None:
-            dropped.append(delivery.pk)
-            result.dropped["no template"] += 1
-            continue
-        base = {
-            "first_name": candidate.first_name,
-            "last_name": candidate.last_name,
-            "company_name": tenant.from_name,
-        }
-        if delivery.topic == MessageKind.POOL_INVITATION:
-            digest_source, tags, context = (
-                template.body,
-                ("first_name", "last_name", "company_name", "join_url", "decline_url"),
-                base
-                | {
-                    "join_url": links.optin(candidate, source="pool_invitation"),
-                    "decline_url": links.unsubscribe(candidate, MessageKind.POOL_INVITATION),
-                },
-            )
-        elif delivery.topic == MessageKind.JOB_OFFERS:
-            positions = [open_positions[p] for p in delivery.position_ids if p in open_positions]
-            if not positions:
+    # Each digest is composed in its reader's language (activated per delivery below) and the
+    # company's time zone; both are restored after the batch.
+    with localised(language=translation.get_language() or settings.LANGUAGE_CODE, zone=tz):
+        for delivery in deliveries:
+            candidate = delivery.candidate
+            if candidate.pk not in allowed[delivery.topic]:
                 dropped.append(delivery.pk)
-                result.dropped["positions closed"] += 1
+                result.dropped["no consent"] += 1
                 continue
-            digest = jobs_digest(
-                template_body=template.body,
-                jobs=[
-                    JobEntry(
-                        position=p,
-                        reason=delivery.reasons.get(str(p.pk), ""),
-                        apply_url=reapply_url(candidate, p),
-                        share_url=share_url(candidate, p),
-                    )
-                    for p in positions
-                ],
-                language=language,
-                base=base,
+            template = template_for(
+                templates.get(delivery.topic, {}), delivery.topic, candidate_language(candidate)
             )
-            delivery.position_ids = [p.pk for p in positions]
-            digest_source, tags, context = digest.body_source, digest.allowed_tags, digest.context
-        else:
-            items = [live_items[i] for i in delivery.item_ids if i in live_items]
-            if not items:
+            if template is None:
                 dropped.append(delivery.pk)
-                result.dropped["content withdrawn"] += 1
+                result.dropped["no template"] += 1
                 continue
-            digest = items_digest(
-                template_body=template.body, items=items, language=language, base=base, tz=tz
-            )
-            delivery.item_ids = [i.pk for i in items]
-            digest_source, tags, context = digest.body_source, digest.allowed_tags, digest.context
+            # Everything of this digest speaks the template's language: fixed words, why a job
+            # was chosen, dates, the layout's footer.
+            language = template.language
+            translation.activate(language)
+            base = {
+                "first_name": candidate.first_name,
+                "last_name": candidate.last_name,
+                "company_name": tenant.from_name,
+            }
+            if delivery.topic == MessageKind.POOL_INVITATION:
+                digest_source, tags, context = (
+                    template.body,
+                    ("first_name", "last_name", "company_name", "join_url", "decline_url"),
+                    base
+                    | {
+                        "join_url": links.optin(candidate, source="pool_invitation"),
+                        "decline_url": links.unsubscribe(candidate, MessageKind.POOL_INVITATION),
+                    },
+                )
+            elif delivery.topic == MessageKind.JOB_OFFERS:
+                positions = [
+                    open_positions[p] for p in delivery.position_ids if p in open_positions
+                ]
+                if not positions:
+                    dropped.append(delivery.pk)
+                    result.dropped["positions closed"] += 1
+                    continue
+                digest = jobs_digest(
+                    template_body=template.body,
+                    jobs=[
+                        JobEntry(
+                            position=p,
+                            reason=explain(delivery.reasons.get(str(p.pk), "")),
+                            apply_url=reapply_url(candidate, p),
+                            share_url=share_url(candidate, p),
+                        )
+                        for p in positions
+                    ],
+                    language=language,
+                    base=base,
+                )
+                delivery.position_ids = [p.pk for p in positions]
+                digest_source, tags, context = (
+                    digest.body_source,
+                    digest.allowed_tags,
+                    digest.context,
+                )
+            else:
+                items = [live_items[i] for i in delivery.item_ids if i in live_items]
+                if not items:
+                    dropped.append(delivery.pk)
+                    result.dropped["content withdrawn"] += 1
+                    continue
+                digest = items_digest(
+                    template_body=template.body, items=items, language=language, base=base, tz=tz
+                )
+                delivery.item_ids = [i.pk for i in items]
+                digest_source, tags, context = (
+                    digest.body_source,
+                    digest.allowed_tags,
+                    digest.context,
+                )
 
-        unsubscribe = links.unsubscribe(candidate, delivery.topic)
-        rendered = render_email(
-            subject_source=template.subject,
-            body_source=digest_source,
-            context=context,
-            allowed_tags=tags,
-            tenant=tenant,
-            unsubscribe_url=unsubscribe,
-            preferences_url=links.preferences(candidate),
-        )
-        emails.append(
-            OutgoingEmail(
-                send_key=f"nurture:{delivery.topic}:{candidate.pk}:{delivery.period}",
-                kind=delivery.topic,
-                to_email=candidate.email,
-                subject=rendered.subject,
-                html=rendered.html,
-                text=rendered.text,
-                candidate=candidate,
-                topic=delivery.topic,
+            unsubscribe = links.unsubscribe(candidate, delivery.topic)
+            rendered = render_email(
+                subject_source=template.subject,
+                body_source=digest_source,
+                context=context,
+                allowed_tags=tags,
+                tenant=tenant,
                 unsubscribe_url=unsubscribe,
+                preferences_url=links.preferences(candidate),
+                language=language,
             )
-        )
-        queued.append(delivery)
+            emails.append(
+                OutgoingEmail(
+                    send_key=f"nurture:{delivery.topic}:{candidate.pk}:{delivery.period}",
+                    kind=delivery.topic,
+                    to_email=candidate.email,
+                    subject=rendered.subject,
+                    html=rendered.html,
+                    text=rendered.text,
+                    candidate=candidate,
+                    topic=delivery.topic,
+                    unsubscribe_url=unsubscribe,
+                )
+            )
+            queued.append(delivery)
     # One INSERT for the batch's digests (a key already in the outbox returns its message).
     for delivery, message in zip(queued, message_enqueue_many(emails=emails), strict=True):
         delivery.message_id = message.pk

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_log_record
+from campaigns.defaults import template_for
 from campaigns.digest import SUBJECT_TAGS, body_tags, items_digest
 from campaigns.models import (
     Campaign,
@@ -25,8 +26,8 @@ from campaigns.models import (
     TopicSchedule,
     TopicTemplate,
 )
-from campaigns.planner import tenant_zone
 from campaigns.referrals import Referral
+from candidates.i18n import candidate_language
 from candidates.models import Application, Candidate
 from candidates.submissions import application_submit
 from consent.links import preferences_url, unsubscribe_url
@@ -37,6 +38,7 @@ from mailing.models import Message
 from mailing.rendering import RenderedEmail, render_email
 from mailing.services import OutgoingEmail, message_cancel, message_enqueue, message_enqueue_many
 from pools.selectors import pool_members
+from tenants.i18n import tenant_language, tenant_zone
 
 CAMPAIGN_BATCH = 1000
 
@@ -186,18 +188,12 @@ def _render(
     templates: dict[str, TopicTemplate],
     unsubscribe: str | None = None,
 ) -> RenderedEmail:
-    """The campaign email for `candidate` (sample values when None); `templates` are the
-    topic's templates by language."""
+    """The campaign email for `candidate` (sample values when None) in their language (HR's
+    digest template in it, else the built-in one); `templates` are the topic's templates by
+    language. The subject is the campaign's own, as HR wrote it."""
     tenant = connection.tenant
-    language = ""
-    if candidate is not None:
-        profile = getattr(candidate, "consent_profile", None)
-        language = (profile.language if profile else "") or candidate.preferred_language
-    template = (
-        templates.get(language)
-        or templates.get(tenant.default_language)
-        or next(iter(templates.values()), None)
-    )
+    template = template_for(templates, campaign.item.topic, candidate_language(candidate))
+    language = template.language if template else tenant_language()
     base = {
         "first_name": candidate.first_name if candidate else "Alex",
         "last_name": candidate.last_name if candidate else "Martin",
@@ -206,7 +202,7 @@ def _render(
     digest = items_digest(
         template_body=template.body if template else "Hello {{ first_name }},\n\n{{ items }}",
         items=[campaign.item],
-        language=language or tenant.default_language,
+        language=language,
         base=base,
         tz=tenant_zone(),
     )
@@ -218,6 +214,7 @@ def _render(
         tenant=tenant,
         unsubscribe_url=unsubscribe,
         preferences_url=preferences_url(candidate) if candidate else None,
+        language=language,
     )
 
 

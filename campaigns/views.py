@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import candidate_token_view, hr_admin_required, recruiter_required
 from accounts.services import client_ip
 from campaigns import charts
+from campaigns.defaults import builtin_template
 from campaigns.forms import (
     CampaignForm,
     ContentItemForm,
@@ -28,7 +29,6 @@ from campaigns.models import (
     NurtureSettings,
     TopicSchedule,
 )
-from campaigns.planner import tenant_zone
 from campaigns.referrals import ReferralError, referral_load
 from campaigns.selectors import (
     SURVEY_FR_18_24,
@@ -53,16 +53,19 @@ from campaigns.services import (
     topic_schedule_update,
     topic_template_save,
 )
+from candidates.i18n import candidate_render, in_visitor_language
 from candidates.services import CandidateError
 from consent.selectors import topic_settings
+from tenants.i18n import (
+    format_zoned,
+    language_codes,
+    missing_languages,
+    tenant_language,
+    tenant_zone,
+)
 from tenants.public_forms import RateLimited
 
 _TOPICS = dict(ITEM_TOPIC_CHOICES)
-
-
-def _local(request: HttpRequest) -> None:
-    """Dates in forms and pages are in the tenant's time zone."""
-    timezone.activate(tenant_zone())
 
 
 # --- Campaigns ----------------------------------------------------------------------------------
@@ -70,14 +73,12 @@ def _local(request: HttpRequest) -> None:
 
 @recruiter_required
 def home(request: HttpRequest) -> HttpResponse:
-    _local(request)
     campaigns = Campaign.objects.select_related("item", "pool")[:100]
     return render(request, "campaigns/home.html", {"campaigns": campaigns})
 
 
 @recruiter_required
 def campaign_new(request: HttpRequest) -> HttpResponse:
-    _local(request)
     initial = {}
     if request.GET.get("item", "").isdigit():
         item = ContentItem.objects.filter(pk=request.GET["item"], archived=False).first()
@@ -102,7 +103,6 @@ def _message(exc: Exception) -> str:
 
 @recruiter_required
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _local(request)
     campaign = get_object_or_404(Campaign.objects.select_related("item", "pool"), pk=pk)
     progress = campaign_progress(campaign)
     due = campaign.scheduled_at is not None and campaign.scheduled_at <= timezone.now()
@@ -159,7 +159,6 @@ def campaign_preview_html(request: HttpRequest, pk: int) -> HttpResponse:
 @recruiter_required
 @require_POST
 def campaign_action(request: HttpRequest, pk: int) -> HttpResponse:
-    _local(request)
     campaign = get_object_or_404(Campaign.objects.select_related("item", "pool"), pk=pk)
     action = request.POST.get("action")
     try:
@@ -178,7 +177,7 @@ def campaign_action(request: HttpRequest, pk: int) -> HttpResponse:
                     request=request,
                 )
                 if campaign.scheduled_at and campaign.scheduled_at > timezone.now():
-                    when = timezone.localtime(campaign.scheduled_at).strftime("%d %b %Y %H:%M")
+                    when = format_zoned(campaign.scheduled_at)
                     messages.success(request, f"Scheduled for {when}.")
                 else:
                     messages.success(request, "Sending now.")
@@ -201,7 +200,6 @@ def campaign_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 def content_list(request: HttpRequest) -> HttpResponse:
-    _local(request)
     items = ContentItem.objects.select_related("target_pool")
     topic = request.GET.get("topic", "")
     if topic in _TOPICS:
@@ -217,7 +215,6 @@ def content_list(request: HttpRequest) -> HttpResponse:
 
 @recruiter_required
 def content_edit(request: HttpRequest, pk: int | None = None, topic: str = "") -> HttpResponse:
-    _local(request)
     item = get_object_or_404(ContentItem, pk=pk) if pk else ContentItem(topic=topic)
     if item.topic not in _TOPICS:
         raise Http404("Unknown content topic.")
@@ -273,12 +270,12 @@ def topics(request: HttpRequest) -> HttpResponse:
 @hr_admin_required
 def topic_edit(request: HttpRequest, pk: int) -> HttpResponse:
     schedule = get_object_or_404(TopicSchedule, pk=pk)
-    language = (
-        request.GET.get("language")
-        or request.POST.get("language")
-        or (request.tenant.default_language)
-    )
+    language = request.GET.get("language") or request.POST.get("language") or tenant_language()
+    if language not in language_codes():
+        language = tenant_language()
     template = schedule.templates.filter(language=language).first()
+    # A language not written yet starts from the built-in text (what is sent meanwhile).
+    builtin = builtin_template(schedule.topic, language) or ("", "")
     schedule_form = TopicScheduleForm(
         request.POST if request.POST.get("form") == "schedule" else None, instance=schedule
     )
@@ -287,8 +284,8 @@ def topic_edit(request: HttpRequest, pk: int) -> HttpResponse:
         topic=schedule.topic,
         initial={
             "language": language,
-            "subject": template.subject if template else "",
-            "body": template.body if template else "",
+            "subject": template.subject if template else builtin[0],
+            "body": template.body if template else builtin[1],
         },
     )
     if request.method == "POST":
@@ -315,6 +312,7 @@ def topic_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "schedule_form": schedule_form,
             "template_form": template_form,
             "languages": [t.language for t in schedule.templates.all()],
+            "missing": missing_languages(t.language for t in schedule.templates.all()),
         },
     )
 
@@ -429,16 +427,19 @@ def insights_pdf(request: HttpRequest) -> HttpResponse:
 
 
 @candidate_token_view
+@in_visitor_language
 def referral(request: HttpRequest, token: str) -> HttpResponse:
     try:
         ref = referral_load(token)
     except ReferralError as exc:
-        return render(request, "campaigns/referral_invalid.html", {"error": str(exc)}, status=410)
+        return candidate_render(
+            request, "campaigns/referral_invalid.html", {"error": exc.args[0]}, status=410
+        )
     form = ReferralForm(request.POST or None)
     if request.method == "POST":
         if not form.check_human():
             # A bot: answer as if it worked, keep nothing.
-            return render(
+            return candidate_render(
                 request, "campaigns/referral_done.html", {"position": ref.position}, status=400
             )
         if form.is_valid():
@@ -451,14 +452,16 @@ def referral(request: HttpRequest, token: str) -> HttpResponse:
                     ip=client_ip(request),
                 )
             except RateLimited as exc:
-                return render(
+                return candidate_render(
                     request, "candidates/rate_limited.html", {"message": str(exc)}, status=429
                 )
             except (ValidationError, CandidateError) as exc:
                 form.add_error(None, _message(exc))
             else:
-                return render(request, "campaigns/referral_done.html", {"position": ref.position})
-    return render(
+                return candidate_render(
+                    request, "campaigns/referral_done.html", {"position": ref.position}
+                )
+    return candidate_render(
         request,
         "campaigns/referral.html",
         {"form": form, "position": ref.position, "referrer": ref.referrer},

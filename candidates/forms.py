@@ -5,11 +5,13 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from candidates.importing import targets_for
 from candidates.models import Candidate, ImportKind, Position, PositionStatus
 from candidates.validators import validate_single_line
+from tenants.i18n import lazy_format
 from tenants.public_forms import GuardedForm
 
 CV_MAX_BYTES = 5 * 1024 * 1024
@@ -179,14 +181,17 @@ class ApplyForm(GuardedForm):
     """The public apply form on an open position's page (honeypot and stamp from
     tenants.public_forms; the limits are counted by the service)."""
 
-    first_name = forms.CharField(max_length=100, validators=[validate_single_line])
-    last_name = forms.CharField(max_length=100, required=False, validators=[validate_single_line])
-    email = forms.EmailField(max_length=254, validators=[validate_single_line])
-    phone = forms.CharField(max_length=40, required=False, validators=[validate_single_line])
-    cv = forms.FileField(
-        label="CV (PDF, DOCX, ODT or DOC, up to 5 MB)",
-        required=False,
+    first_name = forms.CharField(
+        max_length=100, label=_("First name"), validators=[validate_single_line]
     )
+    last_name = forms.CharField(
+        max_length=100, required=False, label=_("Last name"), validators=[validate_single_line]
+    )
+    email = forms.EmailField(max_length=254, label=_("Email"), validators=[validate_single_line])
+    phone = forms.CharField(
+        max_length=40, required=False, label=_("Phone"), validators=[validate_single_line]
+    )
+    cv = forms.FileField(label=_("CV (PDF, DOCX, ODT or DOC, up to 5 MB)"), required=False)
 
     def clean_cv(self) -> Any:
         cv = self.cleaned_data.get("cv")
@@ -195,15 +200,20 @@ class ApplyForm(GuardedForm):
         name = (cv.name or "").lower()
         extension = "." + name.rsplit(".", 1)[-1] if "." in name else ""
         if extension not in CV_SIGNATURES:
-            raise forms.ValidationError("Upload the CV as PDF, DOCX, ODT or DOC.")
+            raise forms.ValidationError(_("Upload the CV as PDF, DOCX, ODT or DOC."))
         if cv.size > CV_MAX_BYTES:
             raise forms.ValidationError(
-                f"The CV is {cv.size / 1_048_576:.1f} MB; the limit is 5 MB."
+                lazy_format(
+                    _("The CV is %(size)s MB; the limit is 5 MB."),
+                    size=formats.number_format(cv.size / 1_048_576, 1),
+                )
             )
         head = cv.read(8)
         cv.seek(0)
         if not head.startswith(CV_SIGNATURES[extension]):
-            raise forms.ValidationError(f"This file is not a real {extension[1:].upper()} file.")
+            raise forms.ValidationError(
+                lazy_format(_("This file is not a real %(kind)s file."), kind=extension[1:].upper())
+            )
         return cv
 
 

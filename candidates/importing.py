@@ -17,10 +17,12 @@ from __future__ import annotations
 import abc
 import codecs
 import csv
+import functools
 import hashlib
 import io
 import json
 import re
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -97,43 +99,200 @@ class Target:
     max_length: int | None = None
 
 
+# Header names recognised in English, French, German and Italian. They are compared after
+# `_norm_header` (lower case, accents stripped, only letters and digits), so "Prénom",
+# "PRENOM" and "prénom " all match "prenom".
 CANDIDATE_TARGETS = [
-    Target("email", "Email", ("email", "e-mail", "mail", "emailaddress", "courriel")),
-    Target("first_name", "First name", ("firstname", "givenname", "prenom", "vorname"), 100),
-    Target("last_name", "Last name", ("lastname", "surname", "familyname", "nom", "nachname"), 100),
-    Target("full_name", "Full name (split)", ("name", "fullname", "candidate", "nomcomplet")),
-    Target("phone", "Phone", ("phone", "mobile", "telephone", "tel", "phonenumber"), 40),
-    Target("city", "City", ("city", "town", "ville", "stadt"), 100),
-    Target("country", "Country (ISO code)", ("country", "countrycode", "pays", "land")),
-    Target("languages", "Languages (list)", ("languages", "langues", "sprachen")),
-    Target("preferred_language", "Preferred email language", ("preferredlanguage", "language")),
     Target(
-        "profession", "Profession", ("profession", "job", "jobtitle", "occupation", "metier"), 120
-    ),
-    Target("seniority", "Seniority", ("seniority", "level")),
-    Target("years_experience", "Years of experience", ("yearsexperience", "experience", "years")),
-    Target("skills", "Skills (list)", ("skills", "competences", "kenntnisse")),
-    Target("interests", "Interests (list)", ("interests", "interets")),
-    Target(
-        "desired_positions", "Desired positions (list)", ("desiredpositions", "desiredposition")
+        "email",
+        "Email",
+        (
+            *("email", "e-mail", "mail", "email address", "courriel", "adresse e-mail"),
+            *("adresse mail", "adresse electronique", "e-mail-adresse", "mailadresse"),
+            *("indirizzo email", "indirizzo e-mail", "posta elettronica"),
+        ),
     ),
     Target(
-        "desired_locations", "Desired locations (list)", ("desiredlocations", "desiredlocation")
+        "first_name",
+        "First name",
+        ("first name", "given name", "forename", "prénom", "vorname", "nome"),
+        100,
     ),
-    Target("age_bracket", "Age bracket", ("agebracket", "age", "agegroup")),
-    Target("source", "Source", ("source", "origin", "channel"), 60),
-    Target("notes", "Notes", ("notes", "note", "comments", "comment")),
-    Target("tags", "Tags (list)", ("tags", "labels")),
+    Target(
+        "last_name",
+        "Last name",
+        (
+            *("last name", "surname", "family name", "nom", "nom de famille", "nachname"),
+            *("familienname", "cognome"),
+        ),
+        100,
+    ),
+    Target(
+        "full_name",
+        "Full name (split)",
+        (
+            *("name", "full name", "candidate", "nom complet", "prénom et nom", "prénom nom"),
+            *("vollständiger name", "vor- und nachname", "nome completo", "nome e cognome"),
+            "nominativo",
+        ),
+    ),
+    Target(
+        "phone",
+        "Phone",
+        (
+            *("phone", "mobile", "telephone", "tel", "phone number", "cell", "téléphone"),
+            *("portable", "numéro de téléphone", "telefon", "telefonnummer", "handy", "mobil"),
+            *("telefono", "cellulare", "numero di telefono"),
+        ),
+        40,
+    ),
+    Target(
+        "city",
+        "City",
+        ("city", "town", "ville", "commune", "stadt", "ort", "wohnort", "città", "comune"),
+        100,
+    ),
+    Target(
+        "country",
+        "Country (ISO code)",
+        ("country", "country code", "pays", "code pays", "land", "ländercode", "paese", "nazione"),
+    ),
+    Target("languages", "Languages (list)", ("languages", "langues", "sprachen", "lingue")),
+    Target(
+        "preferred_language",
+        "Preferred email language",
+        (
+            *("preferred language", "language", "langue", "langue préférée", "sprache"),
+            *("bevorzugte sprache", "lingua", "lingua preferita"),
+        ),
+    ),
+    Target(
+        "profession",
+        "Profession",
+        (
+            *("profession", "job", "job title", "occupation", "métier", "fonction", "beruf"),
+            *("berufsbezeichnung", "professione", "mestiere", "qualifica"),
+        ),
+        120,
+    ),
+    Target(
+        "seniority",
+        "Seniority",
+        ("seniority", "level", "niveau", "séniorité", "erfahrungsstufe", "livello", "anzianità"),
+    ),
+    Target(
+        "years_experience",
+        "Years of experience",
+        (
+            *("years experience", "years of experience", "experience", "years"),
+            *("années d'expérience", "expérience", "berufserfahrung", "jahre erfahrung"),
+            *("erfahrung", "anni di esperienza", "esperienza"),
+        ),
+    ),
+    Target(
+        "skills",
+        "Skills (list)",
+        (
+            *("skills", "compétences", "kenntnisse", "fähigkeiten", "kompetenzen"),
+            *("competenze", "abilità"),
+        ),
+    ),
+    Target(
+        "interests",
+        "Interests (list)",
+        ("interests", "intérêts", "centres d'intérêt", "interessen", "interessi"),
+    ),
+    Target(
+        "desired_positions",
+        "Desired positions (list)",
+        (
+            *("desired positions", "desired position", "postes souhaités", "poste souhaité"),
+            *("wunschpositionen", "wunschposition", "posizioni desiderate"),
+            "posizione desiderata",
+        ),
+    ),
+    Target(
+        "desired_locations",
+        "Desired locations (list)",
+        (
+            *("desired locations", "desired location", "lieux souhaités", "lieu souhaité"),
+            *("wunschorte", "wunschort", "sedi desiderate", "sede desiderata"),
+        ),
+    ),
+    Target(
+        "age_bracket",
+        "Age bracket",
+        (
+            *("age bracket", "age", "age group", "tranche d'âge", "âge", "altersgruppe"),
+            *("alter", "fascia d'età", "età"),
+        ),
+    ),
+    Target(
+        "source",
+        "Source",
+        ("source", "origin", "channel", "origine", "canal", "quelle", "herkunft", "fonte"),
+        60,
+    ),
+    Target(
+        "notes",
+        "Notes",
+        (
+            *("notes", "note", "comments", "comment", "remarques", "commentaires"),
+            *("notizen", "bemerkungen", "anmerkungen", "kommentar", "commenti"),
+        ),
+    ),
+    Target("tags", "Tags (list)", ("tags", "labels", "étiquettes", "schlagwörter", "etichette")),
 ]
 APPLICATION_TARGETS = [
-    Target("email", "Candidate email", ("email", "e-mail", "mail", "candidateemail")),
-    Target("first_name", "First name", ("firstname", "givenname", "prenom"), 100),
-    Target("last_name", "Last name", ("lastname", "surname", "nom"), 100),
-    Target("full_name", "Full name (split)", ("name", "fullname", "candidate")),
-    Target("position", "Position title", ("position", "job", "jobtitle", "title", "poste"), 200),
-    Target("stage", "Stage reached", ("stage", "stagereached", "step", "etape")),
-    Target("outcome", "Outcome", ("outcome", "status", "result")),
-    Target("applied_at", "Applied on (date)", ("appliedat", "appliedon", "date", "applied")),
+    Target(
+        "email",
+        "Candidate email",
+        (
+            *("email", "e-mail", "mail", "candidate email", "courriel", "adresse e-mail"),
+            *("e-mail-adresse", "indirizzo email", "posta elettronica"),
+        ),
+    ),
+    Target(
+        "first_name", "First name", ("first name", "given name", "prénom", "vorname", "nome"), 100
+    ),
+    Target(
+        "last_name",
+        "Last name",
+        ("last name", "surname", "nom", "nom de famille", "nachname", "cognome"),
+        100,
+    ),
+    Target(
+        "full_name",
+        "Full name (split)",
+        ("name", "full name", "candidate", "nom complet", "nome completo", "nominativo"),
+    ),
+    Target(
+        "position",
+        "Position title",
+        (
+            *("position", "job", "job title", "title", "poste", "intitulé du poste", "stelle"),
+            *("stellenbezeichnung", "posizione", "ruolo"),
+        ),
+        200,
+    ),
+    Target(
+        "stage",
+        "Stage reached",
+        ("stage", "stage reached", "step", "étape", "phase", "stufe", "fase"),
+    ),
+    Target(
+        "outcome",
+        "Outcome",
+        ("outcome", "status", "result", "résultat", "statut", "ergebnis", "esito", "stato"),
+    ),
+    Target(
+        "applied_at",
+        "Applied on (date)",
+        (
+            *("applied at", "applied on", "date", "applied", "date de candidature"),
+            *("bewerbungsdatum", "datum", "data", "data candidatura", "data di candidatura"),
+        ),
+    ),
 ]
 REQUIRED = {
     ImportKind.CANDIDATES: ["email"],
@@ -154,7 +313,17 @@ def targets_for(kind: str) -> list[Target]:
 
 
 def _norm_header(header: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", header.lower())
+    """Lower case, accents stripped (NFKD: "é" is "e" and a combining accent, which goes), then
+    only letters and digits: "Prénom" → "prenom", "Città" → "citta", "E-Mail-Adresse" →
+    "emailadresse". Letters are never dropped for carrying an accent."""
+    decomposed = unicodedata.normalize("NFKD", header.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]", "", plain)
+
+
+@functools.cache
+def _synonyms(target: Target) -> frozenset[str]:
+    return frozenset({_norm_header(target.key), *(_norm_header(s) for s in target.synonyms)})
 
 
 def headers_signature(kind: str, headers: list[str]) -> str:
@@ -174,9 +343,7 @@ def mapping_guess(kind: str, headers: list[str]) -> dict[str, str]:
     for header in headers:
         norm = _norm_header(header)
         for target in targets_for(kind):
-            if target.key not in used and (
-                norm == _norm_header(target.key) or norm in target.synonyms
-            ):
+            if target.key not in used and norm in _synonyms(target):
                 guess[header] = target.key
                 used.add(target.key)
                 break

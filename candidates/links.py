@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.db import connection
+from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Candidate, Position, PositionStatus
 from tenants import signing as bulk_signing
+from tenants.i18n import lazy_format
 from tenants.links import tenant_signed_url_builder
 
 REAPPLY_SALT = "candidates.reapply"
@@ -21,7 +23,8 @@ REAPPLY_MAX_AGE = 60 * 24 * 3600
 
 
 class LinkError(Exception):
-    """The link cannot be used; the message is shown to the candidate."""
+    """The link cannot be used; the message (`args[0]`, translated lazily: shown in the
+    reader's language) is shown to the candidate."""
 
 
 @dataclass
@@ -50,11 +53,13 @@ def reapply_load(token: str) -> Reapply:
     try:
         payload = signing.loads(token, salt=REAPPLY_SALT, max_age=REAPPLY_MAX_AGE)
     except signing.SignatureExpired:
-        raise LinkError("This link has expired. You can still apply from the job page.") from None
+        raise LinkError(
+            _("This link has expired. You can still apply from the job page.")
+        ) from None
     except signing.BadSignature:
-        raise LinkError("This link is not valid.") from None
+        raise LinkError(_("This link is not valid.")) from None
     if payload.get("s") != connection.schema_name:
-        raise LinkError("This link is not valid on this site.")
+        raise LinkError(_("This link is not valid on this site."))
     candidate = (
         Candidate.objects.active().filter(pk=payload.get("c")).first()
         or Candidate.objects.filter(pk=payload.get("c"), merged_into__isnull=False)
@@ -65,7 +70,9 @@ def reapply_load(token: str) -> Reapply:
         candidate = candidate.merged_into
     position = Position.objects.filter(pk=payload.get("p")).first()
     if candidate is None or position is None:
-        raise LinkError("This link is no longer valid.")
+        raise LinkError(_("This link is no longer valid."))
     if position.status != PositionStatus.OPEN:
-        raise LinkError(f"“{position.title}” is no longer open for applications.")
+        raise LinkError(
+            lazy_format(_("“%(title)s” is no longer open for applications."), title=position.title)
+        )
     return Reapply(candidate=candidate, position=position)

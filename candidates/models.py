@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Func, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
@@ -13,10 +14,10 @@ from candidates.validators import validate_single_line
 
 
 class Seniority(models.TextChoices):
-    JUNIOR = "junior", "Junior"
-    MID = "mid", "Mid-level"
-    SENIOR = "senior", "Senior"
-    LEAD = "lead", "Lead"
+    JUNIOR = "junior", _("Junior")
+    MID = "mid", _("Mid-level")
+    SENIOR = "senior", _("Senior")
+    LEAD = "lead", _("Lead")
 
 
 class AgeBracket(models.TextChoices):
@@ -206,9 +207,10 @@ class PositionStatus(models.TextChoices):
 
 
 class RemotePolicy(models.TextChoices):
-    ONSITE = "onsite", "On site"
-    HYBRID = "hybrid", "Hybrid"
-    REMOTE = "remote", "Remote"
+    # Shown on the public job pages and in job digests: translated.
+    ONSITE = "onsite", _("On site")
+    HYBRID = "hybrid", _("Hybrid")
+    REMOTE = "remote", _("Remote")
 
 
 class Position(models.Model):

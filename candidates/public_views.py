@@ -6,11 +6,12 @@ record we already hold."""
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 
 from accounts.permissions import candidate_token_view, public_view
 from accounts.services import client_ip
 from candidates.forms import ApplyForm
+from candidates.i18n import candidate_render, in_visitor_language
 from candidates.links import LinkError, reapply_load
 from candidates.models import Position, PositionStatus
 from candidates.services import CandidateError, application_create
@@ -19,19 +20,23 @@ from tenants.public_forms import RateLimited
 
 
 @public_view
+@in_visitor_language
 def job_list(request: HttpRequest) -> HttpResponse:
     positions = Position.objects.filter(status=PositionStatus.OPEN).order_by("-opened_at", "pk")
-    return render(request, "candidates/jobs.html", {"positions": positions})
+    return candidate_render(request, "candidates/jobs.html", {"positions": positions})
 
 
 @public_view
+@in_visitor_language
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     position = get_object_or_404(Position, pk=pk, status=PositionStatus.OPEN)
     form = ApplyForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if not form.check_human():
             # A bot: answer as if it worked, keep nothing.
-            return render(request, "candidates/applied.html", {"position": position}, status=400)
+            return candidate_render(
+                request, "candidates/applied.html", {"position": position}, status=400
+            )
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -44,14 +49,14 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     cv=data.get("cv"),
                 )
             except RateLimited as exc:
-                return render(
+                return candidate_render(
                     request, "candidates/rate_limited.html", {"message": str(exc)}, status=429
                 )
             except CandidateError as exc:
                 form.add_error(None, str(exc))
             else:
-                return render(request, "candidates/applied.html", {"position": position})
-    return render(
+                return candidate_render(request, "candidates/applied.html", {"position": position})
+    return candidate_render(
         request,
         "candidates/job.html",
         {"position": position, "form": form, "skills": sorted(position.required_skills.names())},
@@ -60,21 +65,36 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @candidate_token_view
+@in_visitor_language
 def reapply(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = reapply_load(token)
     except LinkError as exc:
-        return render(request, "candidates/reapply.html", {"error": str(exc)}, status=400)
+        return candidate_render(
+            request, "candidates/reapply.html", {"error": exc.args[0]}, status=400
+        )
     if request.method == "POST":
         try:
             application_create(
                 candidate=link.candidate, position=link.position, actor=None, source="re-apply link"
             )
         except CandidateError as exc:
-            return render(request, "candidates/reapply.html", {"error": str(exc)}, status=400)
-        return render(request, "candidates/applied.html", {"position": link.position})
-    return render(
+            return candidate_render(
+                request,
+                "candidates/reapply.html",
+                {"error": str(exc)},
+                candidate=link.candidate,
+                status=400,
+            )
+        return candidate_render(
+            request,
+            "candidates/applied.html",
+            {"position": link.position},
+            candidate=link.candidate,
+        )
+    return candidate_render(
         request,
         "candidates/reapply.html",
         {"candidate": link.candidate, "position": link.position},
+        candidate=link.candidate,
     )

@@ -28,11 +28,16 @@ class SchemaRequiredTask(TenantTask):
         from django.db import connection
         from django_tenants.utils import get_public_schema_name
 
+        from tenants.i18n import localised, tenant_zone
+
         if not self.runs_in_public and connection.schema_name == get_public_schema_name():
             raise MissingTenantSchemaError(
                 f"Task {self.name} needs a tenant schema; it was sent without one."
             )
-        return super().__call__(*args, **kwargs)
+        # Times a task writes into emails, PDFs or messages are the tenant's; a worker process
+        # runs many tenants' tasks in turn, so the zone is put back after each.
+        with localised(zone=tenant_zone(getattr(connection, "tenant", None))):
+            return super().__call__(*args, **kwargs)
 
 
 app = CeleryApp("talentcrm", task_cls="config.celery:SchemaRequiredTask")

@@ -96,6 +96,8 @@ MIDDLEWARE = [
     # Before the tenant lookup, so even an unknown host's 404 carries the policy.
     "config.security.CSPMiddleware",
     "tenants.middleware.TenantHostMiddleware",
+    # The tenant's time zone for the whole request, always deactivated at its end.
+    "tenants.middleware.TenantLocaleMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -119,6 +121,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                # LANGUAGE_CODE for <html lang>: the language active while the page renders.
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.tenant_branding",
@@ -349,6 +353,12 @@ PRIVACY_TRANSFERS = env_str("PRIVACY_TRANSFERS", default="")
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("de", "Deutsch"), ("it", "Italiano")]
+# One project catalogue (config/catalogues.py says what it covers), compiled by `make`.
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates and times in the European way (config/formats/en); the others are Django's.
+FORMAT_MODULE_PATH = ["config.formats"]
+# The server's zone; every request, task, email and PDF shows times in the tenant's zone
+# (tenants.i18n, TenantLocaleMiddleware).
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -6,21 +6,16 @@ bad links with a clear page (never a 500): forged, expired, revoked or another t
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import candidate_token_view, public_view
-from candidates.models import Candidate
+from candidates.i18n import candidate_language, candidate_render, in_visitor_language
 from candidates.sources import source_label
 from consent import links
 from consent.exports import export_file_response, latest_export
@@ -50,9 +45,9 @@ from consent.services import (
     Origin,
     consent_change,
     nurture_withdraw_all,
-    profile_ensure,
     profile_language_set,
 )
+from tenants.i18n import visitor_language
 from tenants.public_forms import RateLimited
 
 # The newsletter sign-up offers news-like topics only.
@@ -101,38 +96,8 @@ def link_error(request: HttpRequest, error: LinkError, token: str = "") -> HttpR
     )
 
 
-def _language(request: HttpRequest, candidate: Candidate | None) -> str:
-    profile = getattr(candidate, "consent_profile", None) if candidate else None
-    tenant = getattr(request, "tenant", None)
-    return (
-        (profile.language if profile else "")
-        or (candidate.preferred_language if candidate else "")
-        or getattr(tenant, "default_language", "en")
-    )
-
-
-def _visitor_language(request: HttpRequest) -> str:
-    """For pages without a known person: the browser's language if we speak it, else the
-    company's."""
-    if request.META.get("HTTP_ACCEPT_LANGUAGE"):
-        return translation.get_language_from_request(request)
-    return getattr(getattr(request, "tenant", None), "default_language", settings.LANGUAGE_CODE)
-
-
-def _render(
-    request: HttpRequest,
-    template: str,
-    context: dict[str, Any],
-    *,
-    candidate: Candidate | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    """Render in the person's language (their choice, else the company's)."""
-    language = _language(request, candidate) if candidate else _visitor_language(request)
-    with translation.override(language):
-        # base.html declares the page language from LANGUAGE_CODE (screen readers use it).
-        context = {**context, "LANGUAGE_CODE": translation.get_language()}
-        return render(request, template, context, status=status)
+# Every page here is in the person's language, else the visitor's (candidates.i18n).
+_render = candidate_render
 
 
 def _resolve(kind: LinkKind, token: str) -> LinkData:
@@ -151,7 +116,7 @@ def _choices_page(
         return link_error(request, error, token)
     candidate = data.candidate
     assert candidate is not None
-    language = _language(request, candidate)
+    language = candidate_language(candidate)
     state = consent_state(candidate)
     is_optin = kind is links.OPTIN
     form = ChoicesForm(
@@ -159,7 +124,7 @@ def _choices_page(
         topics=topic_settings(),
         texts=texts_current(language),
         state=state,
-        language=profile_ensure(candidate=candidate).language,
+        language=candidate.preferred_language,
         # Whoever agreed to pool invitations can take it back here.
         offer_invitation=bool(
             state.get(Purpose.POOL_INVITATION) and state[Purpose.POOL_INVITATION].granted
@@ -274,7 +239,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 nurture_withdraw_all(candidate=candidate, source=Source.UNSUBSCRIBE, origin=origin)
         done = True
-    language = _language(request, candidate)
+    language = candidate_language(candidate)
     topic_text = texts_current(language).get(topic) if topic else None
     return _render(
         request,
@@ -318,7 +283,7 @@ def fresh_link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _register(request: HttpRequest, *, newsletter: bool) -> HttpResponse:
-    language = _visitor_language(request)
+    language = visitor_language(request)
     texts = texts_current(language)
     topics = topic_settings()
     if newsletter:
@@ -327,8 +292,15 @@ def _register(request: HttpRequest, *, newsletter: bool) -> HttpResponse:
     form = RegistrationForm(data, request.FILES or None, newsletter=newsletter)
     # The registration page's own act is joining the pool (its button says so); the topics
     # are boxes of their own, never ticked for the person.
+    # The language of our emails starts as the one the page is read in: a French visitor who
+    # leaves it as it is gets French emails.
     choices = ChoicesForm(
-        data, topics=topics, texts=texts, offer_pool=False, offer_invitation=newsletter
+        data,
+        topics=topics,
+        texts=texts,
+        offer_pool=False,
+        offer_invitation=newsletter,
+        language=language,
     )
     if request.method == "POST":
         if not form.check_human():
@@ -351,6 +323,7 @@ def _register(request: HttpRequest, *, newsletter: bool) -> HttpResponse:
                     cv=form.cleaned_data.get("cv"),
                     newsletter=newsletter,
                     origin=Origin.from_request(request),
+                    page_language=language,
                 )
             except RateLimited as exc:
                 return _render(
@@ -374,12 +347,14 @@ def _register(request: HttpRequest, *, newsletter: bool) -> HttpResponse:
 
 @public_view
 @require_http_methods(["GET", "POST"])
+@in_visitor_language
 def register(request: HttpRequest) -> HttpResponse:
     return _register(request, newsletter=False)
 
 
 @public_view
 @require_http_methods(["GET", "POST"])
+@in_visitor_language
 def newsletter(request: HttpRequest) -> HttpResponse:
     return _register(request, newsletter=True)
 

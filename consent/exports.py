@@ -9,10 +9,12 @@ timeline notes) are included: the right of access covers them.
 
 from __future__ import annotations
 
+import datetime
 import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -20,11 +22,15 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.http import FileResponse
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
 
 from accounts.models import User
+from candidates.i18n import candidate_language
 from candidates.models import Candidate
+from consent.export_labels import FIELD_LABELS, SECTION_TITLES
 from consent.models import AccessExport, DataRequest, ExportStatus, RequestStatus
+from tenants.i18n import format_zoned, localised, tenant_zone
 from tenants.privacy import Dataset, dataset_for, datasets, export_row, person_filter
 
 # A readable PDF of 10,000 timeline entries helps nobody (and takes minutes to lay out): each
@@ -114,28 +120,59 @@ def export_json(data: dict[str, Any]) -> bytes:
     return json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False).encode()
 
 
+def _readable(value: Any) -> str:
+    """A value as the person reads it, in the active language and zone."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return str(gettext("yes") if value else gettext("no"))
+    if isinstance(value, datetime.datetime):
+        return format_zoned(value)
+    if isinstance(value, datetime.date):
+        return formats.date_format(value, "DATE_FORMAT")
+    if isinstance(value, list | tuple) and all(isinstance(v, str | int) for v in value):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+    if isinstance(value, int | float | Decimal):
+        return formats.number_format(value)
+    return str(value)
+
+
+def _labelled(row: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(str(FIELD_LABELS.get(key, key)), _readable(value)) for key, value in row.items()]
+
+
+def export_pdf_html(candidate: Candidate, data: dict[str, Any]) -> str:
+    """The PDF's HTML in the person's language, times in the company's zone (named)."""
+    titles = {model.lower(): title for model, title in SECTION_TITLES.items()}
+    with localised(language=candidate_language(candidate), zone=tenant_zone()):
+        sections = [
+            {
+                "title": str(titles.get(label, data["titles"][label])),
+                "count": len(rows),
+                "rows": [_labelled(row) for row in rows[:PDF_ROWS_PER_SECTION]],
+                "more": max(0, len(rows) - PDF_ROWS_PER_SECTION),
+            }
+            for label, rows in data["records"].items()
+        ]
+        return render_to_string(
+            "consent/export_pdf.html",
+            {
+                "lang": translation.get_language(),
+                "candidate": candidate,
+                "profile": _labelled(data["profile"]),
+                "sections": sections,
+                "current_tenant": connection.tenant,
+                "prepared_at": format_zoned(data["prepared_at"]),
+            },
+        )
+
+
 def export_pdf(candidate: Candidate, data: dict[str, Any]) -> bytes:
     from weasyprint import HTML
 
-    sections = [
-        {
-            "title": data["titles"][label],
-            "count": len(rows),
-            "rows": rows[:PDF_ROWS_PER_SECTION],
-            "more": max(0, len(rows) - PDF_ROWS_PER_SECTION),
-        }
-        for label, rows in data["records"].items()
-    ]
-    html = render_to_string(
-        "consent/export_pdf.html",
-        {
-            "candidate": candidate,
-            "profile": data["profile"],
-            "sections": sections,
-            "current_tenant": connection.tenant,
-            "prepared_at": data["prepared_at"],
-        },
-    )
+    html = export_pdf_html(candidate, data)
     # No base URL: the document can load nothing from anywhere.
     pdf = HTML(string=html).write_pdf()
     assert pdf is not None

@@ -157,7 +157,6 @@ class ConsentProfile(models.Model):
         "candidates.Candidate", on_delete=models.CASCADE, related_name="consent_profile"
     )
     link_key = models.CharField(max_length=32, default=new_link_key)
-    language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES)
     # Real engagement only (confirmations, preference changes, clicks, applications); opens of
     # automated emails are not engagement.
     last_engagement_at = models.DateTimeField(default=timezone.now)

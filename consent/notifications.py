@@ -1,13 +1,18 @@
 """Emails consent sends, all transactional and all through mailing's outbox (written in the
 caller's transaction, dispatched after commit). Wording is HR-editable (mailing's template
-catalog, registered in consent.registrations)."""
+catalog, registered in consent.registrations). Each is composed in the person's language
+(candidates.i18n) with dates in the company's time zone, values included."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django.db import connection
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.translation import gettext
 
+from candidates.i18n import candidate_language
 from candidates.models import Candidate
 from consent import links
 from consent.models import DataRequest, Registration, RequestKind
@@ -20,14 +25,8 @@ from consent.registrations import (
 from mailing.kinds import MessageKind
 from mailing.models import Message
 from mailing.services import email_template_render, message_enqueue
+from tenants.i18n import language_chain, localised, tenant_zone
 from tenants.links import tenant_absolute_url
-
-
-def _language(candidate: Candidate | None) -> str | None:
-    if candidate is None:
-        return None
-    profile = getattr(candidate, "consent_profile", None)
-    return (profile.language if profile else "") or candidate.preferred_language or None
 
 
 def _send(
@@ -37,12 +36,13 @@ def _send(
     to_email: str,
     candidate: Candidate | None,
     context: dict[str, str],
-    language: str | None,
+    language: str,
 ) -> Message:
     company = getattr(connection.tenant, "from_name", "")
-    rendered = email_template_render(
-        key=template, context={"company_name": company, **context}, language=language
-    )
+    with localised(language=language, zone=tenant_zone()):
+        rendered = email_template_render(
+            key=template, context={"company_name": company, **context}, language=language
+        )
     return message_enqueue(
         send_key=send_key,
         kind=MessageKind.TRANSACTIONAL,
@@ -61,7 +61,7 @@ def fresh_link_send(*, candidate: Candidate) -> Message:
         to_email=candidate.email,
         candidate=candidate,
         context={"first_name": candidate.first_name, "link_url": links.preferences_url(candidate)},
-        language=_language(candidate),
+        language=candidate_language(candidate),
     )
 
 
@@ -74,7 +74,10 @@ def registration_confirm_send(*, registration: Registration) -> Message:
         to_email=registration.email,
         candidate=None,
         context={"first_name": registration.data.get("first_name", ""), "link_url": url},
-        language=registration.data.get("language") or None,
+        # The language chosen on the form, else the page's (the person read it in that one).
+        language=language_chain(
+            registration.data.get("language") or registration.data.get("page_language")
+        )[0],
     )
 
 
@@ -82,18 +85,28 @@ def request_confirm_send(*, request: DataRequest) -> Message:
     candidate = request.candidate
     token = links.sign(links.REQUEST_CONFIRM, candidate=candidate, r=request.pk)
     url = tenant_absolute_url(reverse("consent:request_confirm", args=[token]))
-    kind = "a copy of my data" if request.kind == RequestKind.ACCESS else "erasure of my data"
+    language = candidate_language(candidate)
+    with localised(language=language):
+        kind = (
+            gettext("a copy of my data")
+            if request.kind == RequestKind.ACCESS
+            else gettext("erasure of my data")
+        )
     return _send(
         send_key=f"consent.request:{request.pk}",
         template=TEMPLATE_REQUEST,
         to_email=candidate.email,
         candidate=candidate,
         context={"first_name": candidate.first_name, "link_url": url, "request_kind": kind},
-        language=_language(candidate),
+        language=language,
     )
 
 
-def renewal_send(*, candidate: Candidate, expires_at: object) -> Message:
+def renewal_send(*, candidate: Candidate, expires_at: datetime) -> Message:
+    language = candidate_language(candidate)
+    # The day consent lapses, as the company's calendar has it, in the person's words.
+    with localised(language=language, zone=tenant_zone()):
+        expiry = formats.date_format(timezone.localtime(expires_at), "DATE_FORMAT")
     return _send(
         send_key=f"consent.renewal:{candidate.pk}:{timezone.now():%Y%m%d}",
         template=TEMPLATE_RENEWAL,
@@ -102,7 +115,7 @@ def renewal_send(*, candidate: Candidate, expires_at: object) -> Message:
         context={
             "first_name": candidate.first_name,
             "link_url": links.optin_url(candidate, source="renewal"),
-            "expiry_date": formats.date_format(expires_at, "j F Y"),
+            "expiry_date": expiry,
         },
-        language=_language(candidate),
+        language=language,
     )

@@ -72,7 +72,6 @@ PROFILE = Dataset(
             replacement=RawSQL("substr(md5(random()::text), 1, 16)", ()),
             export=False,
         ),
-        "language": Personal(Category.PROFILE),
     },
 )
 REQUEST = Dataset(

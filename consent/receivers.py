@@ -121,7 +121,6 @@ def repoint_on_merge(*, kept: Candidate, merged: Candidate, **_: Any) -> None:
             # The stub keeps a profile of its own so links sent to it still resolve.
             ConsentProfile.objects.create(
                 candidate=kept,
-                language=merged_profile.language,
                 last_engagement_at=merged_profile.last_engagement_at,
                 expires_at=merged_profile.expires_at,
                 renewal_sent_at=merged_profile.renewal_sent_at,

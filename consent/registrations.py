@@ -113,6 +113,35 @@ TEMPLATE_KINDS = [
             "If you did not ask for this, ignore this email: nothing will be kept."
         ),
         sample=_SAMPLE,
+        translations={
+            "fr": (
+                "Merci de confirmer votre inscription auprès de {{ company_name }}",
+                "Bonjour {{ first_name }},\n\n"
+                "Merci de rejoindre le vivier de talents de {{ company_name }}. "
+                "Confirmez votre adresse e-mail pour finaliser votre inscription :\n\n"
+                "[Confirmer mon inscription]({{ link_url }})\n\n"
+                "Si vous n'êtes pas à l'origine de cette demande, ignorez cet e-mail : "
+                "rien ne sera conservé.",
+            ),
+            "de": (
+                "Bitte bestätigen Sie Ihre Registrierung bei {{ company_name }}",
+                "Hallo {{ first_name }},\n\n"
+                "danke, dass Sie dem Talentpool von {{ company_name }} beitreten. "
+                "Bitte bestätigen Sie Ihre E-Mail-Adresse, um die Registrierung abzuschließen:\n\n"
+                "[Registrierung bestätigen]({{ link_url }})\n\n"
+                "Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail: "
+                "Es wird nichts gespeichert.",
+            ),
+            "it": (
+                "Confermi la sua iscrizione a {{ company_name }}",
+                "Gentile {{ first_name }},\n\n"
+                "grazie per essersi unito al talent pool di {{ company_name }}. "
+                "Confermi il suo indirizzo e-mail per completare l'iscrizione:\n\n"
+                "[Conferma la mia iscrizione]({{ link_url }})\n\n"
+                "Se non ha fatto lei questa richiesta, ignori questa e-mail: "
+                "non verrà conservato nulla.",
+            ),
+        },
     ),
     TemplateKind(
         key=TEMPLATE_REQUEST,
@@ -128,6 +157,35 @@ TEMPLATE_KINDS = [
             "If you did not ask for this, ignore this email and nothing will happen."
         ),
         sample=_SAMPLE | {"request_kind": "a copy of my data"},
+        translations={
+            "fr": (
+                "Confirmez votre demande auprès de {{ company_name }}",
+                "Bonjour {{ first_name }},\n\n"
+                "Nous avons reçu une demande : {{ request_kind }}. "
+                "Merci de confirmer qu'elle vient bien de vous :\n\n"
+                "[Confirmer ma demande]({{ link_url }})\n\n"
+                "Si vous n'êtes pas à l'origine de cette demande, ignorez cet e-mail : "
+                "il ne se passera rien.",
+            ),
+            "de": (
+                "Bestätigen Sie Ihre Anfrage an {{ company_name }}",
+                "Hallo {{ first_name }},\n\n"
+                "wir haben eine Anfrage erhalten: {{ request_kind }}. "
+                "Bitte bestätigen Sie, dass sie von Ihnen stammt:\n\n"
+                "[Anfrage bestätigen]({{ link_url }})\n\n"
+                "Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail: "
+                "Es passiert nichts.",
+            ),
+            "it": (
+                "Confermi la sua richiesta a {{ company_name }}",
+                "Gentile {{ first_name }},\n\n"
+                "abbiamo ricevuto una richiesta: {{ request_kind }}. "
+                "Confermi che l'ha inviata lei:\n\n"
+                "[Conferma la mia richiesta]({{ link_url }})\n\n"
+                "Se non ha fatto lei questa richiesta, ignori questa e-mail: "
+                "non succederà nulla.",
+            ),
+        },
     ),
     TemplateKind(
         key=TEMPLATE_RENEWAL,
@@ -143,6 +201,33 @@ TEMPLATE_KINDS = [
             "If you do nothing, we will stop writing to you."
         ),
         sample=_SAMPLE | {"expiry_date": "1 March 2027"},
+        translations={
+            "fr": (
+                "Souhaitez-vous rester en contact avec {{ company_name }} ?",
+                "Bonjour {{ first_name }},\n\n"
+                "Votre consentement à rester dans notre vivier de talents prend fin le "
+                "{{ expiry_date }}. Si vous souhaitez continuer à avoir de nos nouvelles, "
+                "confirmez-le en un clic :\n\n"
+                "[Rester dans le vivier de talents]({{ link_url }})\n\n"
+                "Sans réponse de votre part, nous cesserons de vous écrire.",
+            ),
+            "de": (
+                "Möchten Sie mit {{ company_name }} in Kontakt bleiben?",
+                "Hallo {{ first_name }},\n\n"
+                "Ihre Einwilligung, in unserem Talentpool zu bleiben, endet am {{ expiry_date }}. "
+                "Wenn Sie weiterhin von uns hören möchten, bestätigen Sie es mit einem Klick:\n\n"
+                "[Im Talentpool bleiben]({{ link_url }})\n\n"
+                "Wenn Sie nichts tun, schreiben wir Ihnen nicht mehr.",
+            ),
+            "it": (
+                "Desidera restare in contatto con {{ company_name }}?",
+                "Gentile {{ first_name }},\n\n"
+                "il suo consenso a restare nel nostro talent pool scade il {{ expiry_date }}. "
+                "Se desidera continuare a ricevere nostre notizie, lo confermi con un clic:\n\n"
+                "[Resto nel talent pool]({{ link_url }})\n\n"
+                "Se non fa nulla, smetteremo di scriverle.",
+            ),
+        },
     ),
     TemplateKind(
         key=TEMPLATE_FRESH_LINK,
@@ -156,6 +241,26 @@ TEMPLATE_KINDS = [
             "[Manage my preferences]({{ link_url }})"
         ),
         sample=_SAMPLE,
+        translations={
+            "fr": (
+                "Votre lien pour gérer vos préférences auprès de {{ company_name }}",
+                "Bonjour {{ first_name }},\n\n"
+                "Voici un nouveau lien pour choisir ce que vous recevez de notre part :\n\n"
+                "[Gérer mes préférences]({{ link_url }})",
+            ),
+            "de": (
+                "Ihr Link zu Ihren Einstellungen bei {{ company_name }}",
+                "Hallo {{ first_name }},\n\n"
+                "hier ist ein neuer Link, mit dem Sie festlegen, was Sie von uns erhalten:\n\n"
+                "[Meine Einstellungen verwalten]({{ link_url }})",
+            ),
+            "it": (
+                "Il suo link per gestire le preferenze con {{ company_name }}",
+                "Gentile {{ first_name }},\n\n"
+                "ecco un nuovo link per scegliere che cosa ricevere da noi:\n\n"
+                "[Gestisci le mie preferenze]({{ link_url }})",
+            ),
+        },
     ),
 ]
 

@@ -7,7 +7,6 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Count
@@ -23,6 +22,7 @@ from consent.models import (
     ConsentText,
     Purpose,
 )
+from tenants.i18n import tenant_zone
 
 
 @dataclass
@@ -45,7 +45,7 @@ class Counts:
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """Whole days in the company's time zone."""
-    zone = ZoneInfo(getattr(connection.tenant, "time_zone", "") or "UTC")
+    zone = tenant_zone()
     return (
         datetime.combine(start, time.min, tzinfo=zone),
         datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),

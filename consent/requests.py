@@ -53,9 +53,12 @@ def registration_submit(
     cv: UploadedFile | None,
     newsletter: bool,
     origin: Origin,
+    page_language: str = "",
 ) -> Registration:
     """Keep the submission aside and email a confirmation link. Nothing enters the candidate
-    base before the click (double opt-in), so a bot or a typo never creates a person."""
+    base before the click (double opt-in), so a bot or a typo never creates a person.
+    `language` is the one chosen on the form ("" = the company's); the confirmation email is
+    in it, else in `page_language`, the one the form was read in."""
     email = email.strip().lower()
     submission_limit(
         form="register",
@@ -67,6 +70,7 @@ def registration_submit(
     data: dict[str, Any] = {k: (profile.get(k) or "").strip() for k in PROFILE_FIELDS}
     data.update(
         language=language,
+        page_language=page_language,
         grant=dict(grant),
         # The form as shown, recorded as the consent capture when the link is clicked.
         offered={purpose: text.pk if text else None for purpose, text in shown.offered.items()},

@@ -22,6 +22,7 @@ from consent.models import (
     TopicSetting,
 )
 from mailing.kinds import NURTURE_KINDS
+from tenants.i18n import language_chain
 
 
 def policy_get() -> ConsentPolicy:
@@ -46,19 +47,21 @@ def topic_settings() -> dict[str, TopicSetting]:
 
 
 def text_current(purpose: str, language: str) -> ConsentText | None:
-    """Latest wording for a purpose in a language, falling back to English."""
-    texts = ConsentText.objects.filter(purpose=purpose).order_by("-version")
-    return texts.filter(language=language).first() or texts.filter(language="en").first()
+    """Latest wording for a purpose in a reader's language, else the company's, else English
+    (tenants.i18n.language_chain)."""
+    return texts_current(language).get(purpose)
 
 
 def texts_current(language: str) -> dict[str, ConsentText]:
-    """Latest wording of every purpose in one query (candidate pages must stay fast)."""
+    """Latest wording of every purpose in one query (candidate pages must stay fast), each in
+    the reader's language, else the company's, else English."""
+    chain = language_chain(language)
     latest: dict[tuple[str, str], ConsentText] = {}
-    for text in ConsentText.objects.filter(language__in={language, "en"}).order_by("version"):
+    for text in ConsentText.objects.filter(language__in=chain).order_by("version"):
         latest[(text.purpose, text.language)] = text
     result = {}
     for purpose in Purpose.values:
-        text = latest.get((purpose, language)) or latest.get((purpose, "en"))
+        text = next((latest[(purpose, c)] for c in chain if (purpose, c) in latest), None)
         if text is not None:
             result[purpose] = text
     return result

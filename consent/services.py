@@ -12,13 +12,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_log_record, client_ip
+from candidates.i18n import LanguageError, candidate_language_set
 from candidates.models import ActivityKind, Candidate
 from candidates.services import activity_record
 from consent.defaults import TEXT_DEFAULTS, TOPIC_DEFAULTS
@@ -173,14 +173,12 @@ def engagement_record(*, candidate: Candidate, at: datetime | None = None) -> Co
 
 @transaction.atomic
 def profile_language_set(*, candidate: Candidate, language: str) -> None:
-    if language and language not in dict(settings.LANGUAGES):
-        raise ConsentError("Choose one of the offered languages.")
-    profile = profile_ensure(candidate=candidate)
-    if profile.language != language:
-        profile.language = language
-        profile.save(update_fields=["language"])
-        # Mailing picks the language of templates from the candidate record.
-        Candidate.objects.filter(pk=candidate.pk).update(preferred_language=language)
+    """The person's own choice of language (preference centre, registration): stored on the
+    candidate, the one place every email, page and PDF reads it from (candidates.i18n)."""
+    try:
+        candidate_language_set(candidate=candidate, language=language)
+    except LanguageError:
+        raise ConsentError("Choose one of the offered languages.") from None
 
 
 @transaction.atomic

@@ -209,7 +209,12 @@ def texts(request: HttpRequest) -> HttpResponse:
     for text in ConsentText.objects.order_by("version"):
         latest[(text.purpose, text.language)] = text
     rows = [
-        (Purpose(p).label, p, [(code, latest.get((p, code))) for code, _ in settings.LANGUAGES])
+        (
+            Purpose(p).label,
+            p,
+            [(code, latest.get((p, code))) for code, _ in settings.LANGUAGES],
+            [code for code, _ in settings.LANGUAGES if (p, code) in latest],
+        )
         for p in Purpose.values
     ]
     return render(

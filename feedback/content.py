@@ -11,7 +11,9 @@ from django.db import connection
 
 from accounts.models import User
 from candidates.models import Application
+from feedback.defaults import DEFAULT_TEMPLATES
 from feedback.models import FeedbackTemplate, RejectionReason
+from tenants.i18n import pick_language
 
 # Merge tags HR admins may use in rejection templates; `optin_url` is mandatory.
 MERGE_TAGS: dict[str, str] = {
@@ -60,7 +62,9 @@ class FeedbackContent:
 
     @property
     def reason_lines(self) -> list[str]:
-        return [r.candidate_wording.strip() for r in self.reasons if r.candidate_wording.strip()]
+        """The reasons in the candidate's language (else the company's, else English)."""
+        lines = (r.text_in(self.language)[0] for r in self.reasons)
+        return [line for line in lines if line]
 
 
 def one_line(value: str) -> str:
@@ -68,15 +72,19 @@ def one_line(value: str) -> str:
     return " ".join((value or "").split())
 
 
-def candidate_language(application: Application) -> str:
-    candidate_lang = application.candidate.preferred_language
-    return candidate_lang or getattr(connection.tenant, "default_language", "") or "en"
-
-
 def template_for(branch: str, language: str) -> FeedbackTemplate | None:
-    """The template for this branch in the candidate's language, else English, else any."""
+    """The template for this branch in the candidate's language: the tenant's own, else the
+    built-in one (every language we ship has one), following the chain candidate → company →
+    English. None only when HR removed every template of the branch."""
     templates = {t.language: t for t in FeedbackTemplate.objects.filter(group=branch)}
-    return templates.get(language) or templates.get("en") or next(iter(templates.values()), None)
+    if not templates:
+        return None
+    builtin = {lang for (group, lang) in DEFAULT_TEMPLATES if group == branch}
+    chosen = pick_language([*templates, *builtin], language) or next(iter(templates))
+    if chosen in templates:
+        return templates[chosen]
+    subject, body = DEFAULT_TEMPLATES[(branch, chosen)]
+    return FeedbackTemplate(group=branch, language=chosen, subject=subject, body=body)
 
 
 def _sentences(lines: Sequence[str]) -> str:
@@ -150,9 +158,11 @@ def point_prompts(reasons: Sequence[RejectionReason]) -> list[tuple[str, str]]:
     return [(r.label, POINT_PROMPTS.get(r.key, DEFAULT_PROMPT)) for r in reasons]
 
 
-def guidance_tips(reasons: Sequence[RejectionReason]) -> list[str]:
-    """Suggested tips for a next application, from the chosen reasons."""
-    return [r.tip.strip() for r in reasons if r.tip.strip()]
+def guidance_tips(reasons: Sequence[RejectionReason], language: str | None) -> list[str]:
+    """Suggested tips for a next application, from the chosen reasons, in the candidate's
+    language (they go into the email as the recruiter leaves them)."""
+    tips = (r.text_in(language)[1] for r in reasons)
+    return [tip for tip in tips if tip]
 
 
 def merge_guidance(current: str, wanted: Sequence[str], offered: Sequence[str]) -> str:

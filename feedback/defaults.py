@@ -93,6 +93,171 @@ DEFAULT_REASONS: list[tuple[str, str, str, str, str]] = [
     ),
 ]
 
+# The default reasons' candidate-facing wording and tip in the other languages (key ->
+# language -> (wording, tip)); English is in DEFAULT_REASONS. A new tenant gets all four.
+REASON_TRANSLATIONS: dict[str, dict[str, tuple[str, str]]] = {
+    "skills-gap": {
+        "fr": (
+            "Certaines compétences essentielles pour ce poste n'étaient pas encore assez "
+            "affirmées dans votre profil.",
+            "Des projets ou des formations qui montrent ces compétences en pratique feront la "
+            "différence la prochaine fois.",
+        ),
+        "de": (
+            "Einige für diese Stelle wesentliche Fähigkeiten waren in Ihrem Profil noch nicht "
+            "ausgeprägt genug.",
+            "Projekte oder Weiterbildungen, die diese Fähigkeiten in der Praxis zeigen, machen "
+            "beim nächsten Mal den Unterschied.",
+        ),
+        "it": (
+            "Alcune competenze essenziali per questo ruolo non erano ancora abbastanza solide "
+            "nel suo profilo.",
+            "Progetti o corsi che mostrino queste competenze nella pratica faranno la "
+            "differenza la prossima volta.",
+        ),
+    },
+    "experience-level": {
+        "fr": (
+            "Le poste demande un niveau d'expérience qui ne correspond pas encore à votre "
+            "parcours.",
+            "Des postes un peu plus proches de votre expérience actuelle seraient peut-être une "
+            "meilleure prochaine étape ; nous serions heureux de vous voir postuler à nouveau "
+            "plus tard.",
+        ),
+        "de": (
+            "Die Stelle erfordert ein Maß an Erfahrung, das Ihrem bisherigen Werdegang noch "
+            "nicht entspricht.",
+            "Stellen, die Ihrer jetzigen Erfahrung etwas näher sind, könnten der bessere nächste "
+            "Schritt sein; wir freuen uns, wenn Sie sich später wieder bewerben.",
+        ),
+        "it": (
+            "Il ruolo richiede un livello di esperienza che non corrisponde ancora al suo "
+            "percorso.",
+            "Ruoli un passo più vicini alla sua esperienza attuale potrebbero essere una "
+            "prossima tappa migliore; saremo lieti di rivederla candidarsi più avanti.",
+        ),
+    },
+    "closer-fit": {
+        "fr": (
+            "Nous avons rencontré plusieurs excellents candidats et avons choisi une personne "
+            "dont le profil correspondait un peu plus étroitement à ce poste précis.",
+            "Continuez à postuler : cette décision s'est jouée de peu et en dit plus sur ce "
+            "poste que sur vous.",
+        ),
+        "de": (
+            "Wir haben mehrere starke Bewerberinnen und Bewerber kennengelernt und uns für "
+            "jemanden entschieden, dessen Profil etwas genauer zu dieser Stelle passte.",
+            "Bewerben Sie sich weiter: Die Entscheidung war knapp und sagt mehr über diese "
+            "Stelle als über Sie.",
+        ),
+        "it": (
+            "Abbiamo incontrato diversi candidati validi e scelto una persona il cui profilo "
+            "corrispondeva un po' più da vicino a questo ruolo specifico.",
+            "Continui a candidarsi: la decisione è stata combattuta e dice più su questo ruolo "
+            "che su di lei.",
+        ),
+    },
+    "position-closed": {
+        "fr": (
+            "Le poste a été pourvu ou fermé.",
+            "Gardez un œil sur nos offres : des postes similaires s'ouvrent régulièrement.",
+        ),
+        "de": (
+            "Die Stelle wurde besetzt oder geschlossen.",
+            "Behalten Sie unsere Stellenangebote im Blick: Ähnliche Stellen werden regelmäßig "
+            "ausgeschrieben.",
+        ),
+        "it": (
+            "La posizione è stata coperta o chiusa.",
+            "Tenga d'occhio le nostre offerte: posizioni simili si aprono regolarmente.",
+        ),
+    },
+    "salary": {
+        "fr": (
+            "Nous n'avons pas pu répondre à vos attentes salariales pour ce poste.",
+            "Indiquer une fourchette de salaire tôt dans le processus aide les deux parties.",
+        ),
+        "de": (
+            "Wir konnten Ihren Gehaltsvorstellungen für diese Stelle nicht entsprechen.",
+            "Eine frühe Angabe Ihrer Gehaltsspanne hilft beiden Seiten.",
+        ),
+        "it": (
+            "Non siamo riusciti a soddisfare le sue aspettative retributive per questo ruolo.",
+            "Indicare una fascia retributiva all'inizio del processo aiuta entrambe le parti.",
+        ),
+    },
+    "location": {
+        "fr": (
+            "Le lieu ou les modalités de télétravail de ce poste ne correspondaient pas à ce "
+            "que vous recherchiez.",
+            "Dites-nous quels lieux et quelles modalités vous conviennent pour que nous vous "
+            "proposions des postes plus adaptés.",
+        ),
+        "de": (
+            "Der Arbeitsort oder die Homeoffice-Regelung dieser Stelle passte nicht zu dem, was "
+            "Sie suchen.",
+            "Sagen Sie uns, welche Orte und Arbeitsmodelle zu Ihnen passen, damit wir Ihnen "
+            "passendere Stellen vorschlagen können.",
+        ),
+        "it": (
+            "La sede o le modalità di lavoro da remoto di questo ruolo non corrispondevano a "
+            "ciò che cercava.",
+            "Ci dica quali sedi e modalità le sono adatte, così potremo proporle posizioni più "
+            "in linea.",
+        ),
+    },
+    "language": {
+        "fr": (
+            "Le poste exige un niveau de langue que nous n'avons pas retrouvé dans votre "
+            "candidature.",
+            "Mentionnez vos certificats ou votre pratique des langues dans votre prochaine "
+            "candidature.",
+        ),
+        "de": (
+            "Die Stelle erfordert ein Sprachniveau, das wir in Ihrer Bewerbung nicht gesehen "
+            "haben.",
+            "Nennen Sie Sprachzertifikate oder Ihre Sprachpraxis in Ihrer nächsten Bewerbung.",
+        ),
+        "it": (
+            "Il ruolo richiede un livello linguistico che non abbiamo riscontrato nella sua "
+            "candidatura.",
+            "Indichi eventuali certificazioni o pratica linguistica nella sua prossima "
+            "candidatura.",
+        ),
+    },
+    "team-fit": {
+        "fr": (
+            "Nous avons eu le sentiment que le mode de fonctionnement de cette équipe n'aurait "
+            "pas été l'environnement le plus favorable pour vous.",
+            "Décrire votre façon de travailler nous aide à trouver une équipe où vous vous "
+            "épanouirez.",
+        ),
+        "de": (
+            "Wir hatten den Eindruck, dass die Arbeitsweise dieses Teams nicht das beste Umfeld "
+            "für Sie gewesen wäre.",
+            "Wenn Sie beschreiben, wie Sie gern arbeiten, finden wir leichter ein Team, in dem "
+            "Sie aufblühen.",
+        ),
+        "it": (
+            "Abbiamo avuto l'impressione che il modo di lavorare di questo team non sarebbe "
+            "stato l'ambiente migliore per lei.",
+            "Descrivere come le piace lavorare ci aiuta a trovare un team in cui possa "
+            "esprimersi al meglio.",
+        ),
+    },
+    "candidate-declined": {
+        "fr": ("Vous nous avez fait savoir que vous préfériez ne pas poursuivre le processus.", ""),
+        "de": ("Sie haben uns mitgeteilt, dass Sie den Prozess nicht fortsetzen möchten.", ""),
+        "it": ("Ci ha comunicato di preferire non proseguire il processo di selezione.", ""),
+    },
+    "candidate-accepted-elsewhere": {
+        "fr": ("Vous avez accepté une autre offre. Félicitations !", ""),
+        "de": ("Sie haben ein anderes Angebot angenommen. Herzlichen Glückwunsch!", ""),
+        "it": ("Ha accettato un'altra offerta. Congratulazioni!", ""),
+    },
+}
+
+
 AUTOMATIC_EN = (
     "Your application for {{ position_title }} at {{ company_name }}",
     """Dear {{ first_name }},
@@ -233,6 +398,53 @@ so ehrlich und hilfreich wie möglich erklären, warum.
 {{ recruiter_signature }}""",
 )
 
+AUTOMATIC_IT = (
+    "La sua candidatura per {{ position_title }} presso {{ company_name }}",
+    """Gentile {{ first_name }},
+
+grazie per essersi candidato/a alla posizione di {{ position_title }} e per il tempo che ci ha \
+dedicato.
+
+Dopo un'attenta valutazione abbiamo deciso di non proseguire con la sua candidatura questa volta.
+
+{{ reasons }}
+
+Non è un giudizio sul suo valore: molte delle persone che oggi lavorano con noi si sono candidate \
+più di una volta. La nostra porta resta aperta e saremo lieti di segnalarle future posizioni in \
+linea con il suo profilo.
+
+[Sì, tenetemi informato/a sulle future opportunità]({{ optin_url }})
+
+Cordiali saluti,
+
+Il team recruiting di {{ company_name }}""",
+)
+
+PERSONALISED_IT = (
+    "La sua candidatura per {{ position_title }}: il nostro feedback",
+    """Gentile {{ first_name }},
+
+grazie per il tempo e l'energia dedicati al processo di selezione per {{ position_title }}. \
+Abbiamo deciso di non offrirle la posizione e desideriamo spiegarle il perché nel modo più \
+sincero e utile possibile.
+
+**Che cosa ha motivato la nostra decisione**
+
+{{ reasons }}
+
+{{ personal_points }}
+
+**Consigli per una prossima candidatura**
+
+{{ tips }}
+
+{{ call_summary }} È stato un piacere conoscerla e vorremmo davvero restare in contatto.
+
+[Sì, tenetemi informato/a sulle future opportunità]({{ optin_url }})
+
+{{ recruiter_signature }}""",
+)
+
 DEFAULT_TEMPLATES: dict[tuple[str, str], tuple[str, str]] = {
     (Branch.AUTOMATIC, "en"): AUTOMATIC_EN,
     (Branch.PERSONALISED, "en"): PERSONALISED_EN,
@@ -240,6 +452,8 @@ DEFAULT_TEMPLATES: dict[tuple[str, str], tuple[str, str]] = {
     (Branch.PERSONALISED, "fr"): PERSONALISED_FR,
     (Branch.AUTOMATIC, "de"): AUTOMATIC_DE,
     (Branch.PERSONALISED, "de"): PERSONALISED_DE,
+    (Branch.AUTOMATIC, "it"): AUTOMATIC_IT,
+    (Branch.PERSONALISED, "it"): PERSONALISED_IT,
 }
 
 # Personalised feedback starts at the first interview (issue #6); tenants without that stage
@@ -247,8 +461,18 @@ DEFAULT_TEMPLATES: dict[tuple[str, str], tuple[str, str]] = {
 DEFAULT_POLICY_STAGE = "interview"
 
 
+def reason_builtin_translations(key: str) -> dict[str, dict[str, str]]:
+    return {
+        language: {"wording": wording, "tip": tip}
+        for language, (wording, tip) in REASON_TRANSLATIONS.get(key, {}).items()
+    }
+
+
 def reasons_install_defaults() -> None:
-    existing = set(RejectionReason.objects.values_list("key", flat=True))
+    """The default reasons in every language. A default reason still in its built-in English
+    and never translated by HR gets the built-in translations too (tenants made before they
+    existed); anything HR wrote is left alone."""
+    existing = {r.key: r for r in RejectionReason.objects.all()}
     RejectionReason.objects.bulk_create(
         RejectionReason(
             key=key,
@@ -256,11 +480,25 @@ def reasons_install_defaults() -> None:
             label=label,
             candidate_wording=wording,
             tip=tip,
+            language="en",
+            translations=reason_builtin_translations(key),
             order=(index + 1) * 10,
         )
         for index, (key, category, label, wording, tip) in enumerate(DEFAULT_REASONS)
         if key not in existing
     )
+    english = {key: (wording, tip) for key, _c, _l, wording, tip in DEFAULT_REASONS}
+    untouched = [
+        reason
+        for key, reason in existing.items()
+        if key in english
+        and not reason.translations
+        and (reason.candidate_wording, reason.tip) == english[key]
+    ]
+    for reason in untouched:
+        reason.language = "en"
+        reason.translations = reason_builtin_translations(reason.key)
+    RejectionReason.objects.bulk_update(untouched, ["language", "translations"])
 
 
 def policy_install_default() -> None:

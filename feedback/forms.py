@@ -1,17 +1,19 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from candidates.models import Stage
 from feedback.content import MERGE_TAGS, CallNote
 from feedback.models import Branch, FeedbackTemplate, RejectionReason
-from feedback.selectors import next_morning, reasons_grouped
+from feedback.selectors import next_morning_at, reasons_grouped
 from feedback.services import template_validate
+from tenants.i18n import tenant_language
 
 DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -22,7 +24,7 @@ class Timing:
     CUSTOM = "custom"
     CHOICES = [
         (NOW, "Send now"),
-        (NEXT_MORNING, "Next morning, 9:00"),
+        (NEXT_MORNING, "Next morning, 9:00 in the candidate's time zone"),
         (CUSTOM, "At a time I choose"),
     ]
 
@@ -33,7 +35,8 @@ class ReasonChoiceField(forms.ModelMultipleChoiceField):
 
 
 class TimingMixin(forms.Form):
-    """Send now, next morning (tenant's time zone: the view activates it) or at a chosen time."""
+    """Send now, next morning (9:00 where the candidate is: candidates.i18n.candidate_zone) or
+    at a chosen time (typed in the company's time zone, which the request runs in)."""
 
     timing = forms.ChoiceField(
         choices=Timing.CHOICES, initial=Timing.NOW, widget=forms.RadioSelect, label="When to send"
@@ -52,10 +55,15 @@ class TimingMixin(forms.Form):
                 self.add_error("send_at_custom", "Choose a time in the future.")
         return cleaned
 
-    def send_at(self) -> datetime | None:
+    @property
+    def next_morning(self) -> bool:
+        return self.cleaned_data.get("timing") == Timing.NEXT_MORNING
+
+    def send_at(self, zone: tzinfo | None = None) -> datetime | None:
+        """When to send; "next morning" is 9:00 in `zone` (the candidate's)."""
         timing = self.cleaned_data.get("timing")
         if timing == Timing.NEXT_MORNING:
-            return next_morning()
+            return next_morning_at(None, zone)
         if timing == Timing.CUSTOM:
             return self.cleaned_data.get("send_at_custom")
         return None
@@ -163,14 +171,57 @@ class BulkRejectForm(TimingMixin):
 
 
 class ReasonForm(forms.ModelForm):
+    """A reason with its candidate-facing words in its main language and, below, in the other
+    languages (`translations`): a candidate reads their language, else the company's, else
+    English."""
+
     class Meta:
         model = RejectionReason
-        fields = ["category", "label", "candidate_wording", "tip", "order", "is_active"]
+        fields = ["category", "label", "language", "candidate_wording", "tip", "order", "is_active"]
         widgets = {
             "candidate_wording": forms.Textarea(attrs={"rows": 3}),
             "tip": forms.Textarea(attrs={"rows": 2}),
         }
-        labels = {"is_active": "In use"}
+        labels = {"is_active": "In use", "language": "Language of the wording and tip"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            self.initial.setdefault("language", tenant_language())
+        # Not sent: the reason's language, else the company's.
+        self.fields["language"].required = False
+        saved = self.instance.translations or {}
+        for code, name in settings.LANGUAGES:
+            self.fields[f"wording_{code}"] = forms.CharField(
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                label=f"What the candidate reads ({name})",
+                help_text="Not needed for the language chosen above.",
+            )
+            self.fields[f"tip_{code}"] = forms.CharField(
+                required=False, widget=forms.Textarea(attrs={"rows": 2}), label=f"Tip ({name})"
+            )
+            self.initial.setdefault(f"wording_{code}", saved.get(code, {}).get("wording", ""))
+            self.initial.setdefault(f"tip_{code}", saved.get(code, {}).get("tip", ""))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        main = cleaned.get("language") or (
+            self.instance.language if self.instance.pk else tenant_language()
+        )
+        cleaned["language"] = main
+        translations = {}
+        for code, _name in settings.LANGUAGES:
+            wording = (cleaned.pop(f"wording_{code}", "") or "").strip()
+            tip = (cleaned.pop(f"tip_{code}", "") or "").strip()
+            if code == main:
+                continue
+            if tip and not wording:
+                self.add_error(f"wording_{code}", "A tip needs the wording in that language too.")
+            if wording:
+                translations[code] = {"wording": wording, "tip": tip}
+        cleaned["translations"] = translations
+        return cleaned
 
 
 class PolicyForm(forms.Form):

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from tenants.i18n import pick_language
+
 
 class ReasonCategory(models.TextChoices):
     WE_DECIDED = "we_decided", "We decided"
@@ -17,7 +19,11 @@ class RejectionReasonQuerySet(models.QuerySet["RejectionReason"]):
 
 class RejectionReason(models.Model):
     """One entry of the tenant's rejection taxonomy. Reasons are deactivated, never deleted, so
-    past rejections keep their wording."""
+    past rejections keep their wording.
+
+    The candidate-facing wording and tip exist per language: `candidate_wording`/`tip` in
+    `language`, the others in `translations` ({"fr": {"wording": …, "tip": …}}). A candidate
+    gets them in their language, else the company's, else English (`text_in`)."""
 
     # Stable identifier of a default reason, so installing defaults twice adds nothing.
     key = models.SlugField(max_length=60, unique=True)
@@ -27,6 +33,13 @@ class RejectionReason(models.Model):
         help_text="How the reason is explained to the candidate in the email."
     )
     tip = models.TextField(blank=True, help_text="A suggested tip for a next application.")
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text="The language of the wording and tip above.",
+    )
+    translations = models.JSONField(default=dict, blank=True)
     order = models.PositiveSmallIntegerField(default=100)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -38,6 +51,24 @@ class RejectionReason(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def texts(self) -> dict[str, tuple[str, str]]:
+        """(wording, tip) by language, for the languages it has a wording in."""
+        found: dict[str, tuple[str, str]] = {}
+        if self.candidate_wording.strip():
+            found[self.language] = (self.candidate_wording.strip(), self.tip.strip())
+        for language, text in (self.translations or {}).items():
+            wording = str(text.get("wording") or "").strip()
+            if wording and language not in found:
+                found[language] = (wording, str(text.get("tip") or "").strip())
+        return found
+
+    def text_in(self, language: str | None) -> tuple[str, str]:
+        """(wording, tip) for a reader of `language`: theirs, else the company's, else
+        English, else whichever exists (tenants.i18n.pick_language)."""
+        texts = self.texts()
+        chosen = pick_language(texts, language)
+        return texts[chosen] if chosen else ("", "")
 
 
 class FeedbackPolicy(models.Model):
@@ -173,6 +204,8 @@ class BulkRejectRun(models.Model):
     application_ids = models.JSONField(default=list)
     reason_ids = models.JSONField(default=list)
     send_at = models.DateTimeField(null=True, blank=True)
+    # Each email at the next 9:00 in its candidate's time zone (send_at is then empty).
+    next_morning = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
     rejected_count = models.PositiveIntegerField(default=0)
     needs_personal_count = models.PositiveIntegerField(default=0)

@@ -1,6 +1,9 @@
 """The branded one-page feedback summary (WeasyPrint). Only local resources: fonts come from
 the system (DejaVu), the logo is inlined as a data: URI and the fetcher refuses every other
-URL, so rendering never reaches the network."""
+URL, so rendering never reaches the network.
+
+It is written in the candidate's language (the project catalogue) with every date in the
+company's time zone: a call at 00:30 in Paris is dated that day, not the UTC day before."""
 
 from __future__ import annotations
 
@@ -10,43 +13,11 @@ import mimetypes
 
 from django.db import connection
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from feedback.content import FeedbackContent, one_line
-
-HEADINGS = {
-    "en": {
-        "title": "Feedback on your application",
-        "position": "Position",
-        "date": "Date",
-        "reasons": "What led to our decision",
-        "points": "Our feedback",
-        "tips": "Tips for a next application",
-        "call": "Our conversation",
-        "optin": "Stay in touch: choose which opportunities you would like to hear about",
-    },
-    "fr": {
-        "title": "Retour sur votre candidature",
-        "position": "Poste",
-        "date": "Date",
-        "reasons": "Ce qui a motivé notre décision",
-        "points": "Notre retour",
-        "tips": "Conseils pour une prochaine candidature",
-        "call": "Notre échange",
-        "optin": "Restons en contact : choisissez les opportunités qui vous intéressent",
-    },
-    "de": {
-        "title": "Feedback zu Ihrer Bewerbung",
-        "position": "Stelle",
-        "date": "Datum",
-        "reasons": "Was zu unserer Entscheidung geführt hat",
-        "points": "Unser Feedback",
-        "tips": "Tipps für eine nächste Bewerbung",
-        "call": "Unser Gespräch",
-        "optin": "Bleiben wir in Kontakt: wählen Sie, über welche Stellen wir Sie informieren",
-    },
-}
+from tenants.i18n import localised, tenant_zone
 
 
 @functools.cache
@@ -90,14 +61,18 @@ def _font_size(content: FeedbackContent) -> float:
 
 
 def feedback_pdf_html(content: FeedbackContent) -> str:
+    with localised(language=content.language, zone=tenant_zone()):
+        return _html(content)
+
+
+def _html(content: FeedbackContent) -> str:
     tenant = connection.tenant
     call = content.call
     return render_to_string(
         "feedback/pdf.html",
         {
             "font_size": _font_size(content),
-            "lang": content.language if content.language in HEADINGS else "en",
-            "h": HEADINGS.get(content.language, HEADINGS["en"]),
+            "lang": translation.get_language(),
             "company": getattr(tenant, "from_name", "") or getattr(tenant, "name", ""),
             "colour": getattr(tenant, "primary_colour", "#1f6feb"),
             "logo": _logo_data_uri(),

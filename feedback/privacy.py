@@ -54,7 +54,15 @@ DATASETS = [
     Dataset(
         model="feedback.RejectionReason",
         description="Rejection reasons",
-        not_personal=("key", "category", "label", "candidate_wording", "tip"),
+        not_personal=(
+            "key",
+            "category",
+            "label",
+            "candidate_wording",
+            "tip",
+            "language",
+            "translations",
+        ),
     ),
     Dataset(
         model="feedback.FeedbackPolicy", description="Feedback policy", not_personal=("scope",)

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -19,6 +17,7 @@ from feedback.models import (
     RejectionReason,
 )
 from mailing.models import Message, MessageStatus
+from tenants.i18n import tenant_zone
 
 NEXT_MORNING_HOUR = 9
 
@@ -57,18 +56,11 @@ def reasons_grouped(
     ]
 
 
-def tenant_zone() -> ZoneInfo:
-    name = getattr(connection.tenant, "time_zone", "") or "UTC"
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def next_morning(now: datetime | None = None) -> datetime:
-    """The next 9:00 in the tenant's time zone, so a rejection decided late arrives with the
-    morning mail rather than at night."""
-    zone = tenant_zone()
+def next_morning_at(now: datetime | None, zone: tzinfo | None = None) -> datetime:
+    """The next 9:00 in `zone`, so a rejection decided late arrives with the morning mail
+    rather than at night. Callers pass the candidate's zone (candidates.i18n.candidate_zone:
+    their country's when it has a single one, else the company's); default the company's."""
+    zone = zone or tenant_zone()
     local = (now or timezone.now()).astimezone(zone)
     candidate = datetime.combine(local.date(), time(NEXT_MORNING_HOUR), tzinfo=zone)
     if candidate <= local:

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from accounts.services import audit_log_record
+from candidates.i18n import candidate_language, candidate_zone
 from candidates.models import Activity, ActivityKind, Application, Outcome, Stage
 from candidates.services import (
     CandidateError,
@@ -29,7 +30,6 @@ from feedback.content import (
     REQUIRED_TAGS,
     CallNote,
     FeedbackContent,
-    candidate_language,
     merge_context,
     template_for,
 )
@@ -49,9 +49,9 @@ from feedback.pdf import feedback_pdf_filename, feedback_pdf_render
 from feedback.selectors import (
     application_branch,
     branch_for,
+    next_morning_at,
     policy_get,
     rejection_message,
-    tenant_zone,
 )
 from mailing.kinds import MessageKind
 from mailing.merge import find_tags, validate_merge_tags
@@ -63,6 +63,7 @@ from mailing.services import (
     message_cancel,
     message_enqueue_many,
 )
+from tenants.i18n import language_codes, localised, tenant_language, tenant_zone, zone_abbreviation
 
 
 class FeedbackError(Exception):
@@ -83,8 +84,12 @@ def reason_save(
     is_active: bool = True,
     order: int = 100,
     reason: RejectionReason | None = None,
+    language: str | None = None,
+    translations: dict[str, dict[str, str]] | None = None,
 ) -> RejectionReason:
-    """Add a reason or edit one (rename, reword, deactivate). Reasons are never deleted."""
+    """Add a reason or edit one (rename, reword, deactivate). Reasons are never deleted.
+    `candidate_wording`/`tip` are in `language` (default: the company's); `translations`
+    ({language: {"wording", "tip"}}) replaces the other languages when given."""
     label = " ".join(label.split())
     if not label or not candidate_wording.strip():
         raise FeedbackError("A reason needs a label and a candidate-facing wording.")
@@ -104,6 +109,19 @@ def reason_save(
     reason.label = label
     reason.candidate_wording = candidate_wording.strip()
     reason.tip = tip.strip()
+    language = language or (reason.language if reason.pk else tenant_language())
+    if language not in language_codes():
+        raise FeedbackError(f"Unknown language {language!r}.")
+    reason.language = language
+    if translations is not None:
+        unknown = set(translations) - set(language_codes())
+        if unknown:
+            raise FeedbackError(f"Unknown languages: {', '.join(sorted(unknown))}.")
+        reason.translations = {
+            code: {"wording": text["wording"].strip(), "tip": (text.get("tip") or "").strip()}
+            for code, text in translations.items()
+            if code != language and (text.get("wording") or "").strip()
+        }
     reason.is_active = is_active
     reason.order = order
     reason.save()
@@ -190,7 +208,7 @@ def feedback_content(
         tips=tips,
         call=call,
         recruiter=recruiter,
-        language=language or candidate_language(application),
+        language=language or candidate_language(application.candidate),
         optin_url=optin_url(application.candidate, source=OPTIN_SOURCE),
     )
 
@@ -205,13 +223,16 @@ def feedback_email_render(
             "No rejection email template exists; an HR admin can restore them under "
             "Feedback → Templates."
         )
-    return render_email(
-        subject_source=template.subject,
-        body_source=template.body,
-        context=merge_context(content),
-        allowed_tags=MERGE_TAGS,
-        tenant=connection.tenant,
-    )
+    # Dates and times in values are the company's; the layout speaks the template's language.
+    with localised(language=template.language, zone=tenant_zone()):
+        return render_email(
+            subject_source=template.subject,
+            body_source=template.body,
+            context=merge_context(content),
+            allowed_tags=MERGE_TAGS,
+            tenant=connection.tenant,
+            language=template.language,
+        )
 
 
 def _attachments(content: FeedbackContent, attach_pdf: bool) -> list[tuple[str, bytes, str]]:
@@ -249,11 +270,11 @@ def _email(
 def _email_activity(
     *, rejection: Rejection, subject: str, message_id: int, actor: User | None
 ) -> Activity:
-    when = (
-        f"scheduled for {timezone.localtime(rejection.send_at, tenant_zone()):%Y-%m-%d %H:%M}"
-        if rejection.send_at
-        else "queued"
-    )
+    if rejection.send_at:
+        local = timezone.localtime(rejection.send_at, tenant_zone())
+        when = f"scheduled for {local:%Y-%m-%d %H:%M} {zone_abbreviation(local)}"
+    else:
+        when = "queued"
     return Activity(
         candidate_id=rejection.application.candidate_id,
         kind=ActivityKind.EMAIL,
@@ -488,9 +509,12 @@ def applications_reject_bulk(
     actor: User | None,
     reasons: Iterable[RejectionReason] = (),
     send_at: datetime | None = None,
+    next_morning: bool = False,
 ) -> BulkRejectResult:
     """Reject the early-stage applications of a selection with the automatic email, in one
-    transaction; personalised-stage and already closed applications are listed, untouched."""
+    transaction; personalised-stage and already closed applications are listed, untouched.
+    `next_morning`: each email waits for the next 9:00 in its candidate's time zone
+    (candidates.i18n.candidate_zone) instead of `send_at`."""
     chosen = _validate_reasons(reasons)
     send_at = _normalise_send_at(send_at)
     ids = list(application_ids)
@@ -524,10 +548,14 @@ def applications_reject_bulk(
             application=application,
             stage=application.furthest_stage,
             branch=Branch.AUTOMATIC,
-            language=candidate_language(application),
+            language=candidate_language(application.candidate),
             decided_at=now,
             decided_by=actor if actor and actor.pk else None,
-            send_at=send_at,
+            send_at=(
+                next_morning_at(now, candidate_zone(application.candidate))
+                if next_morning
+                else send_at
+            ),
         )
         for application in todo
     ]
@@ -663,6 +691,7 @@ def bulk_run_start(
     actor: User | None,
     reasons: Iterable[RejectionReason] = (),
     send_at: datetime | None = None,
+    next_morning: bool = False,
 ) -> BulkRejectRun:
     """Hand a large bulk rejection to the worker (enqueued once this transaction commits)."""
     from feedback.tasks import bulk_reject_run_task  # tasks import this module
@@ -671,7 +700,8 @@ def bulk_run_start(
         created_by=actor if actor and actor.pk else None,
         application_ids=list(application_ids),
         reason_ids=[r.pk for r in _validate_reasons(reasons)],
-        send_at=_normalise_send_at(send_at),
+        send_at=None if next_morning else _normalise_send_at(send_at),
+        next_morning=next_morning,
     )
     transaction.on_commit(lambda: bulk_reject_run_task.delay(run.pk))
     return run
@@ -698,6 +728,7 @@ def bulk_run_execute(*, run: BulkRejectRun) -> BulkRejectRun:
                 actor=locked.created_by,
                 reasons=reasons,
                 send_at=locked.send_at,
+                next_morning=locked.next_morning,
             )
         except FeedbackError as exc:
             locked.status, locked.error = RunStatus.FAILED, str(exc)

@@ -4,8 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
-from django.shortcuts import render as django_render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.navigation import safe_next
 from accounts.permissions import hr_admin_required, recruiter_required
+from candidates.i18n import candidate_language, candidate_zone
 from candidates.models import Application, Outcome
 from feedback.content import (
     MERGE_TAGS,
@@ -21,6 +21,7 @@ from feedback.content import (
     point_prompts,
     sample_content_context,
 )
+from feedback.defaults import DEFAULT_TEMPLATES
 from feedback.forms import (
     MERGE_TAG_HELP,
     BulkRejectForm,
@@ -46,7 +47,6 @@ from feedback.selectors import (
     rejection_message,
     rejections_recent,
     rejections_scheduled,
-    tenant_zone,
     with_messages,
 )
 from feedback.services import (
@@ -68,6 +68,7 @@ from feedback.services import (
 from feedback.todo import feedback_task_cancel, feedback_tasks_open
 from mailing.models import MessageStatus
 from mailing.rendering import render_email
+from tenants.i18n import format_zoned
 
 # Bulk selections larger than this are refused with a message rather than timing out.
 BULK_LIMIT = 2000
@@ -76,12 +77,6 @@ BULK_LIMIT = 2000
 def _bulk_sync_limit() -> int:
     """Selections up to this size are rejected in the request; larger ones on the worker."""
     return int(getattr(settings, "FEEDBACK_BULK_SYNC_LIMIT", 100))
-
-
-def render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    """Render with dates and times shown in the tenant's time zone."""
-    with timezone.override(tenant_zone()):
-        return django_render(request, template, context)
 
 
 def _application(pk: int) -> Application:
@@ -176,74 +171,73 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
         .first()
     )
     initial = {"reasons": list(task.reasons.all())} if task else {}
-    with timezone.override(tenant_zone()):
-        form = RejectForm(request.POST or None, branch=branch, initial=initial)
-        preview = None
-        if request.method == "POST" and form.is_valid():
-            action = request.POST.get("action")
-            reasons = list(form.cleaned_data["reasons"])
-            points = form.cleaned_data.get("personal_points", "")
-            tips = form.cleaned_data.get("tips", "")
-            try:
-                if action == "send":
-                    rejection = application_reject(
-                        application=application,
-                        actor=request.user,
-                        reasons=reasons,
-                        personal_points=points,
-                        tips=tips,
-                        call=form.logged_call(),
-                        send_at=form.send_at(),
-                        attach_pdf=form.cleaned_data["attach_pdf"],
-                    )
-                    when = (
-                        f"It will be sent {timezone.localtime(rejection.send_at):%A %d %B at %H:%M}"
-                        if rejection.send_at
-                        else "It is on its way"
-                    )
-                    messages.success(
-                        request,
-                        f"{application.candidate.full_name} was rejected and the feedback "
-                        f"email is queued. {when}; you can cancel it until it leaves.",
-                    )
-                    return redirect(
-                        safe_next(request, reverse("feedback:application", args=[application.pk]))
-                    )
-                content = feedback_content(
+    form = RejectForm(request.POST or None, branch=branch, initial=initial)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        action = request.POST.get("action")
+        reasons = list(form.cleaned_data["reasons"])
+        points = form.cleaned_data.get("personal_points", "")
+        tips = form.cleaned_data.get("tips", "")
+        try:
+            if action == "send":
+                rejection = application_reject(
                     application=application,
+                    actor=request.user,
                     reasons=reasons,
                     personal_points=points,
                     tips=tips,
                     call=form.logged_call(),
-                    recruiter=request.user,
-                    branch=branch,
+                    send_at=form.send_at(candidate_zone(application.candidate)),
+                    attach_pdf=form.cleaned_data["attach_pdf"],
                 )
-                preview = {
-                    "email": feedback_email_render(content),
-                    "call": content.call,
-                    "to": application.candidate.email,
-                    "send_at": form.send_at(),
-                    "attach_pdf": form.cleaned_data["attach_pdf"],
-                }
-            except FeedbackError as exc:
-                form.add_error(None, str(exc))
-            except ValidationError as exc:
-                form.add_error(None, " ".join(exc.messages))
-        return render(
-            request,
-            "feedback/reject.html",
-            {
-                "application": application,
-                "branch": branch,
-                "task": task,
-                "policy": policy_get(),
-                "form": form,
-                "preview": preview,
-                "prompts": point_prompts(
-                    list(form.cleaned_data.get("reasons", [])) if form.is_bound else []
-                ),
-            },
-        )
+                when = (
+                    f"It will be sent {format_zoned(rejection.send_at)}"
+                    if rejection.send_at
+                    else "It is on its way"
+                )
+                messages.success(
+                    request,
+                    f"{application.candidate.full_name} was rejected and the feedback "
+                    f"email is queued. {when}; you can cancel it until it leaves.",
+                )
+                return redirect(
+                    safe_next(request, reverse("feedback:application", args=[application.pk]))
+                )
+            content = feedback_content(
+                application=application,
+                reasons=reasons,
+                personal_points=points,
+                tips=tips,
+                call=form.logged_call(),
+                recruiter=request.user,
+                branch=branch,
+            )
+            preview = {
+                "email": feedback_email_render(content),
+                "call": content.call,
+                "to": application.candidate.email,
+                "send_at": form.send_at(candidate_zone(application.candidate)),
+                "attach_pdf": form.cleaned_data["attach_pdf"],
+            }
+        except FeedbackError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+    return render(
+        request,
+        "feedback/reject.html",
+        {
+            "application": application,
+            "branch": branch,
+            "task": task,
+            "policy": policy_get(),
+            "form": form,
+            "preview": preview,
+            "prompts": point_prompts(
+                list(form.cleaned_data.get("reasons", [])) if form.is_bound else []
+            ),
+        },
+    )
 
 
 @recruiter_required
@@ -255,11 +249,14 @@ def reject_guidance(request: HttpRequest, pk: int) -> HttpResponse:
     ids = [v for v in request.POST.getlist("reasons") if v.isdigit()]
     chosen = list(RejectionReason.objects.active().filter(pk__in=ids))
     everything = list(RejectionReason.objects.active())
+    language = candidate_language(application.candidate)
     form = RejectForm(
         initial={
             "personal_points": request.POST.get("personal_points", ""),
             "tips": merge_guidance(
-                request.POST.get("tips", ""), guidance_tips(chosen), guidance_tips(everything)
+                request.POST.get("tips", ""),
+                guidance_tips(chosen, language),
+                guidance_tips(everything, language),
             ),
         },
         branch=application_branch(application),
@@ -336,18 +333,21 @@ def email_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def email_send(request: HttpRequest, pk: int) -> HttpResponse:
     rejection = _rejection(pk)
-    with timezone.override(tenant_zone()):
-        form = BulkRejectForm(request.POST)
-        if not form.is_valid():
-            for errors in form.errors.values():
-                messages.error(request, " ".join(str(e) for e in errors))
-            return redirect("feedback:application", pk=rejection.application_id)
-        try:
-            rejection_email_send(rejection=rejection, actor=request.user, send_at=form.send_at())
-        except FeedbackError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, "The feedback email is queued again.")
+    form = BulkRejectForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(e) for e in errors))
+        return redirect("feedback:application", pk=rejection.application_id)
+    try:
+        rejection_email_send(
+            rejection=rejection,
+            actor=request.user,
+            send_at=form.send_at(candidate_zone(rejection.application.candidate)),
+        )
+    except FeedbackError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The feedback email is queued again.")
     return redirect("feedback:application", pk=rejection.application_id)
 
 
@@ -376,62 +376,63 @@ def bulk_reject_for(request: HttpRequest, ids: list[int]) -> HttpResponse:
             request, f"Select at most {BULK_LIMIT} applications at once ({len(ids)} selected)."
         )
         return redirect(back)
-    with timezone.override(tenant_zone()):
-        form = BulkRejectForm(request.POST if "confirm" in request.POST else None)
-        if "confirm" in request.POST and form.is_valid() and len(ids) > _bulk_sync_limit():
-            bulk_run_start(
+    form = BulkRejectForm(request.POST if "confirm" in request.POST else None)
+    if "confirm" in request.POST and form.is_valid() and len(ids) > _bulk_sync_limit():
+        bulk_run_start(
+            application_ids=ids,
+            actor=request.user,
+            reasons=form.cleaned_data["reasons"],
+            send_at=form.send_at(),
+            next_morning=form.next_morning,
+        )
+        messages.success(
+            request,
+            f"Rejecting the early-stage applications among the {len(ids)} selected in the "
+            "background; their automatic emails are queued as soon as it is done. "
+            "Candidates who need personal feedback are left for you.",
+        )
+        return redirect(reverse("feedback:home"))
+    if "confirm" in request.POST and form.is_valid():
+        try:
+            result = applications_reject_bulk(
                 application_ids=ids,
                 actor=request.user,
                 reasons=form.cleaned_data["reasons"],
                 send_at=form.send_at(),
+                next_morning=form.next_morning,
             )
-            messages.success(
-                request,
-                f"Rejecting the early-stage applications among the {len(ids)} selected in the "
-                "background; their automatic emails are queued as soon as it is done. "
-                "Candidates who need personal feedback are left for you.",
-            )
-            return redirect(reverse("feedback:home"))
-        if "confirm" in request.POST and form.is_valid():
-            try:
-                result = applications_reject_bulk(
-                    application_ids=ids,
-                    actor=request.user,
-                    reasons=form.cleaned_data["reasons"],
-                    send_at=form.send_at(),
+        except (FeedbackError, ValidationError) as exc:
+            form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            parts = [f"{len(result.rejected)} applications rejected with the automatic email."]
+            if result.needs_personal:
+                parts.append(
+                    f"{len(result.needs_personal)} need personal feedback and were left as "
+                    "they are."
                 )
-            except (FeedbackError, ValidationError) as exc:
-                form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
-            else:
-                parts = [f"{len(result.rejected)} applications rejected with the automatic email."]
-                if result.needs_personal:
-                    parts.append(
-                        f"{len(result.needs_personal)} need personal feedback and were left as "
-                        "they are."
-                    )
-                if result.skipped:
-                    parts.append(
-                        f"{len(result.skipped)} were skipped (already closed or no valid address)."
-                    )
-                messages.success(request, " ".join(parts))
-                return redirect(back)
-        applications = list(bulk_queryset(ids))
-        partition = applications_partition(applications)
-        excluded = {a.pk for a in partition.needs_personal} | {a.pk for a, _ in partition.skipped}
-        return render(
-            request,
-            "feedback/bulk.html",
-            {
-                "form": form,
-                "ids": ids,
-                "automatic": [a for a in applications if a.pk not in excluded],
-                "needs_personal": partition.needs_personal,
-                "skipped": partition.skipped,
-                "missing": len(ids) - len(applications),
-                "grouped": reasons_grouped(),
-                "back": back,
-            },
-        )
+            if result.skipped:
+                parts.append(
+                    f"{len(result.skipped)} were skipped (already closed or no valid address)."
+                )
+            messages.success(request, " ".join(parts))
+            return redirect(back)
+    applications = list(bulk_queryset(ids))
+    partition = applications_partition(applications)
+    excluded = {a.pk for a in partition.needs_personal} | {a.pk for a, _ in partition.skipped}
+    return render(
+        request,
+        "feedback/bulk.html",
+        {
+            "form": form,
+            "ids": ids,
+            "automatic": [a for a in applications if a.pk not in excluded],
+            "needs_personal": partition.needs_personal,
+            "skipped": partition.skipped,
+            "missing": len(ids) - len(applications),
+            "grouped": reasons_grouped(),
+            "back": back,
+        },
+    )
 
 
 def _back_url(request: HttpRequest) -> str:
@@ -530,7 +531,10 @@ def template_edit(request: HttpRequest, group: str, language: str) -> HttpRespon
     if group not in Branch.values or language not in dict(settings.LANGUAGES):
         raise Http404("No such template")
     template = FeedbackTemplate.objects.filter(group=group, language=language).first()
-    form = TemplateForm(request.POST or None, instance=template)
+    # A language not written yet starts from the built-in text (what is sent meanwhile).
+    builtin = DEFAULT_TEMPLATES.get((group, language))
+    initial = {"subject": builtin[0], "body": builtin[1]} if builtin and not template else None
+    form = TemplateForm(request.POST or None, instance=template, initial=initial)
     preview = None
     if request.method == "POST" and form.is_valid():
         if request.POST.get("action") == "preview":
@@ -540,6 +544,7 @@ def template_edit(request: HttpRequest, group: str, language: str) -> HttpRespon
                 context=sample_content_context(),
                 allowed_tags=MERGE_TAGS,
                 tenant=request.tenant,
+                language=language,
             )
         else:
             template_save(

@@ -10,6 +10,10 @@ link tag (`*_url`, checked to be an http(s) or mailto link) is put; any other va
 empty, so a candidate's "javascript:…" or "data:…" name is never a link. Inside a target (after
 HR's own `https://…/`) a value is percent-encoded, so it stays one inert piece of that URL.
 
+Language: the layout's own words (footer links) and `<html lang>` are in `language` (the
+active language when not given): callers pass the recipient's language, the same one their
+subject and body are written in, so an email never mixes two languages.
+
 Speed: everything that does not depend on the recipient (Markdown, sanitising, the layout
 template, CSS inlining) is built once per (body, branding) as a "skeleton" holding placeholder
 tokens and kept in a small LRU cache; rendering for one recipient is then a single regex
@@ -30,9 +34,11 @@ from urllib.parse import quote
 import css_inline
 import markdown
 import nh3
+from django.conf import settings
 from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 
 from mailing.merge import TAG, substitute, validate_merge_tags
 
@@ -184,7 +190,22 @@ def _markdown_to_text(source: str) -> str:
 
 @lru_cache(maxsize=256)
 def _skeleton(
-    body_source: str, branding: _Branding, has_unsubscribe: bool, has_preferences: bool
+    body_source: str,
+    branding: _Branding,
+    has_unsubscribe: bool,
+    has_preferences: bool,
+    language: str,
+) -> _Skeleton:
+    with translation.override(language):
+        return _build_skeleton(body_source, branding, has_unsubscribe, has_preferences, language)
+
+
+def _build_skeleton(
+    body_source: str,
+    branding: _Branding,
+    has_unsubscribe: bool,
+    has_preferences: bool,
+    language: str,
 ) -> _Skeleton:
     names = [*dict.fromkeys(m.group(1).strip() for m in TAG.finditer(body_source))]
     names += [UNSUBSCRIBE, PREFERENCES]
@@ -196,6 +217,7 @@ def _skeleton(
         "emails/layout.html",
         {
             "body_html": body_html,
+            "language": language,
             "brand": branding,
             "unsubscribe_url": _token(index[UNSUBSCRIBE]) if has_unsubscribe else "",
             "preferences_url": _token(index[PREFERENCES]) if has_preferences else "",
@@ -277,8 +299,10 @@ def render_email(
     tenant: Any = None,
     unsubscribe_url: str | None = None,
     preferences_url: str | None = None,
+    language: str | None = None,
 ) -> RenderedEmail:
-    """Render one email; raises ValidationError if the sources use tags outside `allowed_tags`."""
+    """Render one email in `language` (default: the active one); raises ValidationError if the
+    sources use tags outside `allowed_tags`."""
     allowed = tuple(allowed_tags)
     _checked(subject_source, allowed)
     _checked(body_source, allowed)
@@ -288,7 +312,11 @@ def render_email(
     values[PREFERENCES] = _clean_value(PREFERENCES, preferences_url)
 
     skeleton = _skeleton(
-        body_source, _branding(tenant), bool(values[UNSUBSCRIBE]), bool(values[PREFERENCES])
+        body_source,
+        _branding(tenant),
+        bool(values[UNSUBSCRIBE]),
+        bool(values[PREFERENCES]),
+        language or translation.get_language() or settings.LANGUAGE_CODE,
     )
     ordered = [values.get(name, "") for name in skeleton.names]
     html_values = [_html_lines(v) for v in ordered]

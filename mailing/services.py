@@ -38,6 +38,7 @@ from mailing.models import (
 from mailing.rendering import RenderedEmail, render_email
 from mailing.replies import reply_address
 from tenants.db import server_binding_cursor
+from tenants.i18n import pick_language
 
 log = logging.getLogger(__name__)
 
@@ -461,15 +462,19 @@ def email_template_save(
 
 
 def email_template_source(*, key: str, language: str | None = None) -> tuple[str, str, str]:
-    """(subject, body, language used): the tenant's edited template in `language`, else in the
-    tenant's default language, else the built-in default text."""
-    tenant_default = getattr(connection.tenant, "default_language", settings.LANGUAGE_CODE)
-    for lang in dict.fromkeys(filter(None, [language, tenant_default])):
-        row = EmailTemplate.objects.filter(key=key, language=lang).first()
-        if row:
-            return row.subject, row.body, lang
+    """(subject, body, language used). The language is the first of `language` → the tenant's
+    default → English (tenants.i18n.pick_language) that has a text: the tenant's edited one,
+    else the built-in one. Built-in texts exist in every language we ship, so in practice the
+    email is always in `language`: HR's words when they wrote them, ours otherwise."""
     kind = get_template_kind(key)
-    return kind.default_subject, kind.default_body, settings.LANGUAGE_CODE
+    edited = {row.language: row for row in EmailTemplate.objects.filter(key=key)}
+    lang = pick_language([*edited, *kind.builtin_languages()], language)
+    if lang in edited:
+        return edited[lang].subject, edited[lang].body, lang
+    builtin = kind.builtin(lang or settings.LANGUAGE_CODE)
+    if builtin is None:
+        return kind.default_subject, kind.default_body, settings.LANGUAGE_CODE
+    return builtin[0], builtin[1], lang or settings.LANGUAGE_CODE
 
 
 def email_template_render(
@@ -481,7 +486,7 @@ def email_template_render(
     preferences_url: str | None = None,
 ) -> RenderedEmail:
     kind = get_template_kind(key)
-    subject, body, _ = email_template_source(key=key, language=language)
+    subject, body, used = email_template_source(key=key, language=language)
     values = {"company_name": getattr(connection.tenant, "from_name", "")} | dict(context)
     return render_email(
         subject_source=subject,
@@ -490,6 +495,7 @@ def email_template_render(
         allowed_tags=kind.allowed_tags,
         unsubscribe_url=unsubscribe_url,
         preferences_url=preferences_url,
+        language=used,
     )
 
 
@@ -505,6 +511,7 @@ def email_template_send_test(
         body_source=body,
         context=kind.sample,
         allowed_tags=kind.allowed_tags,
+        language=language,
     )
     return message_enqueue(
         send_key=f"template-test:{key}:{language}:{actor.pk}:{timezone.now().timestamp()}",

@@ -25,6 +25,7 @@ from mailing.services import (
     email_template_source,
     message_send_now,
 )
+from tenants.i18n import language_codes, missing_languages, tenant_language
 
 
 @recruiter_required
@@ -92,10 +93,19 @@ def preview_frame(request: HttpRequest, key: str) -> HttpResponse:
 
 @hr_admin_required
 def template_list(request: HttpRequest) -> HttpResponse:
-    edited = {}
+    edited: dict[str, list[str]] = {}
     for row in EmailTemplate.objects.all():
         edited.setdefault(row.key, []).append(row.language)
-    kinds = [(k, sorted(edited.get(k.key, []))) for k in template_kinds()]
+    # Languages HR has not written yet go out with the built-in text: shown as missing once HR
+    # has written the template in another language (their words would not reach those people).
+    kinds = [
+        (
+            k,
+            sorted(edited.get(k.key, [])),
+            missing_languages(edited[k.key]) if k.key in edited else [],
+        )
+        for k in template_kinds()
+    ]
     return render(request, "mailing/templates.html", {"kinds": kinds})
 
 
@@ -105,8 +115,11 @@ def template_edit(request: HttpRequest, key: str) -> HttpResponse:
         kind = get_template_kind(key)
     except ValidationError:
         return render(request, "404.html", status=404)
-    language = request.GET.get("language") or request.tenant.default_language
+    language = request.GET.get("language") or tenant_language()
+    if language not in language_codes():
+        language = tenant_language()
     subject, body, _ = email_template_source(key=key, language=language)
+    edited = set(EmailTemplate.objects.filter(key=key).values_list("language", flat=True))
     form = EmailTemplateForm(
         request.POST or None, initial={"language": language, "subject": subject, "body": body}
     )
@@ -130,6 +143,7 @@ def template_edit(request: HttpRequest, key: str) -> HttpResponse:
                     body_source=data["body"],
                     context=kind.sample,
                     allowed_tags=kind.allowed_tags,
+                    language=data["language"],
                 )
             else:
                 email_template_save(
@@ -150,11 +164,19 @@ def template_edit(request: HttpRequest, key: str) -> HttpResponse:
             body_source=body,
             context=kind.sample,
             allowed_tags=kind.allowed_tags,
+            language=language,
         )
     return render(
         request,
         "mailing/template_edit.html",
-        {"kind": kind, "form": form, "preview": preview, "language": language},
+        {
+            "kind": kind,
+            "form": form,
+            "preview": preview,
+            "language": language,
+            "builtin": language not in edited,
+            "edited": sorted(edited),
+        },
     )
 
 

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db import DatabaseError, models
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone, translation
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name, get_tenant_model
+
+from tenants.i18n import tenant_zone
 
 
 class TenantHostMiddleware(TenantMainMiddleware):
@@ -28,3 +33,24 @@ class TenantHostMiddleware(TenantMainMiddleware):
         if hostname in (settings.BASE_DOMAIN, f"www.{settings.BASE_DOMAIN}"):
             return get_tenant_model().objects.get(schema_name=get_public_schema_name())
         return super().get_tenant(domain_model, hostname)
+
+
+class TenantLocaleMiddleware:
+    """Every request runs in its tenant's time zone, and every request ends with the zone and
+    language deactivated again (try/finally): a thread serves many tenants in turn, and a zone
+    left active would show the next request, possibly another company's, in the wrong time.
+
+    Staff pages are in English (the staff screens are not translated yet); candidate pages pick
+    their reader's language themselves (`candidates.i18n`, `tenants.i18n.visitor_language`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        timezone.activate(tenant_zone(getattr(request, "tenant", None)))
+        translation.activate(settings.LANGUAGE_CODE)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+            translation.deactivate()

@@ -21,6 +21,15 @@ from tests.public_forms import fresh_form_limits  # noqa: F401 (a fixture for ev
 
 os.environ.setdefault("TESTING", "1")
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The translation catalogues are build output (`make` compiles them); a bare `pytest`
+    compiles the missing or stale ones too, so no test ever runs against English fallbacks."""
+    from config.catalogues import compile_all
+
+    compile_all()
+
+
 PASSWORD = "correct-horse-battery-staple"
 
 

@@ -199,7 +199,8 @@ def test_digest_uses_the_candidates_language_and_carries_links(tenant_a):
     message = Message.objects.get(candidate=candidate)
     assert "Postuler en un clic" in message.text
     assert "/campaigns/r/" in message.html
-    assert "Matches your skills: SQL" in message.text
+    # Why the job was chosen is in the reader's language too.
+    assert "Correspond à vos compétences : SQL" in message.text
     assert Delivery.objects.get(candidate=candidate).status == DeliveryStatus.QUEUED
 
 

@@ -49,7 +49,7 @@ from consent.models import ConsentProfile, RequestKind, Source
 from consent.requests import data_request_create, registration_submit
 from consent.services import Origin, Shown, consent_change, consent_grant
 from feedback.content import CallNote
-from feedback.models import RejectionReason
+from feedback.models import Rejection, RejectionReason
 from feedback.services import application_reject
 from integrations.ats.services import ats_connection_save, ats_mapping_add
 from integrations.keys import api_key_create
@@ -172,9 +172,7 @@ def build(tag: str, hr_admin: object) -> Canary:
     consent_grant(
         candidate=candidate, purpose="job_offers", source=Source.RECRUITER, reason=m("reason")
     )
-    ConsentProfile.objects.filter(candidate=candidate).update(
-        language=m("cpl")[:8], link_key=m("key")
-    )
+    ConsentProfile.objects.filter(candidate=candidate).update(link_key=m("key"))
     data_request_create(candidate=candidate, kind=RequestKind.ACCESS, origin=origin)
     registration_submit(
         profile={"first_name": m("regfirst"), "city": m("regcity")},
@@ -211,6 +209,9 @@ def _feedback(canary, candidate, position, hr_admin, m) -> None:  # type: ignore
         ),
         attach_pdf=True,
     )
+    # The rejection's language is the candidate's, checked against the product's languages
+    # (a marker is none of them); the column still holds whatever it is given.
+    Rejection.objects.filter(application=application).update(language=candidate.preferred_language)
 
 
 def _mail(canary, candidate, m) -> None:  # type: ignore[no-untyped-def]

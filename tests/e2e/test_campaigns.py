@@ -41,7 +41,7 @@ def test_hr_admin_creates_an_event_sends_it_to_a_smart_pool_and_sees_the_stats(
         "link", name="Content library"
     ).click()
     page.get_by_role("button", name="New: event invitations").click()
-    page.get_by_label("Title").fill("Data meetup in Lyon")
+    page.get_by_role("textbox", name="Title", exact=True).fill("Data meetup in Lyon")
     page.get_by_label("Date and time").fill("2031-03-12T18:30")
     page.get_by_label("Place").fill("Lyon HQ")
     page.get_by_role("button", name="Save").click()

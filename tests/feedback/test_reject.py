@@ -13,8 +13,8 @@ from django.utils import timezone
 from candidates.models import Activity, ActivityKind, Outcome
 from candidates.services import application_outcome_set
 from feedback.content import CallNote
-from feedback.models import Branch, FeedbackCall, Rejection
-from feedback.selectors import next_morning
+from feedback.models import Branch, FeedbackCall, FeedbackTemplate, Rejection
+from feedback.selectors import next_morning_at
 from feedback.services import (
     FeedbackError,
     application_reject,
@@ -177,13 +177,13 @@ def test_timeline_has_rejection_call_and_email_with_message_ref(tenant_a):
 @time_machine.travel(datetime(2026, 3, 10, 21, 30, tzinfo=ZoneInfo("Europe/Paris")), tick=False)
 def test_next_morning_is_9am_in_the_tenant_time_zone(tenant_a):
     tenant_a.tenant.time_zone = "Europe/Paris"
-    assert next_morning() == datetime(2026, 3, 11, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    assert next_morning_at(None) == datetime(2026, 3, 11, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
 
 
 @time_machine.travel(datetime(2026, 3, 11, 7, 0, tzinfo=ZoneInfo("Europe/Paris")), tick=False)
 def test_next_morning_before_nine_is_the_same_day(tenant_a):
     tenant_a.tenant.time_zone = "Europe/Paris"
-    assert next_morning() == datetime(2026, 3, 11, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    assert next_morning_at(None) == datetime(2026, 3, 11, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
 
 
 def test_delayed_email_waits_and_can_be_cancelled_then_sent_later(tenant_a):
@@ -255,10 +255,14 @@ def test_names_with_html_and_newlines_are_escaped_and_kept_out_of_headers(tenant
     assert "X-Injected" not in message.headers
 
 
-def test_candidate_language_picks_the_template_and_falls_back_to_english(tenant_a):
+def test_candidate_language_picks_the_template_else_the_built_in_one(tenant_a):
     french = application_at("applied", language="fr", first_name="Chloé")
     italian = application_at("applied", language="it", first_name="Giulia")
+    # No Italian row in this tenant (made before Italian existed): the built-in Italian text.
+    FeedbackTemplate.objects.filter(language="it").delete()
     fr = application_reject(application=french, actor=tenant_a.recruiter, reasons=[])
     it = application_reject(application=italian, actor=tenant_a.recruiter, reasons=[])
     assert "Bonjour Chloé" in Message.objects.get(pk=fr.message_id).text
-    assert "Dear Giulia" in Message.objects.get(pk=it.message_id).text
+    italian_email = Message.objects.get(pk=it.message_id)
+    assert "Gentile Giulia" in italian_email.text
+    assert '<html lang="it">' in italian_email.html

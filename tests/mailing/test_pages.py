@@ -103,17 +103,25 @@ def test_save_preview_and_send_me_a_test(tenant_a):
     )
 
 
-def test_language_falls_back_to_tenant_default_then_built_in(tenant_a):
+def test_language_uses_hr_text_in_it_else_the_built_in_text_in_it(tenant_a):
     rendered = email_template_render(
         key="recruiter_note", context={"first_name": "Ada"}, language="de"
     )
-    assert rendered.subject == f"A note from {tenant_a.tenant.from_name}"
+    assert rendered.subject == f"Eine Nachricht von {tenant_a.tenant.from_name}"
+    assert '<html lang="de">' in rendered.html
     email_template_save(
         key="recruiter_note", language="en", subject="Hello {{ first_name }}", body="Hi", actor=None
     )
+    # HR's English does not reach a German reader: the built-in German does, never a mix.
     assert (
         email_template_render(
             key="recruiter_note", context={"first_name": "Ada"}, language="de"
+        ).subject
+        == f"Eine Nachricht von {tenant_a.tenant.from_name}"
+    )
+    assert (
+        email_template_render(
+            key="recruiter_note", context={"first_name": "Ada"}, language="en"
         ).subject
         == "Hello Ada"
     )

@@ -11,8 +11,9 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, tenant_context
 
 from campaigns.models import PLANNED_TOPIC_CHOICES, TopicSchedule
-from campaigns.planner import HeldBack, PlanResult, tenant_zone
+from campaigns.planner import HeldBack, PlanResult
 from campaigns.sending import SendResult, nurture_run
+from tenants.i18n import tenant_zone
 from tenants.models import Tenant
 
 TOPIC_LABELS = dict(PLANNED_TOPIC_CHOICES)

@@ -1,0 +1,308 @@
+"""The translation catalogues: which sources each one covers, and the three jobs done on them
+in pure Python (babel), so no system gettext is needed anywhere:
+
+    python -m config.catalogues compile   # .po -> .mo (make run / make test / the image build)
+    python -m config.catalogues update    # add new strings to the .po files, drop gone ones
+    python -m config.catalogues check     # stale, untranslated, fuzzy or broken: exit 1
+
+Compiled `.mo` files are build output (git-ignored), made by the Makefile's `catalogues` step,
+which `make run` and `make test` both run: a committed binary can silently disagree with the
+`.po` beside it, a build step cannot. `tests/test_catalogues.py` runs `check` in `make test`.
+
+Strings are found the way Django's `makemessages` finds them: templates through Django's own
+`templatize` (what makemessages feeds to xgettext), Python through babel's extractor with
+Django's gettext function names. Built-in texts that become tenant-editable data (default
+rejection reasons, email template bodies, consent wording) are not UI strings: they live per
+language in each app's `defaults` and are checked by their own tests.
+
+A catalogue lists the sources it covers. Today that is everything a candidate reads (pages,
+emails, PDFs); the staff screens get their own entry in `CATALOGUES` (or widen this one) when
+they are translated: `check` and `compile` walk the list.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import extract_python
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+# English is the source language: msgids are English, so it has no catalogue of its own.
+TRANSLATED = ("fr", "de", "it")
+DOMAIN = "django"
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "gettext_lazy": None,
+    "gettext_noop": None,
+    "ngettext": (1, 2),
+    "ngettext_lazy": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "pgettext_lazy": ((1, "c"), 2),
+    "npgettext": ((1, "c"), 2, 3),
+    "npgettext_lazy": ((1, "c"), 2, 3),
+}
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    name: str
+    directory: Path  # holds <language>/LC_MESSAGES/django.po; listed in settings.LOCALE_PATHS
+    sources: tuple[str, ...]  # glob patterns relative to the project root
+    description: str = ""
+    exclude: tuple[str, ...] = field(default=())
+    root: Path = ROOT  # what `sources` are relative to
+
+    def po_path(self, language: str) -> Path:
+        return self.directory / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+    def files(self) -> list[Path]:
+        found: dict[Path, None] = {}
+        for pattern in self.sources:
+            matches = sorted(self.root.glob(pattern))
+            if not matches:
+                raise ValueError(f"{self.name}: {pattern!r} matches no file")
+            for path in matches:
+                if path.is_file() and not any(path.match(x) for x in self.exclude):
+                    found[path] = None
+        return list(found)
+
+
+CANDIDATE = Catalogue(
+    name="candidate",
+    directory=ROOT / "locale",
+    description="Everything a candidate reads: pages, emails, PDFs.",
+    sources=(
+        # Pages
+        "templates/base.html",
+        "templates/includes/privacy_notice.html",
+        "templates/includes/public_form.html",
+        "templates/consent/public/*.html",
+        "templates/consent/_choices.html",
+        "templates/candidates/jobs.html",
+        "templates/candidates/job.html",
+        "templates/candidates/applied.html",
+        "templates/candidates/reapply.html",
+        "templates/candidates/rate_limited.html",
+        "templates/campaigns/referral*.html",
+        # Emails and PDFs
+        "templates/emails/*",
+        "templates/feedback/pdf.html",
+        "templates/consent/export_pdf.html",
+        # Python: forms, messages and fixed words of candidate-facing output
+        "tenants/public_forms.py",
+        "candidates/validators.py",
+        "candidates/models.py",
+        "candidates/forms.py",
+        "candidates/links.py",
+        "candidates/privacy.py",
+        "consent/models.py",
+        "consent/forms.py",
+        "consent/candidate_views.py",
+        "consent/notifications.py",
+        "consent/export_labels.py",
+        "consent/privacy.py",
+        "campaigns/digest.py",
+        "campaigns/job_scoring.py",
+        "campaigns/forms.py",
+        "campaigns/referrals.py",
+        "campaigns/privacy.py",
+    ),
+)
+CATALOGUES: tuple[Catalogue, ...] = (CANDIDATE,)
+
+
+# --- Extraction ---------------------------------------------------------------------------------
+
+
+def _template_as_python(path: Path) -> bytes:
+    """What makemessages gives xgettext for a template: Django's templatize output."""
+    from django.conf import settings
+
+    if not settings.configured:
+        settings.configure()
+    from django.utils.translation.template import templatize
+
+    python = templatize(path.read_text(encoding="utf-8"), origin=str(path))
+    # Every string is written on one line (repr), so the template's indentation can go: Python's
+    # tokenizer, unlike xgettext, would trip over it.
+    return "\n".join(line.lstrip() for line in python.splitlines()).encode()
+
+
+def _extract_file(path: Path) -> Iterator[tuple[str | tuple[str, ...], str | None, list[str]]]:
+    source = path.read_bytes() if path.suffix == ".py" else _template_as_python(path)
+    options = {"encoding": "utf-8"}
+    for _lineno, _funcname, message, comments, *rest in extract_python(
+        io.BytesIO(source), KEYWORDS.keys(), ["Translators:"], options
+    ):
+        context = rest[0] if rest else None
+        spec = KEYWORDS[_funcname]
+        text, ctx = _message_from(message, spec, context)
+        if text is not None:
+            yield text, ctx, comments
+
+
+def _message_from(
+    message: str | tuple[str | None, ...], spec: object, context: str | None
+) -> tuple[str | tuple[str, ...] | None, str | None]:
+    """babel's raw extractor hands back every argument; keep the msgid(s) and the context, the
+    way babel's own `extract` does with a keyword spec."""
+    values = message if isinstance(message, tuple) else (message,)
+    if spec is None:
+        return (values[0] or None), None
+    assert isinstance(spec, tuple)
+    ctx = None
+    texts = []
+    for position in spec:
+        if isinstance(position, tuple):
+            ctx = values[position[0] - 1] if len(values) >= position[0] else None
+            continue
+        if len(values) < position or not values[position - 1]:
+            return None, None
+        texts.append(values[position - 1])
+    return (tuple(texts) if len(texts) > 1 else texts[0]), ctx or context
+
+
+def extract(catalogue: Catalogue) -> Catalog:
+    """Every translatable string the catalogue's sources hold, as a template (no msgstrs)."""
+    template = Catalog(domain=DOMAIN, project="talentcrm", fuzzy=False)
+    for path in catalogue.files():
+        for text, context, comments in _extract_file(path):
+            if template.get(text, context) is None:
+                template.add(text, context=context, auto_comments=comments)
+    return template
+
+
+# --- Reading and checking -----------------------------------------------------------------------
+
+
+def read(catalogue: Catalogue, language: str) -> Catalog:
+    with catalogue.po_path(language).open("rb") as handle:
+        return read_po(handle, locale=language, domain=DOMAIN)
+
+
+def _key(message: Message) -> tuple[str, str | None]:
+    msgid = message.id[0] if isinstance(message.id, tuple | list) else message.id
+    return msgid, message.context
+
+
+def _placeholders(text: str) -> set[str]:
+    return {a or b for a, b in _PLACEHOLDER.findall(text)}
+
+
+def problems(catalogue: Catalogue, languages: Iterable[str] = TRANSLATED) -> list[str]:
+    """Everything wrong with a catalogue: a source string missing from a .po (stale), an entry
+    no source uses any more (obsolete), an untranslated or fuzzy entry, a translation that
+    drops or invents a placeholder (it would fail or show a raw %(name)s at runtime)."""
+    found: list[str] = []
+    wanted = {_key(m): m for m in extract(catalogue) if m.id}
+    for language in languages:
+        path = catalogue.po_path(language).relative_to(catalogue.root)
+        if not catalogue.po_path(language).exists():
+            found.append(f"{path}: missing (python -m config.catalogues update creates it)")
+            continue
+        po = read(catalogue, language)
+        have = {_key(m): m for m in po if m.id}
+        for key in wanted.keys() - have.keys():
+            found.append(f"{path}: stale, no entry for {key[0]!r}")
+        for key in have.keys() - wanted.keys():
+            found.append(f"{path}: obsolete entry {key[0]!r} (no source uses it)")
+        for key, message in have.items():
+            strings = (
+                message.string if isinstance(message.string, tuple | list) else [message.string]
+            )
+            if message.fuzzy:
+                found.append(f"{path}: fuzzy {key[0]!r}")
+            if not all(s.strip() for s in strings):
+                found.append(f"{path}: untranslated {key[0]!r}")
+                continue
+            ids = message.id if isinstance(message.id, tuple | list) else [message.id]
+            expected = set().union(*(_placeholders(i) for i in ids))
+            for s in strings:
+                got = _placeholders(s)
+                if got != expected and not (got < expected and len(ids) > 1):
+                    found.append(
+                        f"{path}: placeholders of {key[0]!r} differ: "
+                        f"{sorted(expected)} in English, {sorted(got)} here"
+                    )
+        for message, errors in po.check():
+            for error in errors:
+                found.append(f"{path}: {message.id!r}: {error}")
+    return found
+
+
+# --- Writing ------------------------------------------------------------------------------------
+
+
+def compile_all(catalogues: Iterable[Catalogue] = CATALOGUES, *, force: bool = False) -> int:
+    """Write each .mo beside its .po when missing or older; returns how many were written."""
+    written = 0
+    for catalogue in catalogues:
+        for language in TRANSLATED:
+            po_path = catalogue.po_path(language)
+            mo_path = po_path.with_suffix(".mo")
+            if (
+                not force
+                and mo_path.exists()
+                and mo_path.stat().st_mtime >= po_path.stat().st_mtime
+            ):
+                continue
+            po = read(catalogue, language)
+            tmp = mo_path.with_suffix(".mo.tmp")
+            with tmp.open("wb") as handle:
+                write_mo(handle, po, use_fuzzy=False)
+            tmp.replace(mo_path)
+            written += 1
+    return written
+
+
+def update(catalogue: Catalogue) -> None:
+    """Bring each .po in line with the sources: new strings added untranslated, strings no
+    source uses dropped, translations kept. Then a translator fills the empty msgstrs."""
+    template = extract(catalogue)
+    for language in TRANSLATED:
+        path = catalogue.po_path(language)
+        if path.exists():
+            po = read(catalogue, language)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            po = Catalog(locale=language, domain=DOMAIN, project="talentcrm")
+        po.update(
+            template,
+            no_fuzzy_matching=True,
+            update_header_comment=False,
+            update_creation_date=False,
+        )
+        with path.open("wb") as handle:
+            write_po(handle, po, width=100, no_location=True, ignore_obsolete=True)
+
+
+def main(argv: list[str]) -> int:
+    command = argv[1] if len(argv) > 1 else ""
+    if command == "compile":
+        compile_all(force="--force" in argv)
+        return 0
+    if command == "update":
+        for catalogue in CATALOGUES:
+            update(catalogue)
+        return 0
+    if command == "check":
+        found = [p for catalogue in CATALOGUES for p in problems(catalogue)]
+        for problem in found:
+            print(problem)
+        return 1 if found else 0
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
