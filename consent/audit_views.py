@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.permissions import hr_admin_required
 from accounts.services import audit_log_record
@@ -90,4 +91,4 @@ def proof(request: HttpRequest, pk: int, fmt: str) -> HttpResponse | StreamingHt
     if fmt == "pdf":
         pdf = report_pdf("consent/proof_pdf.html", {"person": person, "rows": rows})
         return _pdf(pdf, f"consent-proof-{person.pk}.pdf")
-    return HttpResponse("Unknown format: use csv or pdf.", status=404)
+    return HttpResponse(_("Unknown format: use csv or pdf."), status=404)

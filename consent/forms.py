@@ -17,6 +17,7 @@ from consent.models import (
     TopicSetting,
 )
 from consent.services import Shown
+from tenants.i18n import lazy_format
 from tenants.public_forms import GuardedForm
 
 LANGUAGE_CHOICES = [("", _("Same as the company's")), *settings.LANGUAGES]
@@ -213,65 +214,91 @@ class RecordConsentForm(forms.Form):
     """A recruiter records what the candidate said (phone, in person, letter)."""
 
     action = forms.ChoiceField(
-        choices=[("grant", "Candidate gave consent"), ("withdraw", "Candidate withdrew consent")]
+        choices=[
+            ("grant", _("Candidate gave consent")),
+            ("withdraw", _("Candidate withdrew consent")),
+        ],
+        label=_("What happened"),
     )
     purposes = forms.MultipleChoiceField(
-        choices=Purpose.choices, widget=forms.CheckboxSelectMultiple
+        choices=Purpose.choices, widget=forms.CheckboxSelectMultiple, label=_("Purposes")
     )
     reason = forms.CharField(
-        max_length=300, help_text="How and when, e.g. 'by phone on 3 March, to Anna'."
+        max_length=300,
+        label=_("How"),
+        help_text=_("How and when, e.g. 'by phone on 3 March, to Anna'."),
     )
 
 
 class ConsentTextForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
+    title = forms.CharField(max_length=200, label=_("Title"))
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), label=_("Text"))
 
 
 class TopicSettingForm(forms.Form):
-    enabled = forms.BooleanField(required=False, label="Offered")
-    min_frequency = forms.ChoiceField(choices=Frequency.choices, label="Most frequent")
-    max_frequency = forms.ChoiceField(choices=Frequency.choices, label="Least frequent")
-    default_frequency = forms.ChoiceField(choices=Frequency.choices, label="Default")
+    enabled = forms.BooleanField(required=False, label=_("Offered"))
+    min_frequency = forms.ChoiceField(choices=Frequency.choices, label=_("Most frequent"))
+    max_frequency = forms.ChoiceField(choices=Frequency.choices, label=_("Least frequent"))
+    default_frequency = forms.ChoiceField(choices=Frequency.choices, label=_("Default"))
 
     def __init__(self, *args: Any, topic_label: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The settings page lays the topics out as a table: each input names its row.
         for field in self.fields.values():
-            field.widget.attrs["aria-label"] = f"{topic_label}: {field.label}"
+            field.widget.attrs["aria-label"] = lazy_format(
+                "%(topic)s: %(field)s", topic=topic_label, field=field.label
+            )
 
 
-def _policy_help(name: str) -> str:
-    return str(ConsentPolicy._meta.get_field(name).help_text)
+def _policy_help(name: str) -> Any:
+    # The model's (lazy) help text, translated when the form is shown.
+    return ConsentPolicy._meta.get_field(name).help_text
 
 
 class PolicyForm(forms.Form):
     retention_months = forms.IntegerField(
-        min_value=1, max_value=120, help_text=_policy_help("retention_months")
+        min_value=1,
+        max_value=120,
+        label=_("Retention (months)"),
+        help_text=_policy_help("retention_months"),
     )
     consent_expiry_months = forms.IntegerField(
-        min_value=1, max_value=120, help_text=_policy_help("consent_expiry_months")
+        min_value=1,
+        max_value=120,
+        label=_("Consent expiry (months)"),
+        help_text=_policy_help("consent_expiry_months"),
     )
     renewal_notice_days = forms.IntegerField(
-        min_value=1, max_value=180, help_text=_policy_help("renewal_notice_days")
+        min_value=1,
+        max_value=180,
+        label=_("Renewal notice (days)"),
+        help_text=_policy_help("renewal_notice_days"),
     )
     grace_days = forms.IntegerField(
-        min_value=0, max_value=180, help_text=_policy_help("grace_days")
+        min_value=0,
+        max_value=180,
+        label=_("Grace period (days)"),
+        help_text=_policy_help("grace_days"),
     )
-    weekly_cap = forms.IntegerField(min_value=1, max_value=20, help_text=_policy_help("weekly_cap"))
+    weekly_cap = forms.IntegerField(
+        min_value=1,
+        max_value=20,
+        label=_("Weekly cap (emails)"),
+        help_text=_policy_help("weekly_cap"),
+    )
 
 
 class ReportPeriodForm(forms.Form):
     """The period of a consent report: both days included, at most ten years."""
 
-    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="From")
-    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="To")
+    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("From"))
+    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("To"))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end and start > end:
-            raise forms.ValidationError("The period must start before it ends.")
+            raise forms.ValidationError(_("The period must start before it ends."))
         if start and end and (end - start).days > 3660:
-            raise forms.ValidationError("Choose a period of at most ten years.")
+            raise forms.ValidationError(_("Choose a period of at most ten years."))
         return cleaned

@@ -15,14 +15,14 @@ from mailing.kinds import CONTENT_TOPICS, MessageKind
 
 
 class Purpose(models.TextChoices):
-    TALENT_POOL = "talent_pool", "Keep my profile in the talent pool"
+    TALENT_POOL = "talent_pool", _("Keep my profile in the talent pool")
     JOB_OFFERS = MessageKind.JOB_OFFERS.value, MessageKind.JOB_OFFERS.label
     EVENTS = MessageKind.EVENTS.value, MessageKind.EVENTS.label
     TESTIMONIALS = MessageKind.TESTIMONIALS.value, MessageKind.TESTIMONIALS.label
     COMPANY_NEWS = MessageKind.COMPANY_NEWS.value, MessageKind.COMPANY_NEWS.label
     JOB_MARKET = MessageKind.JOB_MARKET.value, MessageKind.JOB_MARKET.label
     POOL_INVITATION = MessageKind.POOL_INVITATION.value, MessageKind.POOL_INVITATION.label
-    TRACKING = "tracking", "Open and click tracking"
+    TRACKING = "tracking", _("Open and click tracking")
 
 
 # Content topics carry a frequency; the other purposes are plain yes/no.
@@ -48,22 +48,22 @@ FREQUENCY_ORDER = list(Frequency.values)
 
 
 class Action(models.TextChoices):
-    GRANTED = "granted", "Granted"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    EXPIRED = "expired", "Expired"
+    GRANTED = "granted", _("Granted")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    EXPIRED = "expired", _("Expired")
 
 
 class Source(models.TextChoices):
-    OPTIN_LINK = "optin_link", "Opt-in link (rejection email)"
-    PREFERENCE_CENTRE = "preference_centre", "Preference centre"
-    REGISTRATION = "registration", "Registration form"
-    NEWSLETTER = "newsletter", "Newsletter sign-up"
-    RECRUITER = "recruiter", "Recorded by a recruiter"
-    COMPLAINT = "complaint", "Spam complaint"
-    UNSUBSCRIBE = "unsubscribe", "Unsubscribe"
-    EXPIRY = "expiry", "Expiry"
-    ERASURE = "erasure", "Erasure"
-    MERGE = "merge", "Duplicate merged"
+    OPTIN_LINK = "optin_link", _("Opt-in link (rejection email)")
+    PREFERENCE_CENTRE = "preference_centre", _("Preference centre")
+    REGISTRATION = "registration", _("Registration form")
+    NEWSLETTER = "newsletter", _("Newsletter sign-up")
+    RECRUITER = "recruiter", _("Recorded by a recruiter")
+    COMPLAINT = "complaint", _("Spam complaint")
+    UNSUBSCRIBE = "unsubscribe", _("Unsubscribe")
+    EXPIRY = "expiry", _("Expiry")
+    ERASURE = "erasure", _("Erasure")
+    MERGE = "merge", _("Duplicate merged")
 
 
 class ConsentText(models.Model):
@@ -99,7 +99,7 @@ class TopicSetting(models.Model):
     enabled = models.BooleanField(default=True)
     min_frequency = models.CharField(max_length=12, choices=Frequency.choices)
     max_frequency = models.CharField(
-        max_length=12, choices=Frequency.choices, help_text="Least frequent allowed."
+        max_length=12, choices=Frequency.choices, help_text=_("Least frequent allowed.")
     )
     default_frequency = models.CharField(max_length=12, choices=Frequency.choices)
 
@@ -121,21 +121,23 @@ class ConsentPolicy(models.Model):
 
     retention_months = models.PositiveSmallIntegerField(
         default=24,
-        help_text="Anonymise candidates without talent-pool consent this long after their "
-        "last application.",
+        help_text=_(
+            "Anonymise candidates without talent-pool consent this long after their "
+            "last application."
+        ),
     )
     consent_expiry_months = models.PositiveSmallIntegerField(
-        default=24, help_text="Consent lapses this long after the last real engagement."
+        default=24, help_text=_("Consent lapses this long after the last real engagement.")
     )
     renewal_notice_days = models.PositiveSmallIntegerField(
-        default=30, help_text="Send the renewal email this many days before consent lapses."
+        default=30, help_text=_("Send the renewal email this many days before consent lapses.")
     )
     grace_days = models.PositiveSmallIntegerField(
         default=14,
-        help_text="Consent never lapses sooner than this many days after a renewal email.",
+        help_text=_("Consent never lapses sooner than this many days after a renewal email."),
     )
     weekly_cap = models.PositiveSmallIntegerField(
-        default=3, help_text="At most this many nurture emails per candidate in any 7 days."
+        default=3, help_text=_("At most this many nurture emails per candidate in any 7 days.")
     )
 
     class Meta:
@@ -256,15 +258,15 @@ class CandidateConsent(models.Model):
 
 
 class RequestKind(models.TextChoices):
-    ACCESS = "access", "Copy of my data"
-    ERASURE = "erasure", "Erasure"
+    ACCESS = "access", _("Copy of my data")
+    ERASURE = "erasure", _("Erasure")
 
 
 class RequestStatus(models.TextChoices):
-    AWAITING_CONFIRMATION = "awaiting", "Awaiting email confirmation"
-    CONFIRMED = "confirmed", "Confirmed, to process"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Cancelled"
+    AWAITING_CONFIRMATION = "awaiting", _("Awaiting email confirmation")
+    CONFIRMED = "confirmed", _("Confirmed, to process")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 DATA_REQUEST_DEADLINE = timedelta(days=30)
@@ -325,10 +327,10 @@ class Registration(models.Model):
 
 
 class ExportStatus(models.TextChoices):
-    QUEUED = "queued", "Waiting for the worker"
-    RUNNING = "running", "Being prepared"
-    DONE = "done", "Ready"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Waiting for the worker")
+    RUNNING = "running", _("Being prepared")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
 
 
 ACCESS_EXPORT_DAYS = 7

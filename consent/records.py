@@ -9,20 +9,35 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from tenants.privacy import Dataset, Erase, Subject, datasets, purposes
+from tenants.privacy import Category, Dataset, Erase, Subject, datasets, purposes
 
 # The email provider each anymail backend means; recipients of the data as processors.
 ESP_NAMES = {
-    "postmark": "Postmark (ActiveCampaign), email delivery",
-    "mailgun": "Mailgun (Sinch), email delivery",
-    "sendgrid": "SendGrid (Twilio), email delivery",
-    "test": "None: emails are kept in memory (development and tests)",
+    "postmark": _("Postmark (ActiveCampaign), email delivery"),
+    "mailgun": _("Mailgun (Sinch), email delivery"),
+    "sendgrid": _("SendGrid (Twilio), email delivery"),
+    "test": _("None: emails are kept in memory (development and tests)"),
 }
 SUBJECT_LABELS = {
-    Subject.CANDIDATE: "Candidates",
-    Subject.STAFF: "Staff of the company",
-    Subject.VISITOR: "Visitors signing in",
+    Subject.CANDIDATE: _("Candidates"),
+    Subject.STAFF: _("Staff of the company"),
+    Subject.VISITOR: _("Visitors signing in"),
+}
+# The registry's data categories (tenants.privacy.Category, English values) as read here.
+CATEGORY_LABELS = {
+    Category.IDENTITY: _("Identity (name)"),
+    Category.CONTACT: _("Contact details"),
+    Category.PROFILE: _("Professional profile"),
+    Category.DOCUMENTS: _("CVs and uploaded files"),
+    Category.ASSESSMENT: _("Recruiters' notes and assessments"),
+    Category.COMMUNICATIONS: _("Emails and their delivery"),
+    Category.CONSENT: _("Consent records"),
+    Category.TECHNICAL: _("Technical data (IP address, browser)"),
+    Category.FREE_TEXT: _("Free text that may name people"),
+    Category.ACCOUNT: _("Staff accounts"),
 }
 EMAIL_PURPOSES = {"email", "nurture", "tracking", "feedback", "talent_pool"}
 
@@ -31,10 +46,15 @@ def email_provider() -> str:
     backend = settings.EMAIL_BACKEND
     if backend.startswith("anymail.backends."):
         esp = backend.split(".")[2]
-        return ESP_NAMES.get(esp, f"{esp.title()}, email delivery")
+        known = ESP_NAMES.get(esp)
+        if known is not None:
+            return str(known)
+        return gettext("%(esp)s, email delivery") % {"esp": esp.title()}
     if backend.endswith("smtp.EmailBackend"):
-        return f"The SMTP server at {settings.EMAIL_HOST}, email delivery"
-    return "None (development)"
+        return gettext("The SMTP server at %(host)s, email delivery") % {
+            "host": settings.EMAIL_HOST
+        }
+    return gettext("None (development)")
 
 
 @dataclass
@@ -73,17 +93,20 @@ def records_of_processing() -> Records:
     for purpose in purposes():
         found = by_purpose.get(purpose.key, [])
         personal = [p for d in found for p in d.personal.values()]
-        recipients = ["The company's recruiters and HR admins (by role)", "The hosting provider"]
+        recipients = [
+            gettext("The company's recruiters and HR admins (by role)"),
+            gettext("The hosting provider"),
+        ]
         if purpose.key in EMAIL_PURPOSES:
             recipients.append(provider)
         activities.append(
             Activity(
                 key=purpose.key,
-                label=purpose.label,
-                basis=purpose.basis,
+                label=_declared(purpose.label),
+                basis=_declared(purpose.basis),
                 retention=purpose.retention(),
-                subjects=sorted({SUBJECT_LABELS[p.subject] for p in personal}),
-                categories=sorted({str(p.category) for p in personal}),
+                subjects=sorted({str(SUBJECT_LABELS[p.subject]) for p in personal}),
+                categories=sorted({_category(p.category) for p in personal}),
                 recipients=recipients,
                 datasets=found,
             )
@@ -94,8 +117,10 @@ def records_of_processing() -> Records:
             if spec.subject != Subject.CANDIDATE:
                 continue
             if spec.erase == Erase.RETAIN:
-                retained.append((dataset.description, name, spec.why))
-            erasure.append((dataset.description, name, str(spec.category), _how(spec.erase)))
+                retained.append((_declared(dataset.description), name, _declared(spec.why)))
+            erasure.append(
+                (_declared(dataset.description), name, _category(spec.category), _how(spec.erase))
+            )
     return Records(
         controller=tenant.controller,
         address=tenant.postal_address,
@@ -103,20 +128,32 @@ def records_of_processing() -> Records:
         privacy_url=tenant.privacy_policy_url,
         activities=activities,
         transfers=settings.PRIVACY_TRANSFERS
-        or "Not declared yet: the operator sets PRIVACY_TRANSFERS (e.g. the email provider's "
-        "region and the safeguard, such as standard contractual clauses).",
+        or gettext(
+            "Not declared yet: the operator sets PRIVACY_TRANSFERS (e.g. the email provider's "
+            "region and the safeguard, such as standard contractual clauses)."
+        ),
         transfers_declared=bool(settings.PRIVACY_TRANSFERS),
         retained=retained,
         erasure=erasure,
     )
 
 
+def _declared(text: str) -> str:
+    """A text an app declared in its privacy.py, translated when that app marked it for its
+    catalogue (gettext_noop); English otherwise. ("" stays "": gettext("") is the header.)"""
+    return gettext(text) if text else text
+
+
+def _category(category: Category) -> str:
+    return str(CATEGORY_LABELS.get(category, category))
+
+
 def _how(erase: Erase) -> str:
     return {
-        Erase.BLANK: "emptied",
-        Erase.REPLACE: "replaced by a placeholder",
-        Erase.DELETE_ROW: "the record is deleted",
-        Erase.DELETE_FILE: "the file is deleted",
-        Erase.SCRUB: "names, address and phone removed from the text",
-        Erase.RETAIN: "kept (see below)",
+        Erase.BLANK: gettext("emptied"),
+        Erase.REPLACE: gettext("replaced by a placeholder"),
+        Erase.DELETE_ROW: gettext("the record is deleted"),
+        Erase.DELETE_FILE: gettext("the file is deleted"),
+        Erase.SCRUB: gettext("names, address and phone removed from the text"),
+        Erase.RETAIN: gettext("kept (see below)"),
     }[erase]

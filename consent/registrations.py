@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.dashboard import Panel, register_panel
@@ -27,15 +28,16 @@ from mailing.gate import (
     register_tracking_check_many,
 )
 from mailing.kinds import NURTURE_KINDS, MessageKind
+from tenants.i18n import lazy_format
 
 # --- Criteria: one implementation for the candidate list and smart pools -----------------------
 
 _CONTACTABLE_CHOICES = [
-    ("", "Any"),
-    ("any", "Contactable (any topic)"),
-    *[(t, f"Contactable for {Purpose(t).label.lower()}") for t in TOPICS],
-    (Purpose.POOL_INVITATION.value, "Contactable for talent-pool invitations"),
-    ("none", "Not contactable"),
+    ("", _("Any")),
+    ("any", _("Contactable (any topic)")),
+    *[(t, lazy_format(_("Contactable: %(topic)s"), topic=Purpose(t).label)) for t in TOPICS],
+    (Purpose.POOL_INVITATION.value, _("Contactable for talent-pool invitations")),
+    ("none", _("Not contactable")),
 ]
 
 
@@ -71,13 +73,13 @@ def _render(candidate: Any) -> str:
     """A link to the candidate's consent page and history."""
     parts = []
     if getattr(candidate, "consent_pool", False):
-        parts.append("Pool")
+        parts.append(gettext("Pool"))
     if getattr(candidate, "consent_mail", False):
-        parts.append("Emails")
+        parts.append(gettext("Emails"))
     return format_html(
         '<a href="{}">{}</a>',
         reverse("consent:candidate", args=[candidate.pk]),
-        " · ".join(parts) or "none",
+        " · ".join(parts) or gettext("none"),
     )
 
 
@@ -101,7 +103,7 @@ _SAMPLE = {"first_name": "Ada", "company_name": "Example Corp", "link_url": "htt
 TEMPLATE_KINDS = [
     TemplateKind(
         key=TEMPLATE_REGISTRATION,
-        label="Talent pool: confirm registration",
+        label=_("Talent pool: confirm registration"),
         kind=MessageKind.TRANSACTIONAL,
         allowed_tags=("first_name", "company_name", "link_url"),
         default_subject="Please confirm your registration with {{ company_name }}",
@@ -145,7 +147,7 @@ TEMPLATE_KINDS = [
     ),
     TemplateKind(
         key=TEMPLATE_REQUEST,
-        label="Data request: confirm",
+        label=_("Data request: confirm"),
         kind=MessageKind.TRANSACTIONAL,
         allowed_tags=("first_name", "company_name", "link_url", "request_kind"),
         default_subject="Confirm your request to {{ company_name }}",
@@ -189,7 +191,7 @@ TEMPLATE_KINDS = [
     ),
     TemplateKind(
         key=TEMPLATE_RENEWAL,
-        label="Consent renewal",
+        label=_("Consent renewal"),
         kind=MessageKind.TRANSACTIONAL,
         allowed_tags=("first_name", "company_name", "link_url", "expiry_date"),
         default_subject="Do you want to stay in touch with {{ company_name }}?",
@@ -231,7 +233,7 @@ TEMPLATE_KINDS = [
     ),
     TemplateKind(
         key=TEMPLATE_FRESH_LINK,
-        label="Fresh link to the preference centre",
+        label=_("Fresh link to the preference centre"),
         kind=MessageKind.TRANSACTIONAL,
         allowed_tags=("first_name", "company_name", "link_url"),
         default_subject="Your link to manage your preferences with {{ company_name }}",
@@ -317,9 +319,13 @@ def register_all() -> None:
     register_criterion(
         Criterion(
             "consent_pool",
-            "Talent-pool consent",
+            _("Talent-pool consent"),
             lambda: forms.ChoiceField(
-                choices=[("", "Any"), ("yes", "Has consented"), ("no", "Has not consented")]
+                choices=[
+                    ("", _("Any")),
+                    ("yes", _("Has consented")),
+                    ("no", _("Has not consented")),
+                ]
             ),
             _apply_status,
             order=95,
@@ -328,17 +334,17 @@ def register_all() -> None:
     register_criterion(
         Criterion(
             "contactable",
-            "Contactable",
+            _("Contactable"),
             lambda: forms.ChoiceField(choices=_CONTACTABLE_CHOICES),
             _apply_contactable,
             order=96,
         )
     )
-    register_list_column(ListColumn("consent", "Consent", _annotate, _render, order=90))
+    register_list_column(ListColumn("consent", _("Consent"), _annotate, _render, order=90))
     register_panel(
         Panel(
             key="consent_requests",
-            title="Data requests",
+            title=_("Data requests"),
             template="consent/_panel_requests.html",
             context=_panel_context,
             order=80,
@@ -347,7 +353,7 @@ def register_all() -> None:
     )
     register_profile_panel(
         "consent",
-        "Consent",
+        _("Consent"),
         "consent/_profile_panel.html",
         _profile_panel_context,
         order=10,

@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from candidates.models import Candidate
 from candidates.sources import source_label
@@ -137,7 +138,7 @@ def consent_proof(candidate: Candidate) -> list[ProofRow]:
                 at=event.at,
                 purpose=event.get_purpose_display(),
                 action=event.get_action_display(),
-                how=source_label(event.source) + (f" by {event.actor}" if event.actor else ""),
+                how=_how(event),
                 wording=_wording(event.text),
                 offered="; ".join(_offered(o, texts) for o in capture.offered) if capture else "",
                 ticked=", ".join(capture.ticked) if capture else "",
@@ -147,6 +148,13 @@ def consent_proof(candidate: Candidate) -> list[ProofRow]:
             )
         )
     return rows
+
+
+def _how(event: ConsentEvent) -> str:
+    source = source_label(event.source)
+    if event.actor is None:
+        return source
+    return gettext("%(source)s by %(who)s") % {"source": source, "who": event.actor}
 
 
 def _wording(text: ConsentText | None) -> str:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_log_record, client_ip
@@ -120,7 +121,7 @@ def profile_ensure(*, candidate: Candidate) -> ConsentProfile:
     expires = expiry_for(last_engagement_at=now, renewal_sent_at=None, policy=policy_get())
     try:
         with transaction.atomic():
-            profile, _ = ConsentProfile.objects.get_or_create(
+            profile, _created = ConsentProfile.objects.get_or_create(
                 candidate=candidate, defaults={"last_engagement_at": now, "expires_at": expires}
             )
     except IntegrityError:
@@ -178,7 +179,7 @@ def profile_language_set(*, candidate: Candidate, language: str) -> None:
     try:
         candidate_language_set(candidate=candidate, language=language)
     except LanguageError:
-        raise ConsentError("Choose one of the offered languages.") from None
+        raise ConsentError(_("Choose one of the offered languages.")) from None
 
 
 @transaction.atomic
@@ -195,16 +196,21 @@ def links_revoke(*, candidate: Candidate) -> None:
 def _clean_frequency(purpose: str, frequency: str | None, ranges: dict[str, TopicSetting]) -> str:
     if purpose not in TOPICS:
         if frequency:
-            raise ConsentError(f"{Purpose(purpose).label} has no frequency.")
+            raise ConsentError(
+                _("%(purpose)s has no frequency.") % {"purpose": Purpose(purpose).label}
+            )
         return ""
     setting = ranges[purpose]
     if not setting.enabled:
-        raise ConsentError(f"{Purpose(purpose).label} is not offered.")
+        raise ConsentError(_("%(purpose)s is not offered.") % {"purpose": Purpose(purpose).label})
     if not frequency:
         return setting.default_frequency
     if frequency not in setting.allowed_frequencies:
         allowed = ", ".join(Frequency(f).label.lower() for f in setting.allowed_frequencies)
-        raise ConsentError(f"For {Purpose(purpose).label.lower()}, choose one of: {allowed}.")
+        raise ConsentError(
+            _("For %(purpose)s, choose one of: %(allowed)s.")
+            % {"purpose": str(Purpose(purpose).label).lower(), "allowed": allowed}
+        )
     return frequency
 
 
@@ -251,9 +257,8 @@ def consent_change(
         unticked = set(grant) - set(shown.ticked)
         if unticked:
             raise ConsentError(
-                "Consent is given by ticking its box: "
-                + ", ".join(sorted(unticked))
-                + " was not ticked."
+                _("Consent is given by ticking its box: %(purposes)s was not ticked.")
+                % {"purposes": ", ".join(sorted(unticked))}
             )
         texts = {
             **{p: t for p, t in shown.offered.items() if t is not None and p in grant},
@@ -264,17 +269,17 @@ def consent_change(
     if unknown:
         raise ConsentError(f"Unknown purpose: {', '.join(sorted(unknown))}.")
     if set(grant) & (withdraw | expire):
-        raise ConsentError("A purpose cannot be granted and withdrawn at once.")
+        raise ConsentError(_("A purpose cannot be granted and withdrawn at once."))
     if source not in Source.values:
         raise ConsentError(f"Unknown source {source!r}.")
     if source == Source.RECRUITER and not reason.strip():
-        raise ConsentError("Say how the candidate gave or withdrew consent (e.g. 'by phone').")
+        raise ConsentError(_("Say how the candidate gave or withdrew consent (e.g. 'by phone')."))
     if candidate.anonymised_at is not None:
-        raise ConsentError("This candidate has been anonymised.")
+        raise ConsentError(_("This candidate has been anonymised."))
     texts = texts or {}
     for purpose, text in texts.items():
         if text.purpose != purpose:
-            raise ConsentError("The consent wording does not match the purpose.")
+            raise ConsentError(_("The consent wording does not match the purpose."))
 
     at = at or timezone.now()
     origin = origin or Origin()
@@ -431,7 +436,7 @@ def consent_text_publish(
 ) -> ConsentText:
     """A new version of a consent text; the previous versions stay untouched."""
     if not title.strip() or not body.strip():
-        raise ConsentError("A consent text needs a title and a body.")
+        raise ConsentError(_("A consent text needs a title and a body."))
     latest = (
         ConsentText.objects.select_for_update()
         .filter(purpose=purpose, language=language)
@@ -472,16 +477,16 @@ def topic_setting_update(
         raise ConsentError(f"{topic!r} is not a content topic.")
     order = FREQUENCY_ORDER
     if any(f not in order for f in (min_frequency, max_frequency, default_frequency)):
-        raise ConsentError("Unknown frequency.")
+        raise ConsentError(_("Unknown frequency."))
     if order.index(min_frequency) > order.index(max_frequency):
-        raise ConsentError("The most frequent option must come before the least frequent one.")
+        raise ConsentError(_("The most frequent option must come before the least frequent one."))
     if (
         not order.index(min_frequency)
         <= order.index(default_frequency)
         <= order.index(max_frequency)
     ):
-        raise ConsentError("The default frequency must lie within the allowed range.")
-    setting, _ = TopicSetting.objects.update_or_create(
+        raise ConsentError(_("The default frequency must lie within the allowed range."))
+    setting, _created = TopicSetting.objects.update_or_create(
         topic=topic,
         defaults={
             "enabled": enabled,

@@ -10,6 +10,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import hr_admin_required, recruiter_required
@@ -49,11 +51,11 @@ from consent.services import (
 )
 
 SETTINGS_LINKS = [
-    {"url": reverse_lazy("consent:texts"), "label": "Consent texts"},
-    {"url": reverse_lazy("consent:settings"), "label": "Topics & retention"},
-    {"url": reverse_lazy("consent:requests"), "label": "Data requests"},
-    {"url": reverse_lazy("consent:report"), "label": "Consent report"},
-    {"url": reverse_lazy("consent:records"), "label": "Records of processing"},
+    {"url": reverse_lazy("consent:texts"), "label": gettext_lazy("Consent texts")},
+    {"url": reverse_lazy("consent:settings"), "label": gettext_lazy("Topics & retention")},
+    {"url": reverse_lazy("consent:requests"), "label": gettext_lazy("Data requests")},
+    {"url": reverse_lazy("consent:report"), "label": gettext_lazy("Consent report")},
+    {"url": reverse_lazy("consent:records"), "label": gettext_lazy("Records of processing")},
 ]
 
 
@@ -105,7 +107,11 @@ def candidate(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(
-                request, f"Recorded {len(events)} change(s)." if events else "Nothing changed."
+                request,
+                ngettext("Recorded %(count)d change.", "Recorded %(count)d changes.", len(events))
+                % {"count": len(events)}
+                if events
+                else _("Nothing changed."),
             )
             return redirect("consent:candidate", pk=person.pk)
     state = consent_state(person)
@@ -137,10 +143,10 @@ def candidate_export(request: HttpRequest, pk: int) -> HttpResponse:
     """Start preparing a copy of everything held about the person (on the worker)."""
     person = _candidate(pk)
     if person.anonymised_at is not None:
-        messages.error(request, "This record was anonymised: there is nothing left to export.")
+        messages.error(request, _("This record was anonymised: there is nothing left to export."))
         return redirect("consent:candidate", pk=person.pk)
     access_export_start(candidate=person, actor=request.user)
-    messages.success(request, "The copy is being prepared; it appears below when ready.")
+    messages.success(request, _("The copy is being prepared; it appears below when ready."))
     return redirect(f"{reverse('consent:candidate', args=[person.pk])}#exports")
 
 
@@ -163,7 +169,7 @@ def _exports_context(person: Candidate) -> dict[str, object]:
 def export_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     export = get_object_or_404(AccessExport, pk=pk, status=ExportStatus.DONE)
     if fmt not in ("json", "pdf"):
-        raise Http404("Unknown format")
+        raise Http404(_("Unknown format"))
     audit_log_record(
         actor=request.user,
         action="candidate.export",
@@ -179,12 +185,12 @@ def export_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 def candidate_erase_view(request: HttpRequest, pk: int) -> HttpResponse:
     person = _candidate(pk)
     if request.POST.get("confirm") != "ERASE":
-        messages.error(request, "Type ERASE to confirm: erasure cannot be undone.")
+        messages.error(request, _("Type ERASE to confirm: erasure cannot be undone."))
         return redirect("consent:candidate", pk=person.pk)
     if candidate_erase(candidate=person, actor=request.user, reason="hr admin"):
-        messages.success(request, "The candidate's personal data has been erased.")
+        messages.success(request, _("The candidate's personal data has been erased."))
     else:
-        messages.info(request, "This person's data was already erased; nothing else to do.")
+        messages.info(request, _("This person's data was already erased; nothing else to do."))
     return redirect("consent:candidate", pk=person.pk)
 
 
@@ -192,7 +198,7 @@ def candidate_erase_view(request: HttpRequest, pk: int) -> HttpResponse:
 def registration_cv(request: HttpRequest, pk: int) -> FileResponse:
     registration = get_object_or_404(Registration, pk=pk, candidate__isnull=False)
     if not registration.cv:
-        raise Http404("No CV")
+        raise Http404(_("No CV"))
     return FileResponse(
         registration.cv.open("rb"),
         as_attachment=True,
@@ -212,8 +218,8 @@ def texts(request: HttpRequest) -> HttpResponse:
         (
             Purpose(p).label,
             p,
-            [(code, latest.get((p, code))) for code, _ in settings.LANGUAGES],
-            [code for code, _ in settings.LANGUAGES if (p, code) in latest],
+            [(code, latest.get((p, code))) for code, _name in settings.LANGUAGES],
+            [code for code, _name in settings.LANGUAGES if (p, code) in latest],
         )
         for p in Purpose.values
     ]
@@ -228,7 +234,7 @@ def texts(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def text_edit(request: HttpRequest, purpose: str, language: str) -> HttpResponse:
     if purpose not in Purpose.values or language not in dict(settings.LANGUAGES):
-        raise Http404("Unknown consent text")
+        raise Http404(_("Unknown consent text"))
     versions = ConsentText.objects.filter(purpose=purpose, language=language).order_by("-version")
     current = versions.first()
     form = ConsentTextForm(
@@ -243,7 +249,10 @@ def text_edit(request: HttpRequest, purpose: str, language: str) -> HttpResponse
         except ConsentError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"Version {text.version} is now shown to candidates.")
+            messages.success(
+                request,
+                _("Version %(version)d is now shown to candidates.") % {"version": text.version},
+            )
             return redirect("consent:texts")
     return render(
         request,
@@ -288,16 +297,16 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         initial={f: getattr(policy, f) for f in PolicyForm.base_fields},
     )
     if request.method == "POST":
-        valid = policy_form.is_valid() and all(f.is_valid() for _, _, f in topic_forms)
+        valid = policy_form.is_valid() and all(f.is_valid() for _topic, _label, f in topic_forms)
         if valid:
             try:
-                for topic, _, form in topic_forms:
+                for topic, _label, form in topic_forms:
                     topic_setting_update(topic=topic, actor=request.user, **form.cleaned_data)
                 policy_update(actor=request.user, **policy_form.cleaned_data)
             except ConsentError as exc:
                 messages.error(request, str(exc))
             else:
-                messages.success(request, "Consent settings saved.")
+                messages.success(request, _("Consent settings saved."))
                 return redirect("consent:settings")
     return render(
         request,
@@ -335,5 +344,5 @@ def requests_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     data_request_cancel(request=get_object_or_404(DataRequest, pk=pk), actor=request.user)
-    messages.success(request, "Request cancelled.")
+    messages.success(request, _("Request cancelled."))
     return redirect("consent:requests")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 def _can_reject(application: Any, user: Any) -> bool:
@@ -23,7 +24,7 @@ def _dashboard_context(request: Any) -> dict[str, Any]:
 
 class FeedbackConfig(AppConfig):
     name = "feedback"
-    verbose_name = "Feedback"
+    verbose_name = _("Feedback")
 
     def ready(self) -> None:
         from feedback import privacy
@@ -40,19 +41,19 @@ class FeedbackConfig(AppConfig):
         from feedback import receivers  # noqa: F401
 
         register_application_action(
-            ApplicationAction("feedback.reject", "Reject…", "feedback:reject", _can_reject)
+            ApplicationAction("feedback.reject", _("Reject…"), "feedback:reject", _can_reject)
         )
         register_application_action(
             ApplicationAction(
-                "feedback.view", "Rejection feedback", "feedback:application", _was_rejected
+                "feedback.view", _("Rejection feedback"), "feedback:application", _was_rejected
             )
         )
-        register_bulk_application_action("feedback.reject", "Reject…", "feedback:bulk")
-        register_candidate_bulk_action("feedback.reject", "Reject…", "feedback:bulk_candidates")
+        register_bulk_application_action("feedback.reject", _("Reject…"), "feedback:bulk")
+        register_candidate_bulk_action("feedback.reject", _("Reject…"), "feedback:bulk_candidates")
         register_panel(
             Panel(
                 key="feedback",
-                title="Rejection feedback",
+                title=_("Rejection feedback"),
                 template="feedback/_dashboard.html",
                 context=_dashboard_context,
                 order=40,

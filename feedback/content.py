@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from candidates.models import Application
@@ -16,19 +19,20 @@ from feedback.models import FeedbackTemplate, RejectionReason
 from tenants.i18n import pick_language
 
 # Merge tags HR admins may use in rejection templates; `optin_url` is mandatory.
-MERGE_TAGS: dict[str, str] = {
-    "first_name": "Candidate's first name",
-    "full_name": "Candidate's full name",
-    "position_title": "Position title",
-    "company_name": "Your company's name",
-    "reasons": "The chosen reasons, in candidate-facing wording",
-    "personal_points": "The recruiter's personalised points",
-    "tips": "Tips for a next application",
-    "recruiter_name": "Recruiter's name",
-    "recruiter_signature": "Recruiter's signature",
-    "call_summary": "What the candidate is told about the feedback call (never the internal "
-    "call note)",
-    "optin_url": "Opt-in link to stay in touch (required)",
+MERGE_TAGS: dict[str, str | Promise] = {
+    "first_name": _("Candidate's first name"),
+    "full_name": _("Candidate's full name"),
+    "position_title": _("Position title"),
+    "company_name": _("Your company's name"),
+    "reasons": _("The chosen reasons, in candidate-facing wording"),
+    "personal_points": _("The recruiter's personalised points"),
+    "tips": _("Tips for a next application"),
+    "recruiter_name": _("Recruiter's name"),
+    "recruiter_signature": _("Recruiter's signature"),
+    "call_summary": _(
+        "What the candidate is told about the feedback call (never the internal call note)"
+    ),
+    "optin_url": _("Opt-in link to stay in touch (required)"),
 }
 REQUIRED_TAGS = ("optin_url",)
 OPTIN_SOURCE = "optin_link"
@@ -118,42 +122,48 @@ def merge_context(content: FeedbackContent) -> dict[str, str]:
 
 
 def sample_content_context() -> dict[str, str]:
-    """Sample values for previewing a template while editing it."""
+    """Sample values for previewing a template while editing it, in the active language (the
+    view previews a template in its own language)."""
     return {
         "first_name": "Alex",
         "full_name": "Alex Martin",
-        "position_title": "Data Analyst",
-        "company_name": getattr(connection.tenant, "name", "Our company"),
-        "reasons": "Some of the skills that are essential for this role were not yet strong "
-        "enough in your profile.",
-        "personal_points": "Your case study was clear and well structured; the SQL part "
-        "needed more depth.",
-        "tips": "Practise window functions and present one project end to end.",
+        "position_title": gettext("Data Analyst"),
+        "company_name": getattr(connection.tenant, "name", gettext("Our company")),
+        "reasons": gettext(
+            "Some of the skills that are essential for this role were not yet strong "
+            "enough in your profile."
+        ),
+        "personal_points": gettext(
+            "Your case study was clear and well structured; the SQL part needed more depth."
+        ),
+        "tips": gettext("Practise window functions and present one project end to end."),
         "recruiter_name": "Sam Recruiter",
-        "recruiter_signature": "Sam Recruiter\nTalent team",
-        "call_summary": "We talked through the case study and your questions about the team.",
+        "recruiter_signature": "Sam Recruiter\n" + gettext("Talent team"),
+        "call_summary": gettext(
+            "We talked through the case study and your questions about the team."
+        ),
         "optin_url": "https://example.com/stay-in-touch",
     }
 
 
 # What to write about for each default reason: shown next to the points (never put in the
 # email), because the reason's own wording already appears in it through {{ reasons }}.
-POINT_PROMPTS = {
-    "skills-gap": "Which skills, and what did you see in the interviews or tests?",
-    "experience-level": "What experience was missing, and what would make the difference?",
-    "closer-fit": "What was strong in this application, and what tipped the balance?",
-    "position-closed": "Will similar roles open again?",
-    "salary": "How far apart were the expectations, and is there room in other roles?",
-    "location": "Which arrangement did the role need, and which would suit the candidate?",
-    "language": "Which language level was needed, and for what part of the job?",
-    "team-fit": "Describe the way of working you saw, without judging the person.",
-    "candidate-declined": "Thank them and, if they told you why, acknowledge it.",
-    "candidate-accepted-elsewhere": "Wish them well and say the door stays open.",
+POINT_PROMPTS: dict[str, str | Promise] = {
+    "skills-gap": _("Which skills, and what did you see in the interviews or tests?"),
+    "experience-level": _("What experience was missing, and what would make the difference?"),
+    "closer-fit": _("What was strong in this application, and what tipped the balance?"),
+    "position-closed": _("Will similar roles open again?"),
+    "salary": _("How far apart were the expectations, and is there room in other roles?"),
+    "location": _("Which arrangement did the role need, and which would suit the candidate?"),
+    "language": _("Which language level was needed, and for what part of the job?"),
+    "team-fit": _("Describe the way of working you saw, without judging the person."),
+    "candidate-declined": _("Thank them and, if they told you why, acknowledge it."),
+    "candidate-accepted-elsewhere": _("Wish them well and say the door stays open."),
 }
-DEFAULT_PROMPT = "What did you observe that led to this reason?"
+DEFAULT_PROMPT = _("What did you observe that led to this reason?")
 
 
-def point_prompts(reasons: Sequence[RejectionReason]) -> list[tuple[str, str]]:
+def point_prompts(reasons: Sequence[RejectionReason]) -> list[tuple[str, str | Promise]]:
     """(reason label, what to write about) for the chosen reasons."""
     return [(r.label, POINT_PROMPTS.get(r.key, DEFAULT_PROMPT)) for r in reasons]
 

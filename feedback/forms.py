@@ -7,13 +7,14 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Stage
 from feedback.content import MERGE_TAGS, CallNote
 from feedback.models import Branch, FeedbackTemplate, RejectionReason
 from feedback.selectors import next_morning_at, reasons_grouped
 from feedback.services import template_validate
-from tenants.i18n import tenant_language
+from tenants.i18n import lazy_format, tenant_language
 
 DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -23,9 +24,9 @@ class Timing:
     NEXT_MORNING = "next_morning"
     CUSTOM = "custom"
     CHOICES = [
-        (NOW, "Send now"),
-        (NEXT_MORNING, "Next morning, 9:00 in the candidate's time zone"),
-        (CUSTOM, "At a time I choose"),
+        (NOW, _("Send now")),
+        (NEXT_MORNING, _("Next morning, 9:00 in the candidate's time zone")),
+        (CUSTOM, _("At a time I choose")),
     ]
 
 
@@ -39,10 +40,13 @@ class TimingMixin(forms.Form):
     at a chosen time (typed in the company's time zone, which the request runs in)."""
 
     timing = forms.ChoiceField(
-        choices=Timing.CHOICES, initial=Timing.NOW, widget=forms.RadioSelect, label="When to send"
+        choices=Timing.CHOICES,
+        initial=Timing.NOW,
+        widget=forms.RadioSelect,
+        label=_("When to send"),
     )
     send_at_custom = forms.DateTimeField(
-        required=False, widget=DATETIME_LOCAL, label="Send at (your company's time zone)"
+        required=False, widget=DATETIME_LOCAL, label=_("Send at (your company's time zone)")
     )
 
     def clean(self) -> dict[str, Any]:
@@ -50,9 +54,9 @@ class TimingMixin(forms.Form):
         if cleaned.get("timing") == Timing.CUSTOM:
             when = cleaned.get("send_at_custom")
             if when is None:
-                self.add_error("send_at_custom", "Choose when the email should be sent.")
+                self.add_error("send_at_custom", _("Choose when the email should be sent."))
             elif when <= timezone.now():
-                self.add_error("send_at_custom", "Choose a time in the future.")
+                self.add_error("send_at_custom", _("Choose a time in the future."))
         return cleaned
 
     @property
@@ -79,37 +83,39 @@ class RejectForm(TimingMixin):
         required=False,
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 6}),
-        label="Personalised points",
-        help_text="What went well and what was missing, in your own words.",
+        label=_("Personalised points"),
+        help_text=_("What went well and what was missing, in your own words."),
     )
     tips = forms.CharField(
         required=False,
         max_length=1500,
         widget=forms.Textarea(attrs={"rows": 4}),
-        label="Tips for a next application",
+        label=_("Tips for a next application"),
     )
-    log_call = forms.BooleanField(required=False, label="I had a feedback call")
-    call_at = forms.DateTimeField(required=False, widget=DATETIME_LOCAL, label="Call date")
+    log_call = forms.BooleanField(required=False, label=_("I had a feedback call"))
+    call_at = forms.DateTimeField(required=False, widget=DATETIME_LOCAL, label=_("Call date"))
     call_minutes = forms.IntegerField(
-        required=False, min_value=1, max_value=600, label="Duration (minutes)"
+        required=False, min_value=1, max_value=600, label=_("Duration (minutes)")
     )
     call_note = forms.CharField(
         required=False,
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Internal note: what was said",
-        help_text="For you and your colleagues. Never sent: not in the email, not in the PDF.",
+        label=_("Internal note: what was said"),
+        help_text=_("For you and your colleagues. Never sent: not in the email, not in the PDF."),
     )
     call_summary = forms.CharField(
         required=False,
         max_length=1500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Summary for the candidate (optional)",
-        help_text="Sent to the candidate: it appears in the email where the template says "
-        "{{ call_summary }}, and in the PDF.",
+        label=_("Summary for the candidate (optional)"),
+        help_text=_(
+            "Sent to the candidate: it appears in the email where the template says "
+            "{{ call_summary }}, and in the PDF."
+        ),
     )
     attach_pdf = forms.BooleanField(
-        required=False, label="Attach a PDF summary of the feedback to the email"
+        required=False, label=_("Attach a PDF summary of the feedback to the email")
     )
 
     def __init__(self, *args: Any, branch: str, **kwargs: Any) -> None:
@@ -125,21 +131,22 @@ class RejectForm(TimingMixin):
         if self.branch == Branch.PERSONALISED:
             if not cleaned.get("reasons"):
                 self.add_error(
-                    "reasons", "Choose at least one reason: this candidate gets personal feedback."
+                    "reasons",
+                    _("Choose at least one reason: this candidate gets personal feedback."),
                 )
             if not (cleaned.get("personal_points") or "").strip():
-                self.add_error("personal_points", "Write the personalised points.")
+                self.add_error("personal_points", _("Write the personalised points."))
         if cleaned.get("log_call"):
             for name, message in (
-                ("call_at", "When was the call?"),
-                ("call_minutes", "How long was the call?"),
-                ("call_note", "Note what was said (for your colleagues)."),
+                ("call_at", _("When was the call?")),
+                ("call_minutes", _("How long was the call?")),
+                ("call_note", _("Note what was said (for your colleagues).")),
             ):
                 if not cleaned.get(name):
                     self.add_error(name, message)
             called_at = cleaned.get("call_at")
             if called_at and called_at > timezone.now():
-                self.add_error("call_at", "The call cannot be in the future.")
+                self.add_error("call_at", _("The call cannot be in the future."))
         return cleaned
 
     def logged_call(self) -> CallNote | None:
@@ -166,7 +173,7 @@ class BulkRejectForm(TimingMixin):
         queryset=RejectionReason.objects.active(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Optional for early-stage rejections.",
+        help_text=_("Optional for early-stage rejections."),
     )
 
 
@@ -182,7 +189,15 @@ class ReasonForm(forms.ModelForm):
             "candidate_wording": forms.Textarea(attrs={"rows": 3}),
             "tip": forms.Textarea(attrs={"rows": 2}),
         }
-        labels = {"is_active": "In use", "language": "Language of the wording and tip"}
+        labels = {
+            "category": _("Category"),
+            "label": _("Label"),
+            "language": _("Language of the wording and tip"),
+            "candidate_wording": _("What the candidate reads"),
+            "tip": _("Tip"),
+            "order": _("Order"),
+            "is_active": _("In use"),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -195,11 +210,13 @@ class ReasonForm(forms.ModelForm):
             self.fields[f"wording_{code}"] = forms.CharField(
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
-                label=f"What the candidate reads ({name})",
-                help_text="Not needed for the language chosen above.",
+                label=lazy_format(_("What the candidate reads (%(language)s)"), language=name),
+                help_text=_("Not needed for the language chosen above."),
             )
             self.fields[f"tip_{code}"] = forms.CharField(
-                required=False, widget=forms.Textarea(attrs={"rows": 2}), label=f"Tip ({name})"
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                label=lazy_format(_("Tip (%(language)s)"), language=name),
             )
             self.initial.setdefault(f"wording_{code}", saved.get(code, {}).get("wording", ""))
             self.initial.setdefault(f"tip_{code}", saved.get(code, {}).get("tip", ""))
@@ -217,7 +234,9 @@ class ReasonForm(forms.ModelForm):
             if code == main:
                 continue
             if tip and not wording:
-                self.add_error(f"wording_{code}", "A tip needs the wording in that language too.")
+                self.add_error(
+                    f"wording_{code}", _("A tip needs the wording in that language too.")
+                )
             if wording:
                 translations[code] = {"wording": wording, "tip": tip}
         cleaned["translations"] = translations
@@ -228,9 +247,11 @@ class PolicyForm(forms.Form):
     personalised_from = forms.ModelChoiceField(
         queryset=Stage.objects.order_by("order"),
         empty_label=None,
-        label="Personalised feedback from stage",
-        help_text="Candidates who reached this stage or a later one get feedback written by "
-        "the recruiter; earlier candidates get the automatic email.",
+        label=_("Personalised feedback from stage"),
+        help_text=_(
+            "Candidates who reached this stage or a later one get feedback written by "
+            "the recruiter; earlier candidates get the automatic email."
+        ),
     )
 
 
@@ -239,6 +260,7 @@ class TemplateForm(forms.ModelForm):
         model = FeedbackTemplate
         fields = ["subject", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 18})}
+        labels = {"subject": _("Subject"), "body": _("Body")}
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -247,10 +269,7 @@ class TemplateForm(forms.ModelForm):
             try:
                 template_validate(subject=subject, body=body)
             except ValidationError as exc:
-                for message in exc.messages:
-                    self.add_error(
-                        "body" if not message.startswith("Subject") else "subject", message
-                    )
+                self.add_error(None, exc)  # {"subject": […], "body": […]}: each under its field
         return cleaned
 
 

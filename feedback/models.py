@@ -3,13 +3,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tenants.i18n import pick_language
 
 
 class ReasonCategory(models.TextChoices):
-    WE_DECIDED = "we_decided", "We decided"
-    CANDIDATE_DECLINED = "candidate_declined", "The candidate declined"
+    WE_DECIDED = "we_decided", _("We decided")
+    CANDIDATE_DECLINED = "candidate_declined", _("The candidate declined")
 
 
 class RejectionReasonQuerySet(models.QuerySet["RejectionReason"]):
@@ -28,16 +29,16 @@ class RejectionReason(models.Model):
     # Stable identifier of a default reason, so installing defaults twice adds nothing.
     key = models.SlugField(max_length=60, unique=True)
     category = models.CharField(max_length=20, choices=ReasonCategory.choices)
-    label = models.CharField(max_length=100, help_text="What recruiters see, e.g. “Skills gap”.")
+    label = models.CharField(max_length=100, help_text=_("What recruiters see, e.g. “Skills gap”."))
     candidate_wording = models.TextField(
-        help_text="How the reason is explained to the candidate in the email."
+        help_text=_("How the reason is explained to the candidate in the email.")
     )
-    tip = models.TextField(blank=True, help_text="A suggested tip for a next application.")
+    tip = models.TextField(blank=True, help_text=_("A suggested tip for a next application."))
     language = models.CharField(
         max_length=8,
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
-        help_text="The language of the wording and tip above.",
+        help_text=_("The language of the wording and tip above."),
     )
     translations = models.JSONField(default=dict, blank=True)
     order = models.PositiveSmallIntegerField(default=100)
@@ -82,8 +83,10 @@ class FeedbackPolicy(models.Model):
         null=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="From this stage on, rejections need personalised feedback written by the "
-        "recruiter; earlier rejections get the automatic email.",
+        help_text=_(
+            "From this stage on, rejections need personalised feedback written by the "
+            "recruiter; earlier rejections get the automatic email."
+        ),
     )
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(
@@ -98,8 +101,8 @@ class FeedbackPolicy(models.Model):
 
 
 class Branch(models.TextChoices):
-    AUTOMATIC = "automatic", "Automatic email"
-    PERSONALISED = "personalised", "Personalised feedback"
+    AUTOMATIC = "automatic", _("Automatic email")
+    PERSONALISED = "personalised", _("Personalised feedback")
 
 
 class FeedbackTemplate(models.Model):
@@ -109,7 +112,7 @@ class FeedbackTemplate(models.Model):
     group = models.CharField(max_length=20, choices=Branch.choices)
     language = models.CharField(max_length=8, choices=settings.LANGUAGES)
     subject = models.CharField(max_length=200)
-    body = models.TextField(help_text="Markdown with merge tags like {{ first_name }}.")
+    body = models.TextField(help_text=_("Markdown with merge tags like {{ first_name }}."))
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -188,9 +191,9 @@ class FeedbackCall(models.Model):
 
 
 class RunStatus(models.TextChoices):
-    QUEUED = "queued", "Waiting for the worker"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Waiting for the worker")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class BulkRejectRun(models.Model):
@@ -225,9 +228,9 @@ class BulkRejectRun(models.Model):
 
 
 class FeedbackTaskStatus(models.TextChoices):
-    OPEN = "open", "To write"
-    DONE = "done", "Written"
-    CANCELLED = "cancelled", "Cancelled"
+    OPEN = "open", _("To write")
+    DONE = "done", _("Written")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class FeedbackTask(models.Model):

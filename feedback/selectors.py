@@ -6,6 +6,8 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from candidates.models import Application, Outcome, Stage
 from consent.models import Action, ConsentEvent
@@ -156,7 +158,7 @@ def feedback_figures(*, days: int = 365) -> dict[str, Any]:
             for r in by_branch
         ),
         "optin_by_stage": _merge_rows(
-            (r["stage__name"] or "(deleted stage)", r["total"], r["opted_n"]) for r in by_stage
+            (r["stage__name"] or _("(deleted stage)"), r["total"], r["opted_n"]) for r in by_stage
         ),
     }
 
@@ -178,8 +180,9 @@ def _duration(delta: timedelta | None) -> str:
         return ""
     minutes = max(0, int(delta.total_seconds() // 60))
     if minutes < 60:
-        return f"{minutes} min"
+        return _("%(minutes)d min") % {"minutes": minutes}
     hours, minutes = divmod(minutes, 60)
     if hours < 48:
-        return f"{hours} h {minutes:02d}"
-    return f"{hours // 24} days"
+        return _("%(hours)d h %(minutes)02d") % {"hours": hours, "minutes": minutes}
+    days = hours // 24
+    return ngettext("%(days)d day", "%(days)d days", days) % {"days": days}

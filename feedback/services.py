@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_log_record
@@ -92,12 +93,12 @@ def reason_save(
     ({language: {"wording", "tip"}}) replaces the other languages when given."""
     label = " ".join(label.split())
     if not label or not candidate_wording.strip():
-        raise FeedbackError("A reason needs a label and a candidate-facing wording.")
+        raise FeedbackError(_("A reason needs a label and a candidate-facing wording."))
     clash = RejectionReason.objects.filter(label__iexact=label)
     if reason is not None:
         clash = clash.exclude(pk=reason.pk)
     if clash.exists():
-        raise FeedbackError(f"A reason called “{label}” already exists.")
+        raise FeedbackError(_("A reason called “%(label)s” already exists.") % {"label": label})
     if reason is None:
         base = slugify(label)[:50] or "reason"
         key, n = base, 1
@@ -111,12 +112,14 @@ def reason_save(
     reason.tip = tip.strip()
     language = language or (reason.language if reason.pk else tenant_language())
     if language not in language_codes():
-        raise FeedbackError(f"Unknown language {language!r}.")
+        raise FeedbackError(_("Unknown language %(code)r.") % {"code": language})
     reason.language = language
     if translations is not None:
         unknown = set(translations) - set(language_codes())
         if unknown:
-            raise FeedbackError(f"Unknown languages: {', '.join(sorted(unknown))}.")
+            raise FeedbackError(
+                _("Unknown languages: %(codes)s.") % {"codes": ", ".join(sorted(unknown))}
+            )
         reason.translations = {
             code: {"wording": text["wording"].strip(), "tip": (text.get("tip") or "").strip()}
             for code, text in translations.items()
@@ -145,22 +148,24 @@ def policy_set(*, actor: User, stage: Stage) -> FeedbackPolicy:
 
 
 def template_validate(*, subject: str, body: str) -> None:
-    """Raise ValidationError unless both parts use allow-listed tags only and the body carries
-    the opt-in link (every rejection email keeps the door open)."""
-    errors: list[str] = []
-    for part, text in (("Subject", subject), ("Body", body)):
+    """Raise ValidationError ({"subject": […], "body": […]}) unless both parts use allow-listed
+    tags only and the body carries the opt-in link (every rejection email keeps the door open)."""
+    errors: dict[str, list[str]] = {}
+    for part, text in (("subject", subject), ("body", body)):
         try:
             validate_merge_tags(text, MERGE_TAGS)
         except ValidationError as exc:
-            errors += [f"{part}: {message}" for message in exc.messages]
+            errors[part] = list(exc.messages)
     if not errors:
         missing = [tag for tag in REQUIRED_TAGS if tag not in find_tags(body)]
         if missing:
-            errors.append(
-                "The body must contain the opt-in link "
-                + ", ".join(f"{{{{ {tag} }}}}" for tag in missing)
-                + ": every rejection email offers to stay in touch."
-            )
+            errors["body"] = [
+                _(
+                    "The body must contain the opt-in link %(tags)s: every rejection email "
+                    "offers to stay in touch."
+                )
+                % {"tags": ", ".join(f"{{{{ {tag} }}}}" for tag in missing)}
+            ]
     if errors:
         raise ValidationError(errors)
 
@@ -170,9 +175,9 @@ def template_save(
     *, actor: User, group: str, language: str, subject: str, body: str
 ) -> FeedbackTemplate:
     if group not in Branch.values:
-        raise FeedbackError(f"Unknown template group {group!r}.")
+        raise FeedbackError(_("Unknown template group %(group)r.") % {"group": group})
     template_validate(subject=subject, body=body)
-    template, _ = FeedbackTemplate.objects.update_or_create(
+    template, _created = FeedbackTemplate.objects.update_or_create(
         group=group,
         language=language,
         defaults={
@@ -220,8 +225,10 @@ def feedback_email_render(
     template = template or template_for(content.branch, content.language)
     if template is None:
         raise FeedbackError(
-            "No rejection email template exists; an HR admin can restore them under "
-            "Feedback → Templates."
+            _(
+                "No rejection email template exists; an HR admin can restore them under "
+                "Feedback → Templates."
+            )
         )
     # Dates and times in values are the company's; the layout speaks the template's language.
     with localised(language=template.language, zone=tenant_zone()):
@@ -317,7 +324,7 @@ def _normalise_send_at(send_at: datetime | None) -> datetime | None:
     if send_at is None:
         return None
     if timezone.is_naive(send_at):
-        raise FeedbackError("The send time needs a time zone.")
+        raise FeedbackError(_("The send time needs a time zone."))
     return send_at if send_at > timezone.now() else None
 
 
@@ -328,23 +335,22 @@ def _refusal(application: Application) -> str | None:
     except Rejection.DoesNotExist:
         already = False
     if already:
-        return (
-            f"{application.candidate.full_name} was already rejected for "
-            f"{application.position.title}; the feedback email is sent only once."
-        )
+        return _(
+            "%(name)s was already rejected for %(position)s; the feedback email is sent only once."
+        ) % {"name": application.candidate.full_name, "position": application.position.title}
     if application.outcome != Outcome.ACTIVE:
-        return (
-            f"{application.candidate.full_name}'s application for {application.position.title} "
-            f"is already {application.get_outcome_display().lower()}."
-        )
+        return _("%(name)s's application for %(position)s is already %(outcome)s.") % {
+            "name": application.candidate.full_name,
+            "position": application.position.title,
+            "outcome": application.get_outcome_display().lower(),
+        }
     try:
         clean_address(application.candidate.email)
     except ValidationError:
-        return (
-            f"{application.candidate.full_name} has no valid email address "
-            f"({application.candidate.email!r}): correct it on the candidate's page first, so "
-            "the feedback can reach them."
-        )
+        return _(
+            "%(name)s has no valid email address (%(email)r): correct it on the candidate's "
+            "page first, so the feedback can reach them."
+        ) % {"name": application.candidate.full_name, "email": application.candidate.email}
     return None
 
 
@@ -352,7 +358,9 @@ def _validate_reasons(reasons: Iterable[RejectionReason]) -> list[RejectionReaso
     chosen = list(dict.fromkeys(reasons))
     inactive = [r.label for r in chosen if not r.is_active]
     if inactive:
-        raise FeedbackError("These reasons are no longer in use: " + ", ".join(inactive) + ".")
+        raise FeedbackError(
+            _("These reasons are no longer in use: %(reasons)s.") % {"reasons": ", ".join(inactive)}
+        )
     return chosen
 
 
@@ -396,16 +404,24 @@ def application_reject(
     if branch == Branch.PERSONALISED:
         if not chosen:
             raise FeedbackError(
-                f"{application.candidate.full_name} reached {application.furthest_stage.name}: "
-                "choose at least one reason for the personalised feedback."
+                _(
+                    "%(name)s reached %(stage)s: choose at least one reason for the "
+                    "personalised feedback."
+                )
+                % {
+                    "name": application.candidate.full_name,
+                    "stage": application.furthest_stage.name,
+                }
             )
         if not personal_points:
             raise FeedbackError(
-                "Write the personalised points: candidates at this stage get feedback written "
-                "for them."
+                _(
+                    "Write the personalised points: candidates at this stage get feedback "
+                    "written for them."
+                )
             )
     if call is not None and not call.internal_note.strip():
-        raise FeedbackError("The call note needs what was said (the internal note).")
+        raise FeedbackError(_("The call note needs what was said (the internal note)."))
     send_at = _normalise_send_at(send_at)
 
     try:
@@ -528,7 +544,7 @@ def applications_reject_bulk(
         return result
 
     if not FeedbackTemplate.objects.filter(group=Branch.AUTOMATIC).exists():
-        raise FeedbackError("No automatic rejection template exists.")
+        raise FeedbackError(_("No automatic rejection template exists."))
     # Set-based from here: a constant number of statements for the whole selection (one
     # UPDATE of the outcomes, one INSERT each for the timeline, the link keys, the outbox, the
     # rejections), plus one pool-rule run for all the candidates after commit.
@@ -612,9 +628,9 @@ def rejection_email_cancel(*, rejection: Rejection, actor: User | None) -> None:
     )
     message = rejection_message(rejection)
     if message is not None and message.status == MessageStatus.CANCELLED:
-        raise FeedbackError("This feedback email was already cancelled.")
+        raise FeedbackError(_("This feedback email was already cancelled."))
     if message is None or not message_cancel(message=message):
-        raise FeedbackError("Too late to cancel: the feedback email has already left.")
+        raise FeedbackError(_("Too late to cancel: the feedback email has already left."))
     activity_record(
         candidate=rejection.application.candidate,
         kind=ActivityKind.EMAIL,
@@ -638,7 +654,7 @@ def rejection_email_send(
     )
     message = rejection_message(rejection)
     if message is not None and message.status != MessageStatus.CANCELLED:
-        raise FeedbackError("This feedback email is already queued or sent; it goes out once.")
+        raise FeedbackError(_("This feedback email is already queued or sent; it goes out once."))
     application = rejection.application
     call = getattr(rejection, "call", None)
     content = feedback_content(

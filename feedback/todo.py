@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from candidates.models import ActivityKind, Application, Outcome
@@ -90,7 +91,7 @@ def feedback_task_request(
     assigned_to: User | None = None,
 ) -> FeedbackTask:
     """Open (or re-open) the "feedback to write" task of an application."""
-    task, _ = FeedbackTask.objects.update_or_create(
+    task, _created = FeedbackTask.objects.update_or_create(
         application=application,
         defaults={
             "status": FeedbackTaskStatus.OPEN,
@@ -121,7 +122,7 @@ def feedback_task_request(
 def feedback_task_cancel(*, task: FeedbackTask, actor: User | None) -> None:
     """The decision was reversed in the other system (or recorded by mistake)."""
     if task.status != FeedbackTaskStatus.OPEN:
-        raise FeedbackError("This feedback task is no longer open.")
+        raise FeedbackError(_("This feedback task is no longer open."))
     task.status = FeedbackTaskStatus.CANCELLED
     task.done_at = timezone.now()
     task.save(update_fields=["status", "done_at"])

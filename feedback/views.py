@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, override
 from django.views.decorators.http import require_POST
 
 from accounts.navigation import safe_next
@@ -97,9 +99,9 @@ def _rejection(pk: int) -> Rejection:
 
 def _settings_links() -> list[dict[str, str]]:
     return [
-        {"url": reverse("feedback:reasons"), "label": "Rejection reasons"},
-        {"url": reverse("feedback:policy"), "label": "Feedback policy"},
-        {"url": reverse("feedback:templates"), "label": "Rejection emails"},
+        {"url": reverse("feedback:reasons"), "label": gettext_lazy("Rejection reasons")},
+        {"url": reverse("feedback:policy"), "label": gettext_lazy("Feedback policy")},
+        {"url": reverse("feedback:templates"), "label": gettext_lazy("Rejection emails")},
     ]
 
 
@@ -130,8 +132,8 @@ def task_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"The feedback task for {task.application.candidate.full_name} was cancelled; the "
-            "application stays open.",
+            _("The feedback task for %(name)s was cancelled; the application stays open.")
+            % {"name": task.application.candidate.full_name},
         )
     return redirect("feedback:home")
 
@@ -154,14 +156,19 @@ def _runs_context() -> dict[str, object]:
 def reject(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(pk)
     if Rejection.objects.filter(application=application).exists():
-        messages.info(request, "This application was already rejected; here is its feedback.")
+        messages.info(request, _("This application was already rejected; here is its feedback."))
         return redirect("feedback:application", pk=application.pk)
     if application.outcome != Outcome.ACTIVE:
         messages.error(
             request,
-            f"{application.candidate.full_name}'s application is already "
-            f"{application.get_outcome_display().lower()}; only active applications can be "
-            "rejected with feedback.",
+            _(
+                "%(name)s's application is already %(outcome)s; only active applications can "
+                "be rejected with feedback."
+            )
+            % {
+                "name": application.candidate.full_name,
+                "outcome": application.get_outcome_display().lower(),
+            },
         )
         return redirect("candidates:detail", application.candidate_id)
     branch = application_branch(application)
@@ -190,16 +197,18 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
                     send_at=form.send_at(candidate_zone(application.candidate)),
                     attach_pdf=form.cleaned_data["attach_pdf"],
                 )
-                when = (
-                    f"It will be sent {format_zoned(rejection.send_at)}"
-                    if rejection.send_at
-                    else "It is on its way"
-                )
-                messages.success(
-                    request,
-                    f"{application.candidate.full_name} was rejected and the feedback "
-                    f"email is queued. {when}; you can cancel it until it leaves.",
-                )
+                name = application.candidate.full_name
+                if rejection.send_at:
+                    done = _(
+                        "%(name)s was rejected and the feedback email is queued. It will be "
+                        "sent %(when)s; you can cancel it until it leaves."
+                    ) % {"name": name, "when": format_zoned(rejection.send_at)}
+                else:
+                    done = _(
+                        "%(name)s was rejected and the feedback email is queued. It is on its "
+                        "way; you can cancel it until it leaves."
+                    ) % {"name": name}
+                messages.success(request, done)
                 return redirect(
                     safe_next(request, reverse("feedback:application", args=[application.pk]))
                 )
@@ -322,7 +331,7 @@ def email_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(
-            request, "The feedback email was cancelled. The rejection stays; you can send later."
+            request, _("The feedback email was cancelled. The rejection stays; you can send later.")
         )
     if request.POST.get("next") == "home":
         return redirect("feedback:home")
@@ -347,7 +356,7 @@ def email_send(request: HttpRequest, pk: int) -> HttpResponse:
     except FeedbackError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "The feedback email is queued again.")
+        messages.success(request, _("The feedback email is queued again."))
     return redirect("feedback:application", pk=rejection.application_id)
 
 
@@ -369,11 +378,13 @@ def bulk_reject_for(request: HttpRequest, ids: list[int]) -> HttpResponse:
     """The bulk rejection of these applications (also reached from the candidate list)."""
     back = _back_url(request)
     if not ids:
-        messages.error(request, "Select at least one application to reject.")
+        messages.error(request, _("Select at least one application to reject."))
         return redirect(back)
     if len(ids) > BULK_LIMIT:
         messages.error(
-            request, f"Select at most {BULK_LIMIT} applications at once ({len(ids)} selected)."
+            request,
+            _("Select at most %(limit)d applications at once (%(count)d selected).")
+            % {"limit": BULK_LIMIT, "count": len(ids)},
         )
         return redirect(back)
     form = BulkRejectForm(request.POST if "confirm" in request.POST else None)
@@ -387,9 +398,12 @@ def bulk_reject_for(request: HttpRequest, ids: list[int]) -> HttpResponse:
         )
         messages.success(
             request,
-            f"Rejecting the early-stage applications among the {len(ids)} selected in the "
-            "background; their automatic emails are queued as soon as it is done. "
-            "Candidates who need personal feedback are left for you.",
+            _(
+                "Rejecting the early-stage applications among the %(count)d selected in the "
+                "background; their automatic emails are queued as soon as it is done. "
+                "Candidates who need personal feedback are left for you."
+            )
+            % {"count": len(ids)},
         )
         return redirect(reverse("feedback:home"))
     if "confirm" in request.POST and form.is_valid():
@@ -404,15 +418,32 @@ def bulk_reject_for(request: HttpRequest, ids: list[int]) -> HttpResponse:
         except (FeedbackError, ValidationError) as exc:
             form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
         else:
-            parts = [f"{len(result.rejected)} applications rejected with the automatic email."]
-            if result.needs_personal:
+            rejected, personal = len(result.rejected), len(result.needs_personal)
+            parts = [
+                ngettext(
+                    "%(count)d application rejected with the automatic email.",
+                    "%(count)d applications rejected with the automatic email.",
+                    rejected,
+                )
+                % {"count": rejected}
+            ]
+            if personal:
                 parts.append(
-                    f"{len(result.needs_personal)} need personal feedback and were left as "
-                    "they are."
+                    ngettext(
+                        "%(count)d needs personal feedback and was left as it is.",
+                        "%(count)d need personal feedback and were left as they are.",
+                        personal,
+                    )
+                    % {"count": personal}
                 )
             if result.skipped:
                 parts.append(
-                    f"{len(result.skipped)} were skipped (already closed or no valid address)."
+                    ngettext(
+                        "%(count)d was skipped (already closed or no valid address).",
+                        "%(count)d were skipped (already closed or no valid address).",
+                        len(result.skipped),
+                    )
+                    % {"count": len(result.skipped)}
                 )
             messages.success(request, " ".join(parts))
             return redirect(back)
@@ -459,7 +490,9 @@ def reasons(request: HttpRequest) -> HttpResponse:
         except FeedbackError as exc:
             form.add_error("label", str(exc))
         else:
-            messages.success(request, f"Reason “{form.cleaned_data['label']}” added.")
+            messages.success(
+                request, _("Reason “%(label)s” added.") % {"label": form.cleaned_data["label"]}
+            )
             return redirect("feedback:reasons")
     return render(
         request,
@@ -483,7 +516,7 @@ def reason_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except FeedbackError as exc:
             form.add_error("label", str(exc))
         else:
-            messages.success(request, f"Reason “{reason.label}” saved.")
+            messages.success(request, _("Reason “%(label)s” saved.") % {"label": reason.label})
             return redirect("feedback:reasons")
     return render(
         request,
@@ -502,7 +535,10 @@ def policy(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         stage = form.cleaned_data["personalised_from"]
         policy_set(actor=request.user, stage=stage)
-        messages.success(request, f"Personalised feedback is now required from “{stage}” on.")
+        messages.success(
+            request,
+            _("Personalised feedback is now required from “%(stage)s” on.") % {"stage": stage},
+        )
         return redirect("feedback:policy")
     return render(
         request,
@@ -529,7 +565,7 @@ def templates(request: HttpRequest) -> HttpResponse:
 @hr_admin_required
 def template_edit(request: HttpRequest, group: str, language: str) -> HttpResponse:
     if group not in Branch.values or language not in dict(settings.LANGUAGES):
-        raise Http404("No such template")
+        raise Http404(_("No such template"))
     template = FeedbackTemplate.objects.filter(group=group, language=language).first()
     # A language not written yet starts from the built-in text (what is sent meanwhile).
     builtin = DEFAULT_TEMPLATES.get((group, language))
@@ -541,7 +577,7 @@ def template_edit(request: HttpRequest, group: str, language: str) -> HttpRespon
             preview = render_email(
                 subject_source=form.cleaned_data["subject"],
                 body_source=form.cleaned_data["body"],
-                context=sample_content_context(),
+                context=_sample_in(language),
                 allowed_tags=MERGE_TAGS,
                 tenant=request.tenant,
                 language=language,
@@ -554,7 +590,7 @@ def template_edit(request: HttpRequest, group: str, language: str) -> HttpRespon
                 subject=form.cleaned_data["subject"],
                 body=form.cleaned_data["body"],
             )
-            messages.success(request, "Template saved.")
+            messages.success(request, _("Template saved."))
             return redirect("feedback:templates")
     return render(
         request,
@@ -568,3 +604,9 @@ def template_edit(request: HttpRequest, group: str, language: str) -> HttpRespon
             "settings_links": _settings_links(),
         },
     )
+
+
+def _sample_in(language: str) -> dict[str, str]:
+    """The preview's sample values in the language of the template being edited."""
+    with override(language):
+        return sample_content_context()
