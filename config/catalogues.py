@@ -163,10 +163,42 @@ CANDIDATE = Catalogue(
 # CANDIDATES_STAFF: the candidates app's staff screens (candidates/locale).
 
 
-# CONSENT_STAFF: the consent app's staff screens (consent/locale).
+CONSENT_STAFF = Catalogue(
+    name="consent",
+    directory=ROOT / "consent" / "locale",
+    description="Consent's staff screens: overview, a candidate's consent and ledger, consent "
+    "texts, topics and retention, data requests, the consent report, records of processing "
+    "(Art. 30), proof of consent; the candidate pages and their Python are in CANDIDATE.",
+    sources=(
+        "templates/consent/*.html",
+        "consent/*.py",
+    ),
+    exclude=(
+        # Candidate-facing (CANDIDATE)
+        "templates/consent/_choices.html",
+        "templates/consent/export_pdf.html",
+        "consent/models.py",
+        "consent/forms.py",
+        "consent/candidate_views.py",
+        "consent/notifications.py",
+        "consent/export_labels.py",
+        "consent/privacy.py",
+    ),
+)
 
 
-# FEEDBACK: the feedback app's screens (feedback/locale).
+FEEDBACK = Catalogue(
+    name="feedback",
+    directory=ROOT / "feedback" / "locale",
+    description="Feedback's staff screens: rejecting (one or in bulk), call logging, feedback "
+    "tasks, figures, reasons, policy and rejection email editors; the candidate's PDF is in "
+    "CANDIDATE.",
+    sources=(
+        "templates/feedback/*.html",
+        "feedback/*.py",
+    ),
+    exclude=("templates/feedback/pdf.html",),
+)
 
 
 INTEGRATIONS = Catalogue(
@@ -227,7 +259,8 @@ CATALOGUES: tuple[Catalogue, ...] = _by_name(
     INTEGRATIONS,
     # candidates, pools, campaigns: CAMPAIGNS, CANDIDATES_STAFF, POOLS
     MAILING,
-    # consent, feedback: CONSENT_STAFF, FEEDBACK
+    CONSENT_STAFF,
+    FEEDBACK,
     TENANTS,
 )
 

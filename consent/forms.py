@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from candidates.validators import validate_single_line as one_line
 from consent.models import (
@@ -291,8 +292,8 @@ class PolicyForm(forms.Form):
 class ReportPeriodForm(forms.Form):
     """The period of a consent report: both days included, at most ten years."""
 
-    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("From"))
-    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("To"))
+    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=pgettext_lazy("start of a period", "From"))
+    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=pgettext_lazy("end of a period", "To"))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
