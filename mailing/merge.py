@@ -57,7 +57,7 @@ def validate_merge_tags(text: str, allowed: Iterable[str]) -> None:
     # Braces left over once the well-formed tags are removed: `{{ first_name`, `}}`, `{{{x}}}`.
     remainder = TAG.sub("", text)
     if "{{" in remainder or "}}" in remainder:
-        malformed.append(_("unbalanced {{ or }}"))
+        malformed.append(_("unbalanced %(open)s or %(close)s") % {"open": "{{", "close": "}}"})
     if malformed:
         errors.append(
             _("Malformed merge tags: %(tags)s.") % {"tags": ", ".join(dict.fromkeys(malformed))}
