@@ -292,8 +292,13 @@ class PolicyForm(forms.Form):
 class ReportPeriodForm(forms.Form):
     """The period of a consent report: both days included, at most ten years."""
 
-    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=pgettext_lazy("start of a period", "From"))
-    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=pgettext_lazy("end of a period", "To"))
+    start = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label=pgettext_lazy("start of a period", "From"),
+    )
+    end = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), label=pgettext_lazy("end of a period", "To")
+    )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

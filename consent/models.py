@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mailing.kinds import CONTENT_TOPICS, MessageKind
 
@@ -266,7 +267,7 @@ class RequestStatus(models.TextChoices):
     AWAITING_CONFIRMATION = "awaiting", _("Awaiting email confirmation")
     CONFIRMED = "confirmed", _("Confirmed, to process")
     COMPLETED = "completed", _("Completed")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("data request status", "Cancelled")
 
 
 DATA_REQUEST_DEADLINE = timedelta(days=30)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Candidate
@@ -40,7 +40,7 @@ _TECHNICAL = Personal(Category.TECHNICAL)
 
 EVENT = Dataset(
     model="consent.ConsentEvent",
-    description="Consent ledger",
+    description=gettext_noop("Consent ledger"),
     person="candidate",
     purposes=("talent_pool", "nurture", "tracking"),
     personal={
@@ -53,7 +53,7 @@ EVENT = Dataset(
 )
 CAPTURE = Dataset(
     model="consent.ConsentCapture",
-    description="Consent forms submitted (what was shown, what was ticked)",
+    description=gettext_noop("Consent forms submitted (what was shown, what was ticked)"),
     person="candidate",
     purposes=("talent_pool", "nurture", "tracking"),
     personal={"ip_address": _TECHNICAL, "user_agent": _TECHNICAL},
@@ -61,7 +61,7 @@ CAPTURE = Dataset(
 )
 PROFILE = Dataset(
     model="consent.ConsentProfile",
-    description="Consent settings",
+    description=gettext_noop("Consent settings"),
     person="candidate",
     purposes=("talent_pool",),
     personal={
@@ -76,7 +76,7 @@ PROFILE = Dataset(
 )
 REQUEST = Dataset(
     model="consent.DataRequest",
-    description="Data requests",
+    description=gettext_noop("Data requests"),
     person="candidate",
     purposes=("talent_pool",),
     personal={"ip_address": _TECHNICAL},
@@ -84,7 +84,7 @@ REQUEST = Dataset(
 )
 REGISTRATION = Dataset(
     model="consent.Registration",
-    description="Registrations",
+    description=gettext_noop("Registrations"),
     person="candidate",
     purposes=("talent_pool",),
     personal={
@@ -98,7 +98,7 @@ REGISTRATION = Dataset(
 )
 EXPORT = Dataset(
     model="consent.AccessExport",
-    description="Copies of the data prepared for the person",
+    description=gettext_noop("Copies of the data prepared for the person"),
     person="candidate",
     purposes=("talent_pool",),
     personal={
@@ -117,19 +117,19 @@ DATASETS = [
     EXPORT,
     Dataset(
         model="consent.CandidateConsent",
-        description="Current consent",
+        description=gettext_noop("Current consent"),
         person="candidate",
         purposes=("talent_pool", "nurture", "tracking"),
         not_personal=("purpose", "frequency"),
     ),
     Dataset(
         model="consent.ConsentText",
-        description="Consent wording",
+        description=gettext_noop("Consent wording"),
         not_personal=("purpose", "language", "title", "body"),
     ),
     Dataset(
         model="consent.TopicSetting",
-        description="Topic settings",
+        description=gettext_noop("Topic settings"),
         not_personal=("topic", "min_frequency", "max_frequency", "default_frequency"),
     ),
 ]
@@ -168,33 +168,35 @@ def _tracking_retention() -> str:
 PURPOSES = [
     Purpose(
         "recruitment",
-        "Handling applications",
-        "Steps at the candidate's request before a contract (Art. 6(1)(b)); legitimate "
-        "interest in documenting decisions (Art. 6(1)(f))",
+        gettext_noop("Handling applications"),
+        gettext_noop(
+            "Steps at the candidate's request before a contract (Art. 6(1)(b)); legitimate "
+            "interest in documenting decisions (Art. 6(1)(f))"
+        ),
         _recruitment_retention,
     ),
     Purpose(
         "feedback",
-        "Feedback after a rejection (email, call, PDF)",
-        "Legitimate interest (Art. 6(1)(f)) in treating candidates well",
+        gettext_noop("Feedback after a rejection (email, call, PDF)"),
+        gettext_noop("Legitimate interest (Art. 6(1)(f)) in treating candidates well"),
         _recruitment_retention,
     ),
     Purpose(
         "talent_pool",
-        "Keeping the profile in the talent pool",
-        "Consent (Art. 6(1)(a)), recorded with the wording shown",
+        gettext_noop("Keeping the profile in the talent pool"),
+        gettext_noop("Consent (Art. 6(1)(a)), recorded with the wording shown"),
         _pool_retention,
     ),
     Purpose(
         "nurture",
-        "Job offers, events and news by email, per chosen topic and frequency",
-        "Consent (Art. 6(1)(a)) per topic",
+        gettext_noop("Job offers, events and news by email, per chosen topic and frequency"),
+        gettext_noop("Consent (Art. 6(1)(a)) per topic"),
         _ledger_retention,
     ),
     Purpose(
         "tracking",
-        "Measuring opens and clicks of emails",
-        "Consent (Art. 6(1)(a)); without it the email provider is told not to track",
+        gettext_noop("Measuring opens and clicks of emails"),
+        gettext_noop("Consent (Art. 6(1)(a)); without it the email provider is told not to track"),
         _tracking_retention,
     ),
 ]

@@ -67,6 +67,7 @@ class Activity:
     categories: list[str] = field(default_factory=list)
     recipients: list[str] = field(default_factory=list)
     datasets: list[Dataset] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)  # the datasets' descriptions, as read here
 
 
 @dataclass
@@ -109,6 +110,7 @@ def records_of_processing() -> Records:
                 categories=sorted({_category(p.category) for p in personal}),
                 recipients=recipients,
                 datasets=found,
+                held=[_declared(d.description) for d in found],
             )
         )
     retained, erasure = [], []

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.dashboard import Panel, register_panel
@@ -79,7 +79,7 @@ def _render(candidate: Any) -> str:
     return format_html(
         '<a href="{}">{}</a>',
         reverse("consent:candidate", args=[candidate.pk]),
-        " · ".join(parts) or gettext("none"),
+        " · ".join(parts) or pgettext("no consent", "none"),
     )
 
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tenants.i18n import pick_language
 
@@ -230,7 +231,7 @@ class BulkRejectRun(models.Model):
 class FeedbackTaskStatus(models.TextChoices):
     OPEN = "open", _("To write")
     DONE = "done", _("Written")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("feedback task status", "Cancelled")
 
 
 class FeedbackTask(models.Model):

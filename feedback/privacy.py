@@ -4,6 +4,8 @@ dates) stays for the figures."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from feedback.models import FeedbackCall, FeedbackTask, Rejection
 from tenants.privacy import (
     AppPrivacy,
@@ -19,7 +21,7 @@ _FEEDBACK = Personal(Category.ASSESSMENT)
 
 REJECTION = Dataset(
     model="feedback.Rejection",
-    description="Rejections and the feedback given",
+    description=gettext_noop("Rejections and the feedback given"),
     person="application__candidate",
     purposes=("feedback",),
     personal={
@@ -33,14 +35,16 @@ REJECTION = Dataset(
 )
 CALL = Dataset(
     model="feedback.FeedbackCall",
-    description="Feedback calls",
+    description=gettext_noop("Feedback calls"),
     person="rejection__application__candidate",
     purposes=("feedback",),
     personal={"internal_note": _FEEDBACK, "candidate_summary": _FEEDBACK},
 )
 TASK = Dataset(
     model="feedback.FeedbackTask",
-    description="Feedback to write (rejections decided in the ATS or through the API)",
+    description=gettext_noop(
+        "Feedback to write (rejections decided in the ATS or through the API)"
+    ),
     person="application__candidate",
     purposes=("feedback",),
     # What the other system said about the decision: its reason, a recruiter's note there.
@@ -53,7 +57,7 @@ DATASETS = [
     TASK,
     Dataset(
         model="feedback.RejectionReason",
-        description="Rejection reasons",
+        description=gettext_noop("Rejection reasons"),
         not_personal=(
             "key",
             "category",
@@ -65,16 +69,18 @@ DATASETS = [
         ),
     ),
     Dataset(
-        model="feedback.FeedbackPolicy", description="Feedback policy", not_personal=("scope",)
+        model="feedback.FeedbackPolicy",
+        description=gettext_noop("Feedback policy"),
+        not_personal=("scope",),
     ),
     Dataset(
         model="feedback.FeedbackTemplate",
-        description="Feedback email templates",
+        description=gettext_noop("Feedback email templates"),
         not_personal=("group", "language", "subject", "body"),
     ),
     Dataset(
         model="feedback.BulkRejectRun",
-        description="Bulk rejections",
+        description=gettext_noop("Bulk rejections"),
         # Ids and a system message.
         not_personal=("application_ids", "reason_ids", "status", "error"),
     ),
