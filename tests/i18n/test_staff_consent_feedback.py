@@ -27,9 +27,9 @@ from feedback.defaults import DEFAULT_TEMPLATES
 from feedback.models import BulkRejectRun, FeedbackTemplate, RejectionReason, RunStatus
 from feedback.services import application_reject
 from feedback.todo import feedback_task_request
+from tenants.privacy import datasets, purposes
 from tests.consent.conftest import person
 from tests.feedback.helpers import application_at, reasons
-from tenants.privacy import datasets, purposes
 from tests.i18n.artefacts import pdf_text, visible_text
 
 # Pieces of English msgids around placeholders and markup.
