@@ -149,3 +149,23 @@ def test_a_password_reset_is_in_the_users_own_language_with_html_and_text(german
         world.client().post("/accounts/password-reset/", {"email": world.recruiter.email})
         outbox_dispatch()
     assert len([m for m in mail.outbox if m.to == [world.recruiter.email]]) == 2
+
+
+def test_the_leftover_finder_sees_english_on_an_english_page_and_none_on_the_french_one(
+    german_company,
+):
+    """The browser test's check (tests/e2e/test_staff_french.py), able to fail: the same
+    screens in English are full of the catalogues' English."""
+    from tests.i18n.leftovers import english_strings, leftovers
+
+    english = english_strings("fr")
+    world = german_company
+    # The users as they are named (the recruiter fixture is called "Recruiter").
+    data = [world.tenant.name, world.hr_admin.email, world.recruiter.email, "Recruiter"]
+    for language, expect_english in (("en", True), ("fr", False)):
+        client = world.client(_speaks(world.hr_admin, language))
+        for path in ("/accounts/settings/users/", "/mail/", "/integrations/keys/"):
+            page = client.get(path).content.decode()
+            main = page[page.index("<main") :]
+            text = re.sub(r"<[^>]+>", " ", main)
+            assert bool(leftovers(text, english, data)) is expect_english, (language, path)
