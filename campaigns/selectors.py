@@ -25,6 +25,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
 from candidates.models import AgeBracket, Application, Candidate, Outcome
@@ -58,20 +61,24 @@ class CampaignStats:
     reapplied: int
     hired: int
 
-    def rows(self) -> list[tuple[str, int]]:
+    def _keyed_rows(self) -> list[tuple[str, str, int]]:
         return [
-            ("Queued", self.recipients),
-            ("Sent", self.sent),
-            ("Delivered", self.delivered),
-            ("Opened", self.opened),
-            ("Clicked", self.clicked),
-            ("Unsubscribed", self.unsubscribed),
-            ("Complaints", self.complaints),
-            ("Bounced", self.bounced),
-            ("Not sent (consent, cap)", self.refused),
-            ("Re-applied", self.reapplied),
-            ("Hired", self.hired),
+            ("queued", _("Queued"), self.recipients),
+            ("sent", _("Sent"), self.sent),
+            ("delivered", _("Delivered"), self.delivered),
+            ("opened", _("Opened"), self.opened),
+            ("clicked", _("Clicked"), self.clicked),
+            ("unsubscribed", _("Unsubscribed"), self.unsubscribed),
+            ("complaints", _("Complaints"), self.complaints),
+            ("bounced", _("Bounced"), self.bounced),
+            ("refused", _("Not sent (consent, cap)"), self.refused),
+            ("reapplied", _("Re-applied"), self.reapplied),
+            ("hired", _("Hired"), self.hired),
         ]
+
+    def rows(self) -> list[tuple[str, int]]:
+        """(label in the reader's language, count)."""
+        return [(label, n) for _key, label, n in self._keyed_rows()]
 
     def rated_rows(self) -> list[tuple[str, int, str]]:
         """(label, count, rate) with the rates a recruiter compares campaigns by: delivery
@@ -82,14 +89,14 @@ class CampaignStats:
             return f"{round(100 * n / of)}%" if of else ""
 
         rates = {
-            "Delivered": pct(self.delivered, self.sent),
-            "Opened": pct(self.opened, base),
-            "Clicked": pct(self.clicked, base),
-            "Unsubscribed": pct(self.unsubscribed, base),
-            "Complaints": pct(self.complaints, base),
-            "Bounced": pct(self.bounced, self.sent),
+            "delivered": pct(self.delivered, self.sent),
+            "opened": pct(self.opened, base),
+            "clicked": pct(self.clicked, base),
+            "unsubscribed": pct(self.unsubscribed, base),
+            "complaints": pct(self.complaints, base),
+            "bounced": pct(self.bounced, self.sent),
         }
-        return [(label, n, rates.get(label, "")) for label, n in self.rows()]
+        return [(label, n, rates.get(key, "")) for key, label, n in self._keyed_rows()]
 
 
 @dataclass(frozen=True)
@@ -199,12 +206,12 @@ class Insights:
 
 
 FUNNEL_STEPS = [
-    "Rejected",
-    "Personalised feedback",
-    "Opted in",
-    "Engaged",
-    "Re-applied",
-    "Hired",
+    gettext_lazy("Rejected"),
+    gettext_lazy("Personalised feedback"),
+    gettext_lazy("Opted in"),
+    gettext_lazy("Engaged"),
+    gettext_lazy("Re-applied"),
+    gettext_lazy("Hired"),
 ]
 
 
@@ -373,7 +380,8 @@ def insights() -> Insights:
 
     months = sorted({r.month for r in every})[-12:]
     optin_by_month = [
-        (m.strftime("%b %Y"), *_optin([r for r in every if r.month == m])) for m in months
+        (date_format(m, "YEAR_MONTH_FORMAT"), *_optin([r for r in every if r.month == m]))
+        for m in months
     ]
     countries = Counter(r.country for r in every)
     optin_by_country = [
@@ -446,9 +454,9 @@ class ReferralFunnel:
 
     def steps(self) -> list[tuple[str, int]]:
         return [
-            ("Share links sent", self.links_sent),
-            ("Referred applications", self.applications),
-            ("Referred hires", self.hires),
+            (_("Share links sent"), self.links_sent),
+            (_("Referred applications"), self.applications),
+            (_("Referred hires"), self.hires),
         ]
 
 

@@ -15,6 +15,7 @@ from django.contrib.humanize.templatetags.humanize import naturalday
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _t
@@ -67,13 +68,15 @@ def _activity(c: Candidate) -> SafeString:
     return format_html(
         '<time datetime="{}">{}</time>',
         c.last_activity_at.isoformat(),
-        naturalday(c.last_activity_at, "j M Y"),
+        naturalday(c.last_activity_at, "DATE_FORMAT"),
     )
 
 
 def _created(c: Candidate) -> SafeString:
     return format_html(
-        '<time datetime="{}">{}</time>', c.created_at.isoformat(), naturalday(c.created_at, "j M Y")
+        '<time datetime="{}">{}</time>',
+        c.created_at.isoformat(),
+        naturalday(c.created_at, "DATE_FORMAT"),
     )
 
 
@@ -207,7 +210,7 @@ def filter_chips(form: CriteriaForm, params: QueryDict) -> list[Chip]:
             chips.append(Chip(label, text, _without(params, key, None)))
         else:
             choices = dict(getattr(field, "choices", []) or [])
-            shown = value.strftime("%d %b %Y") if hasattr(value, "strftime") else value
+            shown = date_format(value, "DATE_FORMAT") if hasattr(value, "strftime") else value
             chips.append(Chip(label, str(choices.get(value, shown)), _without(params, key, None)))
     return chips
 
