@@ -18,9 +18,11 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name
 
+from accounts.i18n import staff_language
 from accounts.permissions import HR_ADMIN, RECRUITER
 from accounts.selectors import signin_policy_get
 from accounts.signin import second_factor_passed
@@ -72,3 +74,24 @@ class TwoFactorRequiredMiddleware:
             _("Your company requires two-factor sign-in. Set it up to continue."),
         )
         return _redirect(request, reverse("accounts:two_factor"))
+
+
+class StaffLanguageMiddleware:
+    """Staff pages in the signed-in person's language (their profile's choice, else the
+    company's default); signed-out pages (sign-in, password reset) in the company's default.
+    Runs after authentication. The language is deactivated at the end of every request, also
+    when the view raises: a thread serves other people next, possibly of another company.
+
+    Candidate pages are unaffected: they render in their reader's language themselves
+    (`candidates.i18n.candidate_render`, `in_visitor_language`), inside this."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        translation.activate(staff_language(request.user, getattr(request, "tenant", None)))
+        request.LANGUAGE_CODE = translation.get_language()
+        try:
+            return self.get_response(request)
+        finally:
+            translation.deactivate()

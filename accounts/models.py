@@ -42,7 +42,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=150, blank=True)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.RECRUITER)
-    signature = models.TextField(blank=True, help_text="Used in personalised feedback emails.")
+    signature = models.TextField(
+        _("Signature"), blank=True, help_text=_("Used in personalised feedback emails.")
+    )
+    # The language of this person's screens and staff emails; blank = the company's default
+    # (accounts.i18n.staff_language).
+    language = models.CharField(
+        _("Language"),
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("Leave empty to use your company's language."),
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Platform admin site access.")
     date_joined = models.DateTimeField(default=timezone.now)

@@ -15,9 +15,18 @@ Django's gettext function names. Built-in texts that become tenant-editable data
 rejection reasons, email template bodies, consent wording) are not UI strings: they live per
 language in each app's `defaults` and are checked by their own tests.
 
-A catalogue lists the sources it covers. Today that is everything a candidate reads (pages,
-emails, PDFs); the staff screens get their own entry in `CATALOGUES` (or widen this one) when
-they are translated: `check` and `compile` walk the list.
+A catalogue lists the sources it covers, and a source file belongs to exactly one catalogue
+(tests/i18n/test_catalogues.py). `CANDIDATE` is everything a candidate reads (pages, emails,
+PDFs), kept in the project's `locale/` (settings.LOCALE_PATHS). The staff screens are one
+catalogue per app, kept in `<app>/locale/`, where Django finds an installed app's translations
+by itself: the app's staff templates and the Python files not already in `CANDIDATE`. The staff
+chrome (navigation, shared includes, error pages) lives with `accounts`.
+
+Django merges every catalogue into one translation per language (LOCALE_PATHS first, then the
+apps in INSTALLED_APPS order), so a msgid found in two catalogues must be translated the same way
+in both: the check below refuses a disagreement instead of letting precedence pick one silently.
+
+Each definition below is its own block, in alphabetical order by name; `CATALOGUES` lists them.
 """
 
 from __future__ import annotations
@@ -56,7 +65,8 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
 @dataclass(frozen=True)
 class Catalogue:
     name: str
-    directory: Path  # holds <language>/LC_MESSAGES/django.po; listed in settings.LOCALE_PATHS
+    # Holds <language>/LC_MESSAGES/django.po: settings.LOCALE_PATHS, or an installed app's locale/.
+    directory: Path
     sources: tuple[str, ...]  # glob patterns relative to the project root
     description: str = ""
     exclude: tuple[str, ...] = field(default=())
@@ -75,6 +85,35 @@ class Catalogue:
                 if path.is_file() and not any(path.match(x) for x in self.exclude):
                     found[path] = None
         return list(found)
+
+
+# One block per catalogue, in alphabetical order by name. A helper adding a catalogue replaces
+# its placeholder line below with the block (the blank lines keep parallel additions apart, so
+# branches adding different catalogues merge without conflict) and adds its name to CATALOGUES.
+
+ACCOUNTS = Catalogue(
+    name="accounts",
+    directory=ROOT / "accounts" / "locale",
+    description="The staff chrome (navigation, shared includes, error pages) and accounts: "
+    "sign-in, two-factor, users, branding, audit log, profile, staff emails.",
+    sources=(
+        "templates/403.html",
+        "templates/404.html",
+        "templates/500.html",
+        "templates/includes/form.html",
+        "templates/includes/messages.html",
+        "templates/includes/missing_languages.html",
+        "templates/includes/pagination.html",
+        "templates/includes/staff_header.html",
+        "templates/accounts/*.html",
+        "templates/accounts/emails/*",
+        "accounts/*.py",
+        "accounts/templatetags/*.py",
+    ),
+)
+
+
+# CAMPAIGNS: the campaigns app's staff screens (campaigns/locale).
 
 
 CANDIDATE = Catalogue(
@@ -116,9 +155,81 @@ CANDIDATE = Catalogue(
         "campaigns/forms.py",
         "campaigns/referrals.py",
         "campaigns/privacy.py",
+        "integrations/privacy.py",
     ),
 )
-CATALOGUES: tuple[Catalogue, ...] = (CANDIDATE,)
+
+
+# CANDIDATES_STAFF: the candidates app's staff screens (candidates/locale).
+
+
+# CONSENT_STAFF: the consent app's staff screens (consent/locale).
+
+
+# FEEDBACK: the feedback app's screens (feedback/locale).
+
+
+INTEGRATIONS = Catalogue(
+    name="integrations",
+    directory=ROOT / "integrations" / "locale",
+    description="Integration settings: API keys, ATS connectors, webhooks, replies. The REST "
+    "API's own answers stay English (read by programs, documented in English).",
+    sources=(
+        "templates/integrations/*.html",
+        "integrations/*.py",
+        "integrations/ats/*.py",
+        "integrations/webhooks/*.py",
+    ),
+    # What the privacy notice says about retention is read by candidates.
+    exclude=("integrations/privacy.py",),
+)
+
+
+MAILING = Catalogue(
+    name="mailing",
+    directory=ROOT / "mailing" / "locale",
+    description="Sent mail, message detail, email templates editor.",
+    sources=(
+        "templates/mailing/*.html",
+        "mailing/*.py",
+        "mailing/templatetags/*.py",
+    ),
+)
+
+
+# POOLS: the pools app's screens (pools/locale).
+
+
+TENANTS = Catalogue(
+    name="tenants",
+    directory=ROOT / "tenants" / "locale",
+    description="The company's settings (branding, language, time zone) and the public landing "
+    "page; the public forms' texts are candidate-facing (CANDIDATE).",
+    sources=(
+        "templates/tenants/*.html",
+        "tenants/*.py",
+        "tenants/templatetags/*.py",
+    ),
+    exclude=("tenants/public_forms.py",),
+)
+
+
+def _by_name(*catalogues: Catalogue) -> tuple[Catalogue, ...]:
+    return tuple(sorted(catalogues, key=lambda catalogue: catalogue.name))
+
+
+# Every catalogue `check`, `compile` and `update` walk, and the tests check one by one, sorted
+# by name (the order written here does not matter: one line per group of apps, so that branches
+# adding catalogues touch different lines).
+CATALOGUES: tuple[Catalogue, ...] = _by_name(
+    ACCOUNTS,
+    CANDIDATE,
+    INTEGRATIONS,
+    # candidates, pools, campaigns: CAMPAIGNS, CANDIDATES_STAFF, POOLS
+    MAILING,
+    # consent, feedback: CONSENT_STAFF, FEEDBACK
+    TENANTS,
+)
 
 
 # --- Extraction ---------------------------------------------------------------------------------
@@ -240,6 +351,51 @@ def problems(catalogue: Catalogue, languages: Iterable[str] = TRANSLATED) -> lis
     return found
 
 
+def shared_sources(catalogues: Iterable[Catalogue] = CATALOGUES) -> list[str]:
+    """Source files claimed by more than one catalogue (each belongs to exactly one)."""
+    owner: dict[Path, str] = {}
+    found = []
+    for catalogue in catalogues:
+        for path in catalogue.files():
+            if path in owner:
+                where = path.relative_to(catalogue.root)
+                found.append(f"{where}: in both {owner[path]!r} and {catalogue.name!r}")
+            owner[path] = catalogue.name
+    return found
+
+
+def disagreements(
+    catalogues: Iterable[Catalogue] = CATALOGUES, languages: Iterable[str] = TRANSLATED
+) -> list[str]:
+    """msgids two catalogues translate differently. Django merges all catalogues into one per
+    language, so only one of the two would ever show: translate a shared word the same way
+    everywhere (or give one of them a context with pgettext)."""
+    found = []
+    for language in languages:
+        seen: dict[tuple[str, str | None], tuple[str, object]] = {}
+        for catalogue in catalogues:
+            if not catalogue.po_path(language).exists():
+                continue
+            for message in read(catalogue, language):
+                if not message.id or message.fuzzy:
+                    continue
+                key = _key(message)
+                string = message.string
+                if key in seen and seen[key][1] != string and all(_filled(string, seen[key][1])):
+                    found.append(
+                        f"{language}: {key[0]!r} is {seen[key][1]!r} in {seen[key][0]!r} "
+                        f"but {string!r} in {catalogue.name!r}"
+                    )
+                seen.setdefault(key, (catalogue.name, string))
+    return found
+
+
+def _filled(*strings: object) -> Iterator[bool]:
+    for string in strings:
+        values = string if isinstance(string, tuple | list) else [string]
+        yield all(str(v).strip() for v in values)
+
+
 # --- Writing ------------------------------------------------------------------------------------
 
 
@@ -297,6 +453,7 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "check":
         found = [p for catalogue in CATALOGUES for p in problems(catalogue)]
+        found += shared_sources() + disagreements()
         for problem in found:
             print(problem)
         return 1 if found else 0

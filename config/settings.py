@@ -104,6 +104,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The signed-in person's language (else the company's), always deactivated at the end.
+    "accounts.middleware.StaffLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -353,7 +355,8 @@ PRIVACY_TRANSFERS = env_str("PRIVACY_TRANSFERS", default="")
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("de", "Deutsch"), ("it", "Italiano")]
-# One project catalogue (config/catalogues.py says what it covers), compiled by `make`.
+# The candidate catalogue; each app's staff catalogue is in <app>/locale, found by Django itself
+# (config/catalogues.py lists them all; `make` compiles them).
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # English dates and times in the European way (config/formats/en); the others are Django's.
 FORMAT_MODULE_PATH = ["config.formats"]

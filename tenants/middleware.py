@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name, get_tenant_model
 
-from tenants.i18n import tenant_zone
+from tenants.i18n import tenant_language, tenant_zone
 
 
 class TenantHostMiddleware(TenantMainMiddleware):
@@ -40,15 +40,17 @@ class TenantLocaleMiddleware:
     language deactivated again (try/finally): a thread serves many tenants in turn, and a zone
     left active would show the next request, possibly another company's, in the wrong time.
 
-    Staff pages are in English (the staff screens are not translated yet); candidate pages pick
-    their reader's language themselves (`candidates.i18n`, `tenants.i18n.visitor_language`)."""
+    The company's default language is active from here on; once the user is known,
+    `accounts.middleware.StaffLanguageMiddleware` switches staff pages to the person's own, and
+    candidate pages pick their reader's language themselves (`candidates.i18n`,
+    `tenants.i18n.visitor_language`)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         timezone.activate(tenant_zone(getattr(request, "tenant", None)))
-        translation.activate(settings.LANGUAGE_CODE)
+        translation.activate(tenant_language(getattr(request, "tenant", None)))
         try:
             return self.get_response(request)
         finally:

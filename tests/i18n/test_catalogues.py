@@ -15,7 +15,15 @@ from django.conf import settings
 from django.utils import translation
 
 from campaigns.defaults import SUBJECTS, builtin_template
-from config.catalogues import CANDIDATE, TRANSLATED, Catalogue, compile_all, problems
+from config.catalogues import (
+    CATALOGUES,
+    TRANSLATED,
+    Catalogue,
+    compile_all,
+    disagreements,
+    problems,
+    shared_sources,
+)
 from feedback.defaults import DEFAULT_REASONS, DEFAULT_TEMPLATES, REASON_TRANSLATIONS
 from mailing.catalog import template_kinds
 
@@ -23,11 +31,50 @@ TAG = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 OTHERS = [code for code, _ in settings.LANGUAGES if code != "en"]
 
 
-def test_the_candidate_catalogue_is_complete_and_current():
-    """Every translatable string of the candidate-facing sources is in each .po, translated,
-    not fuzzy, with the same placeholders; no entry is left that no source uses."""
-    assert problems(CANDIDATE) == []
+@pytest.mark.parametrize("catalogue", CATALOGUES, ids=lambda catalogue: catalogue.name)
+def test_every_catalogue_is_complete_and_current(catalogue):
+    """Every translatable string of the catalogue's sources is in each .po, translated, not
+    fuzzy, with the same placeholders; no entry is left that no source uses."""
+    assert problems(catalogue) == []
     assert set(TRANSLATED) == set(OTHERS)
+
+
+def test_each_source_file_belongs_to_one_catalogue_and_shared_words_agree():
+    """Django merges the catalogues into one per language: a msgid two catalogues translate
+    differently would show one of them, chosen by precedence, not by anyone."""
+    assert shared_sources() == []
+    assert disagreements() == []
+    assert {"candidate", "accounts", "mailing", "tenants", "integrations"} <= {
+        catalogue.name for catalogue in CATALOGUES
+    }
+
+
+def test_sharing_and_disagreement_are_seen(tmp_path):
+    (tmp_path / "a.html").write_text('{% load i18n %}{% translate "Save" %}')
+    one = Catalogue(name="one", directory=tmp_path / "one", sources=("a.html",), root=tmp_path)
+    two = Catalogue(name="two", directory=tmp_path / "two", sources=("*.html",), root=tmp_path)
+    assert shared_sources([one, two]) == ["a.html: in both 'one' and 'two'"]
+    for catalogue, word in ((one, "Enregistrer"), (two, "Sauvegarder")):
+        po = Catalog(locale="fr", domain="django")
+        po.add("Save", word)
+        path = catalogue.po_path("fr")
+        path.parent.mkdir(parents=True)
+        with path.open("wb") as handle:
+            write_po(handle, po)
+    assert disagreements([one, two], ["fr"]) == [
+        "fr: 'Save' is 'Enregistrer' in 'one' but 'Sauvegarder' in 'two'"
+    ]
+
+
+def test_every_staff_catalogue_is_found_by_django():
+    """A staff catalogue lives in an installed app's locale/ (or in LOCALE_PATHS): anywhere
+    else Django would never read it."""
+    from django.apps import apps
+
+    places = {Path(app.path) / "locale" for app in apps.get_app_configs()}
+    places |= {Path(path) for path in settings.LOCALE_PATHS}
+    for catalogue in CATALOGUES:
+        assert catalogue.directory in places, catalogue.name
 
 
 def _catalogue(tmp_path: Path, template: str, entries: dict[str, tuple[str, bool]]) -> Catalogue:
@@ -87,14 +134,16 @@ def test_the_check_passes_a_good_catalogue_and_compiling_writes_what_gettext_rea
         assert gettext.GNUTranslations(handle).gettext("Hello") == "Bonjour"
 
 
-def test_django_reads_the_compiled_project_catalogue():
-    for language, expected in (
-        ("fr", "Postes ouverts"),
-        ("de", "Offene Stellen"),
-        ("it", "Posizioni aperte"),
+def test_django_reads_the_compiled_project_and_app_catalogues():
+    for language, expected, staff in (
+        ("fr", "Postes ouverts", "Tableau de bord"),
+        ("de", "Offene Stellen", "Übersicht"),
+        ("it", "Posizioni aperte", "Dashboard"),
     ):
         with translation.override(language):
             assert translation.gettext("Open positions") == expected
+            assert translation.gettext("Sign out") != "Sign out"
+            assert translation.gettext("Dashboard") == staff
 
 
 def _tags(text: str) -> set[str]:
