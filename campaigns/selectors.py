@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
 from candidates.models import AgeBracket, Application, Candidate, Outcome
@@ -64,7 +64,7 @@ class CampaignStats:
     def _keyed_rows(self) -> list[tuple[str, str, int]]:
         return [
             ("queued", _("Queued"), self.recipients),
-            ("sent", _("Sent"), self.sent),
+            ("sent", pgettext("number of emails", "Sent"), self.sent),
             ("delivered", _("Delivered"), self.delivered),
             ("opened", _("Opened"), self.opened),
             ("clicked", _("Clicked"), self.clicked),
@@ -72,8 +72,8 @@ class CampaignStats:
             ("complaints", _("Complaints"), self.complaints),
             ("bounced", _("Bounced"), self.bounced),
             ("refused", _("Not sent (consent, cap)"), self.refused),
-            ("reapplied", _("Re-applied"), self.reapplied),
-            ("hired", _("Hired"), self.hired),
+            ("reapplied", pgettext("funnel", "Re-applied"), self.reapplied),
+            ("hired", pgettext("funnel", "Hired"), self.hired),
         ]
 
     def rows(self) -> list[tuple[str, int]]:
@@ -205,13 +205,14 @@ class Insights:
         return round(100 * self.funnel[2][1] / rejected) if rejected else 0
 
 
+# Counts of people at each step ("Hired": how many were hired), hence the context.
 FUNNEL_STEPS = [
-    gettext_lazy("Rejected"),
-    gettext_lazy("Personalised feedback"),
-    gettext_lazy("Opted in"),
-    gettext_lazy("Engaged"),
-    gettext_lazy("Re-applied"),
-    gettext_lazy("Hired"),
+    pgettext_lazy("funnel", "Rejected"),
+    pgettext_lazy("funnel", "Personalised feedback"),
+    pgettext_lazy("funnel", "Opted in"),
+    pgettext_lazy("funnel", "Engaged"),
+    pgettext_lazy("funnel", "Re-applied"),
+    pgettext_lazy("funnel", "Hired"),
 ]
 
 

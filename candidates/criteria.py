@@ -24,7 +24,7 @@ from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
@@ -106,7 +106,7 @@ def apply_criteria(queryset: QuerySet, cleaned: dict[str, Any]) -> QuerySet:
     active = {k: v for k, v in cleaned.items() if not _is_empty(v)}
     unknown = sorted(set(active) - set(_registry))
     if unknown:
-        raise CriteriaError(_t("Unknown criteria: %(keys)s.") % {"keys": ", ".join(unknown)})
+        raise CriteriaError(gettext("Unknown criteria: %(keys)s.") % {"keys": ", ".join(unknown)})
     for criterion in registered_criteria():
         if criterion.key in active:
             queryset = criterion.apply(queryset, active[criterion.key], active)
@@ -131,7 +131,7 @@ def criteria_to_json(cleaned: dict[str, Any]) -> dict[str, Any]:
             continue
         criterion = _registry.get(key)
         if criterion is None:
-            raise CriteriaError(_t("Unknown criterion %(key)r.") % {"key": key})
+            raise CriteriaError(gettext("Unknown criterion %(key)r.") % {"key": key})
         data[key] = (
             criterion.dump(value) if criterion.dump else _dump_value(criterion.field(), value)
         )
@@ -141,11 +141,13 @@ def criteria_to_json(cleaned: dict[str, Any]) -> dict[str, Any]:
 def criteria_from_json(data: dict[str, Any]) -> dict[str, Any]:
     """Stored criteria -> cleaned values, validated by the same form as the list's filters."""
     if not isinstance(data, dict):
-        raise CriteriaError(_t("Saved criteria must be an object."))
+        raise CriteriaError(gettext("Saved criteria must be an object."))
     unknown = sorted(set(data) - set(_registry))
     if unknown:
         raise CriteriaError(
-            _t("Unknown criteria %(keys)s: the feature that defined them is no longer installed.")
+            gettext(
+                "Unknown criteria %(keys)s: the feature that defined them is no longer installed."
+            )
             % {"keys": ", ".join(map(repr, unknown))}
         )
     form = CriteriaForm(data)
@@ -154,7 +156,7 @@ def criteria_from_json(data: dict[str, Any]) -> dict[str, Any]:
             f"{form.fields[key].label}: {' '.join(errors)}" for key, errors in form.errors.items()
         ]
         raise CriteriaError(
-            _t("These criteria are no longer valid — %(problems)s")
+            gettext("These criteria are no longer valid — %(problems)s")
             % {"problems": "; ".join(problems)}
         )
     return form.active()

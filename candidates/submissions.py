@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -125,11 +125,13 @@ def submission_choices(submission: Submission) -> list[tuple[str, str, str, str]
         for key, value in submission.values.items()
     ]
     if submission.cv:
-        stored = _t("a CV") if submission.application.cv else _t("none")
-        rows.append(("cv", _t("CV"), (submission.cv.name or "").rsplit("/", 1)[-1], stored))
+        stored = gettext("a CV") if submission.application.cv else gettext("none")
+        rows.append(("cv", gettext("CV"), (submission.cv.name or "").rsplit("/", 1)[-1], stored))
     if submission.referred_by_id:
         referrer = submission.referred_by
-        rows.append(("referred_by", _t("Referred by"), referrer.full_name if referrer else "", ""))
+        rows.append(
+            ("referred_by", gettext("Referred by"), referrer.full_name if referrer else "", "")
+        )
     return rows
 
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from candidates.models import AgeBracket, Outcome, Seniority, Stage
 from candidates.services import CandidateError, tag_names_validate
@@ -23,7 +24,9 @@ class TagRuleForm(forms.Form):
     tag_name = forms.CharField(
         label=_("Tag to set"), max_length=500, help_text=_("Created if it does not exist yet.")
     )
-    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    is_active = forms.BooleanField(
+        label=pgettext_lazy("rule", "Active"), required=False, initial=True
+    )
     outcome = forms.ChoiceField(
         label=_("Application outcome"),
         choices=[("", _("Any outcome")), *Outcome.choices],

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import AgeBracket, Outcome, Seniority
@@ -53,15 +53,15 @@ class TagRule(models.Model):
     def problem(self) -> str:
         """Why the rule cannot run ("" when it can); shown on the rule list."""
         if self.tag_id is None:
-            return _t("The tag “%(tag)s” this rule sets was deleted. Choose a tag again.") % {
+            return gettext("The tag “%(tag)s” this rule sets was deleted. Choose a tag again.") % {
                 "tag": self.tag_name
             }
         if self.min_stage_name and self.min_stage_id is None:
-            return _t(
+            return gettext(
                 "The stage “%(stage)s” this rule checks was deleted. Choose another stage."
             ) % {"stage": self.min_stage_name}
         if not self.has_condition:
-            return _t("This rule has no condition; it would tag everyone. Add a condition.")
+            return gettext("This rule has no condition; it would tag everyone. Add a condition.")
         return ""
 
     @property
@@ -82,33 +82,40 @@ class TagRule(models.Model):
     def describe(self) -> str:
         """The condition in words, for lists and the preview."""
         parts: list[str] = []
-        outcome = str(Outcome(self.outcome).label).lower() if self.outcome else ""
-        stage = ""
-        if self.min_stage_name:
-            stage = self.min_stage.name if self.min_stage else self.min_stage_name
-        if outcome and stage:
-            parts.append(
-                _t("an application %(outcome)s after reaching %(stage)s or later")
-                % {"outcome": outcome, "stage": stage}
-            )
-        elif outcome:
-            parts.append(_t("an application %(outcome)s") % {"outcome": outcome})
-        elif stage:
-            parts.append(_t("an application after reaching %(stage)s or later") % {"stage": stage})
+        if self.outcome or self.min_stage_name:
+            application = str(OUTCOME_PHRASES.get(self.outcome, "")) or gettext("an application")
+            if self.min_stage_name:
+                stage = self.min_stage.name if self.min_stage else self.min_stage_name
+                application = gettext("%(application)s after reaching %(stage)s or later") % {
+                    "application": application,
+                    "stage": stage,
+                }
+            parts.append(application)
         if self.skill:
-            parts.append(_t("skill %(value)s") % {"value": self.skill})
+            parts.append(gettext("skill %(value)s") % {"value": self.skill})
         if self.seniority:
-            parts.append(_t("seniority %(value)s") % {"value": Seniority(self.seniority).label})
+            parts.append(
+                gettext("seniority %(value)s") % {"value": Seniority(self.seniority).label}
+            )
         if self.country:
-            parts.append(_t("country %(value)s") % {"value": self.country})
+            parts.append(gettext("country %(value)s") % {"value": self.country})
         if self.age_bracket:
-            parts.append(_t("age %(value)s") % {"value": AgeBracket(self.age_bracket).label})
+            parts.append(gettext("age %(value)s") % {"value": AgeBracket(self.age_bracket).label})
         if self.source:
-            parts.append(_t("source %(value)s") % {"value": self.source})
+            parts.append(gettext("source %(value)s") % {"value": self.source})
         if self.profession:
-            parts.append(_t("profession %(value)s") % {"value": self.profession})
+            parts.append(gettext("profession %(value)s") % {"value": self.profession})
         # Translators: joins the conditions of a tagging rule ("skill SQL and country FR").
-        return _t(" and ").join(parts) or _t("no condition")
+        return gettext(" and ").join(parts) or gettext("no condition")
+
+
+# A rule's outcome condition in words (whole phrases: adjectives agree differently per language).
+OUTCOME_PHRASES = {
+    Outcome.ACTIVE: _("an active application"),
+    Outcome.REJECTED: _("a rejected application"),
+    Outcome.WITHDRAWN: _("a withdrawn application"),
+    Outcome.HIRED: _("an application that led to a hire"),
+}
 
 
 class RuleRunStatus(models.TextChoices):

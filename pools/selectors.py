@@ -7,9 +7,8 @@ from typing import Any
 
 from django import forms
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from candidates.criteria import CriteriaError, apply_criteria, criteria_from_json
 from candidates.models import Candidate, Seniority
@@ -28,12 +27,12 @@ def _evaluating_pool(pool: Pool) -> Iterator[None]:
     stack = _evaluating.get()
     if pool.pk in stack:
         raise CriteriaError(
-            _t("The pool “%(name)s” refers to itself through “member of pool”.")
+            gettext("The pool “%(name)s” refers to itself through “member of pool”.")
             % {"name": pool.name}
         )
     if len(stack) >= MAX_POOL_NESTING:
         raise CriteriaError(
-            _t("Pools are nested more than %(n)s levels deep.") % {"n": MAX_POOL_NESTING}
+            gettext("Pools are nested more than %(n)s levels deep.") % {"n": MAX_POOL_NESTING}
         )
     token = _evaluating.set((*stack, pool.pk))
     try:
@@ -103,11 +102,13 @@ def criteria_conflicts(cleaned: dict[str, Any]) -> list[str]:
         )
     anyof = names("tags_any")
     if anyof and anyof <= excluded:
-        notes.append(_t("Every “tags (any of)” tag is also excluded, so no candidate can match."))
+        notes.append(
+            gettext("Every “tags (any of)” tag is also excluded, so no candidate can match.")
+        )
     since, before = cleaned.get("active_since"), cleaned.get("active_before")
     if since and before and since >= before:
         notes.append(
-            _t(
+            gettext(
                 "“Last activity since” is not before “last activity before”, "
                 "so no candidate can match."
             )
@@ -120,9 +121,9 @@ def pool_breakdown(members: QuerySet, limit: int = 8) -> list[tuple[str, list[tu
     seniority_labels = dict(Seniority.choices)
     result = []
     for field, title in [
-        ("profession", _t("Profession")),
-        ("seniority", _t("Seniority")),
-        ("country", _t("Country")),
+        ("profession", gettext("Profession")),
+        ("seniority", gettext("Seniority")),
+        ("country", gettext("Country")),
     ]:
         rows = (
             members.order_by().values(field).annotate(n=Count("pk")).order_by("-n", field)[:limit]
@@ -131,7 +132,7 @@ def pool_breakdown(members: QuerySet, limit: int = 8) -> list[tuple[str, list[tu
         for row in rows:
             value = row[field] or ""
             label = seniority_labels.get(value, value) if field == "seniority" else value
-            items.append((label or _t("Not set"), row["n"]))
+            items.append((label or gettext("Not set"), row["n"]))
         result.append((title, items))
     return result
 
