@@ -163,7 +163,7 @@ def _audience_problem(campaign: Campaign, audience: Audience) -> str:
         }
     if audience.contactable == 0:
         return ngettext(
-            "The %(n)s member of “%(pool)s” has not agreed to receive %(topic)s: "
+            "The only member of “%(pool)s” has not agreed to receive %(topic)s: "
             "nobody would receive this.",
             "None of the %(n)s members of “%(pool)s” has agreed to receive %(topic)s: "
             "nobody would receive this.",
