@@ -1,25 +1,68 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.validators import URLValidator
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, SignInPolicy
+from accounts.models import Role, SignInPolicy, User
+from accounts.staffmail import password_reset_send
+from tenants.links import tenant_absolute_url
 from tenants.models import Tenant
 
 
 class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+        label=_("Email"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
 
 
+class StaffPasswordResetForm(PasswordResetForm):
+    """Django's reset form (it finds the account and makes the token), with the email sent
+    through the outbox in the person's language instead of `send_mail`."""
+
+    def send_mail(  # type: ignore[override]
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        user: User = context["user"]
+        path = reverse(
+            "accounts:password_reset_confirm",
+            kwargs={"uidb64": context["uid"], "token": context["token"]},
+        )
+        password_reset_send(user=user, link=tenant_absolute_url(path), token=context["token"])
+
+
+class ProfileForm(forms.ModelForm):
+    """What a staff member sets for themselves: their name, language and email signature."""
+
+    class Meta:
+        model = User
+        fields = ["full_name", "language", "signature"]
+        labels = {"full_name": _("Full name")}
+        widgets = {"signature": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("The company's language"))] + [
+            (code, name) for code, name in settings.LANGUAGES
+        ]
+
+
 class InviteForm(forms.Form):
-    email = forms.EmailField()
-    full_name = forms.CharField(max_length=150, required=False)
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.RECRUITER)
+    email = forms.EmailField(label=_("Email"))
+    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.RECRUITER)
 
 
 class BrandingForm(forms.ModelForm):
@@ -45,12 +88,41 @@ class BrandingForm(forms.ModelForm):
             "postal_address": forms.Textarea(attrs={"rows": 3}),
             "privacy_notice": forms.Textarea(attrs={"rows": 3}),
         }
-        labels = {"dpo_contact": "Data protection officer (contact)"}
+        labels = {
+            "name": _("Company name"),
+            "logo": _("Logo"),
+            "primary_colour": _("Brand colour"),
+            "sender_name": _("Sender name"),
+            "sender_email": _("Sender email"),
+            "reply_to": _("Reply-to address"),
+            "postal_address": _("Postal address"),
+            "privacy_policy_url": _("Privacy policy URL"),
+            "dpo_contact": _("Data protection officer (contact)"),
+            "controller_name": _("Data controller"),
+            "privacy_notice": _("Privacy notice"),
+            "default_language": _("Default language"),
+            "time_zone": _("Time zone"),
+        }
+        help_texts = {
+            "sender_email": _("Emails to candidates and staff are sent from this address."),
+            "dpo_contact": _("Data protection officer"),
+            "controller_name": _(
+                "Legal name of the data controller, if not the company name above."
+            ),
+            "privacy_notice": _(
+                "What you do with candidates' data, in a few sentences (shown on application "
+                "and sign-up forms under the standard notice)."
+            ),
+            "default_language": _(
+                "Candidates and staff who have not chosen a language read this one."
+            ),
+            "time_zone": _("Every time is shown in this zone, e.g. Europe/Paris."),
+        }
 
     def clean_logo(self):  # type: ignore[no-untyped-def]
         logo = self.cleaned_data.get("logo")
         if logo and getattr(logo, "size", 0) > 1024 * 1024:
-            raise forms.ValidationError("The logo must be at most 1 MB.")
+            raise forms.ValidationError(_("The logo must be at most 1 MB."))
         return logo
 
     def clean_time_zone(self) -> str:
@@ -58,7 +130,9 @@ class BrandingForm(forms.ModelForm):
 
         value = self.cleaned_data["time_zone"]
         if value not in zoneinfo.available_timezones():
-            raise forms.ValidationError(f"{value!r} is not a known time zone (e.g. Europe/Paris).")
+            raise forms.ValidationError(
+                _("%(zone)r is not a known time zone (e.g. Europe/Paris).") % {"zone": value}
+            )
         return value
 
 

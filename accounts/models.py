@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    HR_ADMIN = "hr_admin", "HR admin"
-    RECRUITER = "recruiter", "Recruiter"
+    HR_ADMIN = "hr_admin", _("HR admin")
+    RECRUITER = "recruiter", _("Recruiter")
 
 
 class UserManager(BaseUserManager["User"]):
@@ -55,7 +55,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Leave empty to use your company's language."),
     )
     is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False, help_text="Platform admin site access.")
+    is_staff = models.BooleanField(default=False, help_text=_("Platform admin site access."))
     date_joined = models.DateTimeField(default=timezone.now)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL

@@ -56,6 +56,8 @@ def nav_section(request: HttpRequest) -> dict[str, str]:
         section = "dashboard"
     elif name in _SETTINGS_NAMES or "/settings/" in request.path:
         section = "settings"
+    elif name == "accounts:profile":
+        section = "profile"
     elif app == "accounts":
         section = "security" if "two_factor" in (match.url_name or "") else "settings"
     elif app == "candidates" and "position" in (match.url_name or ""):

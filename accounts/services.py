@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.db import transaction
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -11,10 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from accounts import lockout
 from accounts.crypto import secret_encrypt
 from accounts.models import AuditLog, Role, SignInPolicy, User
+from accounts.staffmail import invitation_send
 from tenants.links import tenant_absolute_url
 
 
@@ -75,35 +76,40 @@ def user_invite(*, actor: User | None, email: str, role: str, full_name: str = "
     """Create a user without a password and email them a link to choose one."""
     email = email.strip().lower()
     if role not in Role.values:
-        raise AccountError(f"Unknown role {role!r}.")
+        raise AccountError(_("Unknown role %(role)r.") % {"role": role})
     if User.objects.filter(email__iexact=email).exists():
-        raise AccountError(f"{email} already has an account here.")
+        raise AccountError(_("%(email)s already has an account here.") % {"email": email})
     user = User.objects.create_user(email, role=role, full_name=full_name, invited_by=actor)
-    link = password_set_url(user)
-    inviter = actor.get_full_name() if actor else "Your HR team"
-    # Staff mail (invitations, password resets) is not candidate mail: it bypasses the candidate
-    # outbox and its consent gate on purpose, but still leaves only after the commit.
-    transaction.on_commit(
-        lambda: send_mail(
-            "You are invited to the talent CRM",
-            f"{inviter} invited you as {Role(role).label}.\n\nChoose your password: {link}\n",
-            None,
-            [email],
-        )
-    )
+    # Through the outbox (mailing registers the sender): the tenant's sender identity, HTML
+    # and text, retries; it leaves only after the commit.
+    invitation_send(user=user, inviter=actor, link=password_set_url(user))
     audit_log_record(actor=actor, action="user.invited", target=email, details={"role": role})
+    return user
+
+
+@transaction.atomic
+def profile_save(*, actor: User, form: ModelForm) -> User:
+    """Save the person's own profile form; the audit log names the fields that changed."""
+    user = form.save()
+    if form.changed_data:
+        audit_log_record(
+            actor=actor,
+            action="user.profile_changed",
+            target=user.email,
+            details={"fields": sorted(form.changed_data)},
+        )
     return user
 
 
 @transaction.atomic
 def user_deactivate(*, actor: User, user: User) -> None:
     if user.pk == actor.pk:
-        raise AccountError("You cannot deactivate your own account.")
+        raise AccountError(_("You cannot deactivate your own account."))
     if (
         user.role == Role.HR_ADMIN
         and not User.objects.filter(role=Role.HR_ADMIN, is_active=True).exclude(pk=user.pk).exists()
     ):
-        raise AccountError("Keep at least one active HR admin.")
+        raise AccountError(_("Keep at least one active HR admin."))
     user.is_active = False
     user.save(update_fields=["is_active"])
     audit_log_record(actor=actor, action="user.deactivated", target=user.email)
@@ -119,9 +125,9 @@ def user_reactivate(*, actor: User, user: User) -> None:
 @transaction.atomic
 def user_role_change(*, actor: User, user: User, role: str) -> None:
     if role not in Role.values:
-        raise AccountError(f"Unknown role {role!r}.")
+        raise AccountError(_("Unknown role %(role)r.") % {"role": role})
     if user.pk == actor.pk and role != Role.HR_ADMIN:
-        raise AccountError("You cannot remove your own HR admin role.")
+        raise AccountError(_("You cannot remove your own HR admin role."))
     user.role = role
     user.save(update_fields=["role"])
     audit_log_record(

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import lockout
-from accounts.forms import EmailAuthenticationForm, SecondFactorForm
+from accounts.forms import EmailAuthenticationForm, SecondFactorForm, StaffPasswordResetForm
 from accounts.models import User
 from accounts.passkeys import passkey_config
 from accounts.permissions import public_view
@@ -178,8 +178,7 @@ class _PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 password_reset = public_view(
     _PasswordResetView.as_view(
         template_name="accounts/password_reset.html",
-        email_template_name="accounts/emails/password_reset.txt",
-        subject_template_name="accounts/emails/password_reset_subject.txt",
+        form_class=StaffPasswordResetForm,
         success_url=reverse_lazy("accounts:password_reset_done"),
     )
 )

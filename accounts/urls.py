@@ -57,6 +57,7 @@ urlpatterns = [
         public_view(JavaScriptCatalog.as_view(packages=["django_otp_webauthn"])),
         name="passkey_jsi18n",
     ),
+    path("profile/", views.profile, name="profile"),
     path("settings/users/", views.user_list, name="users"),
     path("settings/users/<int:pk>/", views.user_update, name="user_update"),
     path("settings/", views.settings_branding, name="settings"),

@@ -6,18 +6,21 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.audit import AuditFilterForm, audit_csv_lines, audit_entries, details_fields
 from accounts.dashboard import panels_for
-from accounts.forms import BrandingForm, InviteForm
+from accounts.forms import BrandingForm, InviteForm, ProfileForm
+from accounts.i18n import staff_language
 from accounts.lockout import signin_lock_status
 from accounts.models import Role, User
 from accounts.permissions import hr_admin_required, public_view, recruiter_required
 from accounts.services import (
     AccountError,
     audit_log_record,
+    profile_save,
     tenant_branding_save,
     user_deactivate,
     user_invite,
@@ -43,6 +46,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/dashboard.html", {"panels": panels_for(request)})
 
 
+@recruiter_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's own settings; a new language applies from the next page on."""
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = profile_save(actor=request.user, form=form)
+        with translation.override(staff_language(user)):
+            messages.success(request, _("Your profile was saved."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
 @hr_admin_required
 def user_list(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
@@ -52,7 +67,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
         except AccountError as exc:
             form.add_error("email", str(exc))
         else:
-            messages.success(request, f"Invitation sent to {user.email}.")
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": user.email})
             return redirect("accounts:users")
     users = list(User.objects.order_by("-is_active", "email"))
     locks = signin_lock_status(emails=[u.email for u in users])
@@ -73,10 +88,10 @@ def user_update(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if action == "deactivate":
             user_deactivate(actor=request.user, user=user)
-            messages.success(request, f"{user.email} can no longer sign in.")
+            messages.success(request, _("%(email)s can no longer sign in.") % {"email": user.email})
         elif action == "reactivate":
             user_reactivate(actor=request.user, user=user)
-            messages.success(request, f"{user.email} can sign in again.")
+            messages.success(request, _("%(email)s can sign in again.") % {"email": user.email})
         elif action == "unlock":
             user_signin_unlock(actor=request.user, user=user)
             messages.success(request, _("%(email)s can sign in again.") % {"email": user.email})
@@ -89,9 +104,13 @@ def user_update(request: HttpRequest, pk: int) -> HttpResponse:
             )
         elif action == "role":
             user_role_change(actor=request.user, user=user, role=request.POST.get("role", ""))
-            messages.success(request, f"{user.email} is now {user.get_role_display()}.")
+            messages.success(
+                request,
+                _("%(email)s is now %(role)s.")
+                % {"email": user.email, "role": user.get_role_display()},
+            )
         else:
-            messages.error(request, "Unknown action.")
+            messages.error(request, _("Unknown action."))
     except AccountError as exc:
         messages.error(request, str(exc))
     return redirect("accounts:users")
@@ -103,7 +122,7 @@ def settings_branding(request: HttpRequest) -> HttpResponse:
     form = BrandingForm(request.POST or None, request.FILES or None, instance=tenant)
     if request.method == "POST" and form.is_valid():
         tenant_branding_save(actor=request.user, form=form, request=request)
-        messages.success(request, "Branding and sender identity saved.")
+        messages.success(request, _("Branding and sender identity saved."))
         return redirect("accounts:settings")
     return render(request, "accounts/settings.html", {"form": form})
 

@@ -59,7 +59,8 @@ KEYWORDS = {
     "npgettext": ((1, "c"), 2, 3),
     "npgettext_lazy": ((1, "c"), 2, 3),
 }
-_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
+# %(name)s, {name} and the merge tags of staff emails ({{ name }}): a translation keeps them all.
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sdr]|\{\{\s*(\w+)\s*\}\}|\{(\w+)\}")
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,6 @@ ACCOUNTS = Catalogue(
         "templates/includes/pagination.html",
         "templates/includes/staff_header.html",
         "templates/accounts/*.html",
-        "templates/accounts/emails/*",
         "accounts/*.py",
         "accounts/templatetags/*.py",
     ),
@@ -351,7 +351,7 @@ def _key(message: Message) -> tuple[str, str | None]:
 
 
 def _placeholders(text: str) -> set[str]:
-    return {a or b for a, b in _PLACEHOLDER.findall(text)}
+    return {a or b or c for a, b, c in _PLACEHOLDER.findall(text)}
 
 
 def problems(catalogue: Catalogue, languages: Iterable[str] = TRANSLATED) -> list[str]:

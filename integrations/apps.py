@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 def _panel(request: Any) -> dict[str, Any]:
@@ -47,7 +48,7 @@ class IntegrationsConfig(AppConfig):
         register_panel(
             Panel(
                 key="integrations",
-                title="Integrations",
+                title=_("Integrations"),
                 template="integrations/_panel.html",
                 context=_panel,
                 order=80,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Position, Stage
 from feedback.models import RejectionReason
@@ -20,9 +21,12 @@ from integrations.models import (
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(
-        max_length=100, help_text="What uses it, e.g. “Greenhouse sync” or “Career site”."
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What uses it, e.g. “Greenhouse sync” or “Career site”."),
     )
     scopes = forms.MultipleChoiceField(
+        label=_("Scopes"),
         choices=ApiScope.choices,
         widget=forms.CheckboxSelectMultiple,
         initial=[ApiScope.READ],
@@ -30,12 +34,12 @@ class ApiKeyForm(forms.Form):
 
 
 class WebhookForm(forms.Form):
-    url = forms.URLField(max_length=1000, assume_scheme="https", label="Receiver URL")
-    description = forms.CharField(max_length=200, required=False)
+    url = forms.URLField(max_length=1000, assume_scheme="https", label=_("Receiver URL"))
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
     events = forms.MultipleChoiceField(
-        choices=WebhookEventType.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Events"), choices=WebhookEventType.choices, widget=forms.CheckboxSelectMultiple
     )
-    enabled = forms.BooleanField(required=False, initial=True)
+    enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
 
 
 class AtsConnectionForm(forms.ModelForm):
@@ -43,34 +47,41 @@ class AtsConnectionForm(forms.ModelForm):
         model = AtsConnection
         fields = ["secret", "enabled", "unknown_job"]
         labels = {
-            "secret": "Secret key / signature token",
-            "unknown_job": "When an event names a job we do not know",
+            "secret": _("Secret key / signature token"),
+            "enabled": _("Enabled"),
+            "unknown_job": _("When an event names a job we do not know"),
         }
         help_texts = {
-            "secret": "Greenhouse: the secret key you gave the web hook. Lever: the webhook's "
-            "signature token.",
+            "secret": _(
+                "Greenhouse: the secret key you gave the web hook. Lever: the webhook's "
+                "signature token."
+            ),
         }
         widgets = {"secret": forms.PasswordInput(render_value=True)}
 
     def clean_secret(self) -> str:
         secret = self.cleaned_data["secret"].strip()
         if len(secret) < 8:
-            raise forms.ValidationError("Use the full secret (at least 8 characters).")
+            raise forms.ValidationError(_("Use the full secret (at least 8 characters)."))
         return secret
 
 
 class MappingForm(forms.Form):
     """Map one of their items to ours (the fields that apply to its kind are shown)."""
 
-    stage = forms.ModelChoiceField(queryset=Stage.objects.none(), required=False)
-    reason = forms.ModelChoiceField(queryset=RejectionReason.objects.none(), required=False)
-    outcome = forms.ChoiceField(choices=ReasonOutcome.choices, required=False)
-    position = forms.ModelChoiceField(queryset=Position.objects.none(), required=False)
-    candidate_email = forms.EmailField(required=False, label="Candidate's email")
-    application_position = forms.ModelChoiceField(
-        queryset=Position.objects.none(), required=False, label="Position applied to"
+    stage = forms.ModelChoiceField(label=_("Stage"), queryset=Stage.objects.none(), required=False)
+    reason = forms.ModelChoiceField(
+        label=_("Reason"), queryset=RejectionReason.objects.none(), required=False
     )
-    ignore = forms.BooleanField(required=False)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=ReasonOutcome.choices, required=False)
+    position = forms.ModelChoiceField(
+        label=_("Position"), queryset=Position.objects.none(), required=False
+    )
+    candidate_email = forms.EmailField(required=False, label=_("Candidate's email"))
+    application_position = forms.ModelChoiceField(
+        queryset=Position.objects.none(), required=False, label=_("Position applied to")
+    )
+    ignore = forms.BooleanField(label=_("Ignore"), required=False)
 
     def __init__(self, *args: Any, mapping: AtsMapping, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -91,15 +102,17 @@ class MappingForm(forms.Form):
 
 
 class MappingAddForm(forms.Form):
-    provider = forms.ChoiceField(choices=AtsProvider.choices)
-    kind = forms.ChoiceField(choices=MappingKind.choices)
-    external_id = forms.CharField(max_length=200, label="Their id")
-    external_name = forms.CharField(max_length=300, required=False, label="Their name")
+    provider = forms.ChoiceField(label=_("ATS"), choices=AtsProvider.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=MappingKind.choices)
+    external_id = forms.CharField(max_length=200, label=_("Their id"))
+    external_name = forms.CharField(max_length=300, required=False, label=_("Their name"))
 
 
 class UnknownJobForm(forms.Form):
-    unknown_job = forms.ChoiceField(choices=UnknownJobPolicy.choices)
+    unknown_job = forms.ChoiceField(
+        label=_("When an event names a job we do not know"), choices=UnknownJobPolicy.choices
+    )
 
 
 class ReplyAssignForm(forms.Form):
-    candidate_email = forms.EmailField(label="The candidate's email")
+    candidate_email = forms.EmailField(label=_("The candidate's email"))

@@ -22,6 +22,7 @@ import redis
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_log_record
@@ -57,7 +58,7 @@ def scopes_clean(scopes: Iterable[str]) -> list[str]:
             f"Unknown scope {', '.join(unknown)}; choose from {', '.join(ApiScope.values)}."
         )
     if not wanted:
-        raise ApiKeyError("Choose at least one scope.")
+        raise ApiKeyError(_("Choose at least one scope."))
     return [s for s in ApiScope.values if s in wanted]
 
 
@@ -65,9 +66,9 @@ def scopes_clean(scopes: Iterable[str]) -> list[str]:
 def api_key_create(*, name: str, scopes: Iterable[str], actor: User | None) -> CreatedKey:
     name = " ".join((name or "").split())
     if not name or len(name) > 100:
-        raise ApiKeyError("Give the key a name of 1 to 100 characters (what uses it).")
+        raise ApiKeyError(_("Give the key a name of 1 to 100 characters (what uses it)."))
     cleaned = scopes_clean(scopes)
-    for _ in range(5):
+    for _attempt in range(5):
         secret = KEY_PREFIX + secrets.token_urlsafe(32)
         try:
             with transaction.atomic():
@@ -82,7 +83,7 @@ def api_key_create(*, name: str, scopes: Iterable[str], actor: User | None) -> C
         except IntegrityError:  # a prefix collision: 1 in 2^42, try another key
             continue
     else:
-        raise ApiKeyError("Could not create a unique key; try again.")
+        raise ApiKeyError(_("Could not create a unique key; try again."))
     audit_log_record(
         actor=actor, action="integrations.api_key_create", target=key.prefix, details={"name": name}
     )

@@ -7,14 +7,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 # --- REST API -------------------------------------------------------------------------------------
 
 
 class ApiScope(models.TextChoices):
-    READ = "read", "Read"
-    WRITE = "write", "Write (create and update)"
-    REJECT = "reject", "Reject applications"
+    READ = "read", _("Read")
+    WRITE = "write", _("Write (create and update)")
+    REJECT = "reject", _("Reject applications")
 
 
 class ApiKey(models.Model):
@@ -84,8 +85,8 @@ class AtsProvider(models.TextChoices):
 
 
 class UnknownJobPolicy(models.TextChoices):
-    REVIEW = "review", "Hold the event for review"
-    CREATE = "create", "Create the position as a draft and continue"
+    REVIEW = "review", _("Hold the event for review")
+    CREATE = "create", _("Create the position as a draft and continue")
 
 
 class AtsConnection(models.Model):
@@ -106,16 +107,16 @@ class AtsConnection(models.Model):
 
 
 class MappingKind(models.TextChoices):
-    STAGE = "stage", "Stage"
-    REASON = "reason", "Rejection / archive reason"
-    JOB = "job", "Job"
-    APPLICATION = "application", "Application (their id)"
+    STAGE = "stage", _("Stage")
+    REASON = "reason", _("Rejection / archive reason")
+    JOB = "job", _("Job")
+    APPLICATION = "application", _("Application (their id)")
 
 
 class ReasonOutcome(models.TextChoices):
-    REJECTED = "rejected", "We rejected them (feedback through the stage policy)"
-    WITHDRAWN = "withdrawn", "They withdrew (no email)"
-    HIRED = "hired", "Hired"
+    REJECTED = "rejected", _("We rejected them (feedback through the stage policy)")
+    WITHDRAWN = "withdrawn", _("They withdrew (no email)")
+    HIRED = "hired", _("Hired")
 
 
 class AtsMapping(models.Model):
@@ -174,10 +175,10 @@ class AtsMapping(models.Model):
 
 
 class AtsEventStatus(models.TextChoices):
-    PROCESSED = "processed", "Processed"
-    REVIEW = "review", "Needs review"
-    IGNORED = "ignored", "Ignored"
-    FAILED = "failed", "Failed"
+    PROCESSED = "processed", _("Processed")
+    REVIEW = "review", _("Needs review")
+    IGNORED = "ignored", _("Ignored")
+    FAILED = "failed", _("Failed")
 
 
 class AtsEvent(models.Model):
@@ -222,11 +223,11 @@ class AtsEvent(models.Model):
 
 
 class WebhookEventType(models.TextChoices):
-    CONSENT_CHANGED = "consent.changed", "Consent changed"
-    OPTED_IN = "candidate.opted_in", "Opted in to the talent pool"
-    UNSUBSCRIBED = "candidate.unsubscribed", "Unsubscribed"
-    REAPPLIED = "candidate.reapplied", "Re-applied"
-    ERASED = "candidate.erased", "Personal data erased"
+    CONSENT_CHANGED = "consent.changed", _("Consent changed")
+    OPTED_IN = "candidate.opted_in", _("Opted in to the talent pool")
+    UNSUBSCRIBED = "candidate.unsubscribed", _("Unsubscribed")
+    REAPPLIED = "candidate.reapplied", _("Re-applied")
+    ERASED = "candidate.erased", _("Personal data erased")
 
 
 class WebhookSubscription(models.Model):
@@ -269,11 +270,11 @@ class WebhookEvent(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    DELIVERING = "delivering", "Delivering"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed (gave up)"
-    CANCELLED = "cancelled", "Cancelled"
+    PENDING = "pending", _("Pending")
+    DELIVERING = "delivering", _("Delivering")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed (gave up)")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class WebhookDelivery(models.Model):
@@ -333,9 +334,9 @@ class DeliveryAttempt(models.Model):
 
 
 class ReplyStatus(models.TextChoices):
-    MATCHED = "matched", "On the candidate's timeline"
-    REVIEW = "review", "Unmatched: needs review"
-    DISMISSED = "dismissed", "Dismissed"
+    MATCHED = "matched", _("On the candidate's timeline")
+    REVIEW = "review", _("Unmatched: needs review")
+    DISMISSED = "dismissed", _("Dismissed")
 
 
 class InboundReply(models.Model):

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import hr_admin_required, recruiter_required
@@ -34,10 +35,10 @@ from integrations.webhooks.outbox import (
 
 def _links() -> list[dict[str, str]]:
     return [
-        {"url": reverse("integrations:keys"), "label": "API keys"},
-        {"url": reverse("integrations:webhooks"), "label": "Webhooks"},
-        {"url": reverse("integrations:ats"), "label": "ATS connectors"},
-        {"url": reverse("integrations:replies"), "label": "Replies"},
+        {"url": reverse("integrations:keys"), "label": _("API keys")},
+        {"url": reverse("integrations:webhooks"), "label": _("Webhooks")},
+        {"url": reverse("integrations:ats"), "label": _("ATS connectors")},
+        {"url": reverse("integrations:replies"), "label": _("Replies")},
     ]
 
 
@@ -77,7 +78,11 @@ def keys(request: HttpRequest) -> HttpResponse:
 def key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     key = get_object_or_404(ApiKey, pk=pk)
     api_key_revoke(key=key, actor=request.user)  # type: ignore[arg-type]
-    messages.success(request, f"The key {key.prefix}… was revoked; requests with it now get 401.")
+    messages.success(
+        request,
+        _("The key %(prefix)s… was revoked; requests with it now get 401.")
+        % {"prefix": key.prefix},
+    )
     return redirect("integrations:keys")
 
 
@@ -98,7 +103,7 @@ def webhooks(request: HttpRequest) -> HttpResponse:
         except WebhookError as exc:
             form.add_error("url", str(exc))
         else:
-            messages.success(request, "Webhook added. Copy its signing secret to the receiver.")
+            messages.success(request, _("Webhook added. Copy its signing secret to the receiver."))
             return redirect("integrations:webhook", pk=subscription.pk)
     return render(
         request,
@@ -134,7 +139,7 @@ def webhook(request: HttpRequest, pk: int) -> HttpResponse:
         except WebhookError as exc:
             form.add_error("url", str(exc))
         else:
-            messages.success(request, "Webhook saved.")
+            messages.success(request, _("Webhook saved."))
             return redirect("integrations:webhook", pk=pk)
     deliveries = Paginator(
         WebhookDelivery.objects.filter(subscription=subscription)
@@ -161,7 +166,7 @@ def webhook(request: HttpRequest, pk: int) -> HttpResponse:
 def webhook_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     subscription = get_object_or_404(WebhookSubscription, pk=pk)
     subscription_secret_rotate(subscription=subscription, actor=request.user)  # type: ignore[arg-type]
-    messages.success(request, "New signing secret: update the receiver before the next event.")
+    messages.success(request, _("New signing secret: update the receiver before the next event."))
     return redirect("integrations:webhook", pk=pk)
 
 
@@ -170,7 +175,7 @@ def webhook_rotate(request: HttpRequest, pk: int) -> HttpResponse:
 def webhook_delete(request: HttpRequest, pk: int) -> HttpResponse:
     subscription = get_object_or_404(WebhookSubscription, pk=pk)
     subscription_delete(subscription=subscription, actor=request.user)  # type: ignore[arg-type]
-    messages.success(request, "Webhook deleted with its delivery log.")
+    messages.success(request, _("Webhook deleted with its delivery log."))
     return redirect("integrations:webhooks")
 
 
@@ -185,7 +190,9 @@ def delivery_replay_view(request: HttpRequest, pk: int) -> HttpResponse:
     except WebhookError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Event {delivery.event.msg_id} will be sent again.")
+        messages.success(
+            request, _("Event %(id)s will be sent again.") % {"id": delivery.event.msg_id}
+        )
     return redirect("integrations:webhook", pk=delivery.subscription_id)
 
 
@@ -228,10 +235,13 @@ def reply_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
             .first()
         )
     if candidate is None:
-        messages.error(request, "No candidate has this email.")
+        messages.error(request, _("No candidate has this email."))
     else:
         reply_assign(reply=reply, candidate=candidate, actor=request.user)  # type: ignore[arg-type]
-        messages.success(request, f"The reply is now on {candidate.full_name}'s timeline.")
+        messages.success(
+            request,
+            _("The reply is now on the timeline of %(name)s.") % {"name": candidate.full_name},
+        )
     return redirect("integrations:replies")
 
 
@@ -240,5 +250,5 @@ def reply_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
 def reply_dismiss_view(request: HttpRequest, pk: int) -> HttpResponse:
     reply = get_object_or_404(InboundReply, pk=pk, status=ReplyStatus.REVIEW)
     reply_dismiss(reply=reply, actor=request.user)  # type: ignore[arg-type]
-    messages.success(request, "Dismissed.")
+    messages.success(request, _("Dismissed."))
     return redirect("integrations:replies")

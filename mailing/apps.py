@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MailingConfig(AppConfig):
@@ -12,6 +13,10 @@ class MailingConfig(AppConfig):
         from tenants.privacy import register
 
         register(privacy.PRIVACY)
+        from accounts.staffmail import register_staff_mail_sender
+        from mailing.staffmail import staff_email_enqueue
+
+        register_staff_mail_sender(staff_email_enqueue)
         from accounts.dashboard import Panel, register_panel
         from mailing import receivers  # noqa: F401
         from mailing.views import dashboard_context
@@ -20,7 +25,7 @@ class MailingConfig(AppConfig):
         register_panel(
             Panel(
                 key="mailing",
-                title="Sent mail",
+                title=_("Sent mail"),
                 template="mailing/_panel.html",
                 context=dashboard_context,
                 order=60,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from mailing.kinds import MessageKind
 
@@ -69,7 +70,7 @@ def get_template_kind(key: str) -> TemplateKind:
 register_template_kind(
     TemplateKind(
         key="recruiter_note",
-        label="Note from a recruiter",
+        label=_("Note from a recruiter"),
         kind=MessageKind.TRANSACTIONAL,
         allowed_tags=("first_name", "last_name", "company_name", "recruiter_name"),
         default_subject="A note from {{ company_name }}",

@@ -5,16 +5,17 @@ gate checks against the candidate's consent for that topic at send time."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class MessageKind(models.TextChoices):
-    TRANSACTIONAL = "transactional", "Transactional"
-    JOB_OFFERS = "job_offers", "Job offers"
-    EVENTS = "events", "Event invitations"
-    TESTIMONIALS = "testimonials", "Employee testimonials"
-    COMPANY_NEWS = "company_news", "Company and sector news"
-    JOB_MARKET = "job_market", "Job-market information"
-    POOL_INVITATION = "pool_invitation", "Invitation to join the talent pool"
+    TRANSACTIONAL = "transactional", _("Transactional")
+    JOB_OFFERS = "job_offers", _("Job offers")
+    EVENTS = "events", _("Event invitations")
+    TESTIMONIALS = "testimonials", _("Employee testimonials")
+    COMPANY_NEWS = "company_news", _("Company and sector news")
+    JOB_MARKET = "job_market", _("Job-market information")
+    POOL_INVITATION = "pool_invitation", _("Invitation to join the talent pool")
 
 
 NURTURE_KINDS = frozenset(k for k in MessageKind.values if k != MessageKind.TRANSACTIONAL)

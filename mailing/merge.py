@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 TAG_NAME = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 # Anything between double braces, including the malformed (`{{ a.b }}`, `{{ x|upper }}`).
@@ -40,8 +41,10 @@ def validate_merge_tags(text: str, allowed: Iterable[str]) -> None:
     errors: list[str] = []
     if FORBIDDEN.search(text):
         errors.append(
-            "Template code such as {% … %} or {# … #} is not allowed; "
-            "use merge tags like {{ first_name }} only."
+            _(
+                "Template code such as {% … %} or {# … #} is not allowed; "
+                "use merge tags like {{ first_name }} only."
+            )
         )
     malformed: list[str] = []
     unknown: list[str] = []
@@ -54,15 +57,16 @@ def validate_merge_tags(text: str, allowed: Iterable[str]) -> None:
     # Braces left over once the well-formed tags are removed: `{{ first_name`, `}}`, `{{{x}}}`.
     remainder = TAG.sub("", text)
     if "{{" in remainder or "}}" in remainder:
-        malformed.append("unbalanced {{ or }}")
+        malformed.append(_("unbalanced %(open)s or %(close)s") % {"open": "{{", "close": "}}"})
     if malformed:
-        errors.append("Malformed merge tags: " + ", ".join(dict.fromkeys(malformed)) + ".")
-    if unknown:
-        allowed_list = ", ".join(_show(t) for t in sorted(allowed_set)) or "none"
         errors.append(
-            "Unknown merge tags: "
-            + ", ".join(_show(t) for t in dict.fromkeys(unknown))
-            + f". Allowed here: {allowed_list}."
+            _("Malformed merge tags: %(tags)s.") % {"tags": ", ".join(dict.fromkeys(malformed))}
+        )
+    if unknown:
+        allowed_list = ", ".join(_show(t) for t in sorted(allowed_set)) or _("none")
+        errors.append(
+            _("Unknown merge tags: %(tags)s. Allowed here: %(allowed)s.")
+            % {"tags": ", ".join(_show(t) for t in dict.fromkeys(unknown)), "allowed": allowed_list}
         )
     if errors:
         raise ValidationError(errors)

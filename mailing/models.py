@@ -5,22 +5,24 @@ import hashlib
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mailing.kinds import NURTURE_KINDS, MessageKind
 
 
 class MessageStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    DELIVERED = "delivered", "Delivered"
-    OPENED = "opened", "Opened"
-    CLICKED = "clicked", "Clicked"
-    BOUNCED = "bounced", "Bounced"
-    COMPLAINED = "complained", "Complained"
-    FAILED = "failed", "Failed"
-    SUPPRESSED = "suppressed", "Suppressed"
-    CANCELLED = "cancelled", "Cancelled"
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", pgettext_lazy("email status", "Sent")
+    DELIVERED = "delivered", _("Delivered")
+    OPENED = "opened", _("Opened")
+    CLICKED = "clicked", _("Clicked")
+    BOUNCED = "bounced", _("Bounced")
+    COMPLAINED = "complained", _("Complained")
+    FAILED = "failed", _("Failed")
+    SUPPRESSED = "suppressed", _("Suppressed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 # Once a message has left, tracking moves it forward only (an "opened" that arrives after a
@@ -154,10 +156,10 @@ class MessageAttachment(models.Model):
 
 
 class SuppressionReason(models.TextChoices):
-    HARD_BOUNCE = "hard_bounce", "Hard bounce"
-    COMPLAINT = "complaint", "Spam complaint"
-    MANUAL = "manual", "Added by hand"
-    ERASED = "erased", "Person erased, must not be contacted"
+    HARD_BOUNCE = "hard_bounce", _("Hard bounce")
+    COMPLAINT = "complaint", _("Spam complaint")
+    MANUAL = "manual", _("Added by hand")
+    ERASED = "erased", _("Person erased, must not be contacted")
 
 
 class Suppression(models.Model):

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
 from accounts.models import User
@@ -433,13 +434,13 @@ def suppression_reason(email: str) -> str | None:
 def email_template_validate(*, key: str, subject: str, body: str) -> None:
     kind = get_template_kind(key)
     errors: list[str] = []
-    for label, source in (("Subject", subject), ("Body", body)):
+    for label, source in ((_("Subject"), subject), (_("Body"), body)):
         try:
             validate_merge_tags(source, kind.allowed_tags)
         except ValidationError as exc:
             errors += [f"{label}: {m}" for m in exc.messages]
     if "\n" in subject or "\r" in subject:
-        errors.append("Subject: must be a single line.")
+        errors.append(_("Subject: must be a single line."))
     if errors:
         raise ValidationError(errors)
 

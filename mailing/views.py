@@ -35,7 +35,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
     queryset = messages_filtered(status=cleaned.get("status", ""), q=cleaned.get("q", ""))
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     counts = status_counts()
-    status_choices = [("", f"All statuses ({sum(counts.values())})")] + [
+    status_choices = [("", _("All statuses (%(n)s)") % {"n": sum(counts.values())})] + [
         (value, f"{label} ({counts.get(value, 0)})") for value, label in MessageStatus.choices
     ]
     context = {
@@ -136,7 +136,10 @@ def template_edit(request: HttpRequest, key: str) -> HttpResponse:
                     body=data["body"],
                     actor=request.user,
                 )
-                messages.success(request, f"A test email is on its way to {request.user.email}.")
+                messages.success(
+                    request,
+                    _("A test email is on its way to %(email)s.") % {"email": request.user.email},
+                )
             elif action == "preview":
                 preview = render_email(
                     subject_source=data["subject"],
@@ -153,7 +156,7 @@ def template_edit(request: HttpRequest, key: str) -> HttpResponse:
                     body=data["body"],
                     actor=request.user,
                 )
-                messages.success(request, "Template saved.")
+                messages.success(request, _("Template saved."))
                 return redirect(f"{request.path}?language={data['language']}")
         except ValidationError as exc:
             for error in exc.messages:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_log_record
@@ -62,7 +63,7 @@ def ats_mapping_save(
         mapping.reason = values.get("reason")
         mapping.outcome = values.get("outcome") or ReasonOutcome.REJECTED
         if mapping.outcome == ReasonOutcome.REJECTED and not mapping.reason and not mapping.ignore:
-            raise AtsError("Choose which of our rejection reasons this is.")
+            raise AtsError(_("Choose which of our rejection reasons this is."))
     elif mapping.kind == MappingKind.JOB:
         mapping.position = values.get("position")
     elif mapping.kind == MappingKind.APPLICATION and not mapping.ignore:
@@ -73,7 +74,7 @@ def ats_mapping_save(
             else None
         )
         if application is None:
-            raise AtsError("No application of this candidate to this position exists here.")
+            raise AtsError(_("No application of this candidate to this position exists here."))
         mapping.application = application
     mapping.save()
     audit_log_record(
@@ -87,10 +88,10 @@ def ats_mapping_save(
 def ats_event_retry(*, event: AtsEvent, actor: User | None) -> AtsEvent:
     """Apply an event held for review again (after its items were mapped)."""
     if event.status not in (AtsEventStatus.REVIEW, AtsEventStatus.FAILED):
-        raise AtsError("Only events waiting for review can be retried.")
+        raise AtsError(_("Only events waiting for review can be retried."))
     connection = AtsConnection.objects.filter(provider=event.provider).first()
     if connection is None:
-        raise AtsError("This ATS is no longer connected.")
+        raise AtsError(_("This ATS is no longer connected."))
     return ats_event_apply(event=event, connection=connection, process=PROCESSORS[event.provider])
 
 

@@ -12,6 +12,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -119,7 +121,10 @@ def ats_settings(request: HttpRequest) -> HttpResponse:
                 unknown_job=form.cleaned_data["unknown_job"],
                 actor=request.user,  # type: ignore[arg-type]
             )
-            messages.success(request, f"{AtsProvider(provider).label} settings saved.")
+            messages.success(
+                request,
+                _("%(provider)s settings saved.") % {"provider": AtsProvider(provider).label},
+            )
             return redirect("integrations:ats")
         messages.error(request, " ".join(m for e in form.errors.values() for m in e))
     providers = [
@@ -179,8 +184,8 @@ def mapping_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Mapping of {mapping.external_name or mapping.external_id} saved. Retry the "
-                "events waiting for review to apply it.",
+                _("Mapping of %(name)s saved. Retry the events waiting for review to apply it.")
+                % {"name": mapping.external_name or mapping.external_id},
             )
     else:
         messages.error(request, " ".join(m for e in form.errors.values() for m in e))
@@ -193,7 +198,7 @@ def mapping_add(request: HttpRequest) -> HttpResponse:
     form = MappingAddForm(request.POST)
     if form.is_valid():
         ats_mapping_add(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-        messages.success(request, "Added: now choose what it means here.")
+        messages.success(request, _("Added: now choose what it means here."))
     else:
         messages.error(request, " ".join(m for e in form.errors.values() for m in e))
     return redirect(reverse("integrations:ats") + "#mappings")
@@ -209,9 +214,9 @@ def event_retry(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         if event.status == AtsEventStatus.PROCESSED:
-            messages.success(request, f"Processed: {event.result}.")
+            messages.success(request, _("Processed: %(result)s.") % {"result": event.result})
         else:
-            messages.error(request, f"Still waiting: {event.problem}")
+            messages.error(request, _("Still waiting: %(problem)s") % {"problem": event.problem})
     return redirect(reverse("integrations:ats") + "#review")
 
 
@@ -219,7 +224,10 @@ def event_retry(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def events_retry_all(request: HttpRequest) -> HttpResponse:
     done = ats_events_retry_all(actor=request.user)  # type: ignore[arg-type]
-    messages.success(request, f"{done} event{'s' if done != 1 else ''} processed.")
+    messages.success(
+        request,
+        ngettext("%(n)s event processed.", "%(n)s events processed.", done) % {"n": done},
+    )
     return redirect(reverse("integrations:ats") + "#review")
 
 
@@ -228,5 +236,5 @@ def events_retry_all(request: HttpRequest) -> HttpResponse:
 def event_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(AtsEvent, pk=pk)
     ats_event_dismiss(event=event, actor=request.user)  # type: ignore[arg-type]
-    messages.success(request, "The event was dismissed; nothing was changed.")
+    messages.success(request, _("The event was dismissed; nothing was changed."))
     return redirect(reverse("integrations:ats") + "#review")

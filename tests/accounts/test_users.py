@@ -9,6 +9,7 @@ from django.core import mail
 
 from accounts.models import AuditLog, Role, User
 from accounts.services import AccountError, user_deactivate, user_role_change
+from mailing.dispatch import outbox_dispatch
 from tests.conftest import PASSWORD
 
 
@@ -34,6 +35,7 @@ def test_invited_user_sets_a_password_and_signs_in(tenant_a, django_capture_on_c
     invited = User.objects.get(email="new.person@alpha.example")
     assert invited.role == Role.RECRUITER and not invited.has_usable_password()
     assert invited.invited_by == tenant_a.hr_admin
+    outbox_dispatch()
     assert [m.to for m in mail.outbox] == [["new.person@alpha.example"]]
 
     _set_password_through(tenant_a.client(), mail.outbox[0].body, "invited-and-welcome-2026")

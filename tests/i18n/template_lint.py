@@ -33,6 +33,7 @@ SHOWN_ATTRIBUTES = {
 BUTTON_TYPES = {"submit", "button", "reset"}
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
 _STRING = re.compile(r""""((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'""")
+_MARKUP = re.compile(r"\{\{.*?\}\}|<[^>]*>")
 # Code, keyboard input and samples are the same in every language.
 _NOT_TEXT_TAGS = {"script", "style", "code", "kbd", "samp"}
 
@@ -85,7 +86,8 @@ def _phrases(contents: str, line: int) -> list[tuple[int, str]]:
     for match in _STRING.finditer(contents):
         value = match.group(1) if match.group(1) is not None else match.group(2)
         marked = contents[: match.start()].endswith("_(")
-        if not marked and " " in value.strip() and _LETTERS.search(value):
+        words = _MARKUP.sub(" ", value)
+        if not marked and " " in words.strip() and _LETTERS.search(words):
             found.append((line, value))
     return found
 

@@ -6,3 +6,6 @@ DATE_FORMAT = "j F Y"
 TIME_FORMAT = "H:i"
 DATETIME_FORMAT = "j F Y, H:i"
 MONTH_DAY_FORMAT = "j F"
+# Dense tables: numbers, day first (Django's English would be month first).
+SHORT_DATE_FORMAT = "d/m/Y"
+SHORT_DATETIME_FORMAT = "d/m/Y H:i"
