@@ -189,11 +189,11 @@ class ContentItem(models.Model):
 
 
 class CampaignStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SCHEDULED = "scheduled", _("Scheduled")
-    SENDING = "sending", _("Sending")
+    DRAFT = "draft", pgettext_lazy("campaign status", "Draft")
+    SCHEDULED = "scheduled", pgettext_lazy("campaign status", "Scheduled")
+    SENDING = "sending", pgettext_lazy("campaign status", "Sending")
     SENT = "sent", pgettext_lazy("campaign status", "Sent")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("campaign status", "Cancelled")
 
 
 class Campaign(models.Model):

@@ -63,15 +63,15 @@ class CampaignStats:
 
     def _keyed_rows(self) -> list[tuple[str, str, int]]:
         return [
-            ("queued", _("Queued"), self.recipients),
-            ("sent", pgettext("number of emails", "Sent"), self.sent),
-            ("delivered", _("Delivered"), self.delivered),
-            ("opened", _("Opened"), self.opened),
-            ("clicked", _("Clicked"), self.clicked),
-            ("unsubscribed", _("Unsubscribed"), self.unsubscribed),
-            ("complaints", _("Complaints"), self.complaints),
-            ("bounced", _("Bounced"), self.bounced),
-            ("refused", _("Not sent (consent, cap)"), self.refused),
+            ("queued", pgettext("campaign stats", "Queued"), self.recipients),
+            ("sent", pgettext("campaign stats", "Sent"), self.sent),
+            ("delivered", pgettext("campaign stats", "Delivered"), self.delivered),
+            ("opened", pgettext("campaign stats", "Opened"), self.opened),
+            ("clicked", pgettext("campaign stats", "Clicked"), self.clicked),
+            ("unsubscribed", pgettext("campaign stats", "Unsubscribed"), self.unsubscribed),
+            ("complaints", pgettext("campaign stats", "Complaints"), self.complaints),
+            ("bounced", pgettext("campaign stats", "Bounced"), self.bounced),
+            ("refused", pgettext("campaign stats", "Not sent (consent, cap)"), self.refused),
             ("reapplied", pgettext("funnel", "Re-applied"), self.reapplied),
             ("hired", pgettext("funnel", "Hired"), self.hired),
         ]

@@ -182,7 +182,9 @@ def campaign_action(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 if campaign.scheduled_at and campaign.scheduled_at > timezone.now():
                     when = format_zoned(campaign.scheduled_at)
-                    messages.success(request, _("Scheduled for %(when)s.") % {"when": when})
+                    messages.success(
+                        request, _("Campaign scheduled for %(when)s.") % {"when": when}
+                    )
                 else:
                     messages.success(request, _("Sending now."))
         elif action == "cancel":
