@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import connection
+from django.http import HttpRequest
+from django_tenants.utils import get_public_schema_name
 
 from accounts.models import AuditLog, User
 
@@ -18,6 +21,14 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     filter_horizontal = ()
     list_filter = ["role", "is_active"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        """Platform operators (the public schema's users) are deactivated, never deleted here:
+        Django's delete collects every model pointing at User, and the tenant apps' tables
+        (second factors, candidates' lists...) do not exist in the public schema."""
+        if connection.schema_name == get_public_schema_name():
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(AuditLog)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import lockout
@@ -125,13 +125,18 @@ def login_verify(request: HttpRequest) -> HttpResponse:
 
 
 @public_view
-@require_POST
+@require_http_methods(["GET", "POST"])
 @csrf_protect
+@never_cache
 def sso_start(request: HttpRequest) -> HttpResponse:
+    """Starts the provider's flow. The login page links here (GET): starting only puts state,
+    nonce and PKCE verifier in this session, and the callback checks all three, so a forged
+    start cannot sign anyone in."""
     policy = signin_policy_get()
     if not policy.sso_configured:
         raise Http404("Single sign-on is not set up here.")
-    request.session[SSO_NEXT_KEY] = safe_next(request, request.POST.get("next"))
+    next_url = request.POST.get("next") if request.method == "POST" else request.GET.get("next")
+    request.session[SSO_NEXT_KEY] = safe_next(request, next_url)
     try:
         return sso_redirect(request, policy)
     except SsoError as exc:

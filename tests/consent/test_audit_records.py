@@ -16,6 +16,7 @@ from consent import links
 from consent.erasure import candidate_erase
 from consent.models import Source
 from consent.services import consent_grant, policy_update
+from tenants.i18n import tenant_zone
 from tests.consent.conftest import path_of, person
 
 
@@ -72,7 +73,8 @@ def test_consent_report_counts_per_purpose_and_source_over_a_period(tenant_a):
         candidate=eve, purpose="events", source=Source.RECRUITER, reason="Asked on the phone"
     )
     admin = tenant_a.client(tenant_a.hr_admin)
-    today = timezone.localdate()
+    # The report's days are the company's days: near midnight UTC they differ from the server's.
+    today = timezone.localdate(timezone=tenant_zone(tenant_a.tenant))
     query = f"?start={today - timedelta(days=1)}&end={today}"
     page = admin.get(f"/c/admin/report/{query}").content.decode()
     assert "3 consent forms sent, 1 with nothing ticked" in page
