@@ -54,6 +54,8 @@ DATASETS = [
             "email": _STAFF_ID,
             "full_name": _STAFF_ID,
             "signature": _STAFF_ID,
+            # Their chosen language: a preference of an identified person.
+            "language": _STAFF_ID,
             "password": _STAFF_TECH,
         },
         not_personal=("role",),

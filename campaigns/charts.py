@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 WIDTH = 640
 LEFT = 4
@@ -63,12 +65,14 @@ def bar_chart(
     a long label, a long value nor a reference marker can overprint another text.
     `percent` scales to 100 and labels values with %."""
     if not bars:
-        return mark_safe(f'<p class="muted">{escape(title)}: no data yet.</p>')
+        empty = _("%(chart)s: no data yet.") % {"chart": title}
+        return mark_safe(f'<p class="muted">{escape(empty)}</p>')
     top = 100.0 if percent else max(max(b.value for b in bars), 1)
     top = max(top, *(b.reference or 0 for b in bars))
     values = []
     for bar in bars:
-        value = f"{bar.value:.0f}%" if percent else f"{bar.value:,.0f}"
+        shown = number_format(round(bar.value), force_grouping=True)
+        value = f"{shown}%" if percent else shown
         values.append(f"{value} {bar.note}" if bar.note else value)
     value_col = max(_text_width(v) for v in values) + 10
     span = WIDTH - LEFT - value_col - 4
@@ -99,18 +103,20 @@ def bar_chart(
         )
         if bar.reference is not None:
             x = LEFT + round(span * bar.reference / top, 1)
+            survey = _("Survey: %(rate)s%%") % {"rate": round(bar.reference)}
             parts.append(
                 f'<line class="chart-marker" x1="{x}" x2="{x}" y1="{bar_y - 2}" '
                 f'y2="{bar_y + BAR + 2}" stroke="#cf222e" stroke-width="3">'
-                f"<title>Survey: {bar.reference:.0f}%</title></line>"
+                f"<title>{escape(survey)}</title></line>"
             )
         y = bar_y + BAR + GAP
     if has_reference:
+        legend = _("European survey reference")
         parts.append(
             f'<line x1="{LEFT}" x2="{LEFT + 14}" y1="{height - 9}" y2="{height - 9}" '
             f'stroke="#cf222e" stroke-width="3"/>'
             f'<text class="chart-label" x="{LEFT + 20}" y="{height - 5}" font-size="11" '
-            'fill="#24292f">European survey reference</text>'
+            f'fill="#24292f">{escape(legend)}</text>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # every interpolated text is escaped above

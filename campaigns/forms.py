@@ -13,17 +13,17 @@ from campaigns.services import topic_template_validate
 from mailing.kinds import MessageKind
 from mailing.merge import validate_merge_tags
 from pools.models import Pool
-from tenants.i18n import tenant_language
+from tenants.i18n import lazy_format, tenant_language
 from tenants.public_forms import GuardedForm
 
 WEEKDAYS = [
-    (0, "Monday"),
-    (1, "Tuesday"),
-    (2, "Wednesday"),
-    (3, "Thursday"),
-    (4, "Friday"),
-    (5, "Saturday"),
-    (6, "Sunday"),
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
 ]
 _LOCAL = {"type": "datetime-local"}
 _LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -64,17 +64,22 @@ class ContentItemForm(forms.ModelForm):
             "summary": forms.Textarea(attrs={"rows": 4}),
         }
         labels = {
-            "event_starts_at": "Date and time",
-            "event_place": "Place",
-            "event_online_url": "Online link",
-            "registration_url": "Registration link",
-            "link_url": "Read-more link",
-            "employee_name": "Employee",
-            "employee_role": "Role",
-            "target_sector": "Sector",
-            "target_profession": "Only for this profession",
-            "target_tag": "Only for candidates tagged",
-            "target_pool": "Only for this pool",
+            "title": _("Title"),
+            "summary": _("Summary"),
+            "language": _("Language"),
+            "publish_at": _("Publish at"),
+            "audience": _("Audience"),
+            "event_starts_at": _("Date and time"),
+            "event_place": _("Place"),
+            "event_online_url": _("Online link"),
+            "registration_url": _("Registration link"),
+            "link_url": _("Read-more link"),
+            "employee_name": _("Employee"),
+            "employee_role": _("Role"),
+            "target_sector": _("Sector"),
+            "target_profession": _("Only for this profession"),
+            "target_tag": _("Only for candidates tagged"),
+            "target_pool": _("Only for this pool"),
         }
 
     def __init__(self, *args: Any, topic: str, **kwargs: Any) -> None:
@@ -91,11 +96,13 @@ class ContentItemForm(forms.ModelForm):
             self.fields[f"title_{code}"] = forms.CharField(
                 max_length=200,
                 required=False,
-                label=f"Title ({name})",
-                help_text="Not needed for the language chosen above.",
+                label=lazy_format(_("Title (%(language)s)"), language=name),
+                help_text=_("Not needed for the language chosen above."),
             )
             self.fields[f"summary_{code}"] = forms.CharField(
-                required=False, widget=forms.Textarea(attrs={"rows": 3}), label=f"Summary ({name})"
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                label=lazy_format(_("Summary (%(language)s)"), language=name),
             )
             self.initial.setdefault(f"title_{code}", saved.get(code, {}).get("title", ""))
             self.initial.setdefault(f"summary_{code}", saved.get(code, {}).get("summary", ""))
@@ -104,7 +111,7 @@ class ContentItemForm(forms.ModelForm):
             f"{part}_{code}" for code, _name in settings.LANGUAGES for part in ("title", "summary")
         }
         if topic == MessageKind.TESTIMONIALS:
-            self.fields["target_sector"].label = "Sector"
+            self.fields["target_sector"].label = _("Sector")
         for name in list(self.fields):
             if name not in wanted:
                 del self.fields[name]
@@ -117,7 +124,7 @@ class ContentItemForm(forms.ModelForm):
         if self.topic == MessageKind.EVENTS and not (
             cleaned.get("event_place") or cleaned.get("event_online_url")
         ):
-            raise ValidationError("An event needs a place or an online link.")
+            raise ValidationError(_("An event needs a place or an online link."))
         main = cleaned.get("language") or self.instance.language or tenant_language()
         cleaned["language"] = main
         translations = {}
@@ -127,7 +134,7 @@ class ContentItemForm(forms.ModelForm):
             if code == main:
                 continue
             if summary and not title:
-                self.add_error(f"title_{code}", "A translation needs its title too.")
+                self.add_error(f"title_{code}", _("A translation needs its title too."))
             if title:
                 translations[code] = {"title": title, "summary": summary}
         self.instance.translations = translations
@@ -135,13 +142,16 @@ class ContentItemForm(forms.ModelForm):
 
 
 class CampaignForm(forms.Form):
-    name = forms.CharField(max_length=200)
+    name = forms.CharField(max_length=200, label=_("Name"))
     subject = forms.CharField(
         max_length=200,
-        help_text="Merge tags: " + ", ".join("{{ " + t + " }}" for t in SUBJECT_TAGS),
+        label=_("Subject"),
+        help_text=lazy_format(
+            _("Merge tags: %(tags)s"), tags=", ".join("{{ " + t + " }}" for t in SUBJECT_TAGS)
+        ),
     )
-    item = forms.ModelChoiceField(queryset=ContentItem.objects.none(), label="Content")
-    pool = forms.ModelChoiceField(queryset=Pool.objects.none())
+    item = forms.ModelChoiceField(queryset=ContentItem.objects.none(), label=_("Content"))
+    pool = forms.ModelChoiceField(queryset=Pool.objects.none(), label=_("Pool"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -160,13 +170,13 @@ class ScheduleForm(forms.Form):
         required=False,
         widget=_local_widget(),
         input_formats=[_LOCAL_FORMAT, "%Y-%m-%d %H:%M"],
-        label="Send at (empty: now)",
+        label=_("Send at (empty: now)"),
     )
 
 
 class TopicScheduleForm(forms.ModelForm):
     send_weekdays = forms.TypedMultipleChoiceField(
-        choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple, label="Weekdays"
+        choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple, label=_("Weekdays")
     )
 
     class Meta:
@@ -180,24 +190,25 @@ class TopicScheduleForm(forms.ModelForm):
             "priority_tag",
         ]
         labels = {
-            "send_hour_start": "From (hour, local time)",
-            "send_hour_end": "Until (hour, local time)",
-            "priority": "Priority when the cap allows one topic (1 = first)",
-            "priority_tag": "Goes first for candidates tagged",
+            "enabled": _("Enabled"),
+            "send_hour_start": _("From (hour, local time)"),
+            "send_hour_end": _("Until (hour, local time)"),
+            "priority": _("Priority when the cap allows one topic (1 = first)"),
+            "priority_tag": _("Goes first for candidates tagged"),
         }
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         start, end = cleaned.get("send_hour_start"), cleaned.get("send_hour_end")
         if start is not None and end is not None and start >= end:
-            raise ValidationError("The send window must start before it ends.")
+            raise ValidationError(_("The send window must start before it ends."))
         return cleaned
 
 
 class TopicTemplateForm(forms.Form):
-    language = forms.ChoiceField(choices=settings.LANGUAGES)
-    subject = forms.CharField(max_length=200)
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}))
+    language = forms.ChoiceField(choices=settings.LANGUAGES, label=_("Language"))
+    subject = forms.CharField(max_length=200, label=_("Subject"))
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), label=_("Body"))
 
     def __init__(self, *args: Any, topic: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -216,6 +227,11 @@ class NurtureSettingsForm(forms.ModelForm):
     class Meta:
         model = NurtureSettings
         fields = ["cap_days", "first_lookback_days", "invitation_interval_days"]
+        labels = {
+            "cap_days": _("Cap days"),
+            "first_lookback_days": _("First lookback days"),
+            "invitation_interval_days": _("Invitation interval days"),
+        }
 
 
 class ReferralForm(GuardedForm):

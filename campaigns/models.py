@@ -6,12 +6,14 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mailing.kinds import CONTENT_TOPICS, MessageKind
 from tenants.i18n import pick_language
 
 TOPIC_CHOICES = [(k.value, k.label) for k in CONTENT_TOPICS]
-PLANNED_TOPIC_CHOICES = [*TOPIC_CHOICES, (MessageKind.POOL_INVITATION.value, "Pool invitation")]
+PLANNED_TOPIC_CHOICES = [*TOPIC_CHOICES, (MessageKind.POOL_INVITATION.value, _("Pool invitation"))]
 # Content items are authored per topic; job offers come from open positions instead.
 ITEM_TOPIC_CHOICES = [c for c in TOPIC_CHOICES if c[0] != MessageKind.JOB_OFFERS]
 
@@ -90,25 +92,25 @@ class NurtureSettings(models.Model):
     cap_days = models.PositiveSmallIntegerField(
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
-        help_text="At most one nurture email per candidate every this many days.",
+        help_text=_("At most one nurture email per candidate every this many days."),
     )
     first_lookback_days = models.PositiveSmallIntegerField(
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
-        help_text="For a candidate's first email of a topic, content this recent counts as new.",
+        help_text=_("For a candidate's first email of a topic, content this recent counts as new."),
     )
     invitation_interval_days = models.PositiveSmallIntegerField(
         default=90,
         validators=[MinValueValidator(30), MaxValueValidator(365)],
-        help_text="Days between two invitations to join the talent pool.",
+        help_text=_("Days between two invitations to join the talent pool."),
     )
 
     class Meta:
-        verbose_name_plural = "nurture settings"
+        verbose_name_plural = _("nurture settings")
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="nurture_singleton")]
 
     def __str__(self) -> str:
-        return "Nurture settings"
+        return str(_("Nurture settings"))
 
     @classmethod
     def load(cls) -> NurtureSettings:
@@ -130,20 +132,20 @@ class ContentItem(models.Model):
 
     topic = models.CharField(max_length=20, choices=ITEM_TOPIC_CHOICES, db_index=True)
     title = models.CharField(max_length=200)
-    summary = models.TextField(blank=True, help_text="Plain text or Markdown.")
+    summary = models.TextField(blank=True, help_text=_("Plain text or Markdown."))
     language = models.CharField(
         max_length=8,
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
-        help_text="The language of the title and summary above.",
+        help_text=_("The language of the title and summary above."),
     )
     translations = models.JSONField(default=dict, blank=True)
-    link_url = models.URLField(blank=True, help_text="Read more")
+    link_url = models.URLField(blank=True, help_text=_("Read more"))
     publish_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Targeting: empty means everyone with consent for the topic.
     target_profession = models.CharField(max_length=120, blank=True)
     target_sector = models.CharField(max_length=120, blank=True)
-    target_tag = models.CharField(max_length=100, blank=True, help_text="e.g. young-talent")
+    target_tag = models.CharField(max_length=100, blank=True, help_text=_("e.g. young-talent"))
     target_pool = models.ForeignKey(
         "pools.Pool", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -187,11 +189,11 @@ class ContentItem(models.Model):
 
 
 class CampaignStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SCHEDULED = "scheduled", "Scheduled"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    CANCELLED = "cancelled", "Cancelled"
+    DRAFT = "draft", pgettext_lazy("campaign status", "Draft")
+    SCHEDULED = "scheduled", pgettext_lazy("campaign status", "Scheduled")
+    SENDING = "sending", pgettext_lazy("campaign status", "Sending")
+    SENT = "sent", pgettext_lazy("campaign status", "Sent")
+    CANCELLED = "cancelled", pgettext_lazy("campaign status", "Cancelled")
 
 
 class Campaign(models.Model):
@@ -199,7 +201,7 @@ class Campaign(models.Model):
 
     name = models.CharField(max_length=200)
     subject = models.CharField(
-        max_length=200, default="", help_text="Merge tags: {{ first_name }}, {{ company_name }}"
+        max_length=200, default="", help_text=_("Merge tags: {{ first_name }}, {{ company_name }}")
     )
     item = models.ForeignKey(ContentItem, on_delete=models.PROTECT, related_name="campaigns")
     # A pool may be deleted later; the campaign keeps its name for the record.
@@ -227,8 +229,8 @@ class Campaign(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    QUEUED = "queued", "Queued"
+    PLANNED = "planned", _("Planned")
+    QUEUED = "queued", _("Queued")
 
 
 class Delivery(models.Model):

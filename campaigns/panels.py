@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from accounts.dashboard import Panel, register_panel
 
@@ -18,7 +19,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
 register_panel(
     Panel(
         key="campaigns",
-        title="Nurture",
+        title=_("Nurture"),
         template="campaigns/_panel.html",
         context=_context,
         order=60,

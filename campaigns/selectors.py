@@ -25,6 +25,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
 from candidates.models import AgeBracket, Application, Candidate, Outcome
@@ -58,20 +61,24 @@ class CampaignStats:
     reapplied: int
     hired: int
 
-    def rows(self) -> list[tuple[str, int]]:
+    def _keyed_rows(self) -> list[tuple[str, str, int]]:
         return [
-            ("Queued", self.recipients),
-            ("Sent", self.sent),
-            ("Delivered", self.delivered),
-            ("Opened", self.opened),
-            ("Clicked", self.clicked),
-            ("Unsubscribed", self.unsubscribed),
-            ("Complaints", self.complaints),
-            ("Bounced", self.bounced),
-            ("Not sent (consent, cap)", self.refused),
-            ("Re-applied", self.reapplied),
-            ("Hired", self.hired),
+            ("queued", pgettext("campaign stats", "Queued"), self.recipients),
+            ("sent", pgettext("campaign stats", "Sent"), self.sent),
+            ("delivered", pgettext("campaign stats", "Delivered"), self.delivered),
+            ("opened", pgettext("campaign stats", "Opened"), self.opened),
+            ("clicked", pgettext("campaign stats", "Clicked"), self.clicked),
+            ("unsubscribed", pgettext("campaign stats", "Unsubscribed"), self.unsubscribed),
+            ("complaints", pgettext("campaign stats", "Complaints"), self.complaints),
+            ("bounced", pgettext("campaign stats", "Bounced"), self.bounced),
+            ("refused", pgettext("campaign stats", "Not sent (consent, cap)"), self.refused),
+            ("reapplied", pgettext("funnel", "Re-applied"), self.reapplied),
+            ("hired", pgettext("funnel", "Hired"), self.hired),
         ]
+
+    def rows(self) -> list[tuple[str, int]]:
+        """(label in the reader's language, count)."""
+        return [(label, n) for _key, label, n in self._keyed_rows()]
 
     def rated_rows(self) -> list[tuple[str, int, str]]:
         """(label, count, rate) with the rates a recruiter compares campaigns by: delivery
@@ -82,14 +89,14 @@ class CampaignStats:
             return f"{round(100 * n / of)}%" if of else ""
 
         rates = {
-            "Delivered": pct(self.delivered, self.sent),
-            "Opened": pct(self.opened, base),
-            "Clicked": pct(self.clicked, base),
-            "Unsubscribed": pct(self.unsubscribed, base),
-            "Complaints": pct(self.complaints, base),
-            "Bounced": pct(self.bounced, self.sent),
+            "delivered": pct(self.delivered, self.sent),
+            "opened": pct(self.opened, base),
+            "clicked": pct(self.clicked, base),
+            "unsubscribed": pct(self.unsubscribed, base),
+            "complaints": pct(self.complaints, base),
+            "bounced": pct(self.bounced, self.sent),
         }
-        return [(label, n, rates.get(label, "")) for label, n in self.rows()]
+        return [(label, n, rates.get(key, "")) for key, label, n in self._keyed_rows()]
 
 
 @dataclass(frozen=True)
@@ -198,13 +205,14 @@ class Insights:
         return round(100 * self.funnel[2][1] / rejected) if rejected else 0
 
 
+# Counts of people at each step ("Hired": how many were hired), hence the context.
 FUNNEL_STEPS = [
-    "Rejected",
-    "Personalised feedback",
-    "Opted in",
-    "Engaged",
-    "Re-applied",
-    "Hired",
+    pgettext_lazy("funnel", "Rejected"),
+    pgettext_lazy("funnel", "Personalised feedback"),
+    pgettext_lazy("funnel", "Opted in"),
+    pgettext_lazy("funnel", "Engaged"),
+    pgettext_lazy("funnel", "Re-applied"),
+    pgettext_lazy("funnel", "Hired"),
 ]
 
 
@@ -373,7 +381,8 @@ def insights() -> Insights:
 
     months = sorted({r.month for r in every})[-12:]
     optin_by_month = [
-        (m.strftime("%b %Y"), *_optin([r for r in every if r.month == m])) for m in months
+        (date_format(m, "YEAR_MONTH_FORMAT"), *_optin([r for r in every if r.month == m]))
+        for m in months
     ]
     countries = Counter(r.country for r in every)
     optin_by_country = [
@@ -446,9 +455,9 @@ class ReferralFunnel:
 
     def steps(self) -> list[tuple[str, int]]:
         return [
-            ("Share links sent", self.links_sent),
-            ("Referred applications", self.applications),
-            ("Referred hires", self.hires),
+            (_("Share links sent"), self.links_sent),
+            (_("Referred applications"), self.applications),
+            (_("Referred hires"), self.hires),
         ]
 
 

@@ -11,6 +11,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.services import audit_log_record
@@ -54,9 +56,9 @@ class CampaignError(Exception):
 def content_item_save(*, item: ContentItem, actor: User) -> ContentItem:
     """Create or update an item (fields already validated by the form)."""
     if item.topic == MessageKind.EVENTS and not item.event_starts_at:
-        raise ValidationError("An event needs a date and time.")
+        raise ValidationError(_("An event needs a date and time."))
     if item.topic == MessageKind.EVENTS and not (item.event_place or item.event_online_url):
-        raise ValidationError("An event needs a place or an online link.")
+        raise ValidationError(_("An event needs a place or an online link."))
     if item.pk is None:
         item.created_by = actor if actor.pk else None
     item.save()
@@ -77,7 +79,7 @@ def topic_template_validate(*, topic: str, subject: str, body: str) -> None:
     validate_merge_tags(subject, SUBJECT_TAGS)
     validate_merge_tags(body, body_tags(topic))
     if topic != MessageKind.POOL_INVITATION and "{{ items }}" not in body:
-        raise ValidationError("The body must contain {{ items }} where the digest goes.")
+        raise ValidationError(_("The body must contain {{ items }} where the digest goes."))
 
 
 @transaction.atomic
@@ -86,11 +88,11 @@ def topic_schedule_update(
 ) -> TopicSchedule:
     weekdays = sorted({int(d) for d in fields.get("send_weekdays", schedule.send_weekdays)})
     if not weekdays or any(d < 0 or d > 6 for d in weekdays):
-        raise ValidationError("Choose at least one weekday for the send window.")
+        raise ValidationError(_("Choose at least one weekday for the send window."))
     start = int(fields.get("send_hour_start", schedule.send_hour_start))
     end = int(fields.get("send_hour_end", schedule.send_hour_end))
     if not 0 <= start < end <= 24:
-        raise ValidationError("The send window must start before it ends, between 0 and 24 h.")
+        raise ValidationError(_("The send window must start before it ends, between 0 and 24 h."))
     for name, value in fields.items():
         setattr(schedule, name, value)
     schedule.send_weekdays = weekdays
@@ -110,7 +112,7 @@ def topic_template_save(
     *, schedule: TopicSchedule, language: str, subject: str, body: str, actor: User
 ) -> TopicTemplate:
     topic_template_validate(topic=schedule.topic, subject=subject, body=body)
-    template, _ = TopicTemplate.objects.update_or_create(
+    template, _created = TopicTemplate.objects.update_or_create(
         schedule=schedule, language=language, defaults={"subject": subject, "body": body}
     )
     return template
@@ -154,14 +156,23 @@ def campaign_audience(campaign: Campaign) -> Audience:
 
 def _audience_problem(campaign: Campaign, audience: Audience) -> str:
     if campaign.pool is None:
-        return "The pool of this campaign was deleted; choose another pool."
+        return _("The pool of this campaign was deleted; choose another pool.")
     if audience.members == 0:
-        return f"The pool “{campaign.pool.name}” has no members: nobody would receive this."
+        return _("The pool “%(pool)s” has no members: nobody would receive this.") % {
+            "pool": campaign.pool.name
+        }
     if audience.contactable == 0:
-        return (
-            f"None of the {audience.members} members of “{campaign.pool.name}” has agreed to "
-            f"receive {campaign.item.get_topic_display().lower()}: nobody would receive this."
-        )
+        return ngettext(
+            "The only member of “%(pool)s” has not agreed to receive %(topic)s: "
+            "nobody would receive this.",
+            "None of the %(n)s members of “%(pool)s” has agreed to receive %(topic)s: "
+            "nobody would receive this.",
+            audience.members,
+        ) % {
+            "n": audience.members,
+            "pool": campaign.pool.name,
+            "topic": str(campaign.item.get_topic_display()).lower(),
+        }
     return ""
 
 
@@ -171,7 +182,7 @@ def campaign_create(
 ) -> Campaign:
     validate_merge_tags(subject, SUBJECT_TAGS)
     if item.archived:
-        raise CampaignError("This content item is archived.")
+        raise CampaignError(_("This content item is archived."))
     return Campaign.objects.create(
         name=name.strip(),
         subject=subject.strip(),
@@ -261,7 +272,10 @@ def campaign_schedule(
     """Send now (`at` None or past) or at `at`. Refused for an empty audience."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status not in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
-        raise CampaignError(f"This campaign is {campaign.get_status_display().lower()}.")
+        raise CampaignError(
+            _("This campaign is %(status)s.")
+            % {"status": str(campaign.get_status_display()).lower()}
+        )
     problem = _audience_problem(campaign, campaign_audience(campaign))
     if problem:
         raise CampaignError(problem)
@@ -289,13 +303,13 @@ def campaign_cancel(*, campaign: Campaign, actor: User, request: Any = None) -> 
     Returns how many queued emails were withdrawn."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status == CampaignStatus.CANCELLED:
-        raise CampaignError("This campaign is already cancelled.")
+        raise CampaignError(_("This campaign is already cancelled."))
     withdrawn = 0
     message_ids = campaign.deliveries.exclude(message_id=None).values_list("message_id", flat=True)
     for message in Message.objects.filter(pk__in=list(message_ids)):
         withdrawn += message_cancel(message=message)
     if campaign.status == CampaignStatus.SENT and not withdrawn:
-        raise CampaignError("This campaign has already been sent.")
+        raise CampaignError(_("This campaign has already been sent."))
     campaign.status = CampaignStatus.CANCELLED
     campaign.save(update_fields=["status"])
     audit_log_record(

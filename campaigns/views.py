@@ -6,6 +6,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import candidate_token_view, hr_admin_required, recruiter_required
@@ -124,7 +126,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if context["stats"]:
         context["chart"] = charts.bar_chart(
             [charts.Bar(label, value) for label, value in context["stats"].rows()],
-            title="Campaign results",
+            title=_("Campaign results"),
         )
     return render(request, "campaigns/campaign_detail.html", context)
 
@@ -164,11 +166,13 @@ def campaign_action(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if action == "test":
             message = campaign_send_test(campaign=campaign, actor=request.user)
-            messages.success(request, f"A test email is on its way to {message.to_email}.")
+            messages.success(
+                request, _("A test email is on its way to %(email)s.") % {"email": message.to_email}
+            )
         elif action == "schedule":
             form = ScheduleForm(request.POST)
             if not form.is_valid():
-                messages.error(request, "Enter a valid date and time, or leave it empty.")
+                messages.error(request, _("Enter a valid date and time, or leave it empty."))
             else:
                 campaign = campaign_schedule(
                     campaign=campaign,
@@ -178,18 +182,26 @@ def campaign_action(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 if campaign.scheduled_at and campaign.scheduled_at > timezone.now():
                     when = format_zoned(campaign.scheduled_at)
-                    messages.success(request, f"Scheduled for {when}.")
+                    messages.success(
+                        request, _("Campaign scheduled for %(when)s.") % {"when": when}
+                    )
                 else:
-                    messages.success(request, "Sending now.")
+                    messages.success(request, _("Sending now."))
         elif action == "cancel":
             withdrawn = campaign_cancel(campaign=campaign, actor=request.user, request=request)
             messages.success(
                 request,
-                "Campaign cancelled"
-                + (f"; {withdrawn} emails not yet sent were withdrawn." if withdrawn else "."),
+                ngettext(
+                    "Campaign cancelled; %(n)s email not yet sent was withdrawn.",
+                    "Campaign cancelled; %(n)s emails not yet sent were withdrawn.",
+                    withdrawn,
+                )
+                % {"n": withdrawn}
+                if withdrawn
+                else _("Campaign cancelled."),
             )
         else:
-            messages.error(request, "Unknown action.")
+            messages.error(request, _("Unknown action."))
     except (CampaignError, ValidationError) as exc:
         messages.error(request, _message(exc))
     return redirect("campaigns:detail", pk=campaign.pk)
@@ -217,7 +229,7 @@ def content_list(request: HttpRequest) -> HttpResponse:
 def content_edit(request: HttpRequest, pk: int | None = None, topic: str = "") -> HttpResponse:
     item = get_object_or_404(ContentItem, pk=pk) if pk else ContentItem(topic=topic)
     if item.topic not in _TOPICS:
-        raise Http404("Unknown content topic.")
+        raise Http404(_("Unknown content topic."))
     form = ContentItemForm(request.POST or None, instance=item, topic=item.topic)
     if request.method == "POST" and form.is_valid():
         try:
@@ -225,7 +237,7 @@ def content_edit(request: HttpRequest, pk: int | None = None, topic: str = "") -
         except ValidationError as exc:
             form.add_error(None, _message(exc))
         else:
-            messages.success(request, f"“{item.title}” saved.")
+            messages.success(request, _("“%(title)s” saved.") % {"title": item.title})
             return redirect("campaigns:content")
     return render(
         request,
@@ -239,7 +251,9 @@ def content_edit(request: HttpRequest, pk: int | None = None, topic: str = "") -
 def content_archive(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(ContentItem, pk=pk)
     content_item_archive(item=item, actor=request.user)
-    messages.success(request, f"“{item.title}” archived: it is no longer sent.")
+    messages.success(
+        request, _("“%(title)s” archived: it is no longer sent.") % {"title": item.title}
+    )
     return redirect("campaigns:content")
 
 
@@ -256,7 +270,7 @@ def topics(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, _message(exc))
         else:
-            messages.success(request, "Nurture rules saved.")
+            messages.success(request, _("Nurture rules saved."))
             return redirect("campaigns:topics")
     ranges = topic_settings()
     rows = [(s, ranges.get(s.topic)) for s in TopicSchedule.objects.prefetch_related("templates")]
@@ -298,11 +312,16 @@ def topic_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 schedule_form.add_error(None, _message(exc))
             else:
-                messages.success(request, f"{schedule.get_topic_display()}: schedule saved.")
+                messages.success(
+                    request,
+                    _("%(topic)s: schedule saved.") % {"topic": schedule.get_topic_display()},
+                )
                 return redirect("campaigns:topic", pk=schedule.pk)
         if request.POST.get("form") == "template" and template_form.is_valid():
             topic_template_save(schedule=schedule, actor=request.user, **template_form.cleaned_data)
-            messages.success(request, f"{schedule.get_topic_display()}: template saved.")
+            messages.success(
+                request, _("%(topic)s: template saved.") % {"topic": schedule.get_topic_display()}
+            )
             return redirect(f"{request.path}?language={template_form.cleaned_data['language']}")
     return render(
         request,
@@ -323,7 +342,7 @@ def topic_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _insights_context() -> dict:
     data = insights()
     funnel = charts.bar_chart(
-        [charts.Bar(label, value) for label, value in data.funnel], title="Funnel"
+        [charts.Bar(label, value) for label, value in data.funnel], title=_("Funnel")
     )
     by_country = charts.bar_chart(
         [
@@ -335,7 +354,7 @@ def _insights_context() -> dict:
             )
             for country, total, opted, survey in data.optin_by_country
         ],
-        title="Opt-in rate by country",
+        title=_("Opt-in rate by country"),
         percent=True,
     )
     by_month = charts.bar_chart(
@@ -348,7 +367,7 @@ def _insights_context() -> dict:
             )
             for month, total, opted in data.optin_by_month
         ],
-        title="Opt-in rate by month of rejection",
+        title=_("Opt-in rate by month of rejection"),
         percent=True,
     )
     by_age = charts.bar_chart(
@@ -359,7 +378,7 @@ def _insights_context() -> dict:
         + (
             [
                 charts.Bar(
-                    "France, 18–24",
+                    _("France, 18–24"),
                     charts.rate(data.optin_fr_young[1], data.optin_fr_young[0]),
                     note=f"({data.optin_fr_young[1]}/{data.optin_fr_young[0]})",
                     reference=SURVEY_FR_18_24,
@@ -368,24 +387,28 @@ def _insights_context() -> dict:
             if data.optin_fr_young[0]
             else []
         ),
-        title="Opt-in rate by age bracket",
+        title=_("Opt-in rate by age bracket"),
         percent=True,
     )
     engagement = charts.bar_chart(
         [
-            charts.Bar(label, charts.rate(opened, sent), note=f"opened ({opened}/{sent})")
+            charts.Bar(
+                label,
+                charts.rate(opened, sent),
+                note=_("opened (%(opened)s/%(sent)s)") % {"opened": opened, "sent": sent},
+            )
             for label, sent, opened, _clicked in data.by_topic
         ],
-        title="Engagement per topic (opened)",
+        title=_("Engagement per topic (opened)"),
         percent=True,
     )
     skills = charts.bar_chart(
-        [charts.Bar(name, count) for name, count in data.top_skills], title="Top matched skills"
+        [charts.Bar(name, count) for name, count in data.top_skills], title=_("Top matched skills")
     )
     referrals = referral_funnel()
     referral_chart = charts.bar_chart(
         [charts.Bar(label, value) for label, value in referrals.steps()],
-        title="Referrals: shares, applications, hires",
+        title=_("Referrals: shares, applications, hires"),
     )
     return {
         "data": data,
@@ -399,7 +422,7 @@ def _insights_context() -> dict:
         "referral_chart": referral_chart,
         "survey_overall": SURVEY_OVERALL,
         "survey_fr_young": SURVEY_FR_18_24,
-        "steps": [label for label, _ in data.funnel],
+        "steps": [label for label, _count in data.funnel],
     }
 
 

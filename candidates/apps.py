@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CandidatesConfig(AppConfig):
     name = "candidates"
-    verbose_name = "Candidates"
+    verbose_name = _("Candidates")
 
     def ready(self) -> None:
         from candidates import privacy

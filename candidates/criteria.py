@@ -24,6 +24,8 @@ from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
 from candidates.models import (
@@ -104,7 +106,7 @@ def apply_criteria(queryset: QuerySet, cleaned: dict[str, Any]) -> QuerySet:
     active = {k: v for k, v in cleaned.items() if not _is_empty(v)}
     unknown = sorted(set(active) - set(_registry))
     if unknown:
-        raise CriteriaError(f"Unknown criteria: {', '.join(unknown)}.")
+        raise CriteriaError(gettext("Unknown criteria: %(keys)s.") % {"keys": ", ".join(unknown)})
     for criterion in registered_criteria():
         if criterion.key in active:
             queryset = criterion.apply(queryset, active[criterion.key], active)
@@ -129,7 +131,7 @@ def criteria_to_json(cleaned: dict[str, Any]) -> dict[str, Any]:
             continue
         criterion = _registry.get(key)
         if criterion is None:
-            raise CriteriaError(f"Unknown criterion {key!r}.")
+            raise CriteriaError(gettext("Unknown criterion %(key)r.") % {"key": key})
         data[key] = (
             criterion.dump(value) if criterion.dump else _dump_value(criterion.field(), value)
         )
@@ -139,19 +141,24 @@ def criteria_to_json(cleaned: dict[str, Any]) -> dict[str, Any]:
 def criteria_from_json(data: dict[str, Any]) -> dict[str, Any]:
     """Stored criteria -> cleaned values, validated by the same form as the list's filters."""
     if not isinstance(data, dict):
-        raise CriteriaError("Saved criteria must be an object.")
+        raise CriteriaError(gettext("Saved criteria must be an object."))
     unknown = sorted(set(data) - set(_registry))
     if unknown:
         raise CriteriaError(
-            f"Unknown criteria {', '.join(map(repr, unknown))}: the feature that defined them "
-            "is no longer installed."
+            gettext(
+                "Unknown criteria %(keys)s: the feature that defined them is no longer installed."
+            )
+            % {"keys": ", ".join(map(repr, unknown))}
         )
     form = CriteriaForm(data)
     if not form.is_valid():
         problems = [
             f"{form.fields[key].label}: {' '.join(errors)}" for key, errors in form.errors.items()
         ]
-        raise CriteriaError("These criteria are no longer valid — " + "; ".join(problems))
+        raise CriteriaError(
+            gettext("These criteria are no longer valid — %(problems)s")
+            % {"problems": "; ".join(problems)}
+        )
     return form.active()
 
 
@@ -299,15 +306,17 @@ class NamesField(forms.ModelMultipleChoiceField):
         return found
 
 
-def _model_multi(queryset: Callable[[], QuerySet], to_field: str, what: str) -> Callable[[], Any]:
+def _model_multi(
+    queryset: Callable[[], QuerySet], to_field: str, unknown: Any
+) -> Callable[[], Any]:
+    """`unknown`: the error for a name that matches nothing, with %(value)s for the name."""
+
     def build() -> NamesField:
         return NamesField(
             queryset=queryset(),
             to_field_name=to_field,
-            help_text="Comma-separated",
-            error_messages={
-                "invalid_choice": f"The {what} “%(value)s” does not exist (renamed or deleted?)."
-            },
+            help_text=_("Comma-separated"),
+            error_messages={"invalid_choice": unknown},
         )
 
     return build
@@ -317,12 +326,12 @@ def _stage_field() -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         queryset=Stage.objects.all(),
         to_field_name="slug",
-        empty_label="Any stage",
-        error_messages={"invalid_choice": "That stage does not exist (renamed or deleted?)."},
+        empty_label=_("Any stage"),
+        error_messages={"invalid_choice": _("That stage does not exist (renamed or deleted?).")},
     )
 
 
-def _choice(choices: list[tuple[str, str]], empty: str) -> Callable[[], forms.ChoiceField]:
+def _choice(choices: list[tuple[str, str]], empty: Any) -> Callable[[], forms.ChoiceField]:
     return lambda: forms.ChoiceField(choices=[("", empty), *choices])
 
 
@@ -348,118 +357,132 @@ def _country_field() -> forms.CharField:
         max_length=2,
         min_length=2,
         strip=True,
-        help_text="ISO code, e.g. FR",
+        help_text=_("ISO code, e.g. FR"),
         error_messages={
-            "min_length": "Use the two-letter country code, e.g. FR.",
-            "max_length": "Use the two-letter country code, e.g. FR.",
+            "min_length": _("Use the two-letter country code, e.g. FR."),
+            "max_length": _("Use the two-letter country code, e.g. FR."),
         },
     )
 
 
 _BUILT_IN = [
-    Criterion("q", "Search", _text(), _apply_text, order=0),
+    Criterion("q", _("Search"), _text(), _apply_text, order=0),
     Criterion(
         "profession",
-        "Profession",
+        _("Profession"),
         _text(120),
         lambda qs, v, _: qs.filter(profession__iexact=v),
         order=10,
     ),
     Criterion(
         "skills_all",
-        "Skills (all of)",
-        _model_multi(Skill.objects.all, "name", "skill"),
+        _("Skills (all of)"),
+        _model_multi(
+            Skill.objects.all,
+            "name",
+            _("The skill “%(value)s” does not exist (renamed or deleted?)."),
+        ),
         _apply_skills_all,
         order=20,
     ),
     Criterion(
         "skills_any",
-        "Skills (any of)",
-        _model_multi(Skill.objects.all, "name", "skill"),
+        _("Skills (any of)"),
+        _model_multi(
+            Skill.objects.all,
+            "name",
+            _("The skill “%(value)s” does not exist (renamed or deleted?)."),
+        ),
         lambda qs, v, _: qs.filter(_skill_exists(tag__in=list(v))),
         order=21,
     ),
     Criterion(
         "seniority",
-        "Seniority",
+        _("Seniority"),
         _multi(Seniority.choices),
         lambda qs, v, _: qs.filter(seniority__in=v),
         order=30,
     ),
     Criterion(
         "country",
-        "Country",
+        _("Country"),
         _country_field,
         lambda qs, v, _: qs.filter(country=v.upper()),
         order=40,
     ),
-    Criterion("stage_reached", "Stage reached", _stage_field, _apply_stage, order=50),
+    Criterion("stage_reached", _("Stage reached"), _stage_field, _apply_stage, order=50),
     Criterion(
         "outcome",
-        "Outcome",
-        _choice(Outcome.choices, "Any outcome"),
+        _("Outcome"),
+        _choice(Outcome.choices, _("Any outcome")),
         _apply_outcome,
         order=51,
     ),
     Criterion(
         "tags_all",
-        "Tags (all of)",
-        _model_multi(Tag.objects.all, "name", "tag"),
+        _("Tags (all of)"),
+        _model_multi(
+            Tag.objects.all, "name", _("The tag “%(value)s” does not exist (renamed or deleted?).")
+        ),
         _apply_tags_all,
         order=60,
     ),
     Criterion(
         "tags_any",
-        "Tags (any of)",
-        _model_multi(Tag.objects.all, "name", "tag"),
+        _("Tags (any of)"),
+        _model_multi(
+            Tag.objects.all, "name", _("The tag “%(value)s” does not exist (renamed or deleted?).")
+        ),
         lambda qs, v, _: qs.filter(_tag_exists(tag__in=list(v))),
         order=61,
     ),
     Criterion(
         "tags_none",
-        "Tags (none of)",
-        _model_multi(Tag.objects.all, "name", "tag"),
+        _("Tags (none of)"),
+        _model_multi(
+            Tag.objects.all, "name", _("The tag “%(value)s” does not exist (renamed or deleted?).")
+        ),
         lambda qs, v, _: qs.exclude(_tag_exists(tag__in=list(v))),
         order=62,
     ),
     Criterion(
         "interest",
-        "Interest",
+        _("Interest"),
         _text(100),
         lambda qs, v, _: qs.filter(interests__icontains=v),
         order=70,
     ),
     Criterion(
         "desired_position",
-        "Desired position",
+        _("Desired position"),
         _text(100),
         lambda qs, v, _: qs.filter(desired_positions__icontains=v),
         order=71,
     ),
     Criterion(
         "active_since",
-        "Last activity since",
+        _("Last activity since"),
         _date,
         lambda qs, v, _: qs.filter(last_activity_at__gte=_start_of(v)),
         order=80,
     ),
     Criterion(
         "active_before",
-        "Last activity before",
+        _("Last activity before"),
         _date,
         lambda qs, v, _: qs.filter(last_activity_at__lt=_start_of(v)),
         order=81,
     ),
     Criterion(
         "age_bracket",
-        "Age bracket",
+        _("Age bracket"),
         _multi(AgeBracket.choices),
         lambda qs, v, _: qs.filter(age_bracket__in=v),
         order=90,
     ),
     Criterion(
         "source",
-        "Source",
+        _("Source"),
         _text(60),
         lambda qs, v, _: qs.filter(source__iexact=v),
         order=91,

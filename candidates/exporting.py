@@ -4,32 +4,34 @@ neutralised (OWASP CSV injection): a leading = + - @ tab or CR gets a leading ap
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Candidate
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_COLUMNS = [
-    ("first_name", "First name"),
-    ("last_name", "Last name"),
-    ("email", "Email"),
-    ("phone", "Phone"),
-    ("city", "City"),
-    ("country", "Country"),
-    ("profession", "Profession"),
-    ("seniority", "Seniority"),
-    ("years_experience", "Years of experience"),
-    ("skills", "Skills"),
-    ("tags", "Tags"),
-    ("languages", "Languages"),
-    ("interests", "Interests"),
-    ("desired_positions", "Desired positions"),
-    ("age_bracket", "Age bracket"),
-    ("source", "Source"),
-    ("last_activity_at", "Last activity"),
+    ("first_name", _("First name")),
+    ("last_name", _("Last name")),
+    ("email", _("Email")),
+    ("phone", _("Phone")),
+    ("city", _("City")),
+    ("country", _("Country")),
+    ("profession", _("Profession")),
+    ("seniority", _("Seniority")),
+    ("years_experience", _("Years of experience")),
+    ("skills", _("Skills")),
+    ("tags", _("Tags")),
+    ("languages", _("Languages")),
+    ("interests", _("Interests")),
+    ("desired_positions", _("Desired positions")),
+    ("age_bracket", _("Age bracket")),
+    ("source", _("Source")),
+    ("last_activity_at", _("Last activity")),
 ]
 
 
@@ -66,6 +68,12 @@ def csv_lines(rows: Iterable[list[Any]], *, bom: bool = True) -> Iterator[str]:
 
 
 def candidate_export_rows(queryset: QuerySet[Candidate]) -> Iterator[list[Any]]:
-    yield [label for _, label in EXPORT_COLUMNS]
+    # The header is made now, in the reader's language: the rows are streamed after the view
+    # returned, when the request's language is no longer active.
+    header = [str(label) for _key, label in EXPORT_COLUMNS]
+    return itertools.chain([header], _candidate_rows(queryset))
+
+
+def _candidate_rows(queryset: QuerySet[Candidate]) -> Iterator[list[Any]]:
     for candidate in queryset.iterator(chunk_size=2000):
-        yield [_value(candidate, key) for key, _ in EXPORT_COLUMNS]
+        yield [_value(candidate, key) for key, _label in EXPORT_COLUMNS]

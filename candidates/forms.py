@@ -41,7 +41,7 @@ class ListField(forms.CharField):
     def to_python(self, value: Any) -> list[str]:
         items = split_list(super().to_python(value))
         if any(len(i) > 100 for i in items):
-            raise forms.ValidationError("Each item has at most 100 characters.")
+            raise forms.ValidationError(_("Each item has at most 100 characters."))
         return items
 
 
@@ -49,12 +49,16 @@ class CandidateForm(forms.ModelForm):
     # A plain field, not the model's: email uniqueness is the service's job (a new record with
     # a known email completes the existing one; an edit to someone else's email is refused with
     # advice to merge), so the model's unique constraint must not be checked here.
-    email = forms.EmailField(max_length=254)
-    skills = ListField(required=False, help_text="Comma-separated, e.g. Python, SQL")
-    languages = ListField(required=False, help_text="Codes, comma-separated, e.g. fr, en")
-    interests = ListField(required=False)
-    desired_positions = ListField(required=False)
-    desired_locations = ListField(required=False)
+    email = forms.EmailField(max_length=254, label=_("Email"))
+    skills = ListField(
+        required=False, label=_("Skills"), help_text=_("Comma-separated, e.g. Python, SQL")
+    )
+    languages = ListField(
+        required=False, label=_("Languages"), help_text=_("Codes, comma-separated, e.g. fr, en")
+    )
+    interests = ListField(required=False, label=_("Interests"))
+    desired_positions = ListField(required=False, label=_("Desired positions"))
+    desired_locations = ListField(required=False, label=_("Desired locations"))
 
     class Meta:
         model = Candidate
@@ -78,6 +82,24 @@ class CandidateForm(forms.ModelForm):
             "notes",
         ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        labels = {
+            "first_name": _("First name"),
+            "last_name": _("Last name"),
+            "phone": _("Phone"),
+            "city": _("City"),
+            "country": _("Country"),
+            "preferred_language": _("Preferred language"),
+            "profession": _("Profession"),
+            "seniority": _("Seniority"),
+            "years_experience": _("Years experience"),
+            "age_bracket": _("Age bracket"),
+            "source": _("Source"),
+            "notes": _("Notes"),
+        }
+        help_texts = {
+            "country": _("ISO 3166 code, e.g. FR"),
+            "source": _("import, career site, referral…"),
+        }
 
     position = forms.ModelChoiceField(
         queryset=Position.objects.none(),
@@ -133,19 +155,19 @@ class CandidateForm(forms.ModelForm):
     def clean_country(self) -> str:
         country = self.cleaned_data["country"].strip().upper()
         if country and (len(country) != 2 or not country.isalpha()):
-            raise forms.ValidationError("Use the two-letter country code, e.g. FR.")
+            raise forms.ValidationError(_("Use the two-letter country code, e.g. FR."))
         return country
 
 
 class NoteForm(forms.Form):
     body = forms.CharField(
-        label="Note", widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000
     )
 
 
 class TagsForm(forms.Form):
     names = forms.CharField(
-        label="Tags", max_length=2000, help_text="Comma-separated, e.g. silver-medalist"
+        label=_("Tags"), max_length=2000, help_text=_("Comma-separated, e.g. silver-medalist")
     )
 
     def clean_names(self) -> list[str]:
@@ -153,7 +175,9 @@ class TagsForm(forms.Form):
 
 
 class PositionForm(forms.ModelForm):
-    required_skills = ListField(required=False, help_text="Comma-separated")
+    required_skills = ListField(
+        required=False, label=_("Required skills"), help_text=_("Comma-separated")
+    )
 
     class Meta:
         model = Position
@@ -170,6 +194,17 @@ class PositionForm(forms.ModelForm):
             "description",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}
+        labels = {
+            "title": _("Title"),
+            "status": _("Status"),
+            "profession": _("Profession"),
+            "department": _("Department"),
+            "location": _("Location"),
+            "country": _("Country"),
+            "remote_policy": _("Remote policy"),
+            "seniority": _("Seniority"),
+            "description": _("Description"),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -218,16 +253,19 @@ class ApplyForm(GuardedForm):
 
 
 class StageNameForm(forms.Form):
-    name = forms.CharField(max_length=60)
+    name = forms.CharField(max_length=60, label=_("Name"))
 
 
 class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(
-        choices=ImportKind.choices, initial=ImportKind.CANDIDATES, label="The file contains"
+        choices=ImportKind.choices, initial=ImportKind.CANDIDATES, label=_("The file contains")
     )
     file = forms.FileField(
-        label="CSV or XLSX file",
-        help_text=f"Up to {settings.MAX_UPLOAD_BYTES // 1_048_576} MB; first row = column names.",
+        label=_("CSV or XLSX file"),
+        help_text=lazy_format(
+            _("Up to %(size)s MB; first row = column names."),
+            size=settings.MAX_UPLOAD_BYTES // 1_048_576,
+        ),
     )
 
 
@@ -236,7 +274,7 @@ class MappingForm(forms.Form):
 
     def __init__(self, *args: Any, kind: str, headers: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = [("", "— ignore —")] + [(t.key, t.label) for t in targets_for(kind)]
+        choices = [("", _("— ignore —"))] + [(t.key, t.label) for t in targets_for(kind)]
         self.headers = headers
         for index, header in enumerate(headers):
             self.fields[f"col_{index}"] = forms.ChoiceField(

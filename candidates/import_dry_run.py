@@ -16,6 +16,7 @@ import uuid
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from candidates.importing import (
@@ -35,7 +36,7 @@ def import_dry_run_start(*, job: ImportJob, actor: User | None) -> ImportJob:
 
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != ImportStatus.UPLOADED:
-        raise ImportFileError("This import has already started.")
+        raise ImportFileError(_("This import has already started."))
     run = uuid.uuid4().hex
     job.dry_run_status = DryRunStatus.QUEUED
     job.dry_run_checked = 0

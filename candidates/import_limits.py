@@ -16,6 +16,8 @@ import zipfile
 from typing import IO
 
 from django.conf import settings
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 # A spreadsheet wider than this is not a candidate list (and each row costs its width).
 MAX_COLUMNS = 300
@@ -32,7 +34,13 @@ class ImportLimitError(Exception):
 
 
 def _size(size: int) -> str:
-    return f"{size / 1_048_576:.1f} MB" if size >= 1_048_576 else f"{max(1, size // 1024)} KB"
+    if size >= 1_048_576:
+        return _("%(size)s MB") % {"size": number_format(size / 1_048_576, 1)}
+    return _("%(size)s KB") % {"size": number_format(max(1, size // 1024))}
+
+
+def _count(n: int) -> str:
+    return number_format(n, force_grouping=True)
 
 
 def xlsx_archive_check(handle: IO[bytes]) -> None:
@@ -47,15 +55,21 @@ def xlsx_archive_check(handle: IO[bytes]) -> None:
         handle.seek(0)
     if len(members) > MAX_ZIP_MEMBERS:
         raise ImportLimitError(
-            f"This workbook has {len(members):,} parts; a spreadsheet has a few dozen. "
-            "Open it in your spreadsheet program and save it again as XLSX, or export CSV."
+            _(
+                "This workbook has %(n)s parts; a spreadsheet has a few dozen. "
+                "Open it in your spreadsheet program and save it again as XLSX, or export CSV."
+            )
+            % {"n": _count(len(members))}
         )
     unpacked = sum(member.file_size for member in members)
     limit = settings.IMPORT_MAX_UNPACKED_BYTES
     if unpacked > limit:
         raise ImportLimitError(
-            f"This workbook unpacks to {_size(unpacked)}; the limit is {_size(limit)}. "
-            "Split it into smaller files (or remove other sheets and formatting)."
+            _(
+                "This workbook unpacks to %(size)s; the limit is %(limit)s. "
+                "Split it into smaller files (or remove other sheets and formatting)."
+            )
+            % {"size": _size(unpacked), "limit": _size(limit)}
         )
 
 
@@ -76,18 +90,21 @@ def xlsx_row_width_check(sheet: IO[bytes]) -> None:
                 cells += 1
                 if cells > MAX_CELLS_PER_ROW:
                     raise ImportLimitError(
-                        f"A row of this workbook has more than {MAX_CELLS_PER_ROW:,} cells "
-                        "(the most a spreadsheet can have). Export it again as XLSX or CSV."
+                        _(
+                            "A row of this workbook has more than %(n)s cells "
+                            "(the most a spreadsheet can have). Export it again as XLSX or CSV."
+                        )
+                        % {"n": _count(MAX_CELLS_PER_ROW)}
                     )
         carry = data[cut:]
 
 
 def too_many_rows_message() -> str:
     limit = settings.IMPORT_MAX_ROWS
-    return (
-        f"The file has more than {limit:,} rows; the limit is {limit:,} rows per import. "
+    return _(
+        "The file has more than %(n)s rows; the limit is %(n)s rows per import. "
         "Split it into smaller files."
-    )
+    ) % {"n": _count(limit)}
 
 
 def rows_check(count: int) -> None:
@@ -99,6 +116,9 @@ def rows_check(count: int) -> None:
 def columns_check(count: int) -> None:
     if count > MAX_COLUMNS:
         raise ImportLimitError(
-            f"The first row has {count:,} columns; at most {MAX_COLUMNS} are read. "
-            "Remove the empty or unused columns and upload again."
+            _(
+                "The first row has %(n)s columns; at most %(max)s are read. "
+                "Remove the empty or unused columns and upload again."
+            )
+            % {"n": _count(count), "max": MAX_COLUMNS}
         )

@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -195,7 +196,10 @@ def candidate_bulk_tags(request: HttpRequest) -> HttpResponse:
         messages.error(
             request,
             _("That would tag %(count)s candidates at once (at most %(max)s): narrow the filters.")
-            % {"count": f"{selection.count:,}", "max": f"{BULK_TAG_MAX:,}"},
+            % {
+                "count": number_format(selection.count, force_grouping=True),
+                "max": number_format(BULK_TAG_MAX, force_grouping=True),
+            },
         )
         return redirect(back)
     names = form.cleaned_data["names"]
@@ -233,5 +237,5 @@ def candidate_bulk_tags(request: HttpRequest) -> HttpResponse:
             "Tags added to %(n)s candidate.", "Tags added to %(n)s candidates.", selection.count
         )
     )
-    messages.success(request, done % {"n": f"{selection.count:,}"})
+    messages.success(request, done % {"n": number_format(selection.count, force_grouping=True)})
     return redirect(back)

@@ -15,9 +15,10 @@ from django.contrib.humanize.templatetags.humanize import naturalday
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -67,13 +68,15 @@ def _activity(c: Candidate) -> SafeString:
     return format_html(
         '<time datetime="{}">{}</time>',
         c.last_activity_at.isoformat(),
-        naturalday(c.last_activity_at, "j M Y"),
+        naturalday(c.last_activity_at, "DATE_FORMAT"),
     )
 
 
 def _created(c: Candidate) -> SafeString:
     return format_html(
-        '<time datetime="{}">{}</time>', c.created_at.isoformat(), naturalday(c.created_at, "j M Y")
+        '<time datetime="{}">{}</time>',
+        c.created_at.isoformat(),
+        naturalday(c.created_at, "DATE_FORMAT"),
     )
 
 
@@ -207,7 +210,7 @@ def filter_chips(form: CriteriaForm, params: QueryDict) -> list[Chip]:
             chips.append(Chip(label, text, _without(params, key, None)))
         else:
             choices = dict(getattr(field, "choices", []) or [])
-            shown = value.strftime("%d %b %Y") if hasattr(value, "strftime") else value
+            shown = date_format(value, "DATE_FORMAT") if hasattr(value, "strftime") else value
             chips.append(Chip(label, str(choices.get(value, shown)), _without(params, key, None)))
     return chips
 
@@ -236,28 +239,28 @@ def saved_view_save(*, owner: User, name: str, query: str, shared: bool) -> Save
     """Create or replace (same name) one of the owner's views."""
     name = " ".join(name.split())[:80]
     if not name:
-        raise CandidateError(_t("Give the view a name."))
+        raise CandidateError(gettext("Give the view a name."))
     if len(query) > 2000:
-        raise CandidateError(_t("These filters are too long to save as a view."))
+        raise CandidateError(gettext("These filters are too long to save as a view."))
     form = CriteriaForm(QueryDict(query))
     if not form.is_valid():
-        raise CandidateError(_t("Fix the filters before saving them as a view."))
+        raise CandidateError(gettext("Fix the filters before saving them as a view."))
     existing = SavedView.objects.filter(owner=owner, name=name).first()
     if existing is None and SavedView.objects.filter(owner=owner).count() >= MAX_SAVED_VIEWS:
         raise CandidateError(
-            _t("You have %(n)s saved views; delete one first.") % {"n": MAX_SAVED_VIEWS}
+            gettext("You have %(n)s saved views; delete one first.") % {"n": MAX_SAVED_VIEWS}
         )
     try:
         view, _created = SavedView.objects.update_or_create(
             owner=owner, name=name, defaults={"query": query, "shared": shared}
         )
     except IntegrityError:
-        raise CandidateError(_t("A view of that name was just saved; try again.")) from None
+        raise CandidateError(gettext("A view of that name was just saved; try again.")) from None
     return view
 
 
 @transaction.atomic
 def saved_view_delete(*, view: SavedView, actor: User) -> None:
     if view.owner_id != actor.pk:
-        raise CandidateError(_t("Only the person who saved a view can delete it."))
+        raise CandidateError(gettext("Only the person who saved a view can delete it."))
     view.delete()

@@ -7,6 +7,7 @@ from django.db.models import Func, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
@@ -21,7 +22,7 @@ class Seniority(models.TextChoices):
 
 
 class AgeBracket(models.TextChoices):
-    UNDER_18 = "under_18", "Under 18"
+    UNDER_18 = "under_18", _("Under 18")
     B18_24 = "18_24", "18–24"
     B25_34 = "25_34", "25–34"
     B35_44 = "35_44", "35–44"
@@ -34,7 +35,7 @@ class Skill(TagBase):
     never confuse the two."""
 
     class Meta:
-        verbose_name = "skill"
+        verbose_name = _("skill")
         ordering = ["name"]
 
 
@@ -105,8 +106,8 @@ class Candidate(models.Model):
     email = models.EmailField(max_length=254, validators=[validate_single_line])
     phone = models.CharField(max_length=40, blank=True, validators=[validate_single_line])
     city = models.CharField(max_length=100, blank=True, validators=[validate_single_line])
-    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 code, e.g. FR")
-    languages = models.JSONField(default=list, blank=True, help_text="e.g. ['fr', 'en']")
+    country = models.CharField(max_length=2, blank=True, help_text=_("ISO 3166 code, e.g. FR"))
+    languages = models.JSONField(default=list, blank=True, help_text=_("e.g. ['fr', 'en']"))
     preferred_language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES)
     profession = models.CharField(
         max_length=120, blank=True, db_index=True, validators=[validate_single_line]
@@ -120,7 +121,7 @@ class Candidate(models.Model):
     source = models.CharField(
         max_length=60,
         blank=True,
-        help_text="import, career site, referral…",
+        help_text=_("import, career site, referral…"),
         validators=[validate_single_line],
     )
     referred_by = models.ForeignKey(
@@ -201,9 +202,9 @@ class Stage(models.Model):
 
 
 class PositionStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    OPEN = "open", "Open"
-    CLOSED = "closed", "Closed"
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
 
 
 class RemotePolicy(models.TextChoices):
@@ -241,10 +242,10 @@ class Position(models.Model):
 
 
 class Outcome(models.TextChoices):
-    ACTIVE = "active", "Active"
-    REJECTED = "rejected", "Rejected"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    HIRED = "hired", "Hired"
+    ACTIVE = "active", pgettext_lazy("application outcome", "Active")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    HIRED = "hired", _("Hired")
 
 
 class Application(models.Model):
@@ -299,17 +300,17 @@ class Submission(models.Model):
 
 
 class ActivityKind(models.TextChoices):
-    APPLICATION = "application", "Application"
-    STAGE = "stage", "Stage move"
-    OUTCOME = "outcome", "Outcome"
-    NOTE = "note", "Note"
-    CALL = "call", "Call"
-    EMAIL = "email", "Email"
-    CONSENT = "consent", "Consent"
-    IMPORT = "import", "Import"
-    EDIT = "edit", "Profile edit"
-    MERGE = "merge", "Merge"
-    TAG = "tag", "Tag"
+    APPLICATION = "application", _("Application")
+    STAGE = "stage", _("Stage move")
+    OUTCOME = "outcome", _("Outcome")
+    NOTE = "note", _("Note")
+    CALL = "call", _("Call")
+    EMAIL = "email", _("Email")
+    CONSENT = "consent", _("Consent")
+    IMPORT = "import", _("Import")
+    EDIT = "edit", _("Profile edit")
+    MERGE = "merge", _("Merge")
+    TAG = "tag", _("Tag")
 
 
 class Activity(models.Model):
@@ -340,24 +341,24 @@ class Activity(models.Model):
 
 
 class ImportKind(models.TextChoices):
-    CANDIDATES = "candidates", "Candidates"
-    APPLICATIONS = "applications", "Applications"
+    CANDIDATES = "candidates", _("Candidates")
+    APPLICATIONS = "applications", _("Applications")
 
 
 class ImportStatus(models.TextChoices):
-    UPLOADED = "uploaded", "Uploaded"
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    UPLOADED = "uploaded", _("Uploaded")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class DryRunStatus(models.TextChoices):
-    NONE = "", "Not run"
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Checking"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    NONE = "", _("Not run")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Checking")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class ImportJob(models.Model):

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import recruiter_required
@@ -34,10 +35,10 @@ def submission_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _submission(pk)
     fields = request.POST.getlist("fields")
     if not fields:
-        messages.error(request, "Tick the details to take into the profile.")
+        messages.error(request, _("Tick the details to take into the profile."))
         return _back(submission)
     submission_accept(submission=submission, fields=fields, actor=request.user)
-    messages.success(request, "The chosen details are now on the profile.")
+    messages.success(request, _("The chosen details are now on the profile."))
     return _back(submission)
 
 
@@ -47,7 +48,7 @@ def submission_dismiss_view(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _submission(pk)
     response = _back(submission)
     submission_dismiss(submission=submission, actor=request.user)
-    messages.success(request, "The submitted details were dismissed and deleted.")
+    messages.success(request, _("The submitted details were dismissed and deleted."))
     return response
 
 
@@ -55,7 +56,7 @@ def submission_dismiss_view(request: HttpRequest, pk: int) -> HttpResponse:
 def submission_cv(request: HttpRequest, pk: int) -> FileResponse:
     submission = _submission(pk)
     if not submission.cv:
-        raise Http404("No CV")
+        raise Http404(_("No CV for this application."))
     return FileResponse(
         submission.cv.open("rb"),
         as_attachment=True,

@@ -14,6 +14,8 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from candidates.models import ActivityKind, Application, Candidate, Position, Submission
@@ -29,7 +31,7 @@ from tenants.public_forms import submission_limit
 
 # What public forms may submit about a person.
 SUBMITTED_FIELDS = ("first_name", "last_name", "phone")
-FIELD_LABELS = {"first_name": "First name", "last_name": "Last name", "phone": "Phone"}
+FIELD_LABELS = {"first_name": _("First name"), "last_name": _("Last name"), "phone": _("Phone")}
 # Per tenant; generous for people sharing an office network, far below a script's pace.
 APPLICATIONS_PER_IP_PER_HOUR = 10
 APPLICATIONS_PER_EMAIL_PER_DAY = 3
@@ -119,15 +121,17 @@ def submission_choices(submission: Submission) -> list[tuple[str, str, str, str]
     """(key, label, submitted, stored) for the recruiter's comparison."""
     candidate = submission.application.candidate
     rows = [
-        (key, FIELD_LABELS.get(key, key), str(value), str(getattr(candidate, key, "") or ""))
+        (key, str(FIELD_LABELS.get(key, key)), str(value), str(getattr(candidate, key, "") or ""))
         for key, value in submission.values.items()
     ]
     if submission.cv:
-        stored = "a CV" if submission.application.cv else "none"
-        rows.append(("cv", "CV", (submission.cv.name or "").rsplit("/", 1)[-1], stored))
+        stored = gettext("a CV") if submission.application.cv else gettext("none")
+        rows.append(("cv", gettext("CV"), (submission.cv.name or "").rsplit("/", 1)[-1], stored))
     if submission.referred_by_id:
         referrer = submission.referred_by
-        rows.append(("referred_by", "Referred by", referrer.full_name if referrer else "", ""))
+        rows.append(
+            ("referred_by", gettext("Referred by"), referrer.full_name if referrer else "", "")
+        )
     return rows
 
 

@@ -94,9 +94,9 @@ def _filtered(request: HttpRequest) -> tuple[CriteriaForm, dict[str, Any], bool]
 
 @recruiter_required
 def candidate_export(request: HttpRequest) -> HttpResponse:
-    _, cleaned, valid = _filtered(request)
+    _form, cleaned, valid = _filtered(request)
     if not valid:
-        messages.error(request, "Fix the filters before exporting.")
+        messages.error(request, _("Fix the filters before exporting."))
         return redirect(f"{reverse('candidates:list')}?{request.GET.urlencode()}")
     queryset = select_candidates(cleaned, request.GET.get("sort", DEFAULT_SORT))
     count = queryset.count()
@@ -150,12 +150,15 @@ def candidate_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             if created:
-                messages.success(request, f"{candidate.full_name} added.")
+                messages.success(request, _("%(name)s added.") % {"name": candidate.full_name})
             else:
                 messages.info(
                     request,
-                    f"{email} was already known: the existing record was completed "
-                    "(nothing was overwritten).",
+                    _(
+                        "%(email)s was already known: the existing record was completed "
+                        "(nothing was overwritten)."
+                    )
+                    % {"email": email},
                 )
             _apply_to(request, candidate, position)
             return redirect("candidates:detail", pk=candidate.pk)
@@ -168,7 +171,7 @@ def candidate_create(request: HttpRequest) -> HttpResponse:
 def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
     if candidate.merged_into_id:
-        messages.info(request, "This record was merged; here is the record it was merged into.")
+        messages.info(request, _("This record was merged; here is the record it was merged into."))
         return redirect("candidates:detail", pk=candidate.merged_into_id)
     applications = [
         (app, application_actions(app, request.user))
@@ -209,13 +212,17 @@ def candidate_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except CandidateError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Profile saved.")
+            messages.success(request, _("Profile saved."))
             _apply_to(request, candidate, position)
             return redirect(safe_next(request, reverse("candidates:detail", args=[candidate.pk])))
     return render(
         request,
         "candidates/candidate_form.html",
-        {"form": form, "title": f"Edit {candidate.full_name}", "candidate": candidate},
+        {
+            "form": form,
+            "title": _("Edit %(name)s") % {"name": candidate.full_name},
+            "candidate": candidate,
+        },
     )
 
 
@@ -225,7 +232,7 @@ def candidate_note(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
     form = NoteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "A note needs some text (at most 10,000 characters).")
+        messages.error(request, _("A note needs some text (at most 10,000 characters)."))
     else:
         try:
             candidate_note_add(
@@ -234,7 +241,7 @@ def candidate_note(request: HttpRequest, pk: int) -> HttpResponse:
         except CandidateError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, "Note added.")
+            messages.success(request, _("Note added."))
     return redirect("candidates:detail", pk=candidate.pk)
 
 
@@ -244,7 +251,7 @@ def candidate_tags(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
     form = TagsForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the tag names, separated by commas.")
+        messages.error(request, _("Give the tag names, separated by commas."))
         return redirect("candidates:detail", pk=candidate.pk)
     service = (
         candidate_tags_remove if request.POST.get("action") == "remove" else candidate_tags_add
@@ -263,13 +270,15 @@ def candidate_merge_view(request: HttpRequest, pk: int) -> HttpResponse:
     other_id = request.POST.get("merged", "")
     merged = get_object_or_404(Candidate, pk=int(other_id)) if other_id.isdigit() else None
     if merged is None:
-        raise Http404("No such candidate.")
+        raise Http404(_("No such candidate."))
     try:
         candidate_merge(kept=kept, merged=merged, actor=request.user)
     except CandidateError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{merged.email} was merged into this record.")
+        messages.success(
+            request, _("%(email)s was merged into this record.") % {"email": merged.email}
+        )
     return redirect("candidates:detail", pk=kept.pk)
 
 
@@ -279,14 +288,14 @@ def candidate_apply(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
     position = get_object_or_404(Position, pk=request.POST.get("position") or 0)
     try:
-        _, created = application_create(
+        _application, created = application_create(
             candidate=candidate, position=position, actor=request.user, source="recruiter"
         )
     except CandidateError as exc:
         messages.error(request, str(exc))
     else:
         if created:
-            messages.success(request, f"Added to {position.title}.")
+            messages.success(request, _("Added to %(title)s.") % {"title": position.title})
     return redirect("candidates:detail", pk=candidate.pk)
 
 
@@ -297,7 +306,7 @@ def application_move(request: HttpRequest, pk: int) -> HttpResponse:
     back = safe_next(request, reverse("candidates:detail", args=[application.candidate_id]))
     stage = Stage.objects.filter(pk=request.POST.get("stage") or 0).first()
     if stage is None:
-        messages.error(request, "Choose a stage.")
+        messages.error(request, _("Choose a stage."))
         return redirect(back)
     try:
         application_stage_move(application=application, stage=stage, actor=request.user)
@@ -314,7 +323,7 @@ def application_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     back = safe_next(request, reverse("candidates:detail", args=[application.candidate_id]))
     outcome = request.POST.get("outcome", "")
     if outcome == Outcome.REJECTED or outcome not in Outcome.values:
-        messages.error(request, "Choose hired, withdrawn or active.")
+        messages.error(request, _("Choose hired, withdrawn or active."))
         return redirect(back)
     try:
         application_outcome_set(application=application, outcome=outcome, actor=request.user)
@@ -327,7 +336,7 @@ def application_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 def application_cv(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(Application, pk=pk)
     if not application.cv:
-        raise Http404("No CV for this application.")
+        raise Http404(_("No CV for this application."))
     return FileResponse(
         application.cv.open("rb"),
         as_attachment=True,
@@ -353,9 +362,11 @@ def position_create_view(request: HttpRequest) -> HttpResponse:
         except CandidateError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"Position “{position.title}” created.")
+            messages.success(
+                request, _("Position “%(title)s” created.") % {"title": position.title}
+            )
             return redirect("candidates:position", pk=position.pk)
-    return render(request, "candidates/form.html", {"form": form, "title": "New position"})
+    return render(request, "candidates/form.html", {"form": form, "title": _("New position")})
 
 
 @recruiter_required
@@ -368,10 +379,12 @@ def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except CandidateError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Position saved.")
+            messages.success(request, _("Position saved."))
             return redirect("candidates:position", pk=position.pk)
     return render(
-        request, "candidates/form.html", {"form": form, "title": f"Edit {position.title}"}
+        request,
+        "candidates/form.html",
+        {"form": form, "title": _("Edit %(name)s") % {"name": position.title}},
     )
 
 
@@ -403,7 +416,7 @@ def position_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     except CandidateError as exc:
         messages.error(request, str(exc))
         return redirect("candidates:position", pk=position.pk)
-    messages.success(request, f"Position “{position.title}” deleted.")
+    messages.success(request, _("Position “%(title)s” deleted.") % {"title": position.title})
     return redirect("candidates:positions")
 
 
@@ -426,13 +439,13 @@ def stage_settings(request: HttpRequest) -> HttpResponse:
             elif action == "delete" and stage:
                 stage_delete(stage=stage, actor=request.user)
             else:
-                raise CandidateError("Give a stage name (at most 60 characters).")
+                raise CandidateError(_("Give a stage name (at most 60 characters)."))
         except CandidateError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, "Pipeline saved.")
+            messages.success(request, _("Pipeline saved."))
         return redirect("candidates:stages")
-    links = [{"url": reverse("candidates:stages"), "label": "Pipeline stages"}]
+    links = [{"url": reverse("candidates:stages"), "label": _("Pipeline stages")}]
     return render(
         request,
         "candidates/stages.html",
@@ -478,7 +491,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
                 if dry_run_result(job) is not None and mapping == job.mapping:
                     import_job_start(job=job, actor=request.user)
                     return redirect("candidates:import_job", pk=job.pk)
-                messages.warning(request, "The mapping changed: check the new dry run first.")
+                messages.warning(request, _("The mapping changed: check the new dry run first."))
             import_mapping_set(job=job, mapping=mapping, actor=request.user)
             import_dry_run_start(job=job, actor=request.user)
             return redirect(reverse("candidates:import_mapping", args=[job.pk]) + "#dry-run")

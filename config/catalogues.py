@@ -113,7 +113,22 @@ ACCOUNTS = Catalogue(
 )
 
 
-# CAMPAIGNS: the campaigns app's staff screens (campaigns/locale).
+CAMPAIGNS = Catalogue(
+    name="campaigns",
+    directory=ROOT / "campaigns" / "locale",
+    description="Campaigns, content library, topics and cadence, nurture operations, insights "
+    "(page and PDF). The referral pages, digests and job scoring are candidate-facing "
+    "(CANDIDATE).",
+    sources=("templates/campaigns/*.html", "campaigns/*.py"),
+    exclude=(
+        "templates/campaigns/referral*.html",
+        "campaigns/digest.py",
+        "campaigns/job_scoring.py",
+        "campaigns/forms.py",
+        "campaigns/referrals.py",
+        "campaigns/privacy.py",
+    ),
+)
 
 
 CANDIDATE = Catalogue(
@@ -160,7 +175,29 @@ CANDIDATE = Catalogue(
 )
 
 
-# CANDIDATES_STAFF: the candidates app's staff screens (candidates/locale).
+CANDIDATES_STAFF = Catalogue(
+    name="candidates",
+    directory=ROOT / "candidates" / "locale",
+    description="Candidate list, profile, board, positions, pipeline stages, import. The public "
+    "job pages and the model/form texts they share are candidate-facing (CANDIDATE).",
+    sources=(
+        "templates/candidates/*.html",
+        "candidates/*.py",
+        "candidates/templatetags/*.py",
+    ),
+    exclude=(
+        "templates/candidates/jobs.html",
+        "templates/candidates/job.html",
+        "templates/candidates/applied.html",
+        "templates/candidates/reapply.html",
+        "templates/candidates/rate_limited.html",
+        "candidates/validators.py",
+        "candidates/models.py",
+        "candidates/forms.py",
+        "candidates/links.py",
+        "candidates/privacy.py",
+    ),
+)
 
 
 CONSENT_STAFF = Catalogue(
@@ -229,7 +266,12 @@ MAILING = Catalogue(
 )
 
 
-# POOLS: the pools app's screens (pools/locale).
+POOLS = Catalogue(
+    name="pools",
+    directory=ROOT / "pools" / "locale",
+    description="Talent pools, tagging rules.",
+    sources=("templates/pools/*.html", "pools/*.py"),
+)
 
 
 TENANTS = Catalogue(
@@ -257,7 +299,9 @@ CATALOGUES: tuple[Catalogue, ...] = _by_name(
     ACCOUNTS,
     CANDIDATE,
     INTEGRATIONS,
-    # candidates, pools, campaigns: CAMPAIGNS, CANDIDATES_STAFF, POOLS
+    CAMPAIGNS,
+    CANDIDATES_STAFF,
+    POOLS,
     MAILING,
     CONSENT_STAFF,
     FEEDBACK,

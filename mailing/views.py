@@ -118,7 +118,7 @@ def template_edit(request: HttpRequest, key: str) -> HttpResponse:
     language = request.GET.get("language") or tenant_language()
     if language not in language_codes():
         language = tenant_language()
-    subject, body, _ = email_template_source(key=key, language=language)
+    subject, body, _source = email_template_source(key=key, language=language)
     edited = set(EmailTemplate.objects.filter(key=key).values_list("language", flat=True))
     form = EmailTemplateForm(
         request.POST or None, initial={"language": language, "subject": subject, "body": body}

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PoolsConfig(AppConfig):
     name = "pools"
-    verbose_name = "Pools"
+    verbose_name = _("Pools")
 
     def ready(self) -> None:
         from pools import privacy
@@ -20,10 +21,10 @@ class PoolsConfig(AppConfig):
 
         register_criterion(
             Criterion(
-                "pools", "Member of pool", member_of_pool_field, member_of_pool_apply, order=95
+                "pools", _("Member of pool"), member_of_pool_field, member_of_pool_apply, order=95
             )
         )
-        register_candidate_bulk_action("pools.add", "Add to pool…", "pools:candidates_add")
+        register_candidate_bulk_action("pools.add", _("Add to pool…"), "pools:candidates_add")
         register_panel(
-            Panel("pools", "Talent pools", "pools/_panel.html", dashboard_panel, order=30)
+            Panel("pools", _("Talent pools"), "pools/_panel.html", dashboard_panel, order=30)
         )

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from candidates.models import AgeBracket, Outcome, Seniority
 
@@ -51,14 +53,15 @@ class TagRule(models.Model):
     def problem(self) -> str:
         """Why the rule cannot run ("" when it can); shown on the rule list."""
         if self.tag_id is None:
-            return f"The tag “{self.tag_name}” this rule sets was deleted. Choose a tag again."
+            return gettext("The tag “%(tag)s” this rule sets was deleted. Choose a tag again.") % {
+                "tag": self.tag_name
+            }
         if self.min_stage_name and self.min_stage_id is None:
-            return (
-                f"The stage “{self.min_stage_name}” this rule checks was deleted. "
-                "Choose another stage."
-            )
+            return gettext(
+                "The stage “%(stage)s” this rule checks was deleted. Choose another stage."
+            ) % {"stage": self.min_stage_name}
         if not self.has_condition:
-            return "This rule has no condition; it would tag everyone. Add a condition."
+            return gettext("This rule has no condition; it would tag everyone. Add a condition.")
         return ""
 
     @property
@@ -80,33 +83,46 @@ class TagRule(models.Model):
         """The condition in words, for lists and the preview."""
         parts: list[str] = []
         if self.outcome or self.min_stage_name:
-            application = "an application"
-            if self.outcome:
-                application += f" {Outcome(self.outcome).label.lower()}"
+            application = str(OUTCOME_PHRASES.get(self.outcome, "")) or gettext("an application")
             if self.min_stage_name:
                 stage = self.min_stage.name if self.min_stage else self.min_stage_name
-                application += f" after reaching {stage} or later"
+                application = gettext("%(application)s after reaching %(stage)s or later") % {
+                    "application": application,
+                    "stage": stage,
+                }
             parts.append(application)
         if self.skill:
-            parts.append(f"skill {self.skill}")
+            parts.append(gettext("skill %(value)s") % {"value": self.skill})
         if self.seniority:
-            parts.append(f"seniority {Seniority(self.seniority).label}")
+            parts.append(
+                gettext("seniority %(value)s") % {"value": Seniority(self.seniority).label}
+            )
         if self.country:
-            parts.append(f"country {self.country}")
+            parts.append(gettext("country %(value)s") % {"value": self.country})
         if self.age_bracket:
-            parts.append(f"age {AgeBracket(self.age_bracket).label}")
+            parts.append(gettext("age %(value)s") % {"value": AgeBracket(self.age_bracket).label})
         if self.source:
-            parts.append(f"source {self.source}")
+            parts.append(gettext("source %(value)s") % {"value": self.source})
         if self.profession:
-            parts.append(f"profession {self.profession}")
-        return " and ".join(parts) or "no condition"
+            parts.append(gettext("profession %(value)s") % {"value": self.profession})
+        # Translators: joins the conditions of a tagging rule ("skill SQL and country FR").
+        return gettext(" and ").join(parts) or gettext("no condition")
+
+
+# A rule's outcome condition in words (whole phrases: adjectives agree differently per language).
+OUTCOME_PHRASES = {
+    Outcome.ACTIVE: _("an active application"),
+    Outcome.REJECTED: _("a rejected application"),
+    Outcome.WITHDRAWN: _("a withdrawn application"),
+    Outcome.HIRED: _("an application that led to a hire"),
+}
 
 
 class RuleRunStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class RuleRun(models.Model):
@@ -145,8 +161,8 @@ class RuleRun(models.Model):
 
 
 class PoolKind(models.TextChoices):
-    SMART = "smart", "Smart (saved criteria, always up to date)"
-    STATIC = "static", "Static (hand-picked members)"
+    SMART = "smart", _("Smart (saved criteria, always up to date)")
+    STATIC = "static", _("Static (hand-picked members)")
 
 
 class Pool(models.Model):

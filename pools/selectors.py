@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from candidates.criteria import CriteriaError, apply_criteria, criteria_from_json
 from candidates.models import Candidate, Seniority
@@ -24,9 +26,14 @@ MAX_POOL_NESTING = 5
 def _evaluating_pool(pool: Pool) -> Iterator[None]:
     stack = _evaluating.get()
     if pool.pk in stack:
-        raise CriteriaError(f"The pool “{pool.name}” refers to itself through “member of pool”.")
+        raise CriteriaError(
+            gettext("The pool “%(name)s” refers to itself through “member of pool”.")
+            % {"name": pool.name}
+        )
     if len(stack) >= MAX_POOL_NESTING:
-        raise CriteriaError(f"Pools are nested more than {MAX_POOL_NESTING} levels deep.")
+        raise CriteriaError(
+            gettext("Pools are nested more than %(n)s levels deep.") % {"n": MAX_POOL_NESTING}
+        )
     token = _evaluating.set((*stack, pool.pk))
     try:
         yield
@@ -86,15 +93,25 @@ def criteria_conflicts(cleaned: dict[str, Any]) -> list[str]:
     both = sorted(required & excluded)
     if both:
         notes.append(
-            f"Tag {', '.join(both)} is both required and excluded, so no candidate can match."
+            ngettext(
+                "Tag %(tags)s is both required and excluded, so no candidate can match.",
+                "Tags %(tags)s are both required and excluded, so no candidate can match.",
+                len(both),
+            )
+            % {"tags": ", ".join(both)}
         )
     anyof = names("tags_any")
     if anyof and anyof <= excluded:
-        notes.append("Every “tags (any of)” tag is also excluded, so no candidate can match.")
+        notes.append(
+            gettext("Every “tags (any of)” tag is also excluded, so no candidate can match.")
+        )
     since, before = cleaned.get("active_since"), cleaned.get("active_before")
     if since and before and since >= before:
         notes.append(
-            "“Last activity since” is not before “last activity before”, so no candidate can match."
+            gettext(
+                "“Last activity since” is not before “last activity before”, "
+                "so no candidate can match."
+            )
         )
     return notes
 
@@ -104,9 +121,9 @@ def pool_breakdown(members: QuerySet, limit: int = 8) -> list[tuple[str, list[tu
     seniority_labels = dict(Seniority.choices)
     result = []
     for field, title in [
-        ("profession", "Profession"),
-        ("seniority", "Seniority"),
-        ("country", "Country"),
+        ("profession", gettext("Profession")),
+        ("seniority", gettext("Seniority")),
+        ("country", gettext("Country")),
     ]:
         rows = (
             members.order_by().values(field).annotate(n=Count("pk")).order_by("-n", field)[:limit]
@@ -115,7 +132,7 @@ def pool_breakdown(members: QuerySet, limit: int = 8) -> list[tuple[str, list[tu
         for row in rows:
             value = row[field] or ""
             label = seniority_labels.get(value, value) if field == "seniority" else value
-            items.append((label or "Not set", row["n"]))
+            items.append((label or gettext("Not set"), row["n"]))
         result.append((title, items))
     return result
 
@@ -142,7 +159,10 @@ def static_pools() -> QuerySet:
 def member_of_pool_field() -> forms.ModelMultipleChoiceField:
     return forms.ModelMultipleChoiceField(
         queryset=Pool.objects.order_by("name"),
-        error_messages={"invalid_choice": "The pool %(value)s does not exist any more (deleted?)."},
+        label=_("Member of pool"),
+        error_messages={
+            "invalid_choice": _("The pool %(value)s does not exist any more (deleted?).")
+        },
     )
 
 

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from taggit.models import Tag
 
 from accounts.models import User
@@ -110,7 +112,7 @@ def _apply_tag(
         )
         if matched is not None:
             stale = stale.exclude(content_object_id__in=matched)
-        result.removed, _ = stale.delete()
+        result.removed, _by_model = stale.delete()
     return result
 
 
@@ -195,21 +197,23 @@ def tag_rule_save(
     previous_tag_id = rule.tag_id
     unknown = set(fields) - set(_RULE_FIELDS)
     if unknown:
-        raise PoolError(f"Unknown rule fields: {', '.join(sorted(unknown))}.")
+        raise PoolError(
+            _("Unknown rule fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     for key, value in fields.items():
         setattr(rule, key, value)
     rule.name = rule.name.strip()
     if not rule.name:
-        raise PoolError("The rule needs a name.")
+        raise PoolError(_("The rule needs a name."))
     if TagRule.objects.filter(name__iexact=rule.name).exclude(pk=rule.pk).exists():
-        raise PoolError(f"A rule named “{rule.name}” already exists.")
+        raise PoolError(_("A rule named “%(name)s” already exists.") % {"name": rule.name})
     rule.country = (rule.country or "").strip().upper()
     stage: Stage | None = rule.min_stage
     rule.min_stage_name = stage.name if stage else ""
     tag = tag_for_name(tag_name)
     rule.tag, rule.tag_name = tag, tag.name
     if not rule.has_condition:
-        raise PoolError("Give the rule at least one condition, or it would tag everyone.")
+        raise PoolError(_("Give the rule at least one condition, or it would tag everyone."))
     rule.save()
     audit_log_record(
         actor=actor, action="pools.rule_saved", target=rule.name, details={"tag": tag.name}
@@ -246,7 +250,8 @@ def rule_run_start(*, actor: User | None) -> RuleRun:
         status__in=[RuleRunStatus.QUEUED, RuleRunStatus.RUNNING], created_at__lt=stale_before
     ).update(
         status=RuleRunStatus.FAILED,
-        error="The worker did not finish this run in time.",
+        # Stored in English, shown translated (templates/pools/_run.html).
+        error=gettext_noop("The worker did not finish this run in time."),
         finished_at=timezone.now(),
     )
     running = (
@@ -307,14 +312,14 @@ def rule_run_execute(*, run: RuleRun) -> RuleRun:
 def _pool_name_check(name: str, pool: Pool | None) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise PoolError("The pool needs a name.")
+        raise PoolError(_("The pool needs a name."))
     if len(name) > 120:
-        raise PoolError("A pool name has at most 120 characters.")
+        raise PoolError(_("A pool name has at most 120 characters."))
     clash = Pool.objects.filter(name__iexact=name)
     if pool is not None and pool.pk:
         clash = clash.exclude(pk=pool.pk)
     if clash.exists():
-        raise PoolError(f"A pool named “{name}” already exists.")
+        raise PoolError(_("A pool named “%(name)s” already exists.") % {"name": name})
     return name
 
 
@@ -336,7 +341,7 @@ def pool_save(
     creating = pool is None
     if pool is None:
         if kind not in PoolKind.values:
-            raise PoolError(f"Unknown kind of pool {kind!r}.")
+            raise PoolError(_("Unknown kind of pool %(kind)r.") % {"kind": kind})
         pool = Pool(kind=kind, created_by=actor)
     pool.name = _pool_name_check(name, pool)
     pool.description = description.strip()
@@ -347,7 +352,7 @@ def pool_save(
             raise PoolError(str(exc)) from None
         if not pool.criteria:
             raise PoolError(
-                "Choose at least one criterion: a smart pool without any would hold everyone."
+                _("Choose at least one criterion: a smart pool without any would hold everyone.")
             )
     pool.save()
     if pool.kind == PoolKind.SMART:
@@ -375,8 +380,11 @@ def pool_delete(*, actor: User | None, pool: Pool) -> None:
 def _static_only(pool: Pool) -> None:
     if pool.kind != PoolKind.STATIC:
         raise PoolError(
-            f"“{pool.name}” is a smart pool: its members follow its criteria. "
-            "Add people to a static pool instead."
+            _(
+                "“%(name)s” is a smart pool: its members follow its criteria. "
+                "Add people to a static pool instead."
+            )
+            % {"name": pool.name}
         )
 
 
@@ -413,7 +421,7 @@ def pool_members_remove(*, actor: User | None, pool: Pool, candidates: Any) -> i
     _static_only(pool)
     if isinstance(candidates, list | tuple | set):
         candidates = Candidate.objects.filter(pk__in=list(candidates))
-    removed, _ = PoolMember.objects.filter(
+    removed, _by_model = PoolMember.objects.filter(
         pool=pool, candidate_id__in=candidates.order_by().values("pk")
     ).delete()
     audit_log_record(

@@ -11,7 +11,10 @@ from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpRespo
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import hr_admin_required, recruiter_required
@@ -118,7 +121,7 @@ def _pool_form(request: HttpRequest, *, pool: Pool | None, kind: str) -> HttpRes
         except PoolError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"Pool “{saved.name}” saved.")
+            messages.success(request, _("Pool “%(name)s” saved.") % {"name": saved.name})
             return redirect("pools:detail", saved.pk)
     elif criteria is not None and pool is not None and request.method == "GET":
         criteria.is_valid()  # shows which saved criterion is broken
@@ -149,7 +152,7 @@ def criteria_count(request: HttpRequest) -> HttpResponse:
 def pool_remove(request: HttpRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(Pool, pk=pk)
     pool_delete(actor=request.user, pool=pool)
-    messages.success(request, f"Pool “{pool.name}” deleted.")
+    messages.success(request, _("Pool “%(name)s” deleted.") % {"name": pool.name})
     return redirect("pools:list")
 
 
@@ -169,7 +172,7 @@ def _filtered_members(query: QueryDict, pool: Pool) -> dict[str, Any]:
             except CriteriaError as exc:
                 notices.append(str(exc))
         else:
-            notices.append("Some filters were not understood; they are not applied (see below).")
+            notices.append(_("Some filters were not understood; they are not applied (see below)."))
     return {"members": members, "filters": filters, "notices": notices}
 
 
@@ -206,16 +209,16 @@ def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 EXPORT_FIELDS = [
-    ("first_name", "First name"),
-    ("last_name", "Last name"),
-    ("email", "Email"),
-    ("phone", "Phone"),
-    ("city", "City"),
-    ("country", "Country"),
-    ("profession", "Profession"),
-    ("seniority", "Seniority"),
-    ("source", "Source"),
-    ("last_activity_at", "Last activity"),
+    ("first_name", gettext_lazy("First name")),
+    ("last_name", gettext_lazy("Last name")),
+    ("email", gettext_lazy("Email")),
+    ("phone", gettext_lazy("Phone")),
+    ("city", gettext_lazy("City")),
+    ("country", gettext_lazy("Country")),
+    ("profession", gettext_lazy("Profession")),
+    ("seniority", gettext_lazy("Seniority")),
+    ("source", gettext_lazy("Source")),
+    ("last_activity_at", gettext_lazy("Last activity")),
 ]
 
 
@@ -233,8 +236,11 @@ def pool_export(request: HttpRequest, pk: int) -> HttpResponse:
     )
     names = [name for name, _ in EXPORT_FIELDS]
 
+    # Made now, in the reader's language: the rows stream after the view returned.
+    header = [str(label) for _name, label in EXPORT_FIELDS] + [_("Tags")]
+
     def rows() -> Iterator[list[Any]]:
-        yield [label for _, label in EXPORT_FIELDS] + ["Tags"]
+        yield header
         for candidate in members.prefetch_related("tags").iterator(chunk_size=2000):
             tags = ", ".join(sorted(t.name for t in candidate.tags.all()))
             yield [*(getattr(candidate, name) for name in names), tags]
@@ -272,18 +278,46 @@ def pool_bulk(request: HttpRequest, pk: int) -> HttpResponse:
             limit = getattr(settings, "POOLS_BULK_TAG_MAX", BULK_TAG_MAX)
             if count > limit:
                 raise PoolError(
-                    f"That would tag {count:,} candidates at once (at most {limit:,}): "
-                    "narrow the filters, or create a tagging rule instead."
+                    _(
+                        "That would tag %(count)s candidates at once (at most %(max)s): "
+                        "narrow the filters, or create a tagging rule instead."
+                    )
+                    % {
+                        "count": number_format(count, force_grouping=True),
+                        "max": number_format(limit, force_grouping=True),
+                    }
                 )
             candidate_tags_add(candidates=members, names=[name], actor=request.user)
-            messages.success(request, f"Tagged {count} candidate(s) “{tag_for_name(name).name}”.")
+            messages.success(
+                request,
+                ngettext(
+                    "Tagged %(n)s candidate “%(tag)s”.", "Tagged %(n)s candidates “%(tag)s”.", count
+                )
+                % {"n": count, "tag": tag_for_name(name).name},
+            )
         elif action == "add":
             target = form.cleaned_data["target"]
             added = pool_members_add(actor=request.user, pool=target, candidates=members)
-            messages.success(request, f"Added {added} new member(s) to “{target.name}”.")
+            messages.success(
+                request,
+                ngettext(
+                    "Added %(n)s new member to “%(pool)s”.",
+                    "Added %(n)s new members to “%(pool)s”.",
+                    added,
+                )
+                % {"n": added, "pool": target.name},
+            )
         else:
             removed = pool_members_remove(actor=request.user, pool=pool, candidates=members)
-            messages.success(request, f"Removed {removed} member(s) from “{pool.name}”.")
+            messages.success(
+                request,
+                ngettext(
+                    "Removed %(n)s member from “%(pool)s”.",
+                    "Removed %(n)s members from “%(pool)s”.",
+                    removed,
+                )
+                % {"n": removed, "pool": pool.name},
+            )
     except (PoolError, CandidateError) as exc:
         messages.error(request, str(exc))
     return redirect(back)
@@ -297,10 +331,14 @@ def pool_add_by_email(request: HttpRequest, pk: int) -> HttpResponse:
     raw = request.POST.get("emails", "")
     emails = {e.strip().lower() for e in raw.replace(",", "\n").splitlines() if e.strip()}
     if not emails:
-        messages.error(request, "Paste at least one email address.")
+        messages.error(request, _("Paste at least one email address."))
         return redirect("pools:detail", pool.pk)
     if len(emails) > 5000:
-        messages.error(request, "Paste at most 5,000 addresses at a time.")
+        messages.error(
+            request,
+            _("Paste at most %(max)s addresses at a time.")
+            % {"max": number_format(5000, force_grouping=True)},
+        )
         return redirect("pools:detail", pool.pk)
     found = Candidate.objects.active().filter(email__in=list(emails))
     known = {e.lower() for e in found.values_list("email", flat=True)}
@@ -309,11 +347,22 @@ def pool_add_by_email(request: HttpRequest, pk: int) -> HttpResponse:
     except PoolError as exc:
         messages.error(request, str(exc))
         return redirect("pools:detail", pool.pk)
-    messages.success(request, f"Added {added} new member(s).")
+    messages.success(
+        request,
+        ngettext("Added %(n)s new member.", "Added %(n)s new members.", added) % {"n": added},
+    )
     unknown = sorted(emails - known)
     if unknown:
         shown = ", ".join(unknown[:10]) + (" …" if len(unknown) > 10 else "")
-        messages.warning(request, f"{len(unknown)} address(es) match no candidate: {shown}")
+        messages.warning(
+            request,
+            ngettext(
+                "%(n)s address matches no candidate: %(emails)s",
+                "%(n)s addresses match no candidate: %(emails)s",
+                len(unknown),
+            )
+            % {"n": len(unknown), "emails": shown},
+        )
     return redirect("pools:detail", pool.pk)
 
 
@@ -383,10 +432,15 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         else:
             if RuleRun.objects.filter(finished_at__isnull=True).exists():
                 messages.success(
-                    request, f"Rule “{saved.name}” saved; it is being applied in the background."
+                    request,
+                    _("Rule “%(name)s” saved; it is being applied in the background.")
+                    % {"name": saved.name},
                 )
             else:
-                messages.success(request, f"Rule “{saved.name}” saved and applied to everyone.")
+                messages.success(
+                    request,
+                    _("Rule “%(name)s” saved and applied to everyone.") % {"name": saved.name},
+                )
             return redirect("pools:rules")
     return render(request, "pools/rule_form.html", {"form": form, "rule": rule})
 
@@ -407,7 +461,10 @@ def rule_preview_view(request: HttpRequest) -> HttpResponse:
 def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
     rule = get_object_or_404(TagRule, pk=pk)
     tag_rule_delete(actor=request.user, rule=rule)
-    messages.success(request, f"Rule “{rule.name}” deleted; the tags only it set were removed.")
+    messages.success(
+        request,
+        _("Rule “%(name)s” deleted; the tags only it set were removed.") % {"name": rule.name},
+    )
     return redirect("pools:rules")
 
 
@@ -417,7 +474,7 @@ def rule_run_create(request: HttpRequest) -> HttpResponse:
     run = rule_run_start(actor=request.user)
     if request.htmx:
         return render(request, "pools/_run.html", {"run": run})
-    messages.success(request, "Re-applying every rule to everyone; progress is shown below.")
+    messages.success(request, _("Re-applying every rule to everyone; progress is shown below."))
     return redirect("pools:rules")
 
 

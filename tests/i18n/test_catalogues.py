@@ -138,7 +138,7 @@ def test_django_reads_the_compiled_project_and_app_catalogues():
     for language, expected, staff in (
         ("fr", "Postes ouverts", "Tableau de bord"),
         ("de", "Offene Stellen", "Übersicht"),
-        ("it", "Posizioni aperte", "Dashboard"),
+        ("it", "Posizioni aperte", "Cruscotto"),
     ):
         with translation.override(language):
             assert translation.gettext("Open positions") == expected

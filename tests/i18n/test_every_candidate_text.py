@@ -62,12 +62,36 @@ def english_strings(language: str) -> list[str]:
         for english, translation in zip(ids, strings, strict=False):
             translated_words.update(" ".join(translation.split()) for translation in strings)
             pairs.append((english, translation))
+    # A single word the language's own built-in texts use is a word of that language too:
+    # German greets with "Guten Tag", Italian says "Open day" (the staff labels "Tag" and
+    # "Open" of candidates/models.py share the catalogue).
+    vocabulary = {w for text in builtin_texts(language) for w in _WORD.findall(text)}
     found = []
     for english, translation in pairs:
         if " ".join(english.split()) == " ".join(translation.split()):
             continue
-        found += [f for f in _fragments(english) if f not in translated_words]
+        found += [
+            f
+            for f in _fragments(english)
+            if f not in translated_words and not (" " not in f and f in vocabulary)
+        ]
     return sorted(set(found))
+
+
+def builtin_texts(language: str) -> list[str]:
+    """The built-in texts HR can edit, as written in `language` (kept per language in code)."""
+    from campaigns.defaults import SUBJECTS, builtin_template
+    from consent.defaults import TEXT_DEFAULTS
+
+    texts: list[str] = []
+    for (_group, lang), pair in DEFAULT_TEMPLATES.items():
+        if lang == language:
+            texts += list(pair)
+    for by_language in TEXT_DEFAULTS.values():
+        texts += list(by_language.get(language, ()))
+    for topic in SUBJECTS:
+        texts += list(builtin_template(topic, language) or ())
+    return texts
 
 
 def builtin_english_lines() -> list[str]:
