@@ -173,6 +173,8 @@ def _branding(tenant: Any) -> _Branding:
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
 _ANGLE_LINK = re.compile(r"<([^<>\s]+)>")
+# A reference-style link's definition ("[ref]: target"): its target is a link position too.
+_MD_REFERENCE = re.compile(r"^( {0,3}\[[^\]]+\]:[ \t]*)(\S+)", re.MULTILINE)
 _MD_EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
 
 
@@ -182,6 +184,7 @@ def _markdown_to_text(source: str) -> str:
         return f"{m.group(1)} <{target}>" if m.group(1) else target
 
     text = _MD_LINK.sub(link, source)
+    text = _MD_REFERENCE.sub(lambda m: m.group(1) + _mark_link_target(m.group(2)), text)
     # <…> is how plain text shows a link (and how Markdown writes an autolink).
     text = _ANGLE_LINK.sub(lambda m: f"<{_mark_link_target(m.group(1))}>", text)
     text = _MD_EMPHASIS.sub(r"\2", text)

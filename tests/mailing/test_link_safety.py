@@ -150,3 +150,10 @@ def test_values_in_text_positions_are_unchanged(tenant_a):
     assert "Dear Zoë O&#x27;Neil" in rendered.html
     assert 'href="https://jobs.example.com"' in rendered.html
     assert "Dear Zoë O'Neil" in rendered.text
+
+
+def test_a_reference_definitions_target_is_a_link_position_in_the_text_part_too(tenant_a):
+    # Found by the property test above: the text part kept "[ref]: <javascript:>" as typed.
+    rendered = _render("[Click][ref]\n\n[ref]: {{ first_name }}", "<javascript:>")
+    _check(rendered, "<javascript:>")
+    assert "<javascript:>" not in rendered.text
