@@ -14,21 +14,21 @@ from accounts.models import Role, User
 from campaigns.defaults import topics_install_defaults
 from campaigns.models import Campaign, ContentItem, Delivery
 from campaigns.services import CampaignError, campaign_create, campaign_schedule, campaign_send_due
+from candidates.demo import demo_application_backdate
 from candidates.models import (
-    Activity,
     ActivityKind,
     Application,
     Candidate,
     Outcome,
     Position,
     PositionStatus,
-    Stage,
 )
 from candidates.services import activity_record, application_create, application_outcome_set
 from consent.links import unsubscribe_url
 from consent.models import CandidateConsent
+from mailing.demo import demo_message_left
 from mailing.kinds import MessageKind
-from mailing.models import Message, MessageStatus, TrackingEvent
+from mailing.models import Message, MessageStatus
 from mailing.services import message_enqueue
 from pools.models import Pool
 
@@ -118,18 +118,9 @@ def _left(
         outcomes = [o for o, _w, _e in _OUTCOMES]
         status = rng.choices(outcomes, weights=[w for _o, w, _e in _OUTCOMES])[0]
     events = next(e for o, _w, e in _OUTCOMES if o == status)
-    Message.objects.filter(pk=message.pk).update(
-        status=status, sent_at=sent_at, attempts=1, esp_message_id=f"demo-{message.pk}"
+    demo_message_left(
+        message=message, status=status, sent_at=sent_at, events=events, minutes_apart=7
     )
-    for offset, event in enumerate(events, start=1):
-        TrackingEvent.objects.get_or_create(
-            event_id=f"demo:{message.pk}:{event}",
-            defaults={
-                "message": message,
-                "event_type": event,
-                "at": sent_at + timedelta(minutes=7 * offset),
-            },
-        )
     if message.candidate_id:
         activity_record(
             candidate=message.candidate,
@@ -208,17 +199,13 @@ def _job_offers(*, rng: random.Random) -> None:
         if not created:
             continue
         applied_at = sent_at + timedelta(days=rng.randint(1, 3))
-        Application.objects.filter(pk=application.pk).update(applied_at=applied_at)
-        Activity.objects.filter(application=application).update(at=applied_at)
+        demo_application_backdate(application=application, applied_at=applied_at)
         if not hired:
             # Demo history: hired after the whole pipeline, nine days later.
             application_outcome_set(application=application, outcome=Outcome.HIRED, actor=None)
-            last = Stage.objects.order_by("-order").first()
-            hired_at = applied_at + timedelta(days=9)
-            Application.objects.filter(pk=application.pk).update(
-                outcome_at=hired_at, stage=last, furthest_stage=last
-            )
-            Activity.objects.filter(application=application, kind=ActivityKind.OUTCOME).update(
-                at=hired_at
+            demo_application_backdate(
+                application=application,
+                applied_at=applied_at,
+                hired_at=applied_at + timedelta(days=9),
             )
             hired = True

@@ -5,13 +5,14 @@ Idempotent: candidates are upserted by email, positions by title, applications a
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from candidates.models import (
     Activity,
+    ActivityKind,
     Application,
     Candidate,
     Outcome,
@@ -235,3 +236,20 @@ def _applications(
                 else None,
             )
             Activity.objects.filter(application=application).update(at=applied_at)
+
+
+def demo_application_backdate(
+    *, application: Application, applied_at: datetime, hired_at: datetime | None = None
+) -> None:
+    """Demo history (campaigns' demo data calls it): the application came in at `applied_at`
+    (its timeline entries too) and, with `hired_at`, was decided then at the last stage."""
+    Application.objects.filter(pk=application.pk).update(applied_at=applied_at)
+    Activity.objects.filter(application=application).update(at=applied_at)
+    if hired_at is not None:
+        last = Stage.objects.order_by("-order").first()
+        Application.objects.filter(pk=application.pk).update(
+            outcome_at=hired_at, stage=last, furthest_stage=last
+        )
+        Activity.objects.filter(application=application, kind=ActivityKind.OUTCOME).update(
+            at=hired_at
+        )

@@ -24,6 +24,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from candidates.models import Candidate
+from candidates.services import changed_on_commit
 from tenants.i18n import language_chain, localised, tenant_zone, visitor_language, zone_named
 
 # Countries (ISO 3166-1 alpha-2) lying in one time zone, with that zone. Countries spanning
@@ -105,13 +106,15 @@ def candidate_zone(candidate: Candidate | None) -> ZoneInfo:
 
 @transaction.atomic
 def candidate_language_set(*, candidate: Candidate, language: str) -> bool:
-    """Set the language the person reads us in ("" = the company's); True if it changed."""
+    """Set the language the person reads us in ("" = the company's); True if it changed, and
+    then announced like any edit (`candidates_changed(reason="edit")`: pool rules re-run)."""
     if language and language not in dict(settings.LANGUAGES):
         raise LanguageError(f"{language!r} is not one of the offered languages.")
     changed = Candidate.objects.filter(pk=candidate.pk).exclude(preferred_language=language)
     if not changed.update(preferred_language=language):
         return False
     candidate.preferred_language = language
+    changed_on_commit([candidate.pk], "edit")
     return True
 
 

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
@@ -142,6 +143,16 @@ def activity_record_many(
                 [list(latest), list(latest.values())],
             )
     return created
+
+
+def activity_status_set(*, ref: str, status: str) -> int:
+    """Keep the status badge of an "Email sent" timeline entry current (mailing calls it when a
+    message's status changes): one UPDATE on the indexed `ref`, so the candidate page reads the
+    status from its own rows. Per-event entries carry `event`, not `status`, and are left as
+    written. Not the person's activity: no event, "last activity" unchanged."""
+    return Activity.objects.filter(ref=ref, kind=ActivityKind.EMAIL, data__has_key="status").update(
+        data=RawSQL("data || jsonb_build_object('status', %s::text)", [str(status)])
+    )
 
 
 # --- Candidates ---------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ from django.conf import settings
 from django.db import transaction
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
-from accounts.models import AuditLog, Role, User
+from accounts.demo_users import demo_superuser_ensure, demo_user_ensure
+from accounts.models import AuditLog, Role
 from accounts.services import audit_log_record
 from tenants.models import Tenant
 from tenants.services import tenant_provision
@@ -41,15 +42,6 @@ class DemoResult:
     logins: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _user_ensure(*, email: str, role: str, full_name: str, **extra: object) -> User:
-    user = User.objects.filter(email__iexact=email).first()
-    if user is None:
-        user = User.objects.create_user(
-            email, password=DEMO_PASSWORD, role=role, full_name=full_name, **extra
-        )
-    return user
-
-
 def demo_seed_all(*, seed: int = 42, again: bool = False, with_data: bool = True) -> DemoResult:
     """The demo tenant and its logins; with `with_data`, each app's demo data too."""
     schema = settings.DEMO_TENANT_SCHEMA
@@ -70,17 +62,16 @@ def demo_seed_all(*, seed: int = 42, again: bool = False, with_data: bool = True
     demo = DemoResult(tenant=result.tenant, created=result.created)
 
     with schema_context(get_public_schema_name()), transaction.atomic():
-        if not User.objects.filter(email__iexact=PLATFORM_ADMIN_EMAIL).exists():
-            User.objects.create_superuser(PLATFORM_ADMIN_EMAIL, DEMO_PASSWORD)
+        demo_superuser_ensure(email=PLATFORM_ADMIN_EMAIL, password=DEMO_PASSWORD)
 
     with tenant_context(result.tenant):
         with transaction.atomic():
-            hr = User.objects.get(email__iexact=hr_email)
-            if not hr.full_name:
-                hr.full_name = "Hana Richter"
-                hr.save(update_fields=["full_name"])
-            _user_ensure(
+            hr = demo_user_ensure(
+                email=hr_email, password=DEMO_PASSWORD, role=Role.HR_ADMIN, full_name="Hana Richter"
+            )
+            demo_user_ensure(
                 email=f"recruiter@{schema}.localhost",
+                password=DEMO_PASSWORD,
                 role=Role.RECRUITER,
                 full_name="Rafael Costa",
                 invited_by=hr,

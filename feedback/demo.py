@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.models import Role, User
+from candidates.i18n import candidate_language
 from candidates.models import ActivityKind, Application, Candidate, Outcome
 from candidates.services import activity_record
 from consent.models import Source
@@ -24,8 +25,9 @@ from feedback.content import CallNote
 from feedback.models import Branch, Rejection, RejectionReason
 from feedback.selectors import application_branch
 from feedback.services import application_reject, feedback_email_render, rejection_content
+from mailing.demo import demo_message_left
 from mailing.kinds import MessageKind
-from mailing.models import Message, MessageStatus, TrackingEvent
+from mailing.models import MessageStatus
 from mailing.services import message_enqueue
 
 PERSONAL_NOTES = [
@@ -125,7 +127,7 @@ def _history(*, rng: random.Random, recruiter: User | None, reasons: dict, now: 
             application=application,
             stage=application.furthest_stage,
             branch=branch,
-            language=candidate.preferred_language or "en",
+            language=candidate_language(candidate),
             personal_points=points if personal else "",
             tips=tips if personal else "",
             decided_at=decided,
@@ -176,17 +178,8 @@ def _email_sent(*, rejection: Rejection, rng: random.Random) -> None:
             (MessageStatus.OPENED, ["delivered", "opened"]),
         ]
     )
-    Message.objects.filter(pk=message.pk).update(
-        status=status, sent_at=sent_at, attempts=1, esp_message_id=f"demo-{message.pk}"
-    )
-    TrackingEvent.objects.bulk_create(
-        TrackingEvent(
-            event_id=f"demo:{message.pk}:{event}",
-            message=message,
-            event_type=event,
-            at=sent_at + timedelta(minutes=11 * offset),
-        )
-        for offset, event in enumerate(events, start=1)
+    demo_message_left(
+        message=message, status=status, sent_at=sent_at, events=events, minutes_apart=11
     )
     Rejection.objects.filter(pk=rejection.pk).update(message_id=message.pk)
     activity_record(
@@ -209,7 +202,7 @@ def _opt_in(*, candidate: Candidate, after: object, rng: random.Random, now: obj
         grant[topic] = rng.choice(topics[topic].allowed_frequencies)
     if rng.random() < 0.4:
         grant["tracking"] = None
-    texts = texts_current(candidate.preferred_language or "en")
+    texts = texts_current(candidate_language(candidate))
     # The opt-in page shows the pool, every topic and tracking, none ticked.
     offered = ["talent_pool", *sorted(topics), "tracking"]
     consent_change(

@@ -4,11 +4,13 @@ candidate timelines show the whole life of a message. Idempotent (fixed send key
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from candidates.i18n import candidate_language
 from candidates.models import ActivityKind, Candidate
 from candidates.services import activity_record
 from mailing.kinds import MessageKind
@@ -37,7 +39,7 @@ def demo_seed(*, rng: random.Random) -> None:
                 "last_name": candidate.last_name,
                 "recruiter_name": "The recruiting team",
             },
-            language=candidate.preferred_language or None,
+            language=candidate_language(candidate),
         )
         message = message_enqueue(
             send_key=send_key,
@@ -50,11 +52,8 @@ def demo_seed(*, rng: random.Random) -> None:
         )
         status, events = _LIFECYCLE[index % len(_LIFECYCLE)]
         sent_at = now - timedelta(days=rng.randint(1, 20), minutes=rng.randint(0, 600))
-        Message.objects.filter(pk=message.pk).update(
-            status=status,
-            sent_at=sent_at,
-            attempts=1,
-            esp_message_id=f"demo-{message.pk}",
+        demo_message_left(
+            message=message, status=status, sent_at=sent_at, events=events, minutes_apart=5
         )
         activity_record(
             candidate=candidate,
@@ -64,10 +63,31 @@ def demo_seed(*, rng: random.Random) -> None:
             data={"status": status, "kind": message.kind},
             at=sent_at,
         )
-        for offset, event in enumerate(events, start=1):
-            TrackingEvent.objects.create(
+
+
+def demo_message_left(
+    *,
+    message: Message,
+    status: str,
+    sent_at: datetime,
+    events: Sequence[str] = (),
+    minutes_apart: int = 5,
+) -> None:
+    """Demo history (other apps' demo data call it for their emails): the message left at
+    `sent_at` and got this far, with a tracking event per step `minutes_apart` apart.
+    Idempotent (fixed event ids)."""
+    Message.objects.filter(pk=message.pk).update(
+        status=status, sent_at=sent_at, attempts=1, esp_message_id=f"demo-{message.pk}"
+    )
+    TrackingEvent.objects.bulk_create(
+        [
+            TrackingEvent(
                 event_id=f"demo:{message.pk}:{event}",
                 message=message,
                 event_type=event,
-                at=sent_at + timedelta(minutes=5 * offset),
+                at=sent_at + timedelta(minutes=minutes_apart * offset),
             )
+            for offset, event in enumerate(events, start=1)
+        ],
+        ignore_conflicts=True,
+    )

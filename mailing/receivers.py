@@ -14,7 +14,6 @@ from typing import Any
 
 from anymail.signals import AnymailTrackingEvent, EventType, tracking
 from django.db import IntegrityError, connection, transaction
-from django.db.models.expressions import RawSQL
 from django.dispatch import receiver
 
 from mailing.events import message_status_changed, recipient_complained, recipient_unsubscribed
@@ -78,14 +77,10 @@ def _event_id(event: AnymailTrackingEvent, esp_name: str) -> str:
 
 
 def _timeline_status_set(*, message: Message, status: str) -> None:
-    """Keep the "Email sent" timeline entry's status badge current: one UPDATE on the indexed
-    ref, so the candidate page reads the status from its own rows (no query per email).
-    Per-event entries carry `event`, not `status`, and are left as written."""
-    from candidates.models import Activity, ActivityKind
+    """Keep the "Email sent" timeline entry's status badge current (candidates' timeline)."""
+    from candidates.services import activity_status_set
 
-    Activity.objects.filter(
-        ref=message.ref, kind=ActivityKind.EMAIL, data__has_key="status"
-    ).update(data=RawSQL("data || jsonb_build_object('status', %s::text)", [str(status)]))
+    activity_status_set(ref=message.ref, status=status)
 
 
 @receiver(tracking, dispatch_uid="mailing.tracking")

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, Max, Min, OuterRef, Q
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -17,7 +17,9 @@ from taggit.models import Tag
 
 from accounts.models import User
 from accounts.services import audit_log_record
-from candidates.models import Candidate, CandidateTag, Stage
+from candidates.models import Candidate, Stage
+from candidates.rule_tags import rule_tag_for_name, rule_tags_sync
+from candidates.services import CandidateError
 from pools.models import Pool, PoolKind, PoolMember, RuleRun, RuleRunStatus, TagRule
 from pools.rules import rule_condition
 
@@ -90,29 +92,12 @@ def _apply_tag(
             .order_by()
             .values("pk")
         )
-        # Only candidates still missing the tag: an anti-join is far cheaper than letting every
-        # already-tagged row hit ON CONFLICT (which stays, for concurrent writers).
-        missing = matched.exclude(
-            Exists(CandidateTag.objects.filter(content_object=OuterRef("pk"), tag_id=tag_id))
-        )
-        sql, params = missing.query.sql_with_params()
-        table = CandidateTag._meta.db_table
-        candidate_col = CandidateTag._meta.get_field("content_object").column
-        tag_col = CandidateTag._meta.get_field("tag").column
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f'INSERT INTO "{table}" ("{candidate_col}", "{tag_col}", "set_by_rule") '  # noqa: S608 (identifiers from model meta)
-                f"SELECT matched.id, %s, true FROM ({sql}) AS matched (id) ON CONFLICT DO NOTHING",
-                [tag_id, *params],
-            )
-            result.added = max(cursor.rowcount, 0)
-    if not frozen:
-        stale = CandidateTag.objects.filter(tag_id=tag_id, set_by_rule=True).filter(
-            _scope_q("content_object_id", candidate_ids, id_range)
-        )
-        if matched is not None:
-            stale = stale.exclude(content_object_id__in=matched)
-        result.removed, _by_model = stale.delete()
+    result.added, result.removed = rule_tags_sync(
+        tag_id=tag_id,
+        matched=matched,
+        scope=_scope_q("content_object_id", candidate_ids, id_range),
+        remove=not frozen,
+    )
     return result
 
 
@@ -169,9 +154,10 @@ def tag_rules_apply_for_candidates(*, candidate_ids: Sequence[int]) -> RuleApply
 
 def tag_for_name(name: str) -> Tag:
     """The tag with this name (case-insensitive), created if missing."""
-    name = name.strip()
-    tag = Tag.objects.filter(name__iexact=name).first()
-    return tag or Tag.objects.create(name=name)
+    try:
+        return rule_tag_for_name(name)
+    except CandidateError as error:
+        raise PoolError(str(error)) from None
 
 
 _RULE_FIELDS = (

@@ -281,3 +281,15 @@ def test_saving_a_rule_on_a_big_tenant_applies_it_in_the_background(world, setti
 
     rule_run_execute(run=run)  # what the worker does (tested with a real one in test_worker)
     assert tag_names(lead) == tag_names(other) == {"leaders"}
+
+
+def test_a_consent_driven_change_of_the_candidate_reruns_the_rules(world):
+    """The preference centre changes the candidate through candidates' service (consent writes
+    no candidate row itself): the change is announced, so the rules run for that person."""
+    from consent.services import profile_language_set
+
+    person = candidate(age_bracket="18_24")  # created without its events: not tagged yet
+    assert tag_names(person) == set()
+    with world():
+        profile_language_set(candidate=person, language="fr")
+    assert tag_names(person) == {YOUNG_TALENT}
