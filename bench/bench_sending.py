@@ -70,8 +70,8 @@ def people(count: int) -> None:
         CandidateConsent(candidate=c, purpose="events", granted=True, frequency="", last_event=e)
         for c, e in zip(made, events, strict=True)
     )
-    # Four campaigns to the same people in one run: the weekly cap must not be what stops them.
-    ConsentPolicy.objects.filter(pk=policy_get().pk).update(weekly_cap=50)
+    # Four campaigns to the same people in one run: the nurture cap must not be what stops them.
+    ConsentPolicy.objects.filter(pk=policy_get().pk).update(nurture_cap_days=0)
 
 
 class Worker:

@@ -226,9 +226,8 @@ class TopicTemplateForm(forms.Form):
 class NurtureSettingsForm(forms.ModelForm):
     class Meta:
         model = NurtureSettings
-        fields = ["cap_days", "first_lookback_days", "invitation_interval_days"]
+        fields = ["first_lookback_days", "invitation_interval_days"]
         labels = {
-            "cap_days": _("Cap days"),
             "first_lookback_days": _("First lookback days"),
             "invitation_interval_days": _("Invitation interval days"),
         }

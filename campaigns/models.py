@@ -89,11 +89,6 @@ class TopicTemplate(models.Model):
 class NurtureSettings(models.Model):
     """Tenant-wide nurture rules (a single row)."""
 
-    cap_days = models.PositiveSmallIntegerField(
-        default=3,
-        validators=[MinValueValidator(1), MaxValueValidator(60)],
-        help_text=_("At most one nurture email per candidate every this many days."),
-    )
     first_lookback_days = models.PositiveSmallIntegerField(
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(365)],

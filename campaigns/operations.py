@@ -23,11 +23,11 @@ from campaigns.models import (
     ContentItem,
     Delivery,
     DeliveryStatus,
-    NurtureSettings,
     TopicSchedule,
 )
 from campaigns.planner import HeldBack, in_window, nurture_plan, tenant_zone
 from candidates.models import Candidate, Position
+from consent.selectors import nurture_cap_start, policy_get
 
 SAMPLE_SIZE = 25
 TOPIC_LABELS = dict(PLANNED_TOPIC_CHOICES)
@@ -115,9 +115,9 @@ def _sample(limit: int) -> list[PlannedDigest]:
     ]
 
 
-def _capped(at: dt.datetime, cap_days: int, limit: int) -> list[CappedPerson]:
-    """People kept back by the cap: a nurture email in the last `cap_days`, most recent first."""
-    since = at - dt.timedelta(days=cap_days)
+def _capped(at: dt.datetime, limit: int) -> list[CappedPerson]:
+    """People kept back by the nurture cap (consent's one setting), most recent first."""
+    since = nurture_cap_start(at)
     rows = (
         Delivery.objects.filter(sent_at__gt=since, sent_at__lte=at)
         .exclude(status=DeliveryStatus.PLANNED)
@@ -138,8 +138,7 @@ def nurture_preview(*, at: dt.datetime | None = None) -> NurturePreview:
     schedules = list(TopicSchedule.objects.filter(enabled=True).order_by("-priority", "topic"))
     if at is None:
         at = next_window(schedules, timezone.now())
-    rules = NurtureSettings.load()
-    preview = NurturePreview(at=at, cap_days=rules.cap_days)
+    preview = NurturePreview(at=at, cap_days=policy_get().nurture_cap_days)
     with transaction.atomic():
         plan = nurture_plan(now=at, count_held_back=True)
         preview.sample = _sample(SAMPLE_SIZE)
@@ -158,7 +157,7 @@ def nurture_preview(*, at: dt.datetime | None = None) -> NurturePreview:
                 held=plan.held_back.get(schedule.topic, HeldBack()),
             )
         )
-    preview.capped = _capped(at, rules.cap_days, 10)
+    preview.capped = _capped(at, 10)
     return preview
 
 

@@ -37,7 +37,7 @@ from campaigns.models import (
 from candidates.i18n import COUNTRY_ZONES
 from candidates.models import Candidate, CandidateTag
 from consent.models import FREQUENCY_DAYS, FREQUENCY_ORDER, CandidateConsent, Purpose
-from consent.selectors import contactable, topic_settings
+from consent.selectors import contactable, nurture_cap_start, topic_settings
 from mailing.kinds import NURTURE_KINDS, MessageKind
 from mailing.models import Message
 from tenants.db import server_binding_cursor
@@ -193,7 +193,8 @@ def nurture_plan(*, now: dt.datetime | None = None, count_held_back: bool = Fals
         return result
 
     ranges = topic_settings()
-    cap_from = now - dt.timedelta(days=rules.cap_days)
+    # The one nurture cap (consent's setting, enforced by the send gate): nobody it would refuse.
+    cap_from = nurture_cap_start(now)
     base = (
         Candidate.objects.active()
         .exclude(pk__in=Delivery.objects.filter(sent_at__gt=cap_from).values("candidate_id"))

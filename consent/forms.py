@@ -281,11 +281,11 @@ class PolicyForm(forms.Form):
         label=_("Grace period (days)"),
         help_text=_policy_help("grace_days"),
     )
-    weekly_cap = forms.IntegerField(
+    nurture_cap_days = forms.IntegerField(
         min_value=1,
-        max_value=20,
-        label=_("Weekly cap (emails)"),
-        help_text=_policy_help("weekly_cap"),
+        max_value=60,
+        label=_("Nurture cap (days)"),
+        help_text=_policy_help("nurture_cap_days"),
     )
 
 

@@ -2,8 +2,10 @@
 
 Suppression, bounces and complaints are mailing's own checks. This gate answers the consent
 side: a nurture email leaves only if, right now, the candidate has an active consent for its
-topic, the topic's chosen frequency allows another email, and the weekly cap is not reached.
-The campaigns planner plans by the same rules; this is the last word.
+topic, the topic's chosen frequency allows another email, and no nurture email left for them
+within the nurture cap (`ConsentPolicy.nurture_cap_days`, `consent.selectors.nurture_cap_start`).
+The campaigns planner plans by the same rules (and pre-filters with the same cap); this is the
+last word.
 
 `consent_send_gate_many` is what mailing calls: one claim of up to 500 messages in three
 queries (consents, the policy, the candidates' recent nurture mail). `consent_send_gate` is the
@@ -22,7 +24,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from consent.models import FREQUENCY_DAYS, CandidateConsent, Frequency, Purpose
-from consent.selectors import policy_get
+from consent.selectors import nurture_cap_start, policy_get
 from mailing.gate import GateDecision
 from mailing.kinds import NURTURE_KINDS
 from mailing.models import LEFT_STATUSES, Message, MessageStatus
@@ -31,7 +33,6 @@ _TRANSACTIONAL = GateDecision(True, "transactional")
 _ALLOWED = GateDecision(True, "consent")
 _NO_CANDIDATE = GateDecision(False, "Nurture email without a candidate: no consent to check.")
 _GONE = GateDecision(False, "The candidate record is anonymised or merged.")
-CAP_DAYS = 7
 
 
 def _no_consent(kind: str) -> GateDecision:
@@ -44,8 +45,8 @@ def _too_frequent(frequency: str) -> GateDecision:
     )
 
 
-def _capped(cap: int) -> GateDecision:
-    return GateDecision(False, f"Weekly cap of {cap} nurture emails reached.")
+def _capped(days: int) -> GateDecision:
+    return GateDecision(False, f"Nurture cap: at most one nurture email every {days} days.")
 
 
 def _precheck(message: Message) -> GateDecision | None:
@@ -88,16 +89,16 @@ def consent_send_gate(message: Message, *, now: datetime | None = None) -> GateD
             or in_flight.filter(kind=message.kind).exists()
         ):
             return _too_frequent(consent.frequency)
-    cap = policy_get().weekly_cap
-    recent = left.filter(sent_at__gt=now - timedelta(days=CAP_DAYS)).count() + in_flight.count()
-    if recent >= cap:
-        return _capped(cap)
+    policy = policy_get()
+    recent = left.filter(sent_at__gt=nurture_cap_start(now, policy)).exists()
+    if policy.nurture_cap_days and (recent or in_flight.exists()):
+        return _capped(policy.nurture_cap_days)
     return _ALLOWED
 
 
 class _History:
     """One candidate's nurture mail that counts: per kind, the last send and how many left in
-    the cap window, and the ids of messages in flight (held in `sending` by anyone)."""
+    the nurture cap, and the ids of messages in flight (held in `sending` by anyone)."""
 
     def __init__(self) -> None:
         self.last_sent: dict[str, datetime] = {}
@@ -106,7 +107,7 @@ class _History:
 
 
 def _histories(
-    candidate_ids: set[int], exclude: set[int], horizon: datetime, week_ago: datetime
+    candidate_ids: set[int], exclude: set[int], horizon: datetime, cap_from: datetime
 ) -> dict[int, _History]:
     rows = (
         Message.objects.filter(candidate_id__in=candidate_ids, kind__in=NURTURE_KINDS)
@@ -114,7 +115,7 @@ def _histories(
         .values("candidate_id", "kind")
         .annotate(
             last_sent=Max("sent_at", filter=Q(status__in=LEFT_STATUSES)),
-            recent=Count("id", filter=Q(status__in=LEFT_STATUSES, sent_at__gt=week_ago)),
+            recent=Count("id", filter=Q(status__in=LEFT_STATUSES, sent_at__gt=cap_from)),
             sending=ArrayAgg("id", filter=Q(status=MessageStatus.SENDING), default=[]),
         )
         .order_by()
@@ -162,16 +163,12 @@ def _decide(messages: list[Message], now: datetime) -> dict[int, GateDecision]:
     }
     if not consented:
         return decisions
-    cap = policy_get().weekly_cap
-    longest = max(
-        [CAP_DAYS] + [FREQUENCY_DAYS[f] for f in consents.values() if f], default=CAP_DAYS
-    )
-    week_ago = now - timedelta(days=CAP_DAYS)
+    policy = policy_get()
+    cap_from = nurture_cap_start(now, policy)
+    gaps = [now - timedelta(days=FREQUENCY_DAYS[f]) for f in consents.values() if f]
+    horizon = min([cap_from, *gaps])
     histories = _histories(
-        {m.candidate_id for m in consented},
-        {m.pk for m in messages},
-        now - timedelta(days=longest),
-        week_ago,
+        {m.candidate_id for m in consented}, {m.pk for m in messages}, horizon, cap_from
     )
     for message in consented:
         history = histories[message.candidate_id]
@@ -183,8 +180,8 @@ def _decide(messages: list[Message], now: datetime) -> dict[int, GateDecision]:
             if (last is not None and last > now - gap) or message.kind in earlier:
                 decisions[message.pk] = _too_frequent(frequency)
                 continue
-        if history.recent + len(earlier) >= cap:
-            decisions[message.pk] = _capped(cap)
+        if policy.nurture_cap_days and (history.recent or earlier):
+            decisions[message.pk] = _capped(policy.nurture_cap_days)
             continue
         decisions[message.pk] = _ALLOWED
         # Allowed and still `sending`: in flight for every later message of this person.

@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -137,8 +138,13 @@ class ConsentPolicy(models.Model):
         default=14,
         help_text=_("Consent never lapses sooner than this many days after a renewal email."),
     )
-    weekly_cap = models.PositiveSmallIntegerField(
-        default=3, help_text=_("At most this many nurture emails per candidate in any 7 days.")
+    # The one nurture cap: the send gate enforces it, the campaigns planner pre-filters with the
+    # same `consent.selectors.nurture_cap_start` (issue #15: it used to exist twice). 0 (not
+    # offered to HR: benchmarks only) switches the cap off.
+    nurture_cap_days = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("At most one nurture email per candidate every this many days."),
     )
 
     class Meta:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -28,6 +28,14 @@ from tenants.i18n import language_chain
 def policy_get() -> ConsentPolicy:
     policy = ConsentPolicy.objects.order_by("pk").first()
     return policy or ConsentPolicy.objects.create()
+
+
+def nurture_cap_start(now: datetime, policy: ConsentPolicy | None = None) -> datetime:
+    """The nurture cap (the one setting, `ConsentPolicy.nurture_cap_days`): a nurture email
+    leaves only if none left for the same person after this moment. The send gate enforces it;
+    the campaigns planner pre-filters with it, so it plans nobody the gate would refuse."""
+    policy = policy or policy_get()
+    return now - timedelta(days=policy.nurture_cap_days)
 
 
 def topic_settings() -> dict[str, TopicSetting]:

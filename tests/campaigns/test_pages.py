@@ -115,20 +115,27 @@ def test_topics_page_is_for_hr_admins_and_validates_templates(tenant_a):
     assert schedule.send_weekdays == [1, 3] and schedule.send_hour_end == 12
 
 
-def test_global_cap_is_hr_configurable_and_audited(tenant_a):
+def test_nurture_rules_are_hr_configurable_and_audited(tenant_a):
     client = tenant_a.client(tenant_a.hr_admin)
     response = client.post(
-        "/campaigns/topics/",
-        {"cap_days": "0", "first_lookback_days": "30", "invitation_interval_days": "90"},
+        "/campaigns/topics/", {"first_lookback_days": "0", "invitation_interval_days": "90"}
     )
     assert response.status_code == 200
-    assert NurtureSettings.load().cap_days == 3
+    assert NurtureSettings.load().first_lookback_days == 30
     client.post(
-        "/campaigns/topics/",
-        {"cap_days": "5", "first_lookback_days": "30", "invitation_interval_days": "90"},
+        "/campaigns/topics/", {"first_lookback_days": "14", "invitation_interval_days": "90"}
     )
-    assert NurtureSettings.load().cap_days == 5
+    assert NurtureSettings.load().first_lookback_days == 14
     assert AuditLog.objects.filter(action="campaigns.nurture_rules_changed").exists()
+
+
+def test_the_nurture_cap_is_one_setting_on_the_consent_settings(tenant_a):
+    """The planner's page points to it; the consent settings hold it (the send gate enforces
+    it, the planner pre-filters with the same function)."""
+    client = tenant_a.client(tenant_a.hr_admin)
+    page = client.get("/campaigns/topics/").content.decode()
+    assert 'name="cap_days"' not in page and "nurture cap" in page
+    assert 'name="policy-nurture_cap_days"' in client.get("/c/admin/settings/").content.decode()
 
 
 def test_defaults_are_installed_once(tenant_a):

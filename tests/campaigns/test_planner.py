@@ -6,11 +6,12 @@ from collections import defaultdict
 
 import time_machine
 
-from campaigns.models import Delivery, DeliveryStatus, NurtureSettings, TopicSchedule
+from campaigns.models import Delivery, DeliveryStatus, TopicSchedule
 from campaigns.planner import in_window, nurture_plan
 from campaigns.sending import nurture_run, nurture_send_batch
 from candidates.services import position_update
 from consent.models import Source
+from consent.selectors import policy_get
 from consent.services import consent_withdraw
 from mailing.models import Message
 from tests.campaigns.helpers import content_item, make_candidate, open_position, paris
@@ -61,7 +62,7 @@ def test_weeks_of_nurture_respect_frequency_cap_consent_and_content(tenant_a):
 
     every = sorted(d for (cid, _), dates in sent.items() if cid == weekly.pk for d in dates)
     for earlier, later in itertools.pairwise(every):
-        assert later - earlier >= dt.timedelta(days=NurtureSettings.load().cap_days)
+        assert later - earlier >= dt.timedelta(days=policy_get().nurture_cap_days)
 
     assert _nurture(no_consent) == []
     assert _nurture(no_skills) == []

@@ -101,15 +101,22 @@ def test_two_messages_of_one_topic_in_one_batch_send_only_the_first(tenant_a):
     assert (first.status, second.status) == (MessageStatus.SENT, MessageStatus.SUPPRESSED)
 
 
-def test_weekly_cap_across_topics(tenant_a):
+def test_nurture_cap_across_topics(tenant_a):
+    """One nurture email every `nurture_cap_days` per person, whatever the topics (the one cap,
+    also what the planner pre-filters with)."""
     ada = person()
-    policy_update(actor=tenant_a.hr_admin, weekly_cap=2)
+    policy_update(actor=tenant_a.hr_admin, nurture_cap_days=2)
     for topic in ("job_offers", "events", "company_news"):
         consent_grant(candidate=ada, purpose=topic, source=Source.OPTIN_LINK)
-    assert _send(ada, "job_offers").status == MessageStatus.SENT
-    assert _send(ada, "events").status == MessageStatus.SENT
-    capped = _send(ada, "company_news")
-    assert capped.status == MessageStatus.SUPPRESSED and "Weekly cap of 2" in capped.last_error
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        assert _send(ada, "job_offers").status == MessageStatus.SENT
+        capped = _send(ada, "events")
+        assert capped.status == MessageStatus.SUPPRESSED
+        assert "at most one nurture email every 2 days" in capped.last_error
+        clock.shift(timedelta(days=1, hours=23))
+        assert _send(ada, "company_news").status == MessageStatus.SUPPRESSED
+        clock.shift(timedelta(hours=2))
+        assert _send(ada, "company_news").status == MessageStatus.SENT
 
 
 def test_lapsed_consent_stops_mail_even_before_the_daily_job(tenant_a):

@@ -131,7 +131,7 @@ def _message(spec: dict, people: list[Candidate], now) -> Message:  # type: igno
 def test_batch_decisions_equal_one_by_one_decisions(tenant_a, people_specs, message_specs, cap):
     now = timezone.now()
     with transaction.atomic():
-        ConsentPolicy.objects.filter(pk=policy_get().pk).update(weekly_cap=cap)
+        ConsentPolicy.objects.filter(pk=policy_get().pk).update(nurture_cap_days=cap)
         candidates = _setup(people_specs, now)
         made = [_message(spec, candidates, now) for spec in message_specs]
         claim_ids = [m.pk for spec, m in zip(message_specs, made, strict=True) if spec["claimed"]]

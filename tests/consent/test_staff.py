@@ -90,7 +90,7 @@ def _settings_form(**overrides: str) -> dict[str, str]:
         "policy-consent_expiry_months": "24",
         "policy-renewal_notice_days": "30",
         "policy-grace_days": "14",
-        "policy-weekly_cap": "3",
+        "policy-nurture_cap_days": "3",
     }
     return data | overrides
 
