@@ -7,14 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.core import signing
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Candidate, Position, PositionStatus
 from tenants import signing as bulk_signing
 from tenants.i18n import lazy_format
-from tenants.links import tenant_signed_url_builder
+from tenants.links import SignedLinkError, signed_link_load, tenant_signed_url_builder
 
 REFERRAL_SALT = "campaigns.referral"
 # Forwarded emails live long; a friend may open one months later.
@@ -50,15 +49,15 @@ def share_url(candidate: Candidate, position: Position) -> str:
 
 def referral_load(token: str) -> Referral:
     try:
-        payload = signing.loads(token, salt=REFERRAL_SALT, max_age=REFERRAL_MAX_AGE)
-    except signing.SignatureExpired:
+        payload = signed_link_load(token, salt=REFERRAL_SALT, max_age=REFERRAL_MAX_AGE).payload
+    except SignedLinkError as error:
         raise ReferralError(
-            _("This link has expired; the job may still be open on our site.")
+            {
+                "expired": _("This link has expired; the job may still be open on our site."),
+                "invalid": _("This link is not valid."),
+                "other_tenant": _("This link is not valid on this site."),
+            }[error.reason]
         ) from None
-    except signing.BadSignature:
-        raise ReferralError(_("This link is not valid.")) from None
-    if not isinstance(payload, dict) or payload.get("s") != connection.schema_name:
-        raise ReferralError(_("This link is not valid on this site."))
     referrer = Candidate.objects.active().filter(pk=payload.get("c")).first()
     position = Position.objects.filter(pk=payload.get("p")).first()
     if referrer is None or position is None:

@@ -92,6 +92,13 @@ def candidate_language(candidate: Candidate | None) -> str:
     return language_chain(candidate.preferred_language if candidate else "")[0]
 
 
+def candidate_language_choice(candidate: Candidate) -> str:
+    """The language the person chose themselves ("" = none: they read the company's), for a
+    form that shows their choice (the preference centre). Everything else reads
+    `candidate_language`."""
+    return candidate.preferred_language
+
+
 def country_zone(country: str) -> ZoneInfo | None:
     """The zone of a single-zone country; None for a country spanning several or unknown."""
     return zone_named(COUNTRY_ZONES.get((country or "").strip().upper(), ""))

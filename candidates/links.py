@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.core import signing
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Candidate, Position, PositionStatus
 from tenants import signing as bulk_signing
 from tenants.i18n import lazy_format
-from tenants.links import tenant_signed_url_builder
+from tenants.links import SignedLinkError, signed_link_load, tenant_signed_url_builder
 
 REAPPLY_SALT = "candidates.reapply"
 REAPPLY_MAX_AGE = 60 * 24 * 3600
@@ -51,15 +50,15 @@ def reapply_url(candidate: Candidate, position: Position) -> str:
 
 def reapply_load(token: str) -> Reapply:
     try:
-        payload = signing.loads(token, salt=REAPPLY_SALT, max_age=REAPPLY_MAX_AGE)
-    except signing.SignatureExpired:
+        payload = signed_link_load(token, salt=REAPPLY_SALT, max_age=REAPPLY_MAX_AGE).payload
+    except SignedLinkError as error:
         raise LinkError(
-            _("This link has expired. You can still apply from the job page.")
+            {
+                "expired": _("This link has expired. You can still apply from the job page."),
+                "invalid": _("This link is not valid."),
+                "other_tenant": _("This link is not valid on this site."),
+            }[error.reason]
         ) from None
-    except signing.BadSignature:
-        raise LinkError(_("This link is not valid.")) from None
-    if payload.get("s") != connection.schema_name:
-        raise LinkError(_("This link is not valid on this site."))
     candidate = (
         Candidate.objects.active().filter(pk=payload.get("c")).first()
         or Candidate.objects.filter(pk=payload.get("c"), merged_into__isnull=False)

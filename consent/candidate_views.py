@@ -15,7 +15,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import candidate_token_view, public_view
-from candidates.i18n import candidate_language, candidate_render, in_visitor_language
+from candidates.i18n import (
+    candidate_language,
+    candidate_language_choice,
+    candidate_render,
+    in_visitor_language,
+)
 from candidates.sources import source_label
 from consent import links
 from consent.exports import export_file_response, latest_export
@@ -124,7 +129,7 @@ def _choices_page(
         topics=topic_settings(),
         texts=texts_current(language),
         state=state,
-        language=candidate.preferred_language,
+        language=candidate_language_choice(candidate),
         # Whoever agreed to pool invitations can take it back here.
         offer_invitation=bool(
             state.get(Purpose.POOL_INVITATION) and state[Purpose.POOL_INVITATION].granted

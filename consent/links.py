@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.core import signing
 from django.db import connection
 
 from candidates.models import Candidate
 from tenants import signing as bulk_signing
-from tenants.links import tenant_token_url_builder
+from tenants.links import SignedLinkError, signed_link_load, tenant_token_url_builder
 
 DAY = 24 * 3600
 
@@ -93,15 +92,16 @@ def sign(kind: LinkKind, *, candidate: Candidate | None, **extra: Any) -> str:
 def read(kind: LinkKind, token: str) -> LinkData:
     """Check a token for this tenant; raise LinkError with a reason the page can explain."""
     try:
-        payload = signing.loads(token, salt=kind.salt, max_age=timedelta(seconds=kind.max_age))
-        expired = False
-    except signing.SignatureExpired:
-        payload = signing.loads(token, salt=kind.salt)
-        expired = True
-    except signing.BadSignature:
-        raise LinkError("invalid") from None
-    if not isinstance(payload, dict) or payload.get("t") != connection.schema_name:
-        raise LinkError("other_tenant" if isinstance(payload, dict) else "invalid")
+        link = signed_link_load(
+            token,
+            salt=kind.salt,
+            max_age=timedelta(seconds=kind.max_age),
+            schema_key="t",
+            allow_expired=True,
+        )
+    except SignedLinkError as error:
+        raise LinkError(error.reason) from None
+    payload, expired = link.payload, link.expired
     extra = {k: v for k, v in payload.items() if k not in ("t", "c", "k")}
     candidate = None
     if "c" in payload:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -14,13 +13,13 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import hr_admin_required, recruiter_required
 from accounts.services import audit_log_record
 from candidates.criteria import CriteriaError, CriteriaForm, apply_criteria, criteria_describe
-from candidates.exporting import csv_lines
+from candidates.exporting import candidate_export_rows, csv_lines
 from candidates.models import Candidate
 from candidates.services import CandidateError, candidate_tags_add
 from consent.selectors import contactable
@@ -208,20 +207,6 @@ def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "pools/detail.html", context)
 
 
-EXPORT_FIELDS = [
-    ("first_name", gettext_lazy("First name")),
-    ("last_name", gettext_lazy("Last name")),
-    ("email", gettext_lazy("Email")),
-    ("phone", gettext_lazy("Phone")),
-    ("city", gettext_lazy("City")),
-    ("country", gettext_lazy("Country")),
-    ("profession", gettext_lazy("Profession")),
-    ("seniority", gettext_lazy("Seniority")),
-    ("source", gettext_lazy("Source")),
-    ("last_activity_at", gettext_lazy("Last activity")),
-]
-
-
 @recruiter_required
 def pool_export(request: HttpRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(Pool, pk=pk)
@@ -234,21 +219,12 @@ def pool_export(request: HttpRequest, pk: int) -> HttpResponse:
         details={"count": count, "filters": request.GET.urlencode()[:500]},
         request=request,
     )
-    names = [name for name, _ in EXPORT_FIELDS]
-
-    # Made now, in the reader's language: the rows stream after the view returned.
-    header = [str(label) for _name, label in EXPORT_FIELDS] + [_("Tags")]
-
-    def rows() -> Iterator[list[Any]]:
-        yield header
-        for candidate in members.prefetch_related("tags").iterator(chunk_size=2000):
-            tags = ", ".join(sorted(t.name for t in candidate.tags.all()))
-            yield [*(getattr(candidate, name) for name in names), tags]
-
+    # The candidate list's export columns (candidates.exporting, the one list of them).
+    rows = candidate_export_rows(members.prefetch_related("skills", "tags"))
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     filename = f"pool-{slugify(pool.name) or pool.pk}-{stamp}.csv"
     response = StreamingHttpResponse(
-        csv_lines(rows(), bom=False), content_type="text/csv; charset=utf-8"
+        csv_lines(rows, bom=False), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

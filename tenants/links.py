@@ -1,4 +1,5 @@
-"""Absolute links to a tenant's site, for emails and PDFs (no request at hand)."""
+"""Absolute links to a tenant's site, for emails and PDFs (no request at hand), and the one
+loader of the signed tokens they carry (`signed_link_load`)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import functools
 import re
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Literal
 
 from django.conf import settings
+from django.core import signing
 from django.db import connection
 from django.urls import get_script_prefix, get_urlconf, reverse
 
@@ -88,3 +92,59 @@ def tenant_token_url(viewname: str, token: str, tenant: Tenant | None = None) ->
     """`tenant_absolute_url(reverse(viewname, args=[token]))` with the URL resolved once per
     view instead of per link (reverse() was a fifth of rendering a nurture digest)."""
     return tenant_token_url_builder(viewname, tenant)(token)
+
+
+# --- Loading signed links -----------------------------------------------------------------------
+
+LinkProblem = Literal["invalid", "expired", "other_tenant"]
+
+
+class SignedLinkError(Exception):
+    """A signed link that cannot be used. `reason`: "invalid" (forged, truncated, another
+    salt: never ours), "expired" (genuine but older than `max_age`) or "other_tenant" (genuine,
+    signed for another tenant's site). Callers turn it into their page's words."""
+
+    def __init__(self, reason: LinkProblem) -> None:
+        super().__init__(reason)
+        self.reason: LinkProblem = reason
+
+
+@dataclass(frozen=True)
+class SignedLink:
+    """A genuine token of this tenant: its payload (the tenant's key included) and, only when
+    loaded with `allow_expired=True`, whether it is past `max_age`."""
+
+    payload: dict[str, Any]
+    expired: bool = False
+
+
+def signed_link_load(
+    token: str,
+    *,
+    salt: str,
+    max_age: int | timedelta,
+    schema_key: str = "s",
+    allow_expired: bool = False,
+) -> SignedLink:
+    """The one loader of signed links (re-apply, share, consent links): checks the signature
+    (`django.core.signing`, the format `tenants.signing.dumps` writes), the age and that the
+    payload is a dict naming the current tenant's schema under `schema_key`. Raises
+    `SignedLinkError`. An expired token raises "expired" at once, unless `allow_expired`: then a
+    genuine expired token of this tenant is returned with `expired=True` (a page that offers a
+    fresh link must know whose it was); the tenant is checked first either way for such tokens.
+    """
+    expired = False
+    try:
+        payload = signing.loads(token, salt=salt, max_age=max_age)
+    except signing.SignatureExpired:
+        if not allow_expired:
+            raise SignedLinkError("expired") from None
+        payload = signing.loads(token, salt=salt)
+        expired = True
+    except signing.BadSignature:
+        raise SignedLinkError("invalid") from None
+    if not isinstance(payload, dict):
+        raise SignedLinkError("invalid")
+    if payload.get(schema_key) != connection.schema_name:
+        raise SignedLinkError("other_tenant")
+    return SignedLink(payload=payload, expired=expired)

@@ -7,6 +7,7 @@ import pytest
 
 from accounts.models import AuditLog
 from candidates.criteria import CriteriaForm
+from candidates.exporting import EXPORT_COLUMNS
 from candidates.services import candidate_tags_add
 from pools.models import Pool, PoolKind, RuleRun, TagRule
 from pools.selectors import pool_members
@@ -109,7 +110,9 @@ def test_csv_export_is_formula_safe_and_audited(tenant_a, data):
     first_names = sorted(row[0] for row in rows[1:])
     assert first_names == ["'=HYPERLINK(1)", "Ada"]
     ada_row = next(row for row in rows if row[0] == "Ada")
-    assert "silver-medalist" in ada_row[-1]
+    assert "silver-medalist" in ada_row[rows[0].index("Tags")]
+    # The candidate list's columns: one list of export columns (candidates.exporting).
+    assert rows[0] == [str(label) for _key, label in EXPORT_COLUMNS]
     entry = AuditLog.objects.filter(action="candidate.export").latest("pk")
     assert entry.details["count"] == 2 and entry.actor == tenant_a.recruiter
 

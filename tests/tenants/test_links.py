@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -49,3 +51,80 @@ def test_a_token_url_builder_gives_the_links_tenant_token_url_gives(tenant_a):
                 reverse("consent:unsubscribe", args=[value])
             )
     assert captured.captured_queries == []
+
+
+# --- signed_link_load: the one loader of signed links ------------------------------------------
+
+
+def _token(payload, salt="test.links"):  # type: ignore[no-untyped-def]
+    from tenants import signing as bulk_signing
+
+    return bulk_signing.dumps(payload, salt=salt)
+
+
+def test_signed_link_load_tells_forged_expired_and_foreign_apart(tenant_a):
+    import time_machine
+    from django.utils import timezone
+
+    good = _token({"s": "alpha", "c": 7})
+    loaded = links.signed_link_load(good, salt="test.links", max_age=60)
+    assert loaded == links.SignedLink(payload={"s": "alpha", "c": 7}, expired=False)
+
+    def reason(token, **options):  # type: ignore[no-untyped-def]
+        try:
+            links.signed_link_load(token, salt="test.links", max_age=60, **options)
+        except links.SignedLinkError as error:
+            return error.reason
+        return None
+
+    assert reason(good[:-2] + ("AA" if not good.endswith("AA") else "BB")) == "invalid"
+    assert reason(_token({"s": "alpha"}, salt="another.salt")) == "invalid"
+    assert reason(_token(["s", "alpha"])) == "invalid"
+    assert reason(_token({"s": "beta", "c": 7})) == "other_tenant"
+    assert reason(_token({"t": "alpha"}), schema_key="t") is None
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=61)):
+        assert reason(good) == "expired"
+        late = links.signed_link_load(good, salt="test.links", max_age=60, allow_expired=True)
+        assert late.expired and late.payload["c"] == 7
+    # A genuine expired token of another tenant is that tenant's, not an expired one here.
+    expired_foreign = _token({"s": "beta"})
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=61)):
+        assert reason(expired_foreign, allow_expired=True) == "other_tenant"
+
+
+def test_no_app_loads_signed_links_itself():
+    """Links are read through `tenants.links.signed_link_load` only (one truth for expiry,
+    forgery and the tenant check). Other signed values (a form's stamp, the lockout's device
+    cookie) are not links."""
+    import ast
+    from pathlib import Path
+
+    from django.conf import settings
+
+    allowed = {"tenants/links.py", "tenants/public_forms.py", "accounts/lockout.py"}
+    base = Path(settings.BASE_DIR)
+    found = []
+    for app in (
+        "tenants",
+        "accounts",
+        "candidates",
+        "mailing",
+        "consent",
+        "pools",
+        "feedback",
+        "campaigns",
+        "integrations",
+    ):
+        for file in (base / app).rglob("*.py"):
+            relative = file.relative_to(base).as_posix()
+            if relative in allowed or "/migrations/" in relative:
+                continue
+            for node in ast.walk(ast.parse(file.read_text())):
+                if (
+                    isinstance(node, ast.Attribute)
+                    and node.attr in {"loads", "unsign", "unsign_object"}
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id in {"signing", "signer", "TimestampSigner", "Signer"}
+                ):
+                    found.append(f"{relative}:{node.lineno}")
+    assert found == []
