@@ -18,7 +18,10 @@ from __future__ import annotations
 import ast
 import functools
 import importlib
+import inspect
 import re
+import types
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -201,6 +204,9 @@ class Scanner(ast.NodeVisitor):
             target = self.type_of(func) if not isinstance(func, ast.Attribute) else None
             if target is not None and target.kind == "class":
                 return T("instance", target.model)
+            returned = self.returns(func)
+            if returned is not None:
+                return returned[0]
             if isinstance(func, ast.Attribute):
                 base = self.type_of(func.value)
                 if base is not None and base.kind == "qs":
@@ -230,6 +236,52 @@ class Scanner(ast.NodeVisitor):
         if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
             return None
         return None
+
+    def callee(self, func: ast.AST):  # type: ignore[no-untyped-def]
+        """The function a call names (a module-level or imported one), if it is one."""
+        if isinstance(func, ast.Name):
+            value = self.lookup(func.id)
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            module = self.lookup(func.value.id)
+            value = getattr(module, func.attr, None) if inspect.ismodule(module) else None
+        else:
+            return None
+        return inspect.unwrap(value) if inspect.isfunction(value) else None
+
+    def returns(self, func: ast.AST) -> tuple[T | None, ...] | None:
+        """What a function's return annotation promises: `Message` → an instance,
+        `QuerySet[Candidate]` → a queryset, `list[Activity]` → instances, `tuple[Candidate,
+        bool]` → (instance, None). None when unknown."""
+        function = self.callee(func)
+        if function is None:
+            return None
+        try:
+            hint = typing.get_type_hints(function).get("return")
+        except Exception:  # an annotation that does not resolve: unknown
+            return None
+        return self.from_hint(hint)
+
+    def from_hint(self, hint) -> tuple[T | None, ...] | None:  # type: ignore[no-untyped-def]
+        if is_model(hint):
+            return (T("instance", hint),)
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+        if origin is None or not args:
+            return None
+        if origin is tuple:
+            parts = tuple(T("instance", a) if is_model(a) else None for a in args)
+            return parts if any(parts) else None
+        if origin in (types.UnionType, typing.Union):
+            for arg in args:
+                found = self.from_hint(arg)
+                if found is not None:
+                    return found
+            return None
+        inner = args[0]
+        if not is_model(inner):
+            return None
+        if isinstance(origin, type) and issubclass(origin, (models.QuerySet, models.Manager)):
+            return (T("qs", inner),)
+        return (T("iter", inner),)
 
     def model_from_get_model(self, node: ast.Call) -> T | None:
         args = [a.value for a in node.args if isinstance(a, ast.Constant)]
@@ -328,6 +380,12 @@ class Scanner(ast.NodeVisitor):
             if base is not None and isinstance(node.targets[0], ast.Tuple):
                 self.bind(node.targets[0].elts[0], T("instance", base.model))
                 return
+        returned = self.returns(call.func) if isinstance(call, ast.Call) else None
+        target = node.targets[0]
+        if returned is not None and len(returned) > 1 and isinstance(target, ast.Tuple):
+            for element, part in zip(target.elts, returned, strict=False):
+                self.bind(element, part)
+            return
         for target in node.targets:
             self.bind(target, value)
 
@@ -507,6 +565,8 @@ SAMPLES = {
     "raw SQL quoted table": "sql = f'DELETE FROM {quote(Message._meta.db_table)} WHERE id = 1'",
     "third-party model declared by another app": "Tag.objects.create(name='x')",
     "tracking event": "TrackingEvent.objects.filter(message_id=1).update(description='')",
+    "returned by an annotated function": "m = message_enqueue(send_key='x')\nm.save()",
+    "first of a returned tuple": "c, made = candidate_upsert(email='x')\nc.delete()",
 }
 
 
@@ -515,9 +575,13 @@ def test_scanner_catches(case):
     from taggit.models import Tag
 
     from candidates.models import Application, Candidate
+    from candidates.services import candidate_upsert
     from mailing.models import Message, MessageAttachment, TrackingEvent
+    from mailing.services import message_enqueue
 
     namespace = {
+        "candidate_upsert": candidate_upsert,
+        "message_enqueue": message_enqueue,
         "Tag": Tag,
         "Candidate": Candidate,
         "Application": Application,
