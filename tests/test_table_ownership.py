@@ -538,7 +538,7 @@ def test_no_app_writes_another_apps_tables():
     )
 
 
-def test_exceptions_are_still_needed():
+def test_every_exception_says_why():
     for (module, owner), why in EXCEPTIONS.items():
         assert why, f"{module} → {owner}: say why"
 
