@@ -26,13 +26,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import ngettext
 from ipware.ip import get_client_ip
 
 from accounts.models import SignInFailure
+from tenants.context import current_schema
 
 DEVICE_COOKIE = "signin_device"
 DEVICE_COOKIE_MAX_AGE = 180 * 24 * 3600
@@ -89,7 +89,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
 def account_key(email: str) -> str:
     """A keyed hash of the typed address, per tenant: what was typed is never stored."""
     normalised = email.strip().lower().encode()
-    key = f"{settings.SECRET_KEY}:signin:{connection.schema_name}".encode()
+    key = f"{settings.SECRET_KEY}:signin:{current_schema()}".encode()
     return hmac.new(key, normalised, hashlib.sha256).hexdigest()
 
 
@@ -98,7 +98,7 @@ def _window_start() -> timezone.datetime:
 
 
 def _device_salt() -> str:
-    return f"accounts.signin_device:{connection.schema_name}"
+    return f"accounts.signin_device:{current_schema()}"
 
 
 def device_trusted(request: HttpRequest, email: str) -> bool:

@@ -200,16 +200,16 @@ def main() -> None:
 
     esp = EspProcess(delay=latency).start()
     try:
-        from django.db import connection
         from django.utils import timezone
 
         from accounts.models import User
         from campaigns.models import ContentItem
         from pools.models import PoolKind
         from pools.services import pool_save
+        from tenants.context import activate_tenant
         from tenants.models import Tenant
 
-        connection.set_tenant(Tenant.objects.get(schema_name=SCHEMA))
+        activate_tenant(Tenant.objects.get(schema_name=SCHEMA))
         people(size)
         ContentItem.objects.create(
             topic="events",

@@ -26,11 +26,11 @@ class SchemaRequiredTask(TenantTask):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         from django.db import connection
-        from django_tenants.utils import get_public_schema_name
 
+        from tenants.context import in_public_schema
         from tenants.i18n import localised, tenant_zone
 
-        if not self.runs_in_public and connection.schema_name == get_public_schema_name():
+        if not self.runs_in_public and in_public_schema():
             raise MissingTenantSchemaError(
                 f"Task {self.name} needs a tenant schema; it was sent without one."
             )

@@ -27,6 +27,7 @@ from django.utils import timezone
 from mailing import esp
 from mailing.events import message_status_changed
 from mailing.models import Message, MessageStatus
+from tenants.context import current_schema
 from tenants.db import server_binding_cursor
 
 FAILED_RECIPIENT_STATUSES = {"rejected", "invalid", "failed"}
@@ -137,7 +138,7 @@ def _sender() -> tuple[str, list[str]]:
 
 def _metadata(message: Message) -> dict[str, str]:
     return {
-        "schema": connection.schema_name,
+        "schema": current_schema(),
         "message_id": str(message.pk),
         "mailing_key": esp.mailing_key(message),
     }

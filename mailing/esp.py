@@ -13,9 +13,9 @@ import requests
 from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import connection
 
 from mailing.models import Message
+from tenants.context import current_schema
 
 T = TypeVar("T")
 
@@ -88,7 +88,7 @@ def batch_limit() -> int:
 
 def mailing_key(message: Message) -> str:
     """Metadata carried by every sent message; unique across tenants."""
-    return f"{connection.schema_name}:{message.pk}"
+    return f"{current_schema()}:{message.pk}"
 
 
 def lookup(to_email: str, key: str) -> str | None:

@@ -38,6 +38,7 @@ from mailing.models import (
 )
 from mailing.rendering import RenderedEmail, render_email
 from mailing.replies import reply_address
+from tenants.context import current_schema
 from tenants.db import server_binding_cursor
 from tenants.i18n import pick_language
 
@@ -94,7 +95,7 @@ def message_headers(
     send key, so identical on every retry and known before the row exists) and, for nurture
     mail, RFC 8058 one-click unsubscribe. `schema` and `domain` default to the current
     tenant's (a bulk enqueue passes them once for all its messages)."""
-    schema = schema or connection.schema_name
+    schema = schema or current_schema()
     domain = domain or sender_domain()
     headers: dict[str, str] = {}
     for name, value in (extra or {}).items():
@@ -330,7 +331,7 @@ def message_enqueue_many(*, emails: Sequence[OutgoingEmail]) -> list[Message]:
     then one INSERT … ON CONFLICT (send_key) DO NOTHING per batch. Returns the outbox rows in the
     order given; a send key already written (or repeated in `emails`) returns the existing row,
     as `message_enqueue` does. The dispatcher is kicked once, after commit."""
-    schema, domain = connection.schema_name, sender_domain()
+    schema, domain = current_schema(), sender_domain()
     prepared = [
         _validated(
             schema=schema,

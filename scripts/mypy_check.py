@@ -45,7 +45,15 @@ BASELINE_HEADER = (
 def run_mypy() -> list[tuple[str, str]]:
     """mypy's errors: (normalised entry `path: [code] message`, the line as mypy printed it)."""
     proc = subprocess.run(
-        [sys.executable, "-m", "mypy", ".", "--no-pretty", "--no-error-summary", "--no-color"],
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            ".",
+            "--no-pretty",
+            "--no-error-summary",
+            "--no-color-output",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

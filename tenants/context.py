@@ -8,13 +8,48 @@ code that also runs in the public schema or before a tenant is set.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from django.db import connection
 from django_tenants.utils import get_public_schema_name
 
 if TYPE_CHECKING:
     from tenants.models import Tenant
+
+
+class _TenantConnection(Protocol):
+    """What django-tenants' database wrapper adds to Django's (untyped in the stubs)."""
+
+    schema_name: str
+
+    def set_tenant(self, tenant: Tenant, include_public: bool = True) -> None: ...
+
+    def set_schema_to_public(self) -> None: ...
+
+
+def _tenant_connection() -> _TenantConnection:
+    # `connection` is a proxy to this thread's wrapper, django-tenants' one (settings' ENGINE).
+    return cast("_TenantConnection", connection)
+
+
+def current_schema() -> str:
+    """The connection's schema name: a tenant's, or the public schema's."""
+    return getattr(connection, "schema_name", None) or get_public_schema_name()
+
+
+def in_public_schema() -> bool:
+    """True outside a tenant (the public schema, e.g. the base domain or a dispatcher task)."""
+    return current_schema() == get_public_schema_name()
+
+
+def activate_tenant(tenant: Tenant) -> None:
+    """Point the connection at the tenant's schema (commands, benchmarks, provisioning)."""
+    _tenant_connection().set_tenant(tenant)
+
+
+def activate_public_schema() -> None:
+    """Point the connection back at the public schema."""
+    _tenant_connection().set_schema_to_public()
 
 
 def current_tenant_or_none() -> Tenant | None:

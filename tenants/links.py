@@ -13,6 +13,7 @@ from django.db import connection
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from tenants import signing as bulk_signing
+from tenants.context import current_schema
 from tenants.models import Tenant
 
 # A bulk action signs several links per email for hundreds of people: the primary domain is
@@ -75,7 +76,7 @@ def tenant_signed_url_builder(viewname: str, salt: str) -> Callable[[dict[str, A
     """A function of a payload: the absolute link to `viewname` with the payload, plus the
     current tenant's schema as "s", signed with `salt` (`tenants.signing.dumps`). Links whose
     token carries ids and the tenant (re-apply, share with a friend) are built with it."""
-    schema = connection.schema_name
+    schema = current_schema()
     url = tenant_token_url_builder(viewname)
 
     def build(fields: dict[str, Any]) -> str:
