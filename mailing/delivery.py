@@ -27,7 +27,7 @@ from django.utils import timezone
 from mailing import esp
 from mailing.events import message_status_changed
 from mailing.models import Message, MessageStatus
-from tenants.context import current_schema
+from tenants.context import current_schema, current_tenant
 from tenants.db import server_binding_cursor
 
 FAILED_RECIPIENT_STATUSES = {"rejected", "invalid", "failed"}
@@ -127,7 +127,7 @@ def finish_many(messages: list[Message]) -> None:
 
 
 def _sender() -> tuple[str, list[str]]:
-    tenant = connection.tenant
+    tenant = current_tenant()
     address = tenant.sender_email or settings.DEFAULT_FROM_EMAIL
     name = tenant.from_name
     for value in (name, address, tenant.reply_to):

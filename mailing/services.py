@@ -38,7 +38,7 @@ from mailing.models import (
 )
 from mailing.rendering import RenderedEmail, render_email
 from mailing.replies import reply_address
-from tenants.context import current_schema
+from tenants.context import current_schema, current_tenant_or_none
 from tenants.db import server_binding_cursor
 from tenants.i18n import pick_language
 
@@ -78,7 +78,7 @@ def clean_address(address: str, label: str = "Recipient address") -> str:
 
 
 def sender_domain(tenant: Any = None) -> str:
-    tenant = tenant or connection.tenant
+    tenant = tenant or current_tenant_or_none()
     address = getattr(tenant, "sender_email", "") or settings.DEFAULT_FROM_EMAIL
     return address.rpartition("@")[2] or "localhost"
 
@@ -111,7 +111,8 @@ def message_headers(
     reply_to = reply_address(schema=schema, send_key=send_key)
     if reply_to:
         # Replies reach the registered address and, as before, the tenant's own Reply-To.
-        own = getattr(connection.tenant, "reply_to", "") or ""
+        tenant = current_tenant_or_none()
+        own = tenant.reply_to if tenant is not None else ""
         headers["Reply-To"] = ", ".join(
             [clean_address(reply_to, "Reply-To address"), *([own] if own else [])]
         )
@@ -489,7 +490,8 @@ def email_template_render(
 ) -> RenderedEmail:
     kind = get_template_kind(key)
     subject, body, used = email_template_source(key=key, language=language)
-    values = {"company_name": getattr(connection.tenant, "from_name", "")} | dict(context)
+    tenant = current_tenant_or_none()
+    values = {"company_name": tenant.from_name if tenant is not None else ""} | dict(context)
     return render_email(
         subject_source=subject,
         body_source=body,

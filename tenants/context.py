@@ -62,6 +62,17 @@ def current_tenant_or_none() -> Tenant | None:
     return None
 
 
+def connection_tenant() -> Tenant:
+    """The Tenant row the connection is set to, the public one ("Platform") on the base domain
+    included; a RuntimeError when none is (e.g. after `activate_public_schema()`)."""
+    from tenants.models import Tenant
+
+    tenant = getattr(connection, "tenant", None)
+    if not isinstance(tenant, Tenant):
+        raise RuntimeError("the connection is set to no tenant row")
+    return tenant
+
+
 def current_tenant() -> Tenant:
     """The connection's tenant; a RuntimeError outside one (a bug, never user input)."""
     tenant = current_tenant_or_none()
