@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.audit import AuditFilterForm, audit_csv_lines, audit_entries, details_fields
 from accounts.dashboard import panels_for
 from accounts.forms import BrandingForm, InviteForm, ProfileForm
+from accounts.http import StaffRequest
 from accounts.i18n import staff_language
 from accounts.lockout import signin_lock_status
 from accounts.models import Role, User
@@ -42,12 +43,12 @@ password_reset_complete = public_view(
 
 
 @recruiter_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: StaffRequest) -> HttpResponse:
     return render(request, "accounts/dashboard.html", {"panels": panels_for(request)})
 
 
 @recruiter_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: StaffRequest) -> HttpResponse:
     """The signed-in person's own settings; a new language applies from the next page on."""
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
@@ -59,7 +60,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @hr_admin_required
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: StaffRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -82,7 +83,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def user_update(request: HttpRequest, pk: int) -> HttpResponse:
+def user_update(request: StaffRequest, pk: int) -> HttpResponse:
     user = get_object_or_404(User, pk=pk)
     action = request.POST.get("action")
     try:
@@ -117,7 +118,7 @@ def user_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @hr_admin_required
-def settings_branding(request: HttpRequest) -> HttpResponse:
+def settings_branding(request: StaffRequest) -> HttpResponse:
     tenant = request.tenant
     form = BrandingForm(request.POST or None, request.FILES or None, instance=tenant)
     if request.method == "POST" and form.is_valid():
@@ -128,7 +129,7 @@ def settings_branding(request: HttpRequest) -> HttpResponse:
 
 
 @hr_admin_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: StaffRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     cleaned = form.cleaned_data if form.is_valid() else {}
     page = Paginator(audit_entries(cleaned), 50).get_page(request.GET.get("page"))
@@ -143,7 +144,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 
 @hr_admin_required
-def audit_log_export(request: HttpRequest) -> HttpResponse:
+def audit_log_export(request: StaffRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     if request.GET and not form.is_valid():
         messages.error(request, _("Fix the filters before exporting."))

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from accounts.http import StaffRequest
 from accounts.permissions import hr_admin_required, public_view
 from integrations.ats import PROCESSORS, greenhouse, lever
 from integrations.ats.common import ats_event_receive
@@ -106,7 +107,7 @@ def _webhook_url(request: HttpRequest, provider: str) -> str:
 
 
 @hr_admin_required
-def ats_settings(request: HttpRequest) -> HttpResponse:
+def ats_settings(request: StaffRequest) -> HttpResponse:
     connections = {c.provider: c for c in AtsConnection.objects.all()}
     if request.method == "POST":
         provider = request.POST.get("provider", "")
@@ -173,7 +174,7 @@ def _initial(mapping: AtsMapping) -> dict[str, Any]:
 
 @hr_admin_required
 @require_POST
-def mapping_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def mapping_edit(request: StaffRequest, pk: int) -> HttpResponse:
     mapping = get_object_or_404(AtsMapping, pk=pk)
     form = MappingForm(request.POST, mapping=mapping)
     if form.is_valid():
@@ -194,7 +195,7 @@ def mapping_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def mapping_add(request: HttpRequest) -> HttpResponse:
+def mapping_add(request: StaffRequest) -> HttpResponse:
     form = MappingAddForm(request.POST)
     if form.is_valid():
         ats_mapping_add(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
@@ -206,7 +207,7 @@ def mapping_add(request: HttpRequest) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def event_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def event_retry(request: StaffRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(AtsEvent, pk=pk)
     try:
         event = ats_event_retry(event=event, actor=request.user)  # type: ignore[arg-type]
@@ -222,7 +223,7 @@ def event_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def events_retry_all(request: HttpRequest) -> HttpResponse:
+def events_retry_all(request: StaffRequest) -> HttpResponse:
     done = ats_events_retry_all(actor=request.user)  # type: ignore[arg-type]
     messages.success(
         request,
@@ -233,7 +234,7 @@ def events_retry_all(request: HttpRequest) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def event_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+def event_dismiss(request: StaffRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(AtsEvent, pk=pk)
     ats_event_dismiss(event=event, actor=request.user)  # type: ignore[arg-type]
     messages.success(request, _("The event was dismissed; nothing was changed."))
