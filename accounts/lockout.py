@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -93,7 +93,7 @@ def account_key(email: str) -> str:
     return hmac.new(key, normalised, hashlib.sha256).hexdigest()
 
 
-def _window_start() -> timezone.datetime:
+def _window_start() -> datetime:
     return timezone.now() - timedelta(minutes=settings.SIGNIN_LOCK_MINUTES)
 
 
@@ -135,7 +135,7 @@ def device_cookie_set(request: HttpRequest, response: HttpResponse, email: str) 
     )
 
 
-def _seconds_until(moment: timezone.datetime) -> int:
+def _seconds_until(moment: datetime) -> int:
     return max(1, int((moment - timezone.now()).total_seconds() + 0.999))
 
 

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
@@ -28,7 +29,9 @@ from accounts.twofactor import has_second_factor
 from tenants.context import in_public_schema
 
 
-def two_factor_enrolment(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def two_factor_enrolment(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """Mark a signed-in view that stays open before the user has a second factor."""
     view.two_factor_enrolment = True  # type: ignore[attr-defined]
     return view

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
@@ -15,7 +17,7 @@ from accounts.dashboard import panels_for
 from accounts.forms import BrandingForm, InviteForm, ProfileForm
 from accounts.http import StaffRequest
 from accounts.i18n import staff_language
-from accounts.lockout import signin_lock_status
+from accounts.lockout import LockStatus, signin_lock_status
 from accounts.models import Role, User
 from accounts.permissions import hr_admin_required, public_view, recruiter_required
 from accounts.services import (
@@ -59,6 +61,15 @@ def profile(request: StaffRequest) -> HttpResponse:
     return render(request, "accounts/profile.html", {"form": form})
 
 
+@dataclass(frozen=True)
+class UserRow:
+    """A line of the users page: the account, its sign-in locks and whether it has a 2nd factor."""
+
+    user: User
+    lock_status: LockStatus | None
+    has_second_factor: bool
+
+
 @hr_admin_required
 def user_list(request: StaffRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
@@ -73,11 +84,9 @@ def user_list(request: StaffRequest) -> HttpResponse:
     users = list(User.objects.order_by("-is_active", "email"))
     locks = signin_lock_status(emails=[u.email for u in users])
     with_factor = users_with_second_factor(users)
-    for u in users:
-        u.lock_status = locks.get(u.email)
-        u.has_second_factor = u.pk in with_factor
+    rows = [UserRow(u, locks.get(u.email), u.pk in with_factor) for u in users]
     return render(
-        request, "accounts/users.html", {"users": users, "form": form, "roles": Role.choices}
+        request, "accounts/users.html", {"rows": rows, "form": form, "roles": Role.choices}
     )
 
 
@@ -144,7 +153,7 @@ def audit_log(request: StaffRequest) -> HttpResponse:
 
 
 @hr_admin_required
-def audit_log_export(request: StaffRequest) -> HttpResponse:
+def audit_log_export(request: StaffRequest) -> HttpResponse | StreamingHttpResponse:
     form = AuditFilterForm(request.GET or None)
     if request.GET and not form.is_valid():
         messages.error(request, _("Fix the filters before exporting."))
