@@ -25,7 +25,6 @@ class SchemaRequiredTask(TenantTask):
     runs_in_public = False
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-
         from tenants.context import current_tenant_or_none, in_public_schema
         from tenants.i18n import localised, tenant_zone
 

@@ -21,6 +21,7 @@ from email.utils import formataddr
 from anymail.exceptions import AnymailError, AnymailRequestsAPIError
 from anymail.message import AnymailMessage
 from django.conf import settings
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -297,7 +298,7 @@ class Job:
     messages: list[Message]
     email: AnymailMessage | None = None
     error: str = ""  # could not be built (retrying cannot help)
-    future: Future | None = field(default=None, repr=False)
+    future: Future[AnymailMessage | None] | None = field(default=None, repr=False)
 
 
 def build_job(messages: list[Message], style: esp.BatchStyle | None = None) -> Job:
@@ -310,11 +311,12 @@ def build_job(messages: list[Message], style: esp.BatchStyle | None = None) -> J
     return Job(messages, email)
 
 
-def _guarded(holder: Holder, job: Job) -> Callable[[], AnymailMessage | None]:
+def _guarded(holder: Holder, job: Job) -> Callable[[BaseEmailBackend], AnymailMessage | None]:
     ids = [m.pk for m in job.messages]
     email = job.email
+    assert email is not None  # only jobs with an email are sent (send_jobs)
 
-    def call(backend: object) -> AnymailMessage | None:
+    def call(backend: BaseEmailBackend) -> AnymailMessage | None:
         if not holder.may_send(ids):
             return None  # the lease is not certainly ours any more: leave it to the sweep
         email.connection = backend
@@ -359,6 +361,7 @@ def _record(jobs: list[Job], holder: Holder, result: DispatchResult) -> None:
     with transaction.atomic():
         for job in jobs:
             holder.done(job.messages)
+            assert job.future is not None  # only jobs that were started are recorded
             try:
                 email = job.future.result()
             except (AnymailError, OSError, smtplib.SMTPException) as exc:

@@ -98,15 +98,16 @@ def lookup(to_email: str, key: str) -> str | None:
     if _esp_name() != "postmark":
         return None
     api_url = settings.ANYMAIL.get("POSTMARK_API_URL") or "https://api.postmarkapp.com/"
+    params: dict[str, str | int] = {
+        "count": 1,
+        "offset": 0,
+        "recipient": to_email,
+        "metadata_mailing_key": key,
+    }
     try:
         response = requests.get(
             api_url.rstrip("/") + "/messages/outbound",
-            params={
-                "count": 1,
-                "offset": 0,
-                "recipient": to_email,
-                "metadata_mailing_key": key,
-            },
+            params=params,
             headers={
                 "Accept": "application/json",
                 "X-Postmark-Server-Token": settings.ANYMAIL.get("POSTMARK_SERVER_TOKEN", ""),

@@ -147,7 +147,7 @@ def tracking_event_record(*, message: Message, event: AnymailTrackingEvent, esp_
         transaction.on_commit(
             lambda: recipient_unsubscribed.send(sender=Message, message=message, topic=topic)
         )
-    if kind in _TIMELINE and message.candidate_id:
+    if kind in _TIMELINE and message.candidate is not None:
         from candidates.models import ActivityKind
         from candidates.services import activity_record
 

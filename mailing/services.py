@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -41,6 +41,10 @@ from mailing.replies import reply_address
 from tenants.context import current_schema, current_tenant_or_none
 from tenants.db import server_binding_cursor
 from tenants.i18n import pick_language
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 log = logging.getLogger(__name__)
 
@@ -293,7 +297,9 @@ def _insert_ignoring_duplicates(messages: list[Message]) -> dict[str, int]:
         # Without the length: an explicit cast to varchar(n) would truncate silently where the
         # INSERT's own assignment raises.
         sql_type = f.db_type(connection)
+        assert sql_type is not None  # every concrete column of Message has a database type
         sql_type = "text" if sql_type.startswith("varchar") else sql_type
+        assert f.column is not None  # concrete fields have a column
         columns.append(quote(f.column))
         first = values[0]
         # send_key differs between the messages (they are deduplicated): one array at least.
@@ -425,7 +431,7 @@ def is_suppressed(email: str) -> bool:
     return Suppression.objects.filter(email_hash=email_hash(email)).exists()
 
 
-def suppression_reason(email: str) -> str | None:
+def suppression_reason(email: str) -> StrOrPromise | None:
     row = Suppression.objects.filter(email_hash=email_hash(email)).first()
     return SuppressionReason(row.reason).label if row else None
 
