@@ -5,6 +5,7 @@ through the personal-data registry, integrations/privacy.py); inbound mail
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from anymail.signals import inbound
@@ -113,7 +114,7 @@ def reapplied_to_webhooks(*, application: Application, **_: Any) -> None:
 
 @receiver(candidate_erased, dispatch_uid="integrations.erasure")
 def erased(
-    *, candidate_ids: list[int], email_hashes: list[str] = (), reason: str = "", **_: Any
+    *, candidate_ids: list[int], email_hashes: Sequence[str] = (), reason: str = "", **_: Any
 ) -> None:
     """Tell subscribers (GDPR art. 19: recipients are told of an erasure), with only our ids
     (merged duplicates included) and the addresses' hashes. This app's own copies of the

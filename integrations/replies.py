@@ -96,7 +96,9 @@ def _by_thread(message: Any) -> Message | None:
             ids += re.findall(r"<[^<>\s]{1,300}>", str(value))
     if not ids:
         return None
-    found = {m.mid: m for m in messages_by_message_id(list(dict.fromkeys(ids))[:50])}
+    found = {
+        m.headers["Message-ID"]: m for m in messages_by_message_id(list(dict.fromkeys(ids))[:50])
+    }
     # In-Reply-To first (the mail answered), then References from the newest.
     for value in reversed(ids):
         if value in found:

@@ -77,7 +77,8 @@ def ats_webhook(request: HttpRequest, provider: str) -> HttpResponse:
         if not lever.signature_valid(connection.secret, payload):
             return _answer(401, "The signature does not match the token and our secret.")
         action = str(payload.get("event") or "")
-        data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+        raw_data = payload.get("data")
+        data = raw_data if isinstance(raw_data, dict) else {}
         dedupe = f"lever:{action}:{payload['signature']}:{data.get('opportunityId', '')}"
     else:
         action = str(payload.get("action") or "")
@@ -127,7 +128,7 @@ def ats_settings(request: StaffRequest) -> HttpResponse:
                 _("%(provider)s settings saved.") % {"provider": AtsProvider(provider).label},
             )
             return redirect("integrations:ats")
-        messages.error(request, " ".join(m for e in form.errors.values() for m in e))
+        messages.error(request, " ".join(str(m) for e in form.errors.values() for m in e))
     providers = [
         {
             "value": value,
@@ -189,7 +190,7 @@ def mapping_edit(request: StaffRequest, pk: int) -> HttpResponse:
                 % {"name": mapping.external_name or mapping.external_id},
             )
     else:
-        messages.error(request, " ".join(m for e in form.errors.values() for m in e))
+        messages.error(request, " ".join(str(m) for e in form.errors.values() for m in e))
     return redirect(reverse("integrations:ats") + "#mappings")
 
 
@@ -201,7 +202,7 @@ def mapping_add(request: StaffRequest) -> HttpResponse:
         ats_mapping_add(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
         messages.success(request, _("Added: now choose what it means here."))
     else:
-        messages.error(request, " ".join(m for e in form.errors.values() for m in e))
+        messages.error(request, " ".join(str(m) for e in form.errors.values() for m in e))
     return redirect(reverse("integrations:ats") + "#mappings")
 
 
