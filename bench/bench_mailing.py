@@ -25,6 +25,7 @@ import argparse
 import os
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +66,7 @@ def candidates(count: int, label: str) -> list:
     people = list(Candidate.objects.filter(email__startswith=label).order_by("id"))
     now = timezone.now()
     ConsentProfile.objects.bulk_create(
-        ConsentProfile(candidate=c, expires_at=now + timezone.timedelta(days=700)) for c in people
+        ConsentProfile(candidate=c, expires_at=now + timedelta(days=700)) for c in people
     )
     events = ConsentEvent.objects.bulk_create(
         ConsentEvent(
