@@ -64,15 +64,21 @@ def run_mypy() -> list[tuple[str, str]]:
         # 2: mypy itself failed (bad configuration, crash): nothing to compare.
         sys.stdout.write(output)
         raise SystemExit(f"mypy failed to run (exit code {proc.returncode})")
+    errors = parse(output)
+    if proc.returncode == 1 and not errors:
+        sys.stdout.write(output)
+        raise SystemExit("mypy failed but no error line could be read")
+    return errors
+
+
+def parse(output: str) -> list[tuple[str, str]]:
+    """The error lines of mypy's output, each as (normalised entry, line as printed)."""
     errors: list[tuple[str, str]] = []
     for raw in output.splitlines():
         match = ERROR_LINE.match(raw)
         if match is not None:
             entry = normalise(match["path"], match["code"] or "misc", match["message"])
             errors.append((entry, raw))
-    if proc.returncode == 1 and not errors:
-        sys.stdout.write(output)
-        raise SystemExit("mypy failed but no error line could be read")
     return errors
 
 
@@ -81,23 +87,29 @@ def normalise(path: str, code: str, message: str) -> str:
     return f"{path}: [{code}] {LINE_REFERENCE.sub('line N', message.strip())}"
 
 
-def read_baseline() -> Counter[str]:
-    if not BASELINE.exists():
+def read_baseline(path: Path) -> Counter[str]:
+    if not path.exists():
         return Counter()
-    lines = BASELINE.read_text(encoding="utf-8").splitlines()
+    lines = path.read_text(encoding="utf-8").splitlines()
     return Counter(line for line in lines if line.strip() and not line.startswith("#"))
 
 
-def write_baseline(entries: Counter[str]) -> None:
+def write_baseline(path: Path, entries: Counter[str]) -> None:
     body = "".join(f"{entry}\n" for entry in sorted(entries.elements()))
-    BASELINE.write_text(BASELINE_HEADER + body, encoding="utf-8")
+    path.write_text(BASELINE_HEADER + body, encoding="utf-8")
 
 
 def is_test_error(entry: str) -> bool:
     return entry.startswith(TESTS_PREFIX)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(
+    argv: list[str] | None = None,
+    *,
+    errors: list[tuple[str, str]] | None = None,
+    baseline_path: Path = BASELINE,
+) -> int:
+    """Exit status 0 or 1. `errors` (parsed mypy output) and `baseline_path` are for tests."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument(
         "--update-baseline",
@@ -106,14 +118,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    errors = run_mypy()
+    if errors is None:
+        errors = run_mypy()
+    name = baseline_path.name
     app_errors = [raw for entry, raw in errors if not is_test_error(entry)]
     current = Counter(entry for entry, _ in errors if is_test_error(entry))
     raw_by_entry = {entry: raw for entry, raw in reversed(errors)}
-    if args.update_baseline and not BASELINE.exists():
-        write_baseline(current)
-        print(f"mypy: {BASELINE.name} created with {sum(current.values())} entries")
-    baseline = read_baseline()
+    if args.update_baseline and not baseline_path.exists():
+        write_baseline(baseline_path, current)
+        print(f"mypy: {name} created with {sum(current.values())} entries")
+    baseline = read_baseline(baseline_path)
     new = current - baseline
     gone = baseline - current
     failed = False
@@ -126,33 +140,30 @@ def main(argv: list[str] | None = None) -> int:
 
     if new:
         failed = True
-        print(f"mypy: {sum(new.values())} error(s) in tests/ not in {BASELINE.name}:")
+        print(f"mypy: {sum(new.values())} error(s) in tests/ not in {name}:")
         for entry in sorted(new.elements()):
             print(f"  {raw_by_entry.get(entry, entry)}")
 
     if args.update_baseline:
         if gone:
             # Only ever drops entries: a new error stays a failure (reported above).
-            write_baseline(baseline - gone)
-            print(f"mypy: {sum(gone.values())} fixed error(s) dropped from {BASELINE.name}")
+            write_baseline(baseline_path, baseline - gone)
+            print(f"mypy: {sum(gone.values())} fixed error(s) dropped from {name}")
         else:
-            print(f"mypy: no entry of {BASELINE.name} to drop")
+            print(f"mypy: no entry of {name} to drop")
         if new:
-            print(f"mypy: {BASELINE.name} can only shrink; the new errors above were not added")
+            print(f"mypy: {name} can only shrink; the new errors above were not added")
     elif gone:
         failed = True
         print(
-            f"mypy: {sum(gone.values())} error(s) in {BASELINE.name} no longer occur; run "
+            f"mypy: {sum(gone.values())} error(s) in {name} no longer occur; run "
             "`python scripts/mypy_check.py --update-baseline` and commit the smaller baseline:"
         )
         for entry in sorted(gone.elements()):
             print(f"  {entry}")
 
     if not failed:
-        print(
-            f"mypy: no error outside tests/, {sum(current.values())} in tests/ "
-            f"(all in {BASELINE.name})"
-        )
+        print(f"mypy: no error outside tests/, {sum(current.values())} in tests/ (all in {name})")
     return 1 if failed else 0
 
 
