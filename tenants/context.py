@@ -3,7 +3,11 @@
 django-tenants sets `connection.tenant` as a dynamic attribute on Django's connection, so
 every `connection.tenant.<field>` is untyped (and `getattr(connection.tenant, ...)` hides
 typos). `current_tenant()` is the one typed way to read it; `current_tenant_or_none()` for
-code that also runs in the public schema or before a tenant is set.
+code that also runs in the public schema or before a tenant is set; `connection_tenant()` for
+links, which on the base domain point at the public ("Platform") row. The rest of what
+django-tenants adds to the connection (`schema_name`, `set_tenant`, `set_schema_to_public`) is
+read and called through `current_schema()`, `in_public_schema()`, `activate_tenant()` and
+`activate_public_schema()`.
 """
 
 from __future__ import annotations
