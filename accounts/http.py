@@ -1,4 +1,4 @@
-"""Typed requests for views (annotations only: Django builds the objects).
+"""The typed request of staff views (annotations only: Django builds the objects).
 
 `StaffRequest` is what a view behind `recruiter_required` / `hr_admin_required` receives: the
 decorator has already turned anonymous visitors away, so `request.user` is a signed-in staff
@@ -18,14 +18,9 @@ if TYPE_CHECKING:
     from tenants.models import Tenant
 
 
-class TenantRequest(HttpRequest):
-    """Any request on a company's site (public pages included)."""
-
-    tenant: Tenant
-    htmx: HtmxDetails
-
-
-class StaffRequest(TenantRequest):
+class StaffRequest(HttpRequest):
     """A request to a staff view: signed in, role checked."""
 
     user: User
+    tenant: Tenant
+    htmx: HtmxDetails
