@@ -16,6 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from candidates import import_limits
 
@@ -60,13 +62,16 @@ def decode(data: bytes) -> tuple[str, str]:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
             raise ImportFileError(
-                f"The file says it is UTF-8 but byte {exc.start} is not valid UTF-8."
+                _("The file says it is UTF-8 but byte %(byte)s is not valid UTF-8.")
+                % {"byte": exc.start}
             ) from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
-            raise ImportFileError("The file says it is UTF-16 but is not valid UTF-16.") from None
+            raise ImportFileError(
+                _("The file says it is UTF-16 but is not valid UTF-16.")
+            ) from None
     _refuse_binary(data)
     try:
         return data.decode("utf-8"), "utf-8"
@@ -85,11 +90,13 @@ def _refuse_binary(data: bytes) -> None:
     controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
     if b"\x00" in sample or controls > len(sample) // 100:
         raise ImportFileError(
-            "This is not a text file (it looks binary): export the spreadsheet as CSV "
-            "(UTF-8) or XLSX and upload that."
+            _(
+                "This is not a text file (it looks binary): export the spreadsheet as CSV "
+                "(UTF-8) or XLSX and upload that."
+            )
         )
     if from_bytes(sample).best() is None:
-        raise ImportFileError("The file's text encoding could not be recognised.")
+        raise ImportFileError(_("The file's text encoding could not be recognised."))
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -100,10 +107,20 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
+def _count(number: int) -> str:
+    """A count as the reader's locale writes it (100,000 · 100 000 · 100.000)."""
+    return number_format(number, force_grouping=True)
+
+
+def _column(index: int) -> str:
+    """The name given to a column whose header cell is empty."""
+    return _("Column %(number)s") % {"number": index}
+
+
 def _clean_headers(raw: list[str]) -> list[str]:
     headers, seen = [], set()
     for index, header in enumerate(raw, start=1):
-        name = " ".join(str(header or "").replace("\ufeff", "").split()) or f"Column {index}"
+        name = " ".join(str(header or "").replace("\ufeff", "").split()) or _column(index)
         while name in seen:
             name = f"{name} ({index})"
         seen.add(name)
@@ -130,44 +147,48 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[Row]:
             yield Row(
                 start,
                 [],
-                f"This row is {length:,} characters long; the limit is {MAX_LINE_CHARS:,}. "
-                "It was skipped.",
+                _("This row is %(length)s characters long; the limit is %(limit)s. It was skipped.")
+                % {"length": _count(length), "limit": _count(MAX_LINE_CHARS)},
             )
             continue
         yield Row(start, cells)
 
 
 def human_size(size: int) -> str:
-    return f"{size / 1_048_576:.1f} MB" if size >= 1_048_576 else f"{max(1, size // 1024)} KB"
+    if size >= 1_048_576:
+        return _("%(size)s MB") % {"size": number_format(size / 1_048_576, 1)}
+    return _("%(size)s KB") % {"size": max(1, size // 1024)}
 
 
 def too_big(size: int) -> str:
-    return (
-        f"The file is {human_size(size)}; the limit is {human_size(settings.MAX_UPLOAD_BYTES)}. "
-        "Split it into smaller files."
-    )
+    return _("The file is %(size)s; the limit is %(limit)s. Split it into smaller files.") % {
+        "size": human_size(size),
+        "limit": human_size(settings.MAX_UPLOAD_BYTES),
+    }
 
 
 def parse_bytes(name: str, data: bytes) -> ParsedFile:
     if len(data) > settings.MAX_UPLOAD_BYTES:
         raise ImportFileError(too_big(len(data)))
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(_("The file is empty."))
     if _is_xlsx(name, data[:4]):
         return _parse_xlsx(data)
     if name.lower().endswith((".xls", ".ods", ".numbers", ".pdf", ".docx")):
-        raise ImportFileError("Upload a CSV or an XLSX file (save older .xls files as .xlsx).")
+        raise ImportFileError(_("Upload a CSV or an XLSX file (save older .xls files as .xlsx)."))
     text, encoding = decode(data)
     first_line = text.split("\n", 1)[0]
     if len(first_line) > MAX_LINE_CHARS:
         raise ImportFileError(
-            f"The header line is {len(first_line):,} characters long; this is not a CSV header."
+            _("The header line is %(length)s characters long; this is not a CSV header.")
+            % {"length": _count(len(first_line))}
         )
     delimiter = sniff_delimiter(first_line)
     header_cells = next(csv.reader(io.StringIO(first_line), delimiter=delimiter), [])
     headers = _clean_headers(header_cells)
-    if not any(h and not h.startswith("Column ") for h in headers):
-        raise ImportFileError("The first line must hold the column names.")
+    unnamed = {_column(index) for index in range(1, len(headers) + 1)}
+    if not any(h and h not in unnamed for h in headers):
+        raise ImportFileError(_("The first line must hold the column names."))
     parsed = ParsedFile(
         headers,
         encoding,
@@ -216,7 +237,7 @@ def _xlsx_first_sheet(reader: Any) -> str:
     for _sheet, rel in reader.parser.find_sheets():
         if rel.target in reader.valid_files and "chartsheet" not in rel.Type:
             return str(rel.target)
-    raise ImportFileError("The workbook has no worksheet.")
+    raise ImportFileError(_("The workbook has no worksheet."))
 
 
 def _xlsx_rows(reader: Any, path: str, *, max_row: int, max_col: int) -> Iterator[Any]:
@@ -276,9 +297,13 @@ def _parse_xlsx(data: bytes) -> ParsedFile:
             )[1]
             declared = _xlsx_declared_rows(reader, path)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError):
-            raise ImportFileError("This is not a valid XLSX workbook (or it is damaged).") from None
+            raise ImportFileError(
+                _("This is not a valid XLSX workbook (or it is damaged).")
+            ) from None
         if not header_row or not any(v not in (None, "") for v in header_row):
-            raise ImportFileError("The first sheet is empty: its first row must hold column names.")
+            raise ImportFileError(
+                _("The first sheet is empty: its first row must hold column names.")
+            )
         # Spreadsheets often declare thousands of formatted but empty columns: the header ends
         # at its last named column.
         width = max(i for i, v in enumerate(header_row, start=1) if v not in (None, ""))
@@ -306,10 +331,17 @@ def _parse_xlsx(data: bytes) -> ParsedFile:
                 if not any(c.strip() for c in cells):
                     continue
                 if sum(len(c) for c in cells) > MAX_LINE_CHARS:
-                    yield Row(line, [], f"This row is longer than {MAX_LINE_CHARS:,} characters.")
+                    yield Row(
+                        line,
+                        [],
+                        _("This row is longer than %(limit)s characters.")
+                        % {"limit": _count(MAX_LINE_CHARS)},
+                    )
                 else:
                     yield Row(line, cells)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError):
-            raise ImportFileError("This is not a valid XLSX workbook (or it is damaged).") from None
+            raise ImportFileError(
+                _("This is not a valid XLSX workbook (or it is damaged).")
+            ) from None
 
     return ParsedFile(headers, "xlsx", "", rows, is_xlsx=True, estimated_rows=declared)

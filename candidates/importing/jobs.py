@@ -16,7 +16,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.i18n import staff_language
 from accounts.models import User
 from candidates.importing.files import ImportFileError, ParsedFile, parse_bytes, too_big
 from candidates.importing.records import (
@@ -106,7 +108,7 @@ def job_parse(job: ImportJob) -> ParsedFile:
 def import_job_create(*, kind: str, upload: UploadedFile, actor: User | None) -> ImportJob:
     """Validate the file as a whole and store it; the mapping step comes next."""
     if kind not in ImportKind.values:
-        raise ImportFileError("Choose what the file contains: candidates or applications.")
+        raise ImportFileError(_("Choose what the file contains: candidates or applications."))
     if upload.size and upload.size > settings.MAX_UPLOAD_BYTES:
         raise ImportFileError(too_big(upload.size))
     data = upload.read(settings.MAX_UPLOAD_BYTES + 1)
@@ -133,7 +135,7 @@ def _safe_name(name: str) -> str:
 @transaction.atomic
 def import_mapping_set(*, job: ImportJob, mapping: dict[str, str], actor: User | None) -> ImportJob:
     if job.status != ImportStatus.UPLOADED:
-        raise ImportFileError("This import has already started; upload the file again to remap.")
+        raise ImportFileError(_("This import has already started; upload the file again to remap."))
     mapping = {h: mapping.get(h, "") for h in job.headers}
     problems = mapping_validate(job.kind, job.headers, mapping)
     if problems:
@@ -231,6 +233,13 @@ def _run_chunks(writer: Writer, job: ImportJob, parsed: ParsedFile) -> None:
         writer.write_chunk(chunk)
 
 
+def job_language(job_id: int) -> str:
+    """The language an import job reports in (its row errors and failure message are stored
+    text): that of the recruiter who uploaded the file, else the company's default."""
+    job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
+    return staff_language(job.created_by if job else None)
+
+
 def import_job_fail(*, job_id: int, message: str) -> None:
     ImportJob.objects.filter(pk=job_id).exclude(status=ImportStatus.DONE).update(
         status=ImportStatus.FAILED, message=message[:300]
@@ -238,6 +247,6 @@ def import_job_fail(*, job_id: int, message: str) -> None:
 
 
 def error_report_rows(job: ImportJob) -> Iterator[list[str]]:
-    yield ["line", "column", "reason"]
+    yield [_("line"), _("column"), _("reason")]
     for error in job.errors:
         yield [str(error.get("line", "")), error.get("column", ""), error.get("reason", "")]

@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy
 
 from candidates.fields import LIST_FIELDS
 from candidates.importing.files import ParsedFile, Row
@@ -25,13 +27,15 @@ from candidates.models import AgeBracket, ImportKind, ImportMapping, Outcome, Se
 from candidates.services import CandidateError, tag_names_validate
 from candidates.validators import SINGLE_LINE_FIELDS, has_line_break
 
+StrOrPromise = str | Promise
+
 # --- Target fields ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Target:
     key: str
-    label: str
+    label: StrOrPromise  # shown in the reader's language on the mapping screen
     synonyms: tuple[str, ...] = ()
     max_length: int | None = None
 
@@ -42,7 +46,7 @@ class Target:
 CANDIDATE_TARGETS = [
     Target(
         "email",
-        "Email",
+        gettext_lazy("Email"),
         (
             *("email", "e-mail", "mail", "email address", "courriel", "adresse e-mail"),
             *("adresse mail", "adresse electronique", "e-mail-adresse", "mailadresse"),
@@ -51,13 +55,13 @@ CANDIDATE_TARGETS = [
     ),
     Target(
         "first_name",
-        "First name",
+        gettext_lazy("First name"),
         ("first name", "given name", "forename", "prénom", "vorname", "nome"),
         100,
     ),
     Target(
         "last_name",
-        "Last name",
+        gettext_lazy("Last name"),
         (
             *("last name", "surname", "family name", "nom", "nom de famille", "nachname"),
             *("familienname", "cognome"),
@@ -66,7 +70,7 @@ CANDIDATE_TARGETS = [
     ),
     Target(
         "full_name",
-        "Full name (split)",
+        gettext_lazy("Full name (split)"),
         (
             *("name", "full name", "candidate", "nom complet", "prénom et nom", "prénom nom"),
             *("vollständiger name", "vor- und nachname", "nome completo", "nome e cognome"),
@@ -75,7 +79,7 @@ CANDIDATE_TARGETS = [
     ),
     Target(
         "phone",
-        "Phone",
+        gettext_lazy("Phone"),
         (
             *("phone", "mobile", "telephone", "tel", "phone number", "cell", "téléphone"),
             *("portable", "numéro de téléphone", "telefon", "telefonnummer", "handy", "mobil"),
@@ -85,19 +89,23 @@ CANDIDATE_TARGETS = [
     ),
     Target(
         "city",
-        "City",
+        gettext_lazy("City"),
         ("city", "town", "ville", "commune", "stadt", "ort", "wohnort", "città", "comune"),
         100,
     ),
     Target(
         "country",
-        "Country (ISO code)",
+        gettext_lazy("Country (ISO code)"),
         ("country", "country code", "pays", "code pays", "land", "ländercode", "paese", "nazione"),
     ),
-    Target("languages", "Languages (list)", ("languages", "langues", "sprachen", "lingue")),
+    Target(
+        "languages",
+        gettext_lazy("Languages (list)"),
+        ("languages", "langues", "sprachen", "lingue"),
+    ),
     Target(
         "preferred_language",
-        "Preferred email language",
+        gettext_lazy("Preferred email language"),
         (
             *("preferred language", "language", "langue", "langue préférée", "sprache"),
             *("bevorzugte sprache", "lingua", "lingua preferita"),
@@ -105,7 +113,7 @@ CANDIDATE_TARGETS = [
     ),
     Target(
         "profession",
-        "Profession",
+        gettext_lazy("Profession"),
         (
             *("profession", "job", "job title", "occupation", "métier", "fonction", "beruf"),
             *("berufsbezeichnung", "professione", "mestiere", "qualifica"),
@@ -114,12 +122,12 @@ CANDIDATE_TARGETS = [
     ),
     Target(
         "seniority",
-        "Seniority",
+        gettext_lazy("Seniority"),
         ("seniority", "level", "niveau", "séniorité", "erfahrungsstufe", "livello", "anzianità"),
     ),
     Target(
         "years_experience",
-        "Years of experience",
+        gettext_lazy("Years of experience"),
         (
             *("years experience", "years of experience", "experience", "years"),
             *("années d'expérience", "expérience", "berufserfahrung", "jahre erfahrung"),
@@ -128,7 +136,7 @@ CANDIDATE_TARGETS = [
     ),
     Target(
         "skills",
-        "Skills (list)",
+        gettext_lazy("Skills (list)"),
         (
             *("skills", "compétences", "kenntnisse", "fähigkeiten", "kompetenzen"),
             *("competenze", "abilità"),
@@ -136,12 +144,12 @@ CANDIDATE_TARGETS = [
     ),
     Target(
         "interests",
-        "Interests (list)",
+        gettext_lazy("Interests (list)"),
         ("interests", "intérêts", "centres d'intérêt", "interessen", "interessi"),
     ),
     Target(
         "desired_positions",
-        "Desired positions (list)",
+        gettext_lazy("Desired positions (list)"),
         (
             *("desired positions", "desired position", "postes souhaités", "poste souhaité"),
             *("wunschpositionen", "wunschposition", "posizioni desiderate"),
@@ -150,7 +158,7 @@ CANDIDATE_TARGETS = [
     ),
     Target(
         "desired_locations",
-        "Desired locations (list)",
+        gettext_lazy("Desired locations (list)"),
         (
             *("desired locations", "desired location", "lieux souhaités", "lieu souhaité"),
             *("wunschorte", "wunschort", "sedi desiderate", "sede desiderata"),
@@ -158,7 +166,7 @@ CANDIDATE_TARGETS = [
     ),
     Target(
         "age_bracket",
-        "Age bracket",
+        gettext_lazy("Age bracket"),
         (
             *("age bracket", "age", "age group", "tranche d'âge", "âge", "altersgruppe"),
             *("alter", "fascia d'età", "età"),
@@ -166,46 +174,53 @@ CANDIDATE_TARGETS = [
     ),
     Target(
         "source",
-        "Source",
+        gettext_lazy("Source"),
         ("source", "origin", "channel", "origine", "canal", "quelle", "herkunft", "fonte"),
         60,
     ),
     Target(
         "notes",
-        "Notes",
+        gettext_lazy("Notes"),
         (
             *("notes", "note", "comments", "comment", "remarques", "commentaires"),
             *("notizen", "bemerkungen", "anmerkungen", "kommentar", "commenti"),
         ),
     ),
-    Target("tags", "Tags (list)", ("tags", "labels", "étiquettes", "schlagwörter", "etichette")),
+    Target(
+        "tags",
+        gettext_lazy("Tags (list)"),
+        ("tags", "labels", "étiquettes", "schlagwörter", "etichette"),
+    ),
 ]
 APPLICATION_TARGETS = [
     Target(
         "email",
-        "Candidate email",
+        gettext_lazy("Candidate email"),
         (
             *("email", "e-mail", "mail", "candidate email", "courriel", "adresse e-mail"),
             *("e-mail-adresse", "indirizzo email", "posta elettronica"),
         ),
     ),
     Target(
-        "first_name", "First name", ("first name", "given name", "prénom", "vorname", "nome"), 100
+        "first_name",
+        gettext_lazy("First name"),
+        ("first name", "given name", "prénom", "vorname", "nome"),
+        100,
     ),
     Target(
         "last_name",
-        "Last name",
+        gettext_lazy("Last name"),
         ("last name", "surname", "nom", "nom de famille", "nachname", "cognome"),
         100,
     ),
     Target(
         "full_name",
-        "Full name (split)",
+        gettext_lazy("Full name (split)"),
         ("name", "full name", "candidate", "nom complet", "nome completo", "nominativo"),
     ),
     Target(
         "position",
-        "Position title",
+        gettext_lazy("Position title"),
         (
             *("position", "job", "job title", "title", "poste", "intitulé du poste", "stelle"),
             *("stellenbezeichnung", "posizione", "ruolo"),
@@ -214,17 +229,17 @@ APPLICATION_TARGETS = [
     ),
     Target(
         "stage",
-        "Stage reached",
+        gettext_lazy("Stage reached"),
         ("stage", "stage reached", "step", "étape", "phase", "stufe", "fase"),
     ),
     Target(
         "outcome",
-        "Outcome",
+        gettext_lazy("Outcome"),
         ("outcome", "status", "result", "résultat", "statut", "ergebnis", "esito", "stato"),
     ),
     Target(
         "applied_at",
-        "Applied on (date)",
+        gettext_lazy("Applied on (date)"),
         (
             *("applied at", "applied on", "date", "applied", "date de candidature"),
             *("bewerbungsdatum", "datum", "data", "data candidatura", "data di candidatura"),
@@ -289,20 +304,25 @@ def mapping_validate(kind: str, headers: list[str], mapping: dict[str, str]) -> 
     valid = {t.key for t in targets_for(kind)}
     for key in keys:
         if key not in valid:
-            problems.append(f"Unknown field {key!r}.")
+            problems.append(gettext("Unknown field “%(key)s”.") % {"key": key})
     for key in sorted({k for k in keys if keys.count(k) > 1}):
-        problems.append(f"Two columns are mapped to {_label(kind, key)}; map only one.")
+        problems.append(
+            gettext("Two columns are mapped to %(field)s; map only one.")
+            % {"field": _label(kind, key)}
+        )
     mapped = set(keys)
     for key in REQUIRED[kind]:
         if key not in mapped:
-            problems.append(f"Map a column to {_label(kind, key)}: it is required.")
+            problems.append(
+                gettext("Map a column to %(field)s: it is required.") % {"field": _label(kind, key)}
+            )
     if "full_name" not in mapped and "first_name" not in mapped and kind == ImportKind.CANDIDATES:
-        problems.append("Map a column to First name or Full name.")
+        problems.append(gettext("Map a column to First name or Full name."))
     return problems
 
 
 def _label(kind: str, key: str) -> str:
-    return next((t.label for t in targets_for(kind) if t.key == key), key)
+    return str(next((t.label for t in targets_for(kind) if t.key == key), key))
 
 
 # --- Validating rows ----------------------------------------------------------------------------
@@ -350,8 +370,11 @@ def row_to_record(kind: str, headers: list[str], mapping: dict[str, str], row: R
         record.errors.append(
             (
                 "",
-                f"This row has {len(cells)} cells but the header has {len(headers)} columns "
-                "(a separator inside a value without quotes?).",
+                gettext(
+                    "This row has %(cells)s cells but the header has %(columns)s columns "
+                    "(a separator inside a value without quotes?)."
+                )
+                % {"cells": len(cells), "columns": len(headers)},
             )
         )
         return record
@@ -369,17 +392,20 @@ def row_to_record(kind: str, headers: list[str], mapping: dict[str, str], row: R
 
     broken = [key for key, value in raw.items() if key in _ONE_LINE and has_line_break(value)]
     for key in broken:
-        error(key, "This cell holds a line break; the field takes a single line.")
+        error(key, gettext("This cell holds a line break; the field takes a single line."))
     if broken:
         return record
     email = raw.get("email", "")
     if not email:
-        error("email", "The email is missing.")
+        error("email", gettext("The email is missing."))
     else:
         try:
             validate_email(email)
         except ValidationError:
-            error("email", f"“{email[:80]}” is not a valid email address.")
+            error(
+                "email",
+                gettext("“%(value)s” is not a valid email address.") % {"value": email[:80]},
+            )
         else:
             local, _, domain = email.rpartition("@")
             values["email"] = f"{local}@{domain.lower()}"
@@ -396,12 +422,16 @@ def row_to_record(kind: str, headers: list[str], mapping: dict[str, str], row: R
             continue
         limit = lengths.get(key)
         if limit and len(value) > limit:
-            error(key, f"Too long ({len(value)} characters; at most {limit}).")
+            error(
+                key,
+                gettext("Too long (%(length)s characters; at most %(limit)s).")
+                % {"length": len(value), "limit": limit},
+            )
             continue
         if key in LIST_TARGETS:
             items = _split_list(value)
             if any(len(i) > 100 for i in items):
-                error(key, "An item of this list is longer than 100 characters.")
+                error(key, gettext("An item of this list is longer than 100 characters."))
             elif key == "tags":
                 try:
                     values[key] = tag_names_validate(items)
@@ -411,36 +441,57 @@ def row_to_record(kind: str, headers: list[str], mapping: dict[str, str], row: R
                 values[key] = items
         elif key == "country":
             if not re.fullmatch(r"[A-Za-z]{2}", value):
-                error(key, f"“{value[:40]}” is not a two-letter country code (e.g. FR).")
+                error(
+                    key,
+                    gettext("“%(value)s” is not a two-letter country code (e.g. FR).")
+                    % {"value": value[:40]},
+                )
             else:
                 values[key] = value.upper()
         elif key == "seniority":
             if value.lower() not in _SENIORITY:
-                error(key, f"Unknown seniority “{value[:40]}” (junior, mid, senior or lead).")
+                error(
+                    key,
+                    gettext("Unknown seniority “%(value)s” (junior, mid, senior or lead).")
+                    % {"value": value[:40]},
+                )
             else:
                 values[key] = _SENIORITY[value.lower()]
         elif key == "age_bracket":
             normal = value.lower().replace("–", "-").replace(" ", "")
             if normal not in _AGE:
-                error(key, f"Unknown age bracket “{value[:40]}” (e.g. 25-34).")
+                error(
+                    key,
+                    gettext("Unknown age bracket “%(value)s” (e.g. 25-34).")
+                    % {"value": value[:40]},
+                )
             else:
                 values[key] = _AGE[normal]
         elif key == "years_experience":
             if not value.isdigit() or int(value) > 70:
-                error(key, f"“{value[:40]}” is not a number of years (0-70).")
+                error(
+                    key,
+                    gettext("“%(value)s” is not a number of years (0-70).") % {"value": value[:40]},
+                )
             else:
                 values[key] = int(value)
         elif key == "preferred_language":
             code = value.lower()[:2]
             if code not in _LANGUAGES:
                 error(
-                    key, f"Unsupported language “{value[:40]}” ({', '.join(sorted(_LANGUAGES))})."
+                    key,
+                    gettext("Unsupported language “%(value)s” (%(known)s).")
+                    % {"value": value[:40], "known": ", ".join(sorted(_LANGUAGES))},
                 )
             else:
                 values[key] = code
         elif key == "outcome":
             if value.lower() not in _OUTCOME:
-                error(key, f"Unknown outcome “{value[:40]}” (active, rejected, withdrawn, hired).")
+                error(
+                    key,
+                    gettext("Unknown outcome “%(value)s” (active, rejected, withdrawn, hired).")
+                    % {"value": value[:40]},
+                )
             else:
                 values[key] = _OUTCOME[value.lower()]
         elif key == "applied_at":
@@ -448,16 +499,18 @@ def row_to_record(kind: str, headers: list[str], mapping: dict[str, str], row: R
                 datetime.combine(day, datetime.min.time()) if (day := _parse_day(value)) else None
             )
             if moment is None:
-                error(key, f"“{value[:40]}” is not a date (YYYY-MM-DD).")
+                error(
+                    key, gettext("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": value[:40]}
+                )
             else:
                 values[key] = moment if timezone.is_aware(moment) else timezone.make_aware(moment)
         else:
             values[key] = value
     if not values.get("first_name") and kind == ImportKind.CANDIDATES and "email" in values:
-        error("first_name", "The first name is missing.")
+        error("first_name", gettext("The first name is missing."))
     for key in REQUIRED[kind]:
         if key != "email" and not raw.get(key):
-            error(key, f"{_label(kind, key)} is missing.")
+            error(key, gettext("%(field)s is missing.") % {"field": _label(kind, key)})
     return record
 
 
@@ -478,7 +531,10 @@ def iter_records(kind: str, parsed: ParsedFile, mapping: dict[str, str]) -> Iter
             first = seen.setdefault(email.lower(), record.line)
             if first != record.line:
                 record.errors.append(
-                    (column_of(mapping, "email"), f"Same email as line {first}; row skipped.")
+                    (
+                        column_of(mapping, "email"),
+                        gettext("Same email as line %(line)s; row skipped.") % {"line": first},
+                    )
                 )
         yield record
 

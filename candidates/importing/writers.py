@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from candidates.fields import CANDIDATE_FIELDS, LIST_FIELDS
 from candidates.importing.records import Record, column_of
@@ -218,9 +219,11 @@ class ApplicationWriter(Writer):
                 record.errors.append(
                     (
                         column_of(self.job.mapping, "stage"),
-                        f"Unknown stage “{record.values.get('stage', '')[:40]}” (known: "
-                        + ", ".join(sorted({s.name for s in self.stages.values()}))
-                        + ").",
+                        gettext("Unknown stage “%(value)s” (known: %(known)s).")
+                        % {
+                            "value": record.values.get("stage", "")[:40],
+                            "known": ", ".join(sorted({s.name for s in self.stages.values()})),
+                        },
                     )
                 )
             else:
