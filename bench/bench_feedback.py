@@ -19,6 +19,7 @@ import os
 import re
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +78,7 @@ def bench_pdf(renders: int) -> list[tuple[str, float, float, float]]:
     from feedback.content import CallNote
     from feedback.models import RejectionReason
     from feedback.pdf import feedback_pdf_html, feedback_pdf_render
-    from feedback.services import feedback_content
+    from feedback.selectors import feedback_content
 
     (app_id,) = applications(1, "final-interview", "pdf")
     application = Application.objects.select_related("candidate", "position").get(pk=app_id)
@@ -105,6 +106,10 @@ def bench_pdf(renders: int) -> list[tuple[str, float, float, float]]:
         ours, base = percentile(pdf_ms, q), percentile(html_ms, q)
         rows.append((f"feedback PDF {name} (ms)", ours, base, ours / base))
     return rows
+
+
+def _stamp(marks: list[float]) -> None:
+    marks.append(time.perf_counter())
 
 
 def bench_bulk(size: int) -> dict[str, float]:
@@ -138,7 +143,7 @@ def bench_bulk(size: int) -> dict[str, float]:
         marks: list[float] = []
         with transaction.atomic():
             mark = time.perf_counter()
-            transaction.on_commit(lambda marks=marks: marks.append(time.perf_counter()))
+            transaction.on_commit(partial(_stamp, marks))
             application_reject(application=application, actor=actor, reasons=[])
         single_committed += marks[0] - mark
     single_finished = time.perf_counter()

@@ -21,13 +21,15 @@ from email.utils import formataddr
 from anymail.exceptions import AnymailError, AnymailRequestsAPIError
 from anymail.message import AnymailMessage
 from django.conf import settings
-from django.db import connection, transaction
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
 from django.utils import timezone
 
 from mailing import esp
 from mailing.events import message_status_changed
 from mailing.models import Message, MessageStatus
-from tenants.db import server_binding_cursor
+from tenants.context import current_schema, current_tenant
+from tenants.db import Each, Sql, rows_update
 
 FAILED_RECIPIENT_STATUSES = {"rejected", "invalid", "failed"}
 # How long finished calls may wait before their outcomes are written together.
@@ -99,34 +101,29 @@ def finish(message: Message, status: str, **fields: object) -> None:
 
 def finish_many(messages: list[Message]) -> None:
     """Record outcomes already applied in memory with `apply`, in one UPDATE from arrays bound
-    on the server (Django's bulk_update builds a CASE per field and row, and eight client-side
-    parameters per row cost more to bind than the statement takes to run)."""
-    table = connection.ops.quote_name(Message._meta.db_table)
-    with server_binding_cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} AS m SET status = v.status, esp_message_id = v.esp, "  # noqa: S608 (no user input in the SQL text)
-            "attempts = v.attempts, sent_at = v.sent_at, needs_reconcile = v.reconcile, "
-            "last_error = v.error, updated_at = v.updated, lease_until = NULL "
-            "FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::smallint[], "
-            "%b::timestamptz[], %b::boolean[], %b::text[], %b::timestamptz[]) "
-            "AS v(id, status, esp, attempts, sent_at, reconcile, error, updated) "
-            "WHERE m.id = v.id",
-            [
-                [m.pk for m in messages],
-                [str(m.status) for m in messages],
-                [str(m.esp_message_id) for m in messages],
-                [m.attempts for m in messages],
-                [m.sent_at for m in messages],
-                [m.needs_reconcile for m in messages],
-                [str(m.last_error) for m in messages],
-                [m.updated_at for m in messages],
-            ],
-        )
+    on the server by `tenants.db.rows_update` (Django's bulk_update builds a CASE per field and
+    row, and eight client-side parameters per row cost more to bind than the statement takes
+    to run)."""
+    rows_update(
+        Message._meta.db_table,
+        "id",
+        {
+            "id": Each("bigint", [m.pk for m in messages]),
+            "status": Each("text", [str(m.status) for m in messages]),
+            "esp_message_id": Each("text", [str(m.esp_message_id) for m in messages]),
+            "attempts": Each("smallint", [m.attempts for m in messages]),
+            "sent_at": Each("timestamptz", [m.sent_at for m in messages]),
+            "needs_reconcile": Each("boolean", [m.needs_reconcile for m in messages]),
+            "last_error": Each("text", [str(m.last_error) for m in messages]),
+            "updated_at": Each("timestamptz", [m.updated_at for m in messages]),
+            "lease_until": Sql("NULL"),
+        },
+    )
     _announce(messages)
 
 
 def _sender() -> tuple[str, list[str]]:
-    tenant = connection.tenant
+    tenant = current_tenant()
     address = tenant.sender_email or settings.DEFAULT_FROM_EMAIL
     name = tenant.from_name
     for value in (name, address, tenant.reply_to):
@@ -137,7 +134,7 @@ def _sender() -> tuple[str, list[str]]:
 
 def _metadata(message: Message) -> dict[str, str]:
     return {
-        "schema": connection.schema_name,
+        "schema": current_schema(),
         "message_id": str(message.pk),
         "mailing_key": esp.mailing_key(message),
     }
@@ -296,7 +293,7 @@ class Job:
     messages: list[Message]
     email: AnymailMessage | None = None
     error: str = ""  # could not be built (retrying cannot help)
-    future: Future | None = field(default=None, repr=False)
+    future: Future[AnymailMessage | None] | None = field(default=None, repr=False)
 
 
 def build_job(messages: list[Message], style: esp.BatchStyle | None = None) -> Job:
@@ -309,11 +306,12 @@ def build_job(messages: list[Message], style: esp.BatchStyle | None = None) -> J
     return Job(messages, email)
 
 
-def _guarded(holder: Holder, job: Job) -> Callable[[], AnymailMessage | None]:
+def _guarded(holder: Holder, job: Job) -> Callable[[BaseEmailBackend], AnymailMessage | None]:
     ids = [m.pk for m in job.messages]
     email = job.email
+    assert email is not None  # only jobs with an email are sent (send_jobs)
 
-    def call(backend: object) -> AnymailMessage | None:
+    def call(backend: BaseEmailBackend) -> AnymailMessage | None:
         if not holder.may_send(ids):
             return None  # the lease is not certainly ours any more: leave it to the sweep
         email.connection = backend
@@ -358,6 +356,7 @@ def _record(jobs: list[Job], holder: Holder, result: DispatchResult) -> None:
     with transaction.atomic():
         for job in jobs:
             holder.done(job.messages)
+            assert job.future is not None  # only jobs that were started are recorded
             try:
                 email = job.future.result()
             except (AnymailError, OSError, smtplib.SMTPException) as exc:

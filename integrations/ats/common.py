@@ -19,14 +19,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from candidates.models import Application, Candidate, Outcome, Position, PositionStatus, Stage
-from candidates.services import (
-    CandidateError,
+from candidates.pipeline import (
     application_create,
     application_outcome_set,
     application_stage_move,
-    candidate_upsert,
     position_create,
 )
+from candidates.services import CandidateError, candidate_upsert
 from feedback.services import FeedbackError
 from feedback.todo import application_reject_external
 from integrations.models import (
@@ -188,7 +187,7 @@ def decision_apply(
     """Close the application as their decision says; returns what happened, in words."""
     application.refresh_from_db(fields=["outcome"])
     if outcome == ReasonOutcome.REJECTED:
-        reasons = [mapping.reason] if mapping is not None and mapping.reason_id else []
+        reasons = [mapping.reason] if mapping is not None and mapping.reason is not None else []
         try:
             result = application_reject_external(
                 application=application,

@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from candidates.import_dry_run import import_dry_run_execute
 from candidates.importing import (
@@ -201,6 +202,7 @@ def test_files_over_the_size_limit_are_refused(tenant_a):
 def test_xlsx_import(tenant_a):
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)
     sheet.append(["E-mail", "First name", "Years", "Country"])
     sheet.append(["xl@example.com", "Excel", 7, "fr"])
     sheet.append([None, None, None, None])
@@ -251,9 +253,9 @@ def test_import_applications_brings_past_rejected_applicants(tenant_a):
 def test_a_job_resumes_from_its_cursor(tenant_a, monkeypatch):
     """A run that died after some chunks: the cursor says what is committed; running again
     finishes without duplicating or losing rows."""
-    from candidates import importing
+    from candidates.importing import jobs
 
-    monkeypatch.setattr(importing, "CHUNK_SIZE", 3)
+    monkeypatch.setattr(jobs, "CHUNK_SIZE", 3)
     lines = ["email,first_name"] + [f"p{i}@example.com,P{i}" for i in range(10)]
     job = create("\n".join(lines).encode())
     import_mapping_set(job=job, mapping=job.mapping, actor=None)
