@@ -7,6 +7,8 @@ would only make pools re-run the rules that set them)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from taggit.models import Tag
@@ -21,7 +23,7 @@ def rule_tag_for_name(name: str) -> Tag:
 
 
 def rule_tags_sync(
-    *, tag_id: int, matched: QuerySet[Candidate] | None, scope: Q, remove: bool
+    *, tag_id: int, matched: QuerySet[Candidate, Any] | None, scope: Q, remove: bool
 ) -> tuple[int, int]:
     """Make the rule-set tag `tag_id` on candidates within `scope` (a condition on
     `CandidateTag`, e.g. `content_object_id__in=ids`) equal to `matched` (a queryset of

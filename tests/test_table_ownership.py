@@ -112,7 +112,7 @@ class T:
     model: type[models.Model]
 
 
-def is_model(value) -> bool:
+def is_model(value: object) -> typing.TypeGuard[type[models.Model]]:
     return isinstance(value, type) and issubclass(value, models.Model) and value is not models.Model
 
 
@@ -285,8 +285,12 @@ class Scanner(ast.NodeVisitor):
 
     def model_from_get_model(self, node: ast.Call) -> T | None:
         args = [a.value for a in node.args if isinstance(a, ast.Constant)]
+        if not args or not all(isinstance(a, str) for a in args):
+            return None
         try:
-            return T("class", apps.get_model(*args))
+            if len(args) == 1:
+                return T("class", apps.get_model(str(args[0])))
+            return T("class", apps.get_model(str(args[0]), str(args[1])))
         except (LookupError, ValueError, TypeError):
             return None
 
@@ -296,15 +300,21 @@ class Scanner(ast.NodeVisitor):
             accessor = getattr(field, "get_accessor_name", None)
             name = accessor() if (field.auto_created and not field.concrete and accessor) else None
             if field.name == attr and getattr(field, "concrete", False):
+                related = field.related_model
+                if not is_model(related):
+                    return None
                 if field.many_to_many:
-                    return T("qs", field.related_model)
-                if field.is_relation and field.related_model is not None:
-                    return T("instance", field.related_model)
+                    return T("qs", related)
+                if field.is_relation:
+                    return T("instance", related)
                 return None
             if name == attr:
+                related = field.related_model
+                if not is_model(related):
+                    return None
                 if field.one_to_one:
-                    return T("instance", field.related_model)
-                return T("qs", field.related_model)
+                    return T("instance", related)
+                return T("qs", related)
         return None
 
     def annotation(self, node: ast.AST | None) -> T | None:
@@ -425,7 +435,7 @@ class Scanner(ast.NodeVisitor):
 
     # --- Writes -----------------------------------------------------------------------------
 
-    def report(self, node: ast.AST, owner: str, what: str) -> None:
+    def report(self, node: ast.expr, owner: str, what: str) -> None:
         ours = our_apps()
         if (
             owner != self.app
