@@ -134,7 +134,8 @@ def _left(
         activity_record(
             candidate=message.candidate,
             kind=ActivityKind.EMAIL,
-            summary=f"Email sent: {message.subject}",
+            code="email.sent",
+            params={"subject": message.subject},
             ref=message.ref,
             data={"status": status, "kind": message.kind},
             at=sent_at,

@@ -30,7 +30,7 @@ from candidates.services import (
     tag_names_validate,
     tags_get_or_create,
 )
-from candidates.sources import source_label
+from candidates.timeline import timeline_summary
 from tenants.db import server_binding_cursor
 
 MAX_BATCH = 1000
@@ -219,24 +219,28 @@ def _pairs_insert(table: str, pairs: set[tuple[int, int]], *, tags: bool) -> set
         return {row[0] for row in cursor.fetchall()}
 
 
-def _activities_insert(entries: list[tuple[int, str]], *, actor_id: int | None, at: Any) -> None:
-    """The timeline entries of a batch in one INSERT from two arrays (what
-    `activity_record_many` does, without building a model instance per row: a 1,000-person
+def _activities_insert(
+    entries: list[tuple[int, str, dict[str, Any]]], *, actor_id: int | None, at: Any
+) -> None:
+    """The timeline entries (person, code, parameters) of a batch in one INSERT from arrays
+    (what `activity_record_many` does, without building a model instance per row: a 1,000-person
     batch spent a third of its time there). New people's last activity is their creation."""
     if not entries:
         return
     with server_binding_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Activity._meta.db_table} "  # noqa: S608 (model table name)
-            "(candidate_id, kind, at, actor_id, summary, body, ref, data) "
-            "SELECT c, %b, %b, %b, left(s, 300), '', '', '{}'::jsonb "
-            "FROM unnest(%b::bigint[], %b::text[]) AS v(c, s)",
+            "(candidate_id, kind, at, actor_id, code, params, summary, body, ref, data) "
+            "SELECT c, %b, %b, %b, k, p::jsonb, left(s, 300), '', '', '{}'::jsonb "
+            "FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::text[]) AS v(c, k, p, s)",
             [
                 str(ActivityKind.EDIT),
                 at,
                 actor_id,
                 [e[0] for e in entries],
                 [e[1] for e in entries],
+                [json.dumps(e[2]) for e in entries],
+                [timeline_summary(e[1], e[2]) for e in entries],
             ],
         )
 
@@ -301,14 +305,17 @@ def candidates_upsert_many(
 
     created_ids = set(created.values())
     updated_ids = (set(to_update) | got_more) - created_ids
-    added = f"Added ({source_label(source)})" if source else "Added"
+    added = ("candidate.added_from", {"source": source}) if source else ("candidate.added", {})
+    completed = "candidate.completed" if source else "candidate.completed_batch"
     _activities_insert(
-        [(pk, added) for pk in sorted(created_ids)]
+        [(pk, *added) for pk in sorted(created_ids)]
         + [
             (
                 pk,
-                f"Completed from {source or 'a batch'}: "
-                + ", ".join(filled.get(pk) or ["skills or tags"]),
+                completed,
+                {"source": source, "fields": filled.get(pk) or ["skills_or_tags"]}
+                if source
+                else {"fields": filled.get(pk) or ["skills_or_tags"]},
             )
             for pk in sorted(updated_ids)
         ],

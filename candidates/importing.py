@@ -66,6 +66,7 @@ from candidates.services import (
     tag_names_validate,
     tags_get_or_create,
 )
+from candidates.timeline import timeline_entry
 from candidates.validators import SINGLE_LINE_FIELDS, has_line_break
 
 CHUNK_SIZE = 1000
@@ -1315,13 +1316,15 @@ class _ApplicationWriter(_Writer):
         created_ids = sorted({a.candidate_id for a in new})
         Activity.objects.bulk_create(
             [
-                Activity(
+                timeline_entry(
+                    code="application.imported",
+                    params={
+                        "position": names[app.position_id],
+                        "stage": app.furthest_stage.name,
+                        "outcome": app.outcome,
+                    },
                     candidate_id=app.candidate_id,
                     kind=ActivityKind.IMPORT,
-                    summary=(
-                        f"Imported application: {names[app.position_id]} — reached "
-                        f"{app.furthest_stage.name}, {Outcome(app.outcome).label.lower()}"
-                    )[:300],
                     actor_id=self.actor_id,
                     ref=f"candidates.importjob:{self.job.pk}",
                     at=app.applied_at,

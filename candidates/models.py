@@ -323,6 +323,11 @@ class Activity(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    # What happened, as a code of the timeline's registry (`candidates.timeline`) and its
+    # parameters: read as a sentence in the reader's language. `summary` keeps the English
+    # sentence as written, shown as is for entries without a known code (legacy text, notes).
+    code = models.CharField(max_length=64, blank=True)
+    params = models.JSONField(default=dict, blank=True)
     summary = models.CharField(max_length=300)
     body = models.TextField(blank=True)
     application = models.ForeignKey(
@@ -338,6 +343,13 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+    @property
+    def text(self) -> str:
+        """The entry as a sentence in the active language."""
+        from candidates.timeline import activity_text
+
+        return activity_text(self)
 
 
 class ImportKind(models.TextChoices):

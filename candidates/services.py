@@ -35,7 +35,7 @@ from candidates.models import (
     Skill,
     Stage,
 )
-from candidates.sources import source_label
+from candidates.timeline import timeline_entry, timeline_summary
 from tenants.privacy import ERASED
 
 
@@ -83,7 +83,9 @@ def activity_record(
     *,
     candidate: Candidate,
     kind: str,
-    summary: str,
+    code: str = "",
+    params: dict[str, Any] | None = None,
+    summary: str = "",
     actor: User | None = None,
     body: str = "",
     application: Application | None = None,
@@ -91,11 +93,15 @@ def activity_record(
     data: dict[str, Any] | None = None,
     at: Any = None,
 ) -> Activity:
-    """Add an entry to the candidate's timeline (the one feed every app writes to)."""
+    """Add an entry to the candidate's timeline (the one feed every app writes to). What
+    happened is a `code` of `candidates.timeline` with its `params`, read in each reader's
+    language; a bare `summary` is for text nobody translates (a note's first line)."""
     activity = Activity.objects.create(
         candidate=candidate,
         kind=kind,
-        summary=summary[:300],
+        code=code,
+        params=params or {},
+        summary=(timeline_summary(code, params) if code else summary)[:300],
         actor=actor if actor and actor.pk else None,
         body=body,
         application=application,
@@ -118,6 +124,8 @@ def activity_record_many(
     activity" criterion must keep telling recruiters who actually engaged."""
     now = timezone.now()
     for activity in activities:
+        if activity.code and not activity.summary:
+            activity.summary = timeline_summary(activity.code, activity.params)
         activity.summary = activity.summary[:300]
         activity.data = activity.data or {}
         activity.at = activity.at or now
@@ -127,7 +135,7 @@ def activity_record_many(
     # lock on the candidate row, so this statement sees the erasure once it committed.
     Activity.objects.filter(
         pk__in=[a.pk for a in created], candidate__anonymised_at__isnull=False
-    ).update(summary=ERASED, body="", data={})
+    ).update(summary=ERASED, body="", data={}, params={})
     if bump_last_activity and created:
         latest: dict[int, Any] = {}
         for activity in created:
@@ -265,7 +273,8 @@ def candidate_upsert(
         activity_record(
             candidate=candidate,
             kind=ActivityKind.EDIT,
-            summary=f"Added ({source_label(source)})" if source else "Added",
+            code="candidate.added_from" if source else "candidate.added",
+            params={"source": source} if source else {},
             actor=actor,
         )
     else:
@@ -282,7 +291,8 @@ def candidate_upsert(
             activity_record(
                 candidate=candidate,
                 kind=ActivityKind.EDIT,
-                summary=f"Completed from {source or 'a form'}: {', '.join(changed)}",
+                code="candidate.completed" if source else "candidate.completed_form",
+                params={"source": source, "fields": changed} if source else {"fields": changed},
                 actor=actor,
             )
     if skills:
@@ -325,7 +335,8 @@ def candidate_update(
         activity_record(
             candidate=candidate,
             kind=ActivityKind.EDIT,
-            summary=f"Profile edited: {', '.join(changed)}",
+            code="candidate.edited",
+            params={"fields": changed},
             actor=actor,
         )
         changed_on_commit([candidate.pk], "edit")
@@ -416,14 +427,15 @@ def candidate_tags_add(
         update_fields=["set_by_rule"],
         batch_size=2000,
     )
-    label = ", ".join(t.name for t in tags)
+    names = [t.name for t in tags]
     new_pairs = len(rows) - len(existing)
     Activity.objects.bulk_create(
         [
-            Activity(
+            timeline_entry(
+                code="candidate.tagged",
+                params={"tags": names},
                 candidate_id=cid,
                 kind=ActivityKind.TAG,
-                summary=f"Tagged {label}"[:300],
                 actor=actor if actor and actor.pk else None,
             )
             for cid in ids
@@ -444,13 +456,14 @@ def candidate_tags_remove(
     tags = [t for t in Tag.objects.all() if t.name.lower() in lowered]
     removed, _ = CandidateTag.objects.filter(content_object_id__in=ids, tag__in=tags).delete()
     if removed:
-        label = ", ".join(t.name for t in tags)
+        names = [t.name for t in tags]
         Activity.objects.bulk_create(
             [
-                Activity(
+                timeline_entry(
+                    code="candidate.untagged",
+                    params={"tags": names},
                     candidate_id=cid,
                     kind=ActivityKind.TAG,
-                    summary=f"Untagged {label}"[:300],
                     actor=actor if actor and actor.pk else None,
                 )
                 for cid in ids
@@ -546,7 +559,8 @@ def candidate_merge(*, kept: Candidate, merged: Candidate, actor: User | None) -
     activity_record(
         candidate=kept,
         kind=ActivityKind.MERGE,
-        summary=f"Merged duplicate {merged.full_name} <{merged.email}>",
+        code="candidate.merged",
+        params={"name": merged.full_name, "email": merged.email},
         actor=actor,
         data={"merged_id": merged.pk, "filled": filled},
     )
@@ -666,7 +680,8 @@ def application_create(
     activity_record(
         candidate=candidate,
         kind=ActivityKind.APPLICATION,
-        summary=f"Applied to {position.title}" + (f" ({source_label(source)})" if source else ""),
+        code="application.applied_from" if source else "application.applied",
+        params={"position": position.title, **({"source": source} if source else {})},
         actor=actor,
         application=application,
     )
@@ -716,7 +731,8 @@ def application_stage_move(
     activity_record(
         candidate=application.candidate,
         kind=ActivityKind.STAGE,
-        summary=f"{application.position.title}: {previous.name} → {stage.name}",
+        code="application.stage_moved",
+        params={"position": application.position.title, "from": previous.name, "to": stage.name},
         actor=actor,
         application=application,
     )
@@ -751,7 +767,8 @@ def application_outcome_set(
     activity_record(
         candidate=application.candidate,
         kind=ActivityKind.OUTCOME,
-        summary=f"{application.position.title}: {application.get_outcome_display()}",
+        code="application.outcome",
+        params={"position": application.position.title, "outcome": outcome},
         body=note,
         actor=actor,
         application=application,
@@ -807,10 +824,11 @@ def application_outcomes_set_many(
         application.outcome, application.outcome_at = outcome, now
     activity_record_many(
         activities=[
-            Activity(
+            timeline_entry(
+                code="application.outcome",
+                params={"position": application.position.title, "outcome": outcome},
                 candidate_id=application.candidate_id,
                 kind=ActivityKind.OUTCOME,
-                summary=f"{application.position.title}: {application.get_outcome_display()}",
                 body=notes.get(application.pk, note),
                 actor=actor if actor and actor.pk else None,
                 application=application,

@@ -27,7 +27,8 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 from candidates.i18n import candidate_language
-from candidates.models import Candidate
+from candidates.models import Activity, Candidate
+from candidates.timeline import activity_text
 from consent.export_labels import FIELD_LABELS, SECTION_TITLES
 from consent.models import AccessExport, DataRequest, ExportStatus, RequestStatus
 from tenants.i18n import format_zoned, localised, tenant_zone
@@ -94,12 +95,18 @@ def candidate_export(candidate: Candidate, progress: ProgressFn | None = None) -
     profile["tags"] = sorted(candidate.tags.names())
     records: dict[str, list[dict[str, Any]]] = {}
     titles: dict[str, str] = {}
+    language = candidate_language(candidate)
     for section, count in zip(sections, counts, strict=True):
         if not count:
             continue
         rows = []
         for obj in section.rows.iterator(chunk_size=PROGRESS_EVERY):
-            rows.append(export_row(section.dataset, obj))
+            row = export_row(section.dataset, obj)
+            if isinstance(obj, Activity):
+                # A timeline entry is a code and parameters: the person reads the sentence.
+                with translation.override(language):
+                    row["summary"] = activity_text(obj)
+            rows.append(row)
             done += 1
             if progress is not None and done % PROGRESS_EVERY == 0:
                 progress(done, total)

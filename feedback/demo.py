@@ -136,7 +136,8 @@ def _history(*, rng: random.Random, recruiter: User | None, reasons: dict, now: 
         activity_record(
             candidate=candidate,
             kind=ActivityKind.OUTCOME,
-            summary=f"{application.position.title}: Rejected ({Branch(branch).label.lower()})",
+            code="feedback.rejected_branch",
+            params={"position": application.position.title, "branch": branch},
             application=application,
             actor=rejection.decided_by,
             at=decided,
@@ -192,7 +193,8 @@ def _email_sent(*, rejection: Rejection, rng: random.Random) -> None:
     activity_record(
         candidate=application.candidate,
         kind=ActivityKind.EMAIL,
-        summary=f"Email sent: {message.subject}",
+        code="email.sent",
+        params={"subject": message.subject},
         application=application,
         ref=message.ref,
         data={"status": status, "kind": message.kind},

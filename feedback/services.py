@@ -24,6 +24,7 @@ from candidates.services import (
     application_outcome_set,
     application_outcomes_set_many,
 )
+from candidates.timeline import timeline_entry
 from consent.links import links_prepare, optin_url
 from feedback.content import (
     MERGE_TAGS,
@@ -64,7 +65,7 @@ from mailing.services import (
     message_cancel,
     message_enqueue_many,
 )
-from tenants.i18n import language_codes, localised, tenant_language, tenant_zone, zone_abbreviation
+from tenants.i18n import language_codes, localised, tenant_language, tenant_zone
 
 
 class FeedbackError(Exception):
@@ -277,15 +278,13 @@ def _email(
 def _email_activity(
     *, rejection: Rejection, subject: str, message_id: int, actor: User | None
 ) -> Activity:
-    if rejection.send_at:
-        local = timezone.localtime(rejection.send_at, tenant_zone())
-        when = f"scheduled for {local:%Y-%m-%d %H:%M} {zone_abbreviation(local)}"
-    else:
-        when = "queued"
-    return Activity(
+    return timeline_entry(
+        code="feedback.email_scheduled" if rejection.send_at else "feedback.email_queued",
+        params={"subject": subject, "at": _iso(rejection.send_at)}
+        if rejection.send_at
+        else {"subject": subject},
         candidate_id=rejection.application.candidate_id,
         kind=ActivityKind.EMAIL,
-        summary=f"Feedback email {when}: {subject}",
         actor=actor if actor and actor.pk else None,
         application=rejection.application,
         ref=f"mailing.message:{message_id}",
@@ -469,7 +468,8 @@ def application_reject(
         activity_record(
             candidate=application.candidate,
             kind=ActivityKind.CALL,
-            summary=f"Feedback call ({call.duration_minutes} min)",
+            code="feedback.call",
+            params={"minutes": call.duration_minutes},
             body=body,
             actor=actor,
             application=application,
@@ -634,7 +634,7 @@ def rejection_email_cancel(*, rejection: Rejection, actor: User | None) -> None:
     activity_record(
         candidate=rejection.application.candidate,
         kind=ActivityKind.EMAIL,
-        summary="Feedback email cancelled before it was sent",
+        code="feedback.email_cancelled",
         actor=actor,
         application=rejection.application,
         ref=f"mailing.message:{message.pk}",

@@ -1,0 +1,46 @@
+"""What consent writes to the candidate timeline (codes of `candidates.timeline`), in the
+reader's language: "Consent granted: Event invitations (monthly); Consent withdrawn: …"."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from candidates.timeline import timeline_kind_register
+from consent.models import Action, Frequency, Purpose
+
+_SAID = {
+    Action.GRANTED: _("Consent granted: %(purposes)s"),
+    Action.WITHDRAWN: _("Consent withdrawn: %(purposes)s"),
+    Action.EXPIRED: _("Consent expired: %(purposes)s"),
+}
+
+
+def _purpose(pair: Any) -> str:
+    purpose, frequency = [*pair, ""][:2] if isinstance(pair, list) else (pair, "")
+    label = str(Purpose(purpose).label) if purpose in Purpose.values else str(purpose)
+    if frequency in Frequency.values:
+        return gettext("%(purpose)s (%(frequency)s)") % {
+            "purpose": label,
+            "frequency": str(Frequency(frequency).label).lower(),
+        }
+    return label
+
+
+def consent_changed(params: Mapping[str, Any]) -> str:
+    """params: {action: [[purpose, frequency], …]} for the actions that happened."""
+    parts = [
+        str(said) % {"purposes": ", ".join(_purpose(pair) for pair in params[action])}
+        for action, said in _SAID.items()
+        if params.get(action)
+    ]
+    if not parts:
+        raise KeyError("no change")
+    return "; ".join(parts)
+
+
+def register() -> None:
+    timeline_kind_register("consent.changed", consent_changed)
