@@ -66,7 +66,7 @@ from candidates.services import (
     tag_names_validate,
     tags_get_or_create,
 )
-from candidates.timeline import timeline_entry
+from candidates.timeline import timeline_entry, timeline_summary
 from candidates.validators import SINGLE_LINE_FIELDS, has_line_break
 
 CHUNK_SIZE = 1000
@@ -1091,18 +1091,22 @@ class _Writer(abc.ABC):
     def write(self, records: list[Record]) -> tuple[int, int, int, list[int]]:
         """Upsert one chunk; return (created, updated, unchanged, changed candidate ids)."""
 
-    def activities(self, candidate_ids: list[int], summary: str) -> None:
+    def activities(self, candidate_ids: list[int], code: str) -> None:
         if not candidate_ids:
             return
+        params = {"file": self.job.original_name}
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {Activity._meta.db_table} "  # noqa: S608 (model table name)
-                "(candidate_id, kind, at, actor_id, summary, body, ref, data) "
-                "SELECT c, %s, now(), %s, %s, '', %s, '{}'::jsonb FROM unnest(%s::bigint[]) c",
+                "(candidate_id, kind, at, actor_id, code, params, summary, body, ref, data) "
+                "SELECT c, %s, now(), %s, %s, %s::jsonb, %s, '', %s, '{}'::jsonb "
+                "FROM unnest(%s::bigint[]) c",
                 [
                     ActivityKind.IMPORT,
                     self.actor_id,
-                    summary[:300],
+                    code,
+                    json.dumps(params),
+                    timeline_summary(code, params),
                     f"candidates.importjob:{self.job.pk}",
                     candidate_ids,
                 ],
@@ -1183,8 +1187,8 @@ class _CandidateWriter(_Writer):
         updated |= self._relations(records, ids, "skills", CandidateSkill, skills_get_or_create)
         updated |= self._relations(records, ids, "tags", CandidateTag, tags_get_or_create)
         updated -= created
-        self.activities(sorted(created), f"Imported from {self.job.original_name}")
-        self.activities(sorted(updated), f"Completed by import of {self.job.original_name}")
+        self.activities(sorted(created), "import.created")
+        self.activities(sorted(updated), "import.completed")
         Candidate.objects.filter(pk__in=updated).update(last_activity_at=timezone.now())
         unchanged = len(records) - len(created) - len(updated)
         return len(created), len(updated), max(0, unchanged), sorted(created | updated)

@@ -351,6 +351,13 @@ class Activity(models.Model):
 
         return activity_text(self)
 
+    @property
+    def status_text(self) -> str:
+        """Its current status (an email's delivery) in the active language."""
+        from candidates.timeline import status_text
+
+        return status_text(self)
+
 
 class ImportKind(models.TextChoices):
     CANDIDATES = "candidates", _("Candidates")

@@ -13,6 +13,7 @@ summary is the note's first line).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils.functional import Promise
@@ -75,6 +76,23 @@ def timeline_kind_register(code: str, message: str | Promise | Composer, **reade
     """Register what an entry code says (a translatable %-format with named parameters) and how
     a parameter that is itself a stored code reads (`outcome=outcome_label`)."""
     TIMELINE.register(code, message, **readers)
+
+
+# The labels of `Activity.data["status"]` (an email's delivery status, kept current by mailing),
+# registered by the app that writes the status.
+_STATUS_LABELS: dict[str, str | Promise] = {}
+
+
+def timeline_status_labels_register(labels: Iterable[tuple[str, str | Promise]]) -> None:
+    _STATUS_LABELS.update(labels)
+
+
+def status_text(activity: Activity) -> str:
+    """The entry's current status (`data["status"]`) in the active language."""
+    status = (activity.data or {}).get("status") if isinstance(activity.data, dict) else None
+    if not status:
+        return ""
+    return str(_STATUS_LABELS.get(status, status))
 
 
 def timeline_summary(code: str, params: dict[str, Any] | None) -> str:
@@ -159,6 +177,8 @@ for _code, _message, _readers in (
         _("Dismissed details submitted with the application for %(position)s"),
         {},
     ),
+    ("import.created", _("Imported from %(file)s"), {}),
+    ("import.completed", _("Completed by import of %(file)s"), {}),
     (ERASED_CODE, "%(kind)s", {"kind": kind_label}),
 ):
     timeline_kind_register(_code, _message, **_readers)

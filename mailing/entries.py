@@ -8,7 +8,8 @@ from typing import Any
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from candidates.timeline import timeline_kind_register
+from candidates.timeline import timeline_kind_register, timeline_status_labels_register
+from mailing.models import MessageStatus
 
 
 def subject(value: Any) -> str:
@@ -17,6 +18,7 @@ def subject(value: Any) -> str:
 
 
 def register() -> None:
+    timeline_status_labels_register(MessageStatus.choices)
     for code, message in (
         ("email.sent", _("Email sent: %(subject)s")),
         ("email.delivered", _("Email delivered: %(subject)s")),
