@@ -128,7 +128,6 @@ def nurture_settings_update(*, actor: User, request: Any = None, **values: int) 
     audit_log_record(
         actor=actor,
         action="campaigns.nurture_rules_changed",
-        target="Nurture rules",
         details={k: int(v) for k, v in values.items()},
         request=request,
     )

@@ -103,7 +103,6 @@ def candidate_export(request: HttpRequest) -> HttpResponse:
     audit_log_record(
         actor=request.user,
         action="candidate.export",
-        target=f"{count} candidates",
         details={"filters": criteria_to_json(cleaned), "count": count},
         request=request,
     )

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import audit_action_register
 from candidates.timeline import timeline_kind_register
 from consent.models import Action, Frequency, Purpose
 
@@ -44,3 +45,18 @@ def consent_changed(params: Mapping[str, Any]) -> str:
 
 def register() -> None:
     timeline_kind_register("consent.changed", consent_changed)
+    audit_action_register(
+        {
+            "candidate.erased": _("Personal data erased"),
+            "consent.expired": _("Consent expired"),
+            "consent.policy_updated": _("Consent policy updated"),
+            "consent.proof_exported": _("Proof of consent exported"),
+            "consent.registrations_purged": _("Unconfirmed registrations purged"),
+            "consent.renewal_sent": _("Consent renewal email sent"),
+            "consent.report_exported": _("Consent report exported"),
+            "consent.request_cancelled": _("Data request cancelled"),
+            "consent.text_published": _("Consent text published"),
+            "consent.topic_updated": _("Topic settings updated"),
+            "privacy.retention": _("Retention periods applied"),
+        }
+    )

@@ -538,9 +538,7 @@ def policy_update(*, actor: User, **values: int) -> ConsentPolicy:
             )
         ConsentProfile.objects.bulk_update(profiles, ["expires_at"], batch_size=1000)
     if changed:
-        audit_log_record(
-            actor=actor, action="consent.policy_updated", target="policy", details=changed
-        )
+        audit_log_record(actor=actor, action="consent.policy_updated", details=changed)
     return policy
 
 

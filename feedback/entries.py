@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import audit_action_register
 from candidates.timeline import timeline_kind_register
 from feedback.models import Branch
 from mailing.entries import subject
@@ -19,6 +20,13 @@ def branch_label(value: Any) -> str:
 
 
 def register() -> None:
+    audit_action_register(
+        {
+            "feedback.policy_set": _("Feedback policy changed"),
+            "feedback.reason_save": _("Rejection reason saved"),
+            "feedback.template_save": _("Feedback email template saved"),
+        }
+    )
     timeline_kind_register(
         "feedback.email_queued", _("Feedback email queued: %(subject)s"), subject=subject
     )

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import audit_action_register
 from candidates.timeline import timeline_kind_register, timeline_status_labels_register
 from mailing.models import MessageStatus
 
@@ -18,6 +19,7 @@ def subject(value: Any) -> str:
 
 
 def register() -> None:
+    audit_action_register({"mailing.message_send_now": _("Email sent now")})
     timeline_status_labels_register(MessageStatus.choices)
     for code, message in (
         ("email.sent", _("Email sent: %(subject)s")),

@@ -262,7 +262,7 @@ def rule_run_start(*, actor: User | None) -> RuleRun:
     if running:
         return running
     run = RuleRun.objects.create(requested_by=actor)
-    audit_log_record(actor=actor, action="pools.rules_reapplied", target=f"run {run.pk}")
+    audit_log_record(actor=actor, action="pools.rules_reapplied", target=f"#{run.pk}")
     from pools.tasks import rule_run_task
 
     transaction.on_commit(lambda: rule_run_task.delay(run.pk))
