@@ -746,9 +746,16 @@ def application_stage_move(
 
 @transaction.atomic
 def application_outcome_set(
-    *, application: Application, outcome: str, actor: User | None, note: str = ""
+    *,
+    application: Application,
+    outcome: str,
+    actor: User | None,
+    note: str = "",
+    entry: tuple[str, dict[str, Any]] | None = None,
 ) -> Application:
-    """Change an application's outcome. Rejections come from `feedback`, which calls this."""
+    """Change an application's outcome. Rejections come from `feedback`, which calls this.
+    `entry` is the timeline code (and its parameters, besides position and outcome) the
+    calling app registered to say more than the outcome (feedback: the branch and reasons)."""
     application = (
         Application.objects.select_for_update().select_related("position").get(pk=application.pk)
     )
@@ -767,8 +774,12 @@ def application_outcome_set(
     activity_record(
         candidate=application.candidate,
         kind=ActivityKind.OUTCOME,
-        code="application.outcome",
-        params={"position": application.position.title, "outcome": outcome},
+        code=entry[0] if entry else "application.outcome",
+        params={
+            "position": application.position.title,
+            "outcome": outcome,
+            **(entry[1] if entry else {}),
+        },
         body=note,
         actor=actor,
         application=application,
@@ -789,6 +800,7 @@ def application_outcomes_set_many(
     actor: User | None,
     note: str = "",
     note_by_id: dict[int, str] | None = None,
+    entry: tuple[str, dict[str, Any]] | None = None,
 ) -> list[Application]:
     """Close many applications with one outcome (bulk rejection) in a constant number of
     statements: lock them, one UPDATE, one timeline INSERT. The same refusals as
@@ -825,8 +837,12 @@ def application_outcomes_set_many(
     activity_record_many(
         activities=[
             timeline_entry(
-                code="application.outcome",
-                params={"position": application.position.title, "outcome": outcome},
+                code=entry[0] if entry else "application.outcome",
+                params={
+                    "position": application.position.title,
+                    "outcome": outcome,
+                    **(entry[1] if entry else {}),
+                },
                 candidate_id=application.candidate_id,
                 kind=ActivityKind.OUTCOME,
                 body=notes.get(application.pk, note),

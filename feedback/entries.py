@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_action_register
@@ -19,7 +20,18 @@ def branch_label(value: Any) -> str:
     return str(Branch(value).label).lower() if value in Branch.values else str(value)
 
 
+def reasons_read(value: Any) -> str:
+    """The reasons' labels (the company's words) as stored; none is said so."""
+    return str(value) if value else gettext("none given")
+
+
 def register() -> None:
+    timeline_kind_register(
+        "feedback.rejected",
+        _("%(position)s: Rejected (%(branch)s; reasons: %(reasons)s)"),
+        branch=branch_label,
+        reasons=reasons_read,
+    )
     audit_action_register(
         {
             "feedback.policy_set": _("Feedback policy changed"),

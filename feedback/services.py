@@ -366,16 +366,17 @@ def _validate_reasons(reasons: Iterable[RejectionReason]) -> list[RejectionReaso
     return chosen
 
 
-def _outcome_note(
-    branch: str, reasons: Sequence[RejectionReason], personal_points: str, tips: str
-) -> str:
-    """The body of the timeline's rejection entry (written by candidates' outcome service):
-    the feedback branch, the reasons and what the candidate was told."""
-    labels = ", ".join(r.label for r in reasons) or "none given"
-    parts = [f"{Branch(branch).label}. Reasons: {labels}."]
-    if branch == Branch.PERSONALISED:
-        parts += [p for p in (personal_points, f"Tips: {tips}" if tips else "") if p]
-    return "\n\n".join(parts)
+def _outcome_entry(branch: str, reasons: Sequence[RejectionReason]) -> tuple[str, dict[str, str]]:
+    """The timeline's rejection entry (written by candidates' outcome service): the feedback
+    branch and the reasons, read in each reader's language (feedback.entries)."""
+    return "feedback.rejected", {"branch": branch, "reasons": ", ".join(r.label for r in reasons)}
+
+
+def _outcome_note(branch: str, personal_points: str, tips: str) -> str:
+    """The entry's body: what the candidate was told, in the recruiter's own words."""
+    if branch != Branch.PERSONALISED:
+        return ""
+    return "\n\n".join(p for p in (personal_points, tips) if p)
 
 
 @transaction.atomic
@@ -431,7 +432,8 @@ def application_reject(
             application=application,
             outcome=Outcome.REJECTED,
             actor=actor,
-            note=_outcome_note(branch, chosen, personal_points, tips),
+            note=_outcome_note(branch, personal_points, tips),
+            entry=_outcome_entry(branch, chosen),
         )
     except CandidateError as exc:
         raise FeedbackError(str(exc)) from None
@@ -556,7 +558,7 @@ def applications_reject_bulk(
             applications=todo,
             outcome=Outcome.REJECTED,
             actor=actor,
-            note=_outcome_note(Branch.AUTOMATIC, chosen, "", ""),
+            entry=_outcome_entry(Branch.AUTOMATIC, chosen),
         )
     except CandidateError as exc:
         raise FeedbackError(str(exc)) from None

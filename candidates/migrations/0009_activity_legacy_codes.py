@@ -232,6 +232,25 @@ def recognise(kind: str, summary: str, data: dict[str, Any]) -> Found:  # noqa: 
     return None
 
 
+_REJECTION_NOTE = re.compile(
+    r"(Automatic email|Personalised feedback)\. Reasons: (.*?)\.(?:\n\n(.*))?", re.DOTALL
+)
+
+
+def rejection(row: Any) -> None:
+    """A rejection's outcome entry kept the feedback branch and reasons as English in its body:
+    they become the parameters of "feedback.rejected", the body keeps what the candidate was
+    told."""
+    m = _REJECTION_NOTE.fullmatch(row.body or "")
+    if row.code != "application.outcome" or row.params.get("outcome") != "rejected" or not m:
+        return
+    row.code = "feedback.rejected"
+    reasons = "" if m[2] == "none given" else m[2]
+    row.params = {**row.params, "branch": _BRANCHES[m[1].lower()], "reasons": reasons}
+    told = (m[3] or "").replace("\n\nTips: ", "\n\n")
+    row.body = told[len("Tips: ") :] if told.startswith("Tips: ") else told
+
+
 def forwards(apps: Any, schema_editor: Any) -> None:
     Activity = apps.get_model("candidates", "Activity")
     pending = Activity.objects.filter(code="").exclude(kind="note").order_by("pk")
@@ -245,8 +264,9 @@ def forwards(apps: Any, schema_editor: Any) -> None:
             found = recognise(row.kind, row.summary, row.data if isinstance(row.data, dict) else {})
             if found is not None:
                 row.code, row.params = found
+                rejection(row)
                 changed.append(row)
-        Activity.objects.bulk_update(changed, ["code", "params"])
+        Activity.objects.bulk_update(changed, ["code", "params", "body"])
         last = batch[-1].pk
 
 
