@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.audit import audit_action_register
+from accounts.audit import audit_action_register, audit_detail_labels_register
 
 
 def register() -> None:
@@ -17,3 +17,7 @@ def register() -> None:
             "campaigns.topic_changed": _("Content topic changed"),
         }
     )
+    from campaigns.forms import NurtureSettingsForm
+
+    # "campaigns.nurture_rules_changed" details name the changed rules.
+    audit_detail_labels_register(NurtureSettingsForm._meta.labels or {})

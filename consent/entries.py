@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.audit import audit_action_register
+from accounts.audit import audit_action_register, audit_detail_labels_register
 from candidates.timeline import timeline_kind_register
 from consent.models import Action, Frequency, Purpose
 
@@ -60,3 +60,7 @@ def register() -> None:
             "privacy.retention": _("Retention periods applied"),
         }
     )
+    from consent.forms import PolicyForm
+
+    # "consent.policy_updated" details name the changed settings.
+    audit_detail_labels_register({n: f.label for n, f in PolicyForm.base_fields.items() if f.label})

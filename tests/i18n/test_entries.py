@@ -232,6 +232,8 @@ def test_the_audit_log_reads_in_the_admins_language(tenant_a):
         ("integrations.api_key_create", {"name": "Xqz"}),
         ("mailing.message_send_now", {"message": 4}),
         ("accounts.audit_export", {"count": 12}),
+        ("consent.policy_updated", {"retention_months": 12}),
+        ("campaigns.nurture_rules_changed", {"cap_days": 3}),
     ):
         audit_log_record(actor=admin, action=action, target="Xqz", details=details)
     client = tenant_a.client(admin)
@@ -242,6 +244,7 @@ def test_the_audit_log_reads_in_the_admins_language(tenant_a):
     for french in ("Utilisateur invité", "Connexion d'urgence", "Candidats exportés", "Rôle"):
         assert french in main, french
     assert "opérateur de la plateforme" in main
+    assert "Retention months" not in main and "Cap days" not in main
 
     admin.language = "en"
     admin.save(update_fields=["language"])
