@@ -20,11 +20,13 @@ from accounts.audit import AUDIT
 from accounts.models import AuditLog
 from accounts.services import audit_log_record
 from candidates.models import Activity, ActivityKind, Stage
-from candidates.services import (
-    activity_record,
+from candidates.pipeline import (
     application_create,
     application_outcome_set,
     application_stage_move,
+)
+from candidates.services import (
+    activity_record,
     candidate_note_add,
     candidate_tags_add,
     candidate_update,
