@@ -68,13 +68,17 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         actions = AuditLog.objects.order_by("action").values_list("action", flat=True).distinct()
         named = sorted(((a, audit_action_label(a)) for a in actions), key=lambda c: c[1].lower())
-        self.fields["action"].choices = [("", _("Any action")), *named]
+        action_field = self.fields["action"]
+        assert isinstance(action_field, forms.ChoiceField)
+        action_field.choices = [("", _("Any action")), *named]
         actors = (
             AuditLog.objects.order_by("actor_label")
             .values_list("actor_label", flat=True)
             .distinct()
         )
-        self.fields["actor"].choices = [("", _("Anyone"))] + [(a, a) for a in actors]
+        actor_field = self.fields["actor"]
+        assert isinstance(actor_field, forms.ChoiceField)
+        actor_field.choices = [("", _("Anyone"))] + [(a, a) for a in actors]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
