@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from django import forms
@@ -34,13 +34,13 @@ _VALUE_LABELS: dict[str, str | Promise] = {
 }
 
 
-def audit_action_register(labels: dict[str, str | Promise]) -> None:
+def audit_action_register(labels: Mapping[str, str | Promise]) -> None:
     """Name actions (code → translatable label) for the audit log page."""
     for action, label in labels.items():
         AUDIT.register(action, label)
 
 
-def audit_detail_labels_register(labels: dict[str, str | Promise]) -> None:
+def audit_detail_labels_register(labels: Mapping[str, str | Promise]) -> None:
     """Name detail keys (key → translatable label)."""
     _DETAIL_LABELS.update(labels)
 

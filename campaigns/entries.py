@@ -20,4 +20,5 @@ def register() -> None:
     from campaigns.forms import NurtureSettingsForm
 
     # "campaigns.nurture_rules_changed" details name the changed rules.
-    audit_detail_labels_register(NurtureSettingsForm._meta.labels or {})
+    fields = NurtureSettingsForm.base_fields
+    audit_detail_labels_register({n: f.label for n, f in fields.items() if f.label})
