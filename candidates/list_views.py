@@ -23,6 +23,7 @@ from accounts.permissions import recruiter_required
 from candidates.actions import candidate_bulk_actions
 from candidates.criteria import CriteriaForm
 from candidates.forms import TagsForm
+from candidates.http import StaffRequest
 from candidates.listing import (
     available_columns,
     filter_chips,
@@ -72,7 +73,7 @@ def list_form(data: Any) -> CriteriaForm:
 
 
 @recruiter_required
-def candidate_list(request: HttpRequest) -> HttpResponse:
+def candidate_list(request: StaffRequest) -> HttpResponse:
     form = list_form(request.GET)
     valid = form.is_valid()
     cleaned = form.active() if valid else {}
@@ -109,7 +110,7 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def list_columns(request: HttpRequest) -> HttpResponse:
+def list_columns(request: StaffRequest) -> HttpResponse:
     list_columns_save(user=request.user, columns=request.POST.getlist("columns"))
     messages.success(request, _("Columns saved."))
     return redirect(safe_next(request, reverse("candidates:list")))
@@ -117,7 +118,7 @@ def list_columns(request: HttpRequest) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def saved_view_create(request: HttpRequest) -> HttpResponse:
+def saved_view_create(request: StaffRequest) -> HttpResponse:
     back = safe_next(request, reverse("candidates:list"))
     try:
         view = saved_view_save(
@@ -135,7 +136,7 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def saved_view_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def saved_view_remove(request: StaffRequest, pk: int) -> HttpResponse:
     view = get_object_or_404(SavedView, pk=pk)
     try:
         saved_view_delete(view=view, actor=request.user)
@@ -180,7 +181,7 @@ def suggest(request: HttpRequest) -> JsonResponse:
 
 @recruiter_required
 @require_POST
-def candidate_bulk_tags(request: HttpRequest) -> HttpResponse:
+def candidate_bulk_tags(request: StaffRequest) -> HttpResponse:
     back = safe_next(request, reverse("candidates:list"))
     form = TagsForm(request.POST)
     try:

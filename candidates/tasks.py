@@ -33,7 +33,7 @@ def import_jobs_resume_task() -> int:
     return import_jobs_resume_stale()
 
 
-@shared_task(runs_in_public=True)
+@shared_task(runs_in_public=True)  # type: ignore[call-overload]  # celery-types omits **options
 def import_jobs_sweep_dispatch_task() -> int:
     """A killed worker leaves its job "running" without progress: restart those, per tenant."""
     return enqueue_for_each_tenant(import_jobs_resume_task)
