@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.permissions import hr_admin_required
 from accounts.services import audit_log_record
 from candidates.exporting import csv_lines
+from candidates.http import StaffRequest
 from candidates.models import Candidate
 from consent.forms import ReportPeriodForm
 from consent.records import records_of_processing
@@ -49,7 +50,7 @@ def records(request: HttpRequest) -> HttpResponse:
 
 
 @hr_admin_required
-def report(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+def report(request: StaffRequest) -> HttpResponse | StreamingHttpResponse:
     today = timezone.localdate()
     data = request.GET if "start" in request.GET else None
     form = ReportPeriodForm(data, initial={"start": today - timedelta(days=30), "end": today})
@@ -76,7 +77,7 @@ def report(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
 
 
 @hr_admin_required
-def proof(request: HttpRequest, pk: int, fmt: str) -> HttpResponse | StreamingHttpResponse:
+def proof(request: StaffRequest, pk: int, fmt: str) -> HttpResponse | StreamingHttpResponse:
     person = get_object_or_404(Candidate, pk=pk)
     rows = consent_proof(person)
     audit_log_record(

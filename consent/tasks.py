@@ -12,7 +12,7 @@ def retention_run_task() -> dict[str, int]:
     return retention_run().as_dict()
 
 
-@shared_task(runs_in_public=True)
+@shared_task(runs_in_public=True)  # type: ignore[call-overload]  # celery-types omits **options
 def retention_dispatch_task() -> int:
     """Daily: one retention run per tenant."""
     return enqueue_for_each_tenant(retention_run_task)

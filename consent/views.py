@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import hr_admin_required, recruiter_required
 from accounts.services import audit_log_record
+from candidates.http import StaffRequest
 from candidates.models import Candidate
 from consent import links
 from consent.erasure import candidate_erase
@@ -88,7 +89,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @recruiter_required
 @require_http_methods(["GET", "POST"])
-def candidate(request: HttpRequest, pk: int) -> HttpResponse:
+def candidate(request: StaffRequest, pk: int) -> HttpResponse:
     person = _candidate(pk)
     form = RecordConsentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -139,7 +140,7 @@ def candidate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def candidate_export(request: HttpRequest, pk: int) -> HttpResponse:
+def candidate_export(request: StaffRequest, pk: int) -> HttpResponse:
     """Start preparing a copy of everything held about the person (on the worker)."""
     person = _candidate(pk)
     if person.anonymised_at is not None:
@@ -166,7 +167,7 @@ def _exports_context(person: Candidate) -> dict[str, object]:
 
 
 @hr_admin_required
-def export_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def export_download(request: StaffRequest, pk: int, fmt: str) -> FileResponse:
     export = get_object_or_404(AccessExport, pk=pk, status=ExportStatus.DONE)
     if fmt not in ("json", "pdf"):
         raise Http404(_("Unknown format"))
@@ -182,7 +183,7 @@ def export_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def candidate_erase_view(request: HttpRequest, pk: int) -> HttpResponse:
+def candidate_erase_view(request: StaffRequest, pk: int) -> HttpResponse:
     person = _candidate(pk)
     if request.POST.get("confirm") != "ERASE":
         messages.error(request, _("Type ERASE to confirm: erasure cannot be undone."))
@@ -232,7 +233,7 @@ def texts(request: HttpRequest) -> HttpResponse:
 
 @hr_admin_required
 @require_http_methods(["GET", "POST"])
-def text_edit(request: HttpRequest, purpose: str, language: str) -> HttpResponse:
+def text_edit(request: StaffRequest, purpose: str, language: str) -> HttpResponse:
     if purpose not in Purpose.values or language not in dict(settings.LANGUAGES):
         raise Http404(_("Unknown consent text"))
     versions = ConsentText.objects.filter(purpose=purpose, language=language).order_by("-version")
@@ -269,7 +270,7 @@ def text_edit(request: HttpRequest, purpose: str, language: str) -> HttpResponse
 
 @hr_admin_required
 @require_http_methods(["GET", "POST"])
-def settings_view(request: HttpRequest) -> HttpResponse:
+def settings_view(request: StaffRequest) -> HttpResponse:
     policy = policy_get()
     current = topic_settings()
     data = request.POST if request.method == "POST" else None
@@ -342,7 +343,7 @@ def requests_view(request: HttpRequest) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def request_cancel(request: StaffRequest, pk: int) -> HttpResponse:
     data_request_cancel(request=get_object_or_404(DataRequest, pk=pk), actor=request.user)
     messages.success(request, _("Request cancelled."))
     return redirect("consent:requests")
