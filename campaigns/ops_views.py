@@ -13,6 +13,7 @@ from accounts.permissions import hr_admin_required
 from campaigns.forms import PreviewAtForm
 from campaigns.operations import nurture_preview, nurture_run_enqueue
 from campaigns.planner import tenant_zone
+from candidates.http import StaffRequest
 
 
 @hr_admin_required
@@ -29,7 +30,7 @@ def nurture(request: HttpRequest) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def nurture_run_now(request: HttpRequest) -> HttpResponse:
+def nurture_run_now(request: StaffRequest) -> HttpResponse:
     nurture_run_enqueue(actor=request.user, request=request)
     messages.success(
         request,

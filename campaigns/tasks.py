@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import partial
+
 from celery import shared_task
 from django.db import transaction
 
@@ -21,11 +23,11 @@ def nurture_tenant_task() -> int:
         ids = planned_delivery_ids()
         for start in range(0, len(ids), BATCH_SIZE):
             chunk = ids[start : start + BATCH_SIZE]
-            transaction.on_commit(lambda chunk=chunk: nurture_send_batch_task.delay(chunk))
+            transaction.on_commit(partial(nurture_send_batch_task.delay, chunk))
     return result.planned
 
 
-@shared_task(runs_in_public=True)
+@shared_task(runs_in_public=True)  # type: ignore[call-overload]  # celery-types omits **options
 def nurture_dispatch_task() -> int:
     return enqueue_for_each_tenant(nurture_tenant_task)
 
@@ -44,6 +46,6 @@ def campaigns_due_tenant_task() -> int:
     return campaigns_send_scheduled()
 
 
-@shared_task(runs_in_public=True)
+@shared_task(runs_in_public=True)  # type: ignore[call-overload]  # celery-types omits **options
 def campaigns_due_dispatch_task() -> int:
     return enqueue_for_each_tenant(campaigns_due_tenant_task)
