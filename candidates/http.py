@@ -1,10 +1,10 @@
-"""Typed requests for views, as the type checker sees them.
+"""The request a staff view receives, as the type checker sees it.
 
-`HttpRequest.user` is typed `User | AnonymousUser` and `request.htmx` is set by django-htmx's
-middleware, unknown to the stubs. A view behind `recruiter_required` / `hr_admin_required`
-(accounts.permissions) only ever runs for a signed-in staff `User`, so it annotates its request as
-`StaffRequest`; a view that reads `request.htmx` without a login annotates it as `HtmxRequest`.
-These classes are annotations only: Django never builds them, nothing checks them at run time.
+`HttpRequest.user` is typed `User | AnonymousUser`, and `request.htmx` (set by django-htmx's
+middleware) is unknown to the stubs. A view behind `recruiter_required` / `hr_admin_required`
+(accounts.permissions) only ever runs for a signed-in staff `User`, so a view that reads
+`request.user` or `request.htmx` annotates its request as `StaffRequest`. An annotation only:
+Django never builds this class and nothing checks it at run time.
 """
 
 from __future__ import annotations
@@ -19,9 +19,6 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
-class HtmxRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
-class StaffRequest(HtmxRequest):
+class StaffRequest(HttpRequest):
     user: User
+    htmx: HtmxDetails
