@@ -19,7 +19,8 @@ from candidates.actions import application_actions, bulk_application_actions
 from candidates.board import board_columns, board_counts, closed_counts
 from candidates.http import StaffRequest
 from candidates.models import Application, Outcome, Position, Stage
-from candidates.services import ApplicationChanged, CandidateError, application_stage_move
+from candidates.pipeline import ApplicationChanged, application_stage_move
+from candidates.services import CandidateError
 
 BULK_MOVE_MAX = 500
 
