@@ -48,9 +48,11 @@ from campaigns.services import (
     topic_schedule_update,
     topic_template_save,
 )
+from candidates.http import StaffRequest
 from candidates.i18n import candidate_render, in_visitor_language
 from candidates.services import CandidateError
 from consent.selectors import topic_settings
+from tenants.context import current_tenant
 from tenants.i18n import (
     format_zoned,
     language_codes,
@@ -73,7 +75,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @recruiter_required
-def campaign_new(request: HttpRequest) -> HttpResponse:
+def campaign_new(request: StaffRequest) -> HttpResponse:
     initial = {}
     if request.GET.get("item", "").isdigit():
         item = ContentItem.objects.filter(pk=request.GET["item"], archived=False).first()
@@ -104,28 +106,29 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     editable = campaign.status == CampaignStatus.DRAFT or (
         campaign.status == CampaignStatus.SCHEDULED and not due
     )
+    stats = None if editable else campaign_stats(campaign)
     context = {
         "campaign": campaign,
         "editable": editable,
         "audience": campaign_audience(campaign) if editable else None,
         "schedule_form": ScheduleForm(),
         "progress": progress,
-        "stats": None if editable else campaign_stats(campaign),
+        "stats": stats,
         # Withdrawing makes sense only while some of its emails are still in the outbox.
         "can_withdraw": not editable
         and campaign.status != CampaignStatus.CANCELLED
         and progress.waiting > 0,
     }
-    if context["stats"]:
+    if stats:
         context["chart"] = bar_chart(
-            [Bar(label, value) for label, value in context["stats"].rows()],
+            [Bar(label, value) for label, value in stats.rows()],
             title=_("Campaign results"),
         )
     return render(request, "campaigns/campaign_detail.html", context)
 
 
 @recruiter_required
-def campaign_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_progress_view(request: StaffRequest, pk: int) -> HttpResponse:
     """The sending progress, polled by the campaign page until it is done."""
     campaign = get_object_or_404(Campaign, pk=pk)
     progress = campaign_progress(campaign)
@@ -153,7 +156,7 @@ def campaign_preview_html(request: HttpRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def campaign_action(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_action(request: StaffRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign.objects.select_related("item", "pool"), pk=pk)
     action = request.POST.get("action")
     try:
@@ -219,7 +222,7 @@ def content_list(request: HttpRequest) -> HttpResponse:
 
 
 @recruiter_required
-def content_edit(request: HttpRequest, pk: int | None = None, topic: str = "") -> HttpResponse:
+def content_edit(request: StaffRequest, pk: int | None = None, topic: str = "") -> HttpResponse:
     item = get_object_or_404(ContentItem, pk=pk) if pk else ContentItem(topic=topic)
     if item.topic not in _TOPICS:
         raise Http404(_("Unknown content topic."))
@@ -241,7 +244,7 @@ def content_edit(request: HttpRequest, pk: int | None = None, topic: str = "") -
 
 @recruiter_required
 @require_POST
-def content_archive(request: HttpRequest, pk: int) -> HttpResponse:
+def content_archive(request: StaffRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(ContentItem, pk=pk)
     content_item_archive(item=item, actor=request.user)
     messages.success(
@@ -254,7 +257,7 @@ def content_archive(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @hr_admin_required
-def topics(request: HttpRequest) -> HttpResponse:
+def topics(request: StaffRequest) -> HttpResponse:
     rules = NurtureSettings.load()
     form = NurtureSettingsForm(request.POST or None, instance=rules)
     if request.method == "POST" and form.is_valid():
@@ -275,7 +278,7 @@ def topics(request: HttpRequest) -> HttpResponse:
 
 
 @hr_admin_required
-def topic_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def topic_edit(request: StaffRequest, pk: int) -> HttpResponse:
     schedule = get_object_or_404(TopicSchedule, pk=pk)
     language = request.GET.get("language") or request.POST.get("language") or tenant_language()
     if language not in language_codes():
@@ -343,7 +346,7 @@ def insights_pdf(request: HttpRequest) -> HttpResponse:
 
     html = render_to_string(
         "campaigns/insights_pdf.html",
-        {**insights_context(), "tenant": request.tenant},
+        {**insights_context(), "tenant": current_tenant()},
         request=request,
     )
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()

@@ -371,7 +371,9 @@ def rejection_of(application: Application) -> Rejection | None:
     )
 
 
-def templates_by_group_and_language() -> list[tuple[str, str, str, str, FeedbackTemplate | None]]:
+def templates_by_group_and_language() -> list[
+    tuple[str, StrOrPromise, str, str, FeedbackTemplate | None]
+]:
     """(group, its label, language code, language name, the template written or None)."""
     existing = {(t.group, t.language): t for t in FeedbackTemplate.objects.all()}
     return [

@@ -246,7 +246,7 @@ APPLICATION_TARGETS = [
         ),
     ),
 ]
-REQUIRED = {
+REQUIRED: dict[str, list[str]] = {
     ImportKind.CANDIDATES: ["email"],
     ImportKind.APPLICATIONS: ["email", "position", "stage"],
 }
