@@ -33,13 +33,17 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         actions = AuditLog.objects.order_by("action").values_list("action", flat=True).distinct()
-        self.fields["action"].choices = [("", _("Any action"))] + [(a, a) for a in actions]
+        action_field = self.fields["action"]
+        assert isinstance(action_field, forms.ChoiceField)
+        action_field.choices = [("", _("Any action"))] + [(a, a) for a in actions]
         actors = (
             AuditLog.objects.order_by("actor_label")
             .values_list("actor_label", flat=True)
             .distinct()
         )
-        self.fields["actor"].choices = [("", _("Anyone"))] + [(a, a) for a in actors]
+        actor_field = self.fields["actor"]
+        assert isinstance(actor_field, forms.ChoiceField)
+        actor_field.choices = [("", _("Anyone"))] + [(a, a) for a in actors]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -21,7 +21,7 @@ from email.utils import getaddresses
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,6 +32,7 @@ from integrations.models import InboundReply, ReplyStatus
 from integrations.notify import staff_notify
 from mailing.models import Message
 from mailing.selectors import message_by_message_id_prefix, messages_by_message_id
+from tenants.context import current_schema
 from tenants.links import tenant_absolute_url
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def _recipients(message: Any) -> list[str]:
 
 
 def _by_token(addresses: list[str]) -> Message | None:
-    schema = connection.schema_name
+    schema = current_schema()
     for address in addresses:
         match = _TOKEN.search(address)
         if not match:
@@ -95,7 +96,9 @@ def _by_thread(message: Any) -> Message | None:
             ids += re.findall(r"<[^<>\s]{1,300}>", str(value))
     if not ids:
         return None
-    found = {m.mid: m for m in messages_by_message_id(list(dict.fromkeys(ids))[:50])}
+    found = {
+        m.headers["Message-ID"]: m for m in messages_by_message_id(list(dict.fromkeys(ids))[:50])
+    }
     # In-Reply-To first (the mail answered), then References from the newest.
     for value in reversed(ids):
         if value in found:

@@ -35,12 +35,12 @@ import css_inline
 import markdown
 import nh3
 from django.conf import settings
-from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
 from mailing.merge import TAG, substitute, validate_merge_tags
+from tenants.context import current_tenant_or_none
 
 # Per-process nonce so a body cannot forge a placeholder token. The letter says where the value
 # goes: x = text (HTML-escaped), u = the start of a link target, q = inside a link target.
@@ -151,7 +151,7 @@ def _mark_links(page: str) -> str:
 
 def _branding(tenant: Any) -> _Branding:
     if tenant is None:
-        tenant = getattr(connection, "tenant", None)
+        tenant = current_tenant_or_none()
     if tenant is None or getattr(tenant, "schema_name", "public") == "public":
         return _Branding("Talent CRM", "#1f6feb", "", "", "")
     from tenants.links import tenant_absolute_url

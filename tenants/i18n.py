@@ -25,11 +25,12 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.db import connection
 from django.http import HttpRequest
 from django.utils import formats, timezone, translation
 from django.utils.functional import lazy
 from django.utils.translation.trans_real import parse_accept_lang_header
+
+from tenants.context import current_tenant_or_none
 
 UTC = ZoneInfo("UTC")
 
@@ -39,7 +40,7 @@ def language_codes() -> tuple[str, ...]:
 
 
 def _tenant(tenant: Any = None) -> Any:
-    tenant = tenant if tenant is not None else getattr(connection, "tenant", None)
+    tenant = tenant if tenant is not None else current_tenant_or_none()
     if tenant is None or getattr(tenant, "schema_name", "public") == "public":
         return None
     return tenant
