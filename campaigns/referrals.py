@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Candidate, Position, PositionStatus
 from tenants import signing as bulk_signing
-from tenants.context import current_tenant, current_tenant_or_none
+from tenants.context import current_schema
 from tenants.i18n import lazy_format
 from tenants.links import tenant_signed_url_builder
 
@@ -33,7 +33,7 @@ class Referral:
 
 
 def share_token(candidate: Candidate, position: Position) -> str:
-    payload = {"s": current_tenant().schema_name, "c": candidate.pk, "p": position.pk}
+    payload = {"s": current_schema(), "c": candidate.pk, "p": position.pk}
     return bulk_signing.dumps(payload, salt=REFERRAL_SALT)
 
 
@@ -57,8 +57,7 @@ def referral_load(token: str) -> Referral:
         ) from None
     except signing.BadSignature:
         raise ReferralError(_("This link is not valid.")) from None
-    tenant = current_tenant_or_none()
-    if not isinstance(payload, dict) or tenant is None or payload.get("s") != tenant.schema_name:
+    if not isinstance(payload, dict) or payload.get("s") != current_schema():
         raise ReferralError(_("This link is not valid on this site."))
     referrer_id, position_id = payload.get("c"), payload.get("p")
     referrer = (

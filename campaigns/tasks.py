@@ -7,6 +7,7 @@ from django.db import transaction
 
 from campaigns.planner import nurture_plan
 from campaigns.sending import BATCH_SIZE, nurture_send_batch, planned_delivery_ids
+from config.celery import SchemaRequiredTask
 from tenants.fanout import enqueue_for_each_tenant
 
 
@@ -27,7 +28,7 @@ def nurture_tenant_task() -> int:
     return result.planned
 
 
-@shared_task(runs_in_public=True)  # type: ignore[call-overload]  # celery-types omits **options
+@shared_task(base=SchemaRequiredTask, runs_in_public=True)
 def nurture_dispatch_task() -> int:
     return enqueue_for_each_tenant(nurture_tenant_task)
 
@@ -46,6 +47,6 @@ def campaigns_due_tenant_task() -> int:
     return campaigns_send_scheduled()
 
 
-@shared_task(runs_in_public=True)  # type: ignore[call-overload]  # celery-types omits **options
+@shared_task(base=SchemaRequiredTask, runs_in_public=True)
 def campaigns_due_dispatch_task() -> int:
     return enqueue_for_each_tenant(campaigns_due_tenant_task)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.http import StaffRequest
 from accounts.permissions import candidate_token_view, hr_admin_required, recruiter_required
 from accounts.services import client_ip
 from campaigns.defaults import builtin_template
@@ -48,11 +49,9 @@ from campaigns.services import (
     topic_schedule_update,
     topic_template_save,
 )
-from candidates.http import StaffRequest
 from candidates.i18n import candidate_render, in_visitor_language
 from candidates.services import CandidateError
 from consent.selectors import topic_settings
-from tenants.context import current_tenant
 from tenants.i18n import (
     format_zoned,
     language_codes,
@@ -69,7 +68,7 @@ _TOPICS = dict(ITEM_TOPIC_CHOICES)
 
 
 @recruiter_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: StaffRequest) -> HttpResponse:
     campaigns = Campaign.objects.select_related("item", "pool")[:100]
     return render(request, "campaigns/home.html", {"campaigns": campaigns})
 
@@ -99,7 +98,7 @@ def _message(exc: Exception) -> str:
 
 
 @recruiter_required
-def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_detail(request: StaffRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign.objects.select_related("item", "pool"), pk=pk)
     progress = campaign_progress(campaign)
     due = campaign.scheduled_at is not None and campaign.scheduled_at <= timezone.now()
@@ -143,7 +142,7 @@ def campaign_progress_view(request: StaffRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def campaign_preview_html(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_preview_html(request: StaffRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign.objects.select_related("item", "pool"), pk=pk)
     response = HttpResponse(campaign_preview(campaign).html)
     # Shown in a sandboxed frame: no scripts, no navigation of the app.
@@ -207,7 +206,7 @@ def campaign_action(request: StaffRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def content_list(request: HttpRequest) -> HttpResponse:
+def content_list(request: StaffRequest) -> HttpResponse:
     items = ContentItem.objects.select_related("target_pool")
     topic = request.GET.get("topic", "")
     if topic in _TOPICS:
@@ -336,17 +335,17 @@ def topic_edit(request: StaffRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def insights_view(request: HttpRequest) -> HttpResponse:
+def insights_view(request: StaffRequest) -> HttpResponse:
     return render(request, "campaigns/insights.html", insights_context())
 
 
 @recruiter_required
-def insights_pdf(request: HttpRequest) -> HttpResponse:
+def insights_pdf(request: StaffRequest) -> HttpResponse:
     from weasyprint import HTML
 
     html = render_to_string(
         "campaigns/insights_pdf.html",
-        {**insights_context(), "tenant": current_tenant()},
+        {**insights_context(), "tenant": request.tenant},
         request=request,
     )
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()

@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.http import StaffRequest
 from accounts.permissions import recruiter_required
 from candidates.actions import application_actions, bulk_application_actions
 from candidates.board import board_columns, board_counts, closed_counts
-from candidates.http import StaffRequest
 from candidates.models import Application, Outcome, Position, Stage
 from candidates.pipeline import ApplicationChanged, application_stage_move
 from candidates.services import CandidateError

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Candidate, Position, PositionStatus
 from tenants import signing as bulk_signing
-from tenants.context import current_tenant, current_tenant_or_none
+from tenants.context import current_schema
 from tenants.i18n import lazy_format
 from tenants.links import tenant_signed_url_builder
 
@@ -34,7 +34,7 @@ class Reapply:
 
 
 def reapply_token(candidate: Candidate, position: Position) -> str:
-    payload = {"s": current_tenant().schema_name, "c": candidate.pk, "p": position.pk}
+    payload = {"s": current_schema(), "c": candidate.pk, "p": position.pk}
     return bulk_signing.dumps(payload, salt=REAPPLY_SALT)
 
 
@@ -58,8 +58,7 @@ def reapply_load(token: str) -> Reapply:
         ) from None
     except signing.BadSignature:
         raise LinkError(_("This link is not valid.")) from None
-    tenant = current_tenant_or_none()
-    if tenant is None or payload.get("s") != tenant.schema_name:
+    if payload.get("s") != current_schema():
         raise LinkError(_("This link is not valid on this site."))
     candidate = (
         Candidate.objects.active().filter(pk=payload.get("c")).first()

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.db.models.functions import Lower
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -18,12 +18,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from taggit.models import Tag
 
+from accounts.http import StaffRequest
 from accounts.navigation import safe_next
 from accounts.permissions import recruiter_required
 from candidates.actions import candidate_bulk_actions
 from candidates.criteria import CriteriaForm
 from candidates.forms import TagsForm
-from candidates.http import StaffRequest
 from candidates.listing import (
     available_columns,
     filter_chips,
@@ -149,7 +149,7 @@ def saved_view_remove(request: StaffRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @require_GET
-def suggest(request: HttpRequest) -> JsonResponse:
+def suggest(request: StaffRequest) -> JsonResponse:
     """Typeahead: up to SUGGESTIONS names starting with (then containing) `q`."""
     kind = request.GET.get("field", "")
     term = " ".join(request.GET.get("q", "").split())[:100]

@@ -4,14 +4,14 @@ on the candidate page as "submitted with this application")."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import StaffRequest
 from accounts.permissions import recruiter_required
-from candidates.http import StaffRequest
 from candidates.models import Submission
 from candidates.submissions import submission_accept, submission_dismiss
 
@@ -54,7 +54,7 @@ def submission_dismiss_view(request: StaffRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def submission_cv(request: HttpRequest, pk: int) -> FileResponse:
+def submission_cv(request: StaffRequest, pk: int) -> FileResponse:
     submission = _submission(pk)
     name = submission.cv.name  # a FieldFile is false exactly when it has no name
     if not name:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import StaffRequest
 from accounts.navigation import safe_next
 from accounts.permissions import (
     hr_admin_required,
@@ -27,7 +28,6 @@ from candidates.forms import (
     StageNameForm,
     TagsForm,
 )
-from candidates.http import StaffRequest
 from candidates.import_dry_run import dry_run_result, import_dry_run_start
 from candidates.importing import (
     ImportFileError,
@@ -338,7 +338,7 @@ def application_outcome(request: StaffRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def application_cv(request: HttpRequest, pk: int) -> FileResponse:
+def application_cv(request: StaffRequest, pk: int) -> FileResponse:
     application = get_object_or_404(Application, pk=pk)
     name = application.cv.name  # a FieldFile is false exactly when it has no name
     if not name:
@@ -352,7 +352,7 @@ def application_cv(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @recruiter_required
-def position_list(request: HttpRequest) -> HttpResponse:
+def position_list(request: StaffRequest) -> HttpResponse:
     return render(request, "candidates/positions.html", {"positions": positions_with_counts()})
 
 
@@ -509,7 +509,7 @@ def import_mapping(request: StaffRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def import_dry_run(request: HttpRequest, pk: int) -> HttpResponse:
+def import_dry_run(request: StaffRequest, pk: int) -> HttpResponse:
     """The dry run's progress, then its result (polled by the mapping page)."""
     job = get_object_or_404(ImportJob, pk=pk)
     return render(
@@ -536,7 +536,7 @@ def import_resume(request: StaffRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def import_errors(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+def import_errors(request: StaffRequest, pk: int) -> StreamingHttpResponse:
     job = get_object_or_404(ImportJob, pk=pk)
     response = StreamingHttpResponse(
         csv_lines(error_report_rows(job)), content_type="text/csv; charset=utf-8"

@@ -6,15 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.http import StaffRequest
 from accounts.permissions import hr_admin_required
 from accounts.services import audit_log_record
 from candidates.exporting import csv_lines
-from candidates.http import StaffRequest
 from candidates.models import Candidate
 from consent.forms import ReportPeriodForm
 from consent.records import records_of_processing
@@ -42,7 +42,7 @@ def _pdf(data: bytes, filename: str) -> HttpResponse:
 
 
 @hr_admin_required
-def records(request: HttpRequest) -> HttpResponse:
+def records(request: StaffRequest) -> HttpResponse:
     context = {"records": records_of_processing()}
     if request.GET.get("format") == "pdf":
         return _pdf(report_pdf("consent/records_pdf.html", context), "records-of-processing.pdf")

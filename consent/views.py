@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.http import StaffRequest
 from accounts.permissions import hr_admin_required, recruiter_required
 from accounts.services import audit_log_record
-from candidates.http import StaffRequest
 from candidates.models import Candidate
 from consent import links
 from consent.erasure import candidate_erase
@@ -65,7 +65,7 @@ def _candidate(pk: int) -> Candidate:
 
 
 @recruiter_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: StaffRequest) -> HttpResponse:
     now = timezone.now()
     counts = dict(
         CandidateConsent.objects.active(now)
@@ -152,7 +152,7 @@ def candidate_export(request: StaffRequest, pk: int) -> HttpResponse:
 
 
 @hr_admin_required
-def candidate_exports(request: HttpRequest, pk: int) -> HttpResponse:
+def candidate_exports(request: StaffRequest, pk: int) -> HttpResponse:
     """htmx: the person's prepared copies, polled while one is being prepared."""
     return render(request, "consent/_exports.html", _exports_context(_candidate(pk)))
 
@@ -196,7 +196,7 @@ def candidate_erase_view(request: StaffRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def registration_cv(request: HttpRequest, pk: int) -> FileResponse:
+def registration_cv(request: StaffRequest, pk: int) -> FileResponse:
     registration = get_object_or_404(Registration, pk=pk, candidate__isnull=False)
     if not registration.cv:
         raise Http404(_("No CV"))
@@ -211,7 +211,7 @@ def registration_cv(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @hr_admin_required
-def texts(request: HttpRequest) -> HttpResponse:
+def texts(request: StaffRequest) -> HttpResponse:
     latest: dict[tuple[str, str], ConsentText] = {}
     for text in ConsentText.objects.order_by("version"):
         latest[(text.purpose, text.language)] = text
@@ -322,7 +322,7 @@ def settings_view(request: StaffRequest) -> HttpResponse:
 
 
 @hr_admin_required
-def requests_view(request: HttpRequest) -> HttpResponse:
+def requests_view(request: StaffRequest) -> HttpResponse:
     show = request.GET.get("show", "open")
     queryset = DataRequest.objects.select_related("candidate", "completed_by")
     if show == "open":

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import StaffRequest
 from accounts.navigation import safe_next
 from accounts.permissions import recruiter_required
-from candidates.http import StaffRequest
 from candidates.models import Application, Outcome
 from candidates.selection import SelectionError, selection_from_post
 from feedback.views import BULK_LIMIT, bulk_reject_for

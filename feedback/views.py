@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, override
 from django.views.decorators.http import require_POST
 
+from accounts.http import StaffRequest
 from accounts.navigation import safe_next
 from accounts.permissions import hr_admin_required, recruiter_required
-from candidates.http import StaffRequest
 from candidates.i18n import candidate_language, candidate_zone
 from candidates.models import Application, Outcome
 from feedback.configuration import policy_set, reason_save, template_save
@@ -72,7 +72,6 @@ from feedback.services import (
 from feedback.todo import feedback_task_cancel, feedback_tasks_open
 from mailing.models import MessageStatus
 from mailing.rendering import render_email
-from tenants.context import current_tenant
 from tenants.i18n import format_zoned
 
 if TYPE_CHECKING:
@@ -145,7 +144,7 @@ def task_cancel(request: StaffRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def runs(request: HttpRequest) -> HttpResponse:
+def runs(request: StaffRequest) -> HttpResponse:
     """htmx: the bulk rejection runs, polled while one is waiting for the worker."""
     return render(request, "feedback/_runs.html", _runs_context())
 
@@ -253,7 +252,7 @@ def reject(request: StaffRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def reject_guidance(request: HttpRequest, pk: int) -> HttpResponse:
+def reject_guidance(request: StaffRequest, pk: int) -> HttpResponse:
     """htmx: what to write about for the chosen reasons, and their suggested tips added to the
     tips, keeping everything the recruiter already wrote."""
     application = _application(pk)
@@ -283,7 +282,7 @@ def reject_guidance(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def application_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+def application_feedback(request: StaffRequest, pk: int) -> HttpResponse:
     """The feedback page of an application: what was decided and said, and the email's fate."""
     application = _application(pk)
     rejection = rejection_of(application)
@@ -310,7 +309,7 @@ def application_feedback(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def rejection_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def rejection_pdf(request: StaffRequest, pk: int) -> HttpResponse:
     rejection = _rejection(pk)
     content = rejection_content(rejection)
     response = HttpResponse(feedback_pdf_render(content), content_type="application/pdf")
@@ -543,7 +542,7 @@ def policy(request: StaffRequest) -> HttpResponse:
 
 
 @hr_admin_required
-def templates(request: HttpRequest) -> HttpResponse:
+def templates(request: StaffRequest) -> HttpResponse:
     return render(
         request,
         "feedback/templates.html",
@@ -568,7 +567,7 @@ def template_edit(request: StaffRequest, group: str, language: str) -> HttpRespo
                 body_source=form.cleaned_data["body"],
                 context=_sample_in(language),
                 allowed_tags=MERGE_TAGS,
-                tenant=current_tenant(),
+                tenant=request.tenant,
                 language=language,
             )
         else:

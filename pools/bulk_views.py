@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.http import StaffRequest
 from accounts.navigation import safe_next
 from accounts.permissions import recruiter_required
-from candidates.http import StaffRequest
 from candidates.selection import SelectionError, selection_from_post
 from candidates.services import CandidateError
 from pools.models import Pool, PoolKind

@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.http import StaffRequest
 from accounts.permissions import hr_admin_required, recruiter_required
 from accounts.services import audit_log_record
 from candidates.criteria import CriteriaError, CriteriaForm, apply_criteria, criteria_describe
 from candidates.exporting import csv_lines
-from candidates.http import StaffRequest
 from candidates.models import Candidate
 from candidates.services import CandidateError, candidate_tags_add
 from consent.selectors import contactable
@@ -62,7 +62,7 @@ MEMBER_ORDER = ("-last_activity_at", "-id")
 
 
 @recruiter_required
-def pool_list(request: HttpRequest) -> HttpResponse:
+def pool_list(request: StaffRequest) -> HttpResponse:
     rows = []
     for pool in Pool.objects.order_by("name"):
         problem = pool_problem(pool)
@@ -134,7 +134,7 @@ def _pool_form(request: StaffRequest, *, pool: Pool | None, kind: str) -> HttpRe
 
 
 @recruiter_required
-def criteria_count(request: HttpRequest) -> HttpResponse:
+def criteria_count(request: StaffRequest) -> HttpResponse:
     """htmx: how many candidates the criteria being edited select, and any contradiction."""
     form = CriteriaForm(request.GET, prefix=CRITERIA_PREFIX)
     context: dict[str, Any] = {"form": form}
@@ -371,7 +371,7 @@ def pool_add_by_email(request: StaffRequest, pk: int) -> HttpResponse:
 
 
 @hr_admin_required
-def rule_list(request: HttpRequest) -> HttpResponse:
+def rule_list(request: StaffRequest) -> HttpResponse:
     rules = TagRule.objects.select_related("tag", "min_stage").order_by("name")
     return render(
         request,
@@ -448,7 +448,7 @@ def rule_edit(request: StaffRequest, pk: int | None = None) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def rule_preview_view(request: HttpRequest) -> HttpResponse:
+def rule_preview_view(request: StaffRequest) -> HttpResponse:
     form = TagRuleForm(request.POST)
     context: dict[str, Any] = {"form": form}
     if form.is_valid():
@@ -480,6 +480,6 @@ def rule_run_create(request: StaffRequest) -> HttpResponse:
 
 
 @hr_admin_required
-def rule_run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def rule_run_progress(request: StaffRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(RuleRun, pk=pk)
     return render(request, "pools/_run.html", {"run": run})
