@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Field
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -67,6 +68,7 @@ class _Rule:
 
 def _rule(name: str) -> _Rule:
     field = Candidate._meta.get_field(name)
+    assert isinstance(field, Field)  # CANDIDATE_FIELDS are the model's own columns
     if name in LIST_FIELDS:
         return _Rule("list")
     if field.get_internal_type() in ("PositiveSmallIntegerField", "IntegerField"):
@@ -165,7 +167,7 @@ def _load_locked(emails: list[str]) -> dict[str, Candidate]:
     )
     result: dict[str, Candidate] = {}
     for row in rows:
-        target = row
+        target: Candidate = row
         seen = {row.pk}
         while target.merged_into_id and target.merged_into_id not in seen:
             seen.add(target.merged_into_id)

@@ -100,7 +100,9 @@ class CandidateQuerySet(models.QuerySet["Candidate"]):
         return self.filter(anonymised_at__isnull=True, merged_into__isnull=True)
 
 
-class Candidate(models.Model):
+# django-taggit has no stubs: the plugin cannot type the reverse managers of the through models
+# (CandidateSkill, CandidateTag, PositionSkill) built on its TaggedItemBase.
+class Candidate(models.Model):  # type: ignore[django-manager-missing]
     first_name = models.CharField(max_length=100, validators=[validate_single_line])
     last_name = models.CharField(max_length=100, blank=True, validators=[validate_single_line])
     email = models.EmailField(max_length=254, validators=[validate_single_line])
@@ -214,7 +216,7 @@ class RemotePolicy(models.TextChoices):
     REMOTE = "remote", _("Remote")
 
 
-class Position(models.Model):
+class Position(models.Model):  # type: ignore[django-manager-missing]  # see Candidate
     title = models.CharField(max_length=200)
     profession = models.CharField(max_length=120, blank=True, db_index=True)
     department = models.CharField(max_length=120, blank=True)

@@ -130,6 +130,12 @@ def first_stage() -> Stage:
     return stage
 
 
+def _upload_name(upload: UploadedFile) -> str:
+    """An upload's file name: always set for an upload (the stubs allow None for any File)."""
+    assert upload.name is not None
+    return upload.name
+
+
 @transaction.atomic
 def application_create(
     *,
@@ -144,14 +150,14 @@ def application_create(
     existing = Application.objects.filter(candidate=candidate, position=position).first()
     if existing is not None:
         if cv is not None and not existing.cv:
-            existing.cv.save(cv.name, cv, save=True)
+            existing.cv.save(_upload_name(cv), cv, save=True)
         return existing, False
     stage = first_stage()
     application = Application(
         candidate=candidate, position=position, stage=stage, furthest_stage=stage, source=source
     )
     if cv is not None:
-        application.cv.save(cv.name, cv, save=False)
+        application.cv.save(_upload_name(cv), cv, save=False)
     application.save()
     activity_record(
         candidate=candidate,

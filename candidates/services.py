@@ -6,7 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
@@ -200,10 +200,10 @@ def _by_lower_name(model: Any, lowered: list[str]) -> QuerySet:
     return model.objects.annotate(lower_name=Lower("name")).filter(lower_name__in=lowered)
 
 
-def unique_slug(model: type, name: str) -> str:
+def unique_slug(model: type[Model], name: str) -> str:
     base = slugify(name)[:90] or "item"
     slug, n = base, 1
-    while model.objects.filter(slug=slug).exists():
+    while model._default_manager.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug

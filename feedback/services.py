@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,6 +56,7 @@ from mailing.services import (
     message_cancel,
     message_enqueue_many,
 )
+from tenants.context import current_tenant
 from tenants.i18n import localised, tenant_zone
 
 
@@ -85,7 +86,7 @@ def feedback_email_render(
             body_source=template.body,
             context=merge_context(content),
             allowed_tags=MERGE_TAGS,
-            tenant=connection.tenant,
+            tenant=current_tenant(),
             language=template.language,
         )
 

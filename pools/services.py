@@ -5,6 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -123,6 +124,7 @@ def _rules_by_tag(tag_ids: Iterable[int] = ()) -> dict[int, list[TagRule]]:
     for tag_id in tag_ids:
         groups[tag_id]
     for rule in TagRule.objects.filter(is_active=True, tag__isnull=False):
+        assert rule.tag_id is not None  # filtered on
         groups[rule.tag_id].append(rule)
     return groups
 
@@ -160,7 +162,7 @@ def tag_rules_apply_for_candidates(*, candidate_ids: Sequence[int]) -> RuleApply
 
     for start in range(0, len(ids), RULES_CHUNK):
         chunk = ids[start : start + RULES_CHUNK]
-        transaction.on_commit(lambda chunk=chunk: tag_rules_apply_task.delay(chunk))
+        transaction.on_commit(partial(tag_rules_apply_task.delay, chunk))
     return None
 
 
