@@ -123,13 +123,19 @@ def _timeline_of_everything(world):  # type: ignore[no-untyped-def]
     return zoe
 
 
+def _timeline_section(page: str) -> str:
+    found = _TIMELINE.search(page)
+    assert found, "the candidate page has no timeline"
+    return found.group(0)
+
+
 def test_the_candidate_timeline_reads_in_the_recruiters_language(tenant_a):
     _french(tenant_a)
     zoe = _timeline_of_everything(tenant_a)
     url = reverse("candidates:detail", args=[zoe.pk])
 
     page = tenant_a.client(tenant_a.recruiter).get(url).content.decode()
-    timeline = visible_text(_TIMELINE.search(page).group(0))
+    timeline = visible_text(_timeline_section(page))
     stages = list(Stage.objects.values_list("name", flat=True))
     # The feedback email's subject is in the candidate's language (English here).
     subjects = list(Message.objects.values_list("subject", flat=True))
@@ -151,7 +157,7 @@ def test_the_candidate_timeline_reads_in_the_recruiters_language(tenant_a):
 
     # The same rows, read by someone who reads English.
     page = tenant_a.client(tenant_a.hr_admin).get(url).content.decode()
-    timeline = visible_text(_TIMELINE.search(page).group(0))
+    timeline = visible_text(_timeline_section(page))
     for english in (
         "Added (Career site)",
         "Profile edited: Phone",
@@ -211,7 +217,7 @@ def test_timeline_and_audit_times_are_in_the_companys_zone(tenant_a):
         audit_log_record(actor=tenant_a.hr_admin, action="user.invited", target="x@example.com")
     client = tenant_a.client(tenant_a.hr_admin)
     page = client.get(reverse("candidates:detail", args=[zoe.pk])).content.decode()
-    assert "21:00" in _TIMELINE.search(page).group(0)
+    assert "21:00" in _timeline_section(page)
     page = client.get(reverse("accounts:audit_log")).content.decode()
     assert "21:00" in page.split("<tbody>")[1] and "12:00" not in page.split("<tbody>")[1]
 
@@ -240,7 +246,9 @@ def test_the_audit_log_reads_in_the_admins_language(tenant_a):
         audit_log_record(actor=admin, action=action, target="Xqz", details=details)
     client = tenant_a.client(admin)
     page = client.get(reverse("accounts:audit_log")).content.decode()
-    main = visible_text(_MAIN.search(page).group(0))
+    found = _MAIN.search(page)
+    assert found, "the audit page has no <main>"
+    main = visible_text(found.group(0))
     data = [*DATA, admin.email, "recruiter", "logo"]
     assert leftovers(main, english_strings("fr"), data) == []
     for french in ("Utilisateur invité", "Connexion d'urgence", "Candidats exportés", "Rôle"):
