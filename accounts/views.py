@@ -12,7 +12,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.audit import AuditFilterForm, audit_csv_lines, audit_entries, details_fields
+from accounts.audit import (
+    AuditFilterForm,
+    audit_action_label,
+    audit_csv_lines,
+    audit_entries,
+    details_fields,
+)
 from accounts.dashboard import panels_for
 from accounts.forms import BrandingForm, InviteForm, ProfileForm
 from accounts.http import StaffRequest
@@ -142,7 +148,9 @@ def audit_log(request: StaffRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     cleaned = form.cleaned_data if form.is_valid() else {}
     page = Paginator(audit_entries(cleaned), 50).get_page(request.GET.get("page"))
-    rows = [(entry, details_fields(entry.details)) for entry in page]
+    rows = [
+        (entry, audit_action_label(entry.action), details_fields(entry.details)) for entry in page
+    ]
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -164,7 +172,6 @@ def audit_log_export(request: StaffRequest) -> HttpResponse | StreamingHttpRespo
     audit_log_record(
         actor=request.user,
         action="accounts.audit_export",
-        target=f"{count} entries",
         details={k: str(v) for k, v in cleaned.items() if v} | {"count": count},
         request=request,
     )

@@ -122,11 +122,12 @@ def _left(
     demo_message_left(
         message=message, status=status, sent_at=sent_at, events=events, minutes_apart=7
     )
-    if message.candidate_id:
+    if message.candidate is not None:
         activity_record(
             candidate=message.candidate,
             kind=ActivityKind.EMAIL,
-            summary=f"Email sent: {message.subject}",
+            code="email.sent",
+            params={"subject": message.subject},
             ref=message.ref,
             data={"status": status, "kind": message.kind},
             at=sent_at,

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Candidate, Position, PositionStatus
 from tenants import signing as bulk_signing
+from tenants.context import current_schema
 from tenants.i18n import lazy_format
 from tenants.links import SignedLinkError, signed_link_load, tenant_signed_url_builder
 
@@ -33,7 +33,7 @@ class Reapply:
 
 
 def reapply_token(candidate: Candidate, position: Position) -> str:
-    payload = {"s": connection.schema_name, "c": candidate.pk, "p": position.pk}
+    payload = {"s": current_schema(), "c": candidate.pk, "p": position.pk}
     return bulk_signing.dumps(payload, salt=REAPPLY_SALT)
 
 

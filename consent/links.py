@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db import connection
-
 from candidates.models import Candidate
 from tenants import signing as bulk_signing
+from tenants.context import current_schema
 from tenants.links import SignedLinkError, signed_link_load, tenant_token_url_builder
 
 DAY = 24 * 3600
@@ -86,7 +85,7 @@ def _signed(schema: str, kind: LinkKind, candidate: Candidate | None, extra: dic
 
 
 def sign(kind: LinkKind, *, candidate: Candidate | None, **extra: Any) -> str:
-    return _signed(connection.schema_name, kind, candidate, extra)
+    return _signed(current_schema(), kind, candidate, extra)
 
 
 def read(kind: LinkKind, token: str) -> LinkData:
@@ -132,7 +131,7 @@ class CandidateLinks:
     concatenation instead of a dozen context-local lookups."""
 
     def __init__(self) -> None:
-        self._schema = connection.schema_name
+        self._schema = current_schema()
 
     @functools.cached_property
     def _optin(self) -> Callable[[str], str]:

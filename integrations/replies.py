@@ -26,8 +26,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from candidates.models import Activity, ActivityKind, Candidate
+from candidates.models import ActivityKind, Candidate
 from candidates.services import activity_record_many
+from candidates.timeline import timeline_entry
 from integrations.models import InboundReply, ReplyStatus
 from integrations.notify import staff_notify
 from mailing.models import Message
@@ -225,13 +226,13 @@ def reply_receive(*, message: Any, esp_name: str, event_id: str = "") -> Inbound
     if candidate is None:
         log.info("inbound mail from an unknown address kept for review (reply %s)", reply.pk)
         return reply
-    label = "Automatic reply" if auto else "Reply"
     activity_record_many(
         activities=[
-            Activity(
+            timeline_entry(
+                code="email.auto_reply" if auto else "email.reply",
+                params={"subject": reply.subject},
                 candidate=candidate,
                 kind=ActivityKind.EMAIL,
-                summary=f"{label}: {reply.subject or '(no subject)'}",
                 body=reply.text[:10_000],
                 ref=f"integrations.reply:{reply.pk}",
                 data={"reply": reply.pk, "auto": auto, "message": original.pk},  # type: ignore[union-attr]
@@ -279,10 +280,11 @@ def reply_assign(*, reply: InboundReply, candidate: Candidate, actor: User | Non
     reply.save(update_fields=["candidate", "status", "matched_by"])
     activity_record_many(
         activities=[
-            Activity(
+            timeline_entry(
+                code="email.reply",
+                params={"subject": reply.subject},
                 candidate=candidate,
                 kind=ActivityKind.EMAIL,
-                summary=f"Reply: {reply.subject or '(no subject)'}",
                 body=reply.text[:10_000],
                 actor=actor if actor and actor.pk else None,
                 ref=f"integrations.reply:{reply.pk}",

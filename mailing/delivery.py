@@ -65,15 +65,17 @@ def _announce(messages: list[Message]) -> None:
     An email leaving our outbox is not the candidate's activity: it does not move their "last
     activity" (recruiters filter on it to find who engaged, and pool rules can read it; a nurture
     digest would otherwise make everyone look active)."""
-    from candidates.models import Activity, ActivityKind
+    from candidates.models import ActivityKind
     from candidates.services import activity_record_many
+    from candidates.timeline import timeline_entry
 
     activity_record_many(
         activities=[
-            Activity(
+            timeline_entry(
+                code="email.sent",
+                params={"subject": message.subject},
                 candidate_id=message.candidate_id,
                 kind=ActivityKind.EMAIL,
-                summary=f"Email sent: {message.subject}",
                 ref=message.ref,
                 data={"status": message.status, "kind": message.kind},
             )

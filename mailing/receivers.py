@@ -33,15 +33,16 @@ _STATUS_FOR_EVENT = {
     EventType.REJECTED: MessageStatus.FAILED,
     EventType.FAILED: MessageStatus.FAILED,
 }
+# The timeline entry of each tracking event (codes of mailing.entries).
 _TIMELINE = {
-    EventType.DELIVERED: "Email delivered",
-    EventType.OPENED: "Email opened",
-    EventType.CLICKED: "Email link clicked",
-    EventType.BOUNCED: "Email bounced",
-    EventType.COMPLAINED: "Email marked as spam",
-    EventType.UNSUBSCRIBED: "Unsubscribed through the email provider",
-    EventType.REJECTED: "Email rejected by the provider",
-    EventType.FAILED: "Email could not be sent",
+    EventType.DELIVERED: "email.delivered",
+    EventType.OPENED: "email.opened",
+    EventType.CLICKED: "email.clicked",
+    EventType.BOUNCED: "email.bounced",
+    EventType.COMPLAINED: "email.complained",
+    EventType.UNSUBSCRIBED: "email.unsubscribed",
+    EventType.REJECTED: "email.rejected",
+    EventType.FAILED: "email.failed",
 }
 _TRACKING_ONLY = {EventType.OPENED, EventType.CLICKED}
 
@@ -149,7 +150,8 @@ def tracking_event_record(*, message: Message, event: AnymailTrackingEvent, esp_
         activity_record(
             candidate=message.candidate,
             kind=ActivityKind.EMAIL,
-            summary=f"{_TIMELINE[kind]}: {message.subject}",
+            code=_TIMELINE[kind],
+            params={"subject": message.subject},
             ref=message.ref,
             data={"event": kind},
             at=event.timestamp,

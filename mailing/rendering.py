@@ -175,6 +175,13 @@ _MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
 _ANGLE_LINK = re.compile(r"<([^<>\s]+)>")
 # A reference-style link's definition ("[ref]: target"): its target is a link position too.
 _MD_REFERENCE = re.compile(r"^( {0,3}\[[^\]]+\]:[ \t]*)(\S+)", re.MULTILINE)
+# HR's raw HTML in a Markdown body: a link reads "label <target>" in plain text, other tags
+# (never a merge-tag token, never an autolink like <https://…>) are dropped.
+_HTML_ANCHOR = re.compile(
+    r"""<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')[^>]*>(.*?)</a\s*>""",
+    re.IGNORECASE | re.DOTALL,
+)
+_HTML_TAG = re.compile(rf"</?(?!zq{_NONCE})[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
 
 
@@ -183,7 +190,13 @@ def _markdown_to_text(source: str) -> str:
         target = _mark_link_target(m.group(2))
         return f"{m.group(1)} <{target}>" if m.group(1) else target
 
-    text = _MD_LINK.sub(link, source)
+    # URL attributes of raw HTML are link positions in the text part as in the HTML part.
+    text = _mark_links(source)
+    text = _HTML_ANCHOR.sub(
+        lambda m: f"{m.group(3)} <{m.group(1) if m.group(1) is not None else m.group(2)}>", text
+    )
+    text = _HTML_TAG.sub("", text)
+    text = _MD_LINK.sub(link, text)
     text = _MD_REFERENCE.sub(lambda m: m.group(1) + _mark_link_target(m.group(2)), text)
     # <…> is how plain text shows a link (and how Markdown writes an autolink).
     text = _ANGLE_LINK.sub(lambda m: f"<{_mark_link_target(m.group(1))}>", text)

@@ -405,7 +405,7 @@ def message_send_now(*, message: Message, actor: User | None) -> bool:
         audit_log_record(
             actor=actor,
             action="mailing.message_send_now",
-            target=f"message {message.pk}",
+            target=f"#{message.pk}",
             details={"message": message.pk, "kind": message.kind},
         )
         dispatch_on_commit()

@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -29,6 +29,9 @@ from django.http import HttpRequest
 from django.utils import formats, timezone, translation
 from django.utils.functional import lazy
 from django.utils.translation.trans_real import parse_accept_lang_header
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 from tenants.context import current_tenant_or_none
 
@@ -139,14 +142,14 @@ def format_zoned(value: dt.datetime | None, *, with_date: bool = True) -> str:
     return f"{text} {zone_abbreviation(local)}"
 
 
-def _interpolate(message: str, values: dict[str, Any]) -> str:
+def _interpolate(message: StrOrPromise, values: dict[str, Any]) -> str:
     return str(message) % values
 
 
 _lazy_interpolate = lazy(_interpolate, str)
 
 
-def lazy_format(message: str, **values: Any) -> str:
+def lazy_format(message: StrOrPromise, **values: Any) -> str:
     """`gettext_lazy(message) % values`, translated when shown rather than when made: for an
     error raised before the page knows its reader's language."""
     return _lazy_interpolate(message, values)

@@ -37,7 +37,6 @@ ALLOWED = {"CSV", "XLSX", "PDF", "CV", "API", "Python", "SQL", "Markdown", "UTF-
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|<[^>]+>|\{\{[^}]*\}\}")
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _MAIN = re.compile(r"<main\b.*?</main>", re.DOTALL)
-_TIMELINE = re.compile(r'<ol class="timeline">.*?</ol>', re.DOTALL)
 
 
 def _fragments(english: str) -> list[str]:
@@ -72,12 +71,10 @@ def english_strings(language: str) -> list[str]:
 
 
 def leftovers(page: str, strings: list[str], data: list[str]) -> list[str]:
-    """Catalogue English found in the page's own content (the shared header is not ours).
-    Timeline entries are left out: their summaries are stored when the event happens, in the
-    words of that moment (a known limit, see the report of issue #16)."""
+    """Catalogue English found in the page's own content (the shared header is not ours),
+    timeline included: its entries are codes read in the reader's language."""
     main = _MAIN.search(page)
-    html = _TIMELINE.sub(" ", main.group(0) if main else page)
-    text = visible_text(html)
+    text = visible_text(main.group(0) if main else page)
     for value in sorted(data, key=len, reverse=True):
         text = text.replace(value, " ")
     flat = " ".join(text.split())
