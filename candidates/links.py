@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -59,15 +60,17 @@ def reapply_load(token: str) -> Reapply:
                 "other_tenant": _("This link is not valid on this site."),
             }[error.reason]
         ) from None
+    candidate_id: Any = payload.get("c")
+    position_id: Any = payload.get("p")
     candidate = (
-        Candidate.objects.active().filter(pk=payload.get("c")).first()
-        or Candidate.objects.filter(pk=payload.get("c"), merged_into__isnull=False)
+        Candidate.objects.active().filter(pk=candidate_id).first()
+        or Candidate.objects.filter(pk=candidate_id, merged_into__isnull=False)
         .select_related("merged_into")
         .first()
     )
     if candidate is not None and candidate.merged_into_id:
         candidate = candidate.merged_into
-    position = Position.objects.filter(pk=payload.get("p")).first()
+    position = Position.objects.filter(pk=position_id).first()
     if candidate is None or position is None:
         raise LinkError(_("This link is no longer valid."))
     if position.status != PositionStatus.OPEN:
