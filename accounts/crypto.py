@@ -33,7 +33,7 @@ def _key(secret_key: str, schema: str) -> bytes:
 
 def _fernet() -> MultiFernet:
     schema = connection.schema_name
-    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
     return MultiFernet([Fernet(_key(key, schema)) for key in keys])
 
 

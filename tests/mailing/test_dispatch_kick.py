@@ -61,10 +61,13 @@ def test_a_savepoint_rolled_back_does_not_cost_the_transaction_its_run(
 def test_nothing_is_enqueued_when_every_message_was_rolled_back(
     tenant_a, django_capture_on_commit_callbacks, dispatch_enqueues
 ):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(_Undo), transaction.atomic():
-            _enqueue(1)
-            raise _Undo
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(_Undo),
+        transaction.atomic(),
+    ):
+        _enqueue(1)
+        raise _Undo
     assert callbacks == [] and dispatch_enqueues == []
     # The run that transaction never had is not owed to the next one: it gets exactly its own.
     with django_capture_on_commit_callbacks(execute=True):
