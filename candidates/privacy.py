@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Cast, Concat
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from candidates.importing import ImportFileError, job_parse
@@ -55,7 +55,7 @@ def _blank(category: Category, *, mentions: bool = False) -> Personal:
 
 CANDIDATE = Dataset(
     model="candidates.Candidate",
-    description="Candidate profile",
+    description=gettext_noop("Candidate profile"),
     person="pk",
     purposes=("recruitment", "talent_pool"),
     personal={
@@ -83,7 +83,7 @@ DATASETS = [
     CANDIDATE,
     Dataset(
         model="candidates.Application",
-        description="Applications",
+        description=gettext_noop("Applications"),
         person="candidate",
         purposes=("recruitment",),
         personal={"cv": Personal(Category.DOCUMENTS, Erase.DELETE_FILE)},
@@ -91,7 +91,7 @@ DATASETS = [
     ),
     Dataset(
         model="candidates.Submission",
-        description="Details submitted with an application, waiting for a recruiter",
+        description=gettext_noop("Details submitted with an application, waiting for a recruiter"),
         person="application__candidate",
         purposes=("recruitment",),
         personal={
@@ -102,7 +102,7 @@ DATASETS = [
     ),
     Dataset(
         model="candidates.Activity",
-        description="Timeline",
+        description=gettext_noop("Timeline"),
         person="candidate",
         purposes=("recruitment",),
         personal={
@@ -127,7 +127,7 @@ DATASETS = [
     ),
     Dataset(
         model="candidates.ImportJob",
-        description="Imports",
+        description=gettext_noop("Imports"),
         purposes=("imports",),
         personal={
             # Deleted (whole file) when it holds an erased person, and after the retention.
@@ -150,12 +150,12 @@ DATASETS = [
     ),
     Dataset(
         model="candidates.ImportMapping",
-        description="Saved import column mappings",
+        description=gettext_noop("Saved import column mappings"),
         not_personal=("kind", "signature", "mapping"),
     ),
     Dataset(
         model="candidates.Position",
-        description="Positions",
+        description=gettext_noop("Positions"),
         not_personal=(
             "title",
             "profession",
@@ -168,15 +168,17 @@ DATASETS = [
             "status",
         ),
     ),
-    Dataset(model="candidates.Stage", description="Stages", not_personal=("name", "slug")),
+    Dataset(
+        model="candidates.Stage", description=gettext_noop("Stages"), not_personal=("name", "slug")
+    ),
     Dataset(
         model="candidates.ListPreference",
-        description="Candidate list columns chosen by each staff user",
+        description=gettext_noop("Candidate list columns chosen by each staff user"),
         not_personal=("columns",),
     ),
     Dataset(
         model="candidates.SavedView",
-        description="Saved candidate-list views (a search may name someone)",
+        description=gettext_noop("Saved candidate-list views (a search may name someone)"),
         personal={
             "name": Personal(Category.FREE_TEXT, Erase.SCRUB),
             "query": Personal(Category.FREE_TEXT, Erase.SCRUB),
@@ -185,7 +187,7 @@ DATASETS = [
     ),
     Dataset(
         model="candidates.Skill",
-        description="Skills",
+        description=gettext_noop("Skills"),
         personal={
             "name": Personal(Category.FREE_TEXT, Erase.SCRUB),
             "slug": Personal(Category.FREE_TEXT, Erase.SCRUB),
@@ -193,7 +195,7 @@ DATASETS = [
     ),
     Dataset(
         model="taggit.Tag",
-        description="Tags",
+        description=gettext_noop("Tags"),
         personal={
             "name": Personal(Category.FREE_TEXT, Erase.SCRUB),
             "slug": Personal(Category.FREE_TEXT, Erase.SCRUB),
@@ -225,8 +227,10 @@ NOTICES = [
 PURPOSES = [
     Purpose(
         key="imports",
-        label="Importing candidates from files",
-        basis="Legitimate interest (moving existing candidate records into the product)",
+        label=gettext_noop("Importing candidates from files"),
+        basis=gettext_noop(
+            "Legitimate interest (moving existing candidate records into the product)"
+        ),
         retention=_import_retention,
     ),
 ]
