@@ -101,6 +101,7 @@ ACCOUNTS = Catalogue(
         "templates/403.html",
         "templates/404.html",
         "templates/500.html",
+        "templates/error_page.html",
         "templates/includes/form.html",
         "templates/includes/messages.html",
         "templates/includes/missing_languages.html",
