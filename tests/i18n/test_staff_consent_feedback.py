@@ -297,6 +297,11 @@ def test_the_check_sees_an_english_leftover(world):
         "Security measures"
     ]
     assert leftovers("Registre des traitements — Mesures de sécurité", english) == []
+    # What the page shows as typed is taken out; an empty value (a user without a name) takes
+    # out nothing, rather than spacing out every letter of the page.
+    assert leftovers("Alpha Corp: Security measures", english, ["", "Alpha Corp"]) == [
+        "Security measures"
+    ]
 
 
 def _declared_texts() -> list[str]:
