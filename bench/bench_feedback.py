@@ -77,7 +77,7 @@ def bench_pdf(renders: int) -> list[tuple[str, float, float, float]]:
     from feedback.content import CallNote
     from feedback.models import RejectionReason
     from feedback.pdf import feedback_pdf_html, feedback_pdf_render
-    from feedback.services import feedback_content
+    from feedback.selectors import feedback_content
 
     (app_id,) = applications(1, "final-interview", "pdf")
     application = Application.objects.select_related("candidate", "position").get(pk=app_id)

@@ -24,7 +24,8 @@ from candidates.models import (
     PositionStatus,
     Stage,
 )
-from candidates.services import activity_record, application_create, application_outcome_set
+from candidates.pipeline import application_create, application_outcome_set
+from candidates.services import activity_record
 from consent.links import unsubscribe_url
 from consent.models import CandidateConsent
 from mailing.kinds import MessageKind

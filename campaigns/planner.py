@@ -17,7 +17,6 @@ period and the outbox per send key.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +39,7 @@ from consent.models import FREQUENCY_DAYS, FREQUENCY_ORDER, CandidateConsent, Pu
 from consent.selectors import contactable, topic_settings
 from mailing.kinds import NURTURE_KINDS, MessageKind
 from mailing.models import Message
-from tenants.db import server_binding_cursor
+from tenants.db import Each, Same, rows_insert, server_binding_cursor
 from tenants.i18n import tenant_zone, zone_named
 
 JOBS_PER_DIGEST = 3
@@ -269,10 +268,10 @@ def nurture_plan(*, now: dt.datetime | None = None, count_held_back: bool = Fals
                 cid,
                 topic,
                 due[cid][topic][0],
-                json.dumps([m.position_id for m in jobs]) if jobs else "[]",
-                json.dumps({str(m.position_id): m.why for m in jobs}) if jobs else "{}",
-                json.dumps(sorted({s for m in jobs for s in m.skills})) if jobs else "[]",
-                json.dumps(found.items) if found.items else "[]",
+                [m.position_id for m in jobs],
+                {str(m.position_id): m.why for m in jobs},
+                sorted({s for m in jobs for s in m.skills}),
+                found.items or [],
             )
         )
         result.by_topic[topic] += 1
@@ -326,19 +325,24 @@ def _insert_planned(rows: list[tuple], now: dt.datetime) -> None:
     """Insert planned deliveries from binary arrays, skipping any already planned for the
     period (one statement per 20k rows instead of model instances)."""
     for start in range(0, len(rows), 20000):
-        chunk = list(zip(*rows[start : start + 20000], strict=True))
-        with server_binding_cursor() as cursor:
-            cursor.execute(
-                f"""INSERT INTO {Delivery._meta.db_table} (candidate_id, topic, period, sent_at,
-                        status, position_ids, reasons, matched_skills, item_ids)
-                    SELECT cid, topic, period, %s, %s, pids::jsonb, why::jsonb, skills::jsonb,
-                           items::jsonb
-                    FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[],
-                                %b::text[], %b::text[])
-                         AS v(cid, topic, period, pids, why, skills, items)
-                    ON CONFLICT (candidate_id, topic, period) DO NOTHING""",  # noqa: S608
-                [now, DeliveryStatus.PLANNED, *(list(column) for column in chunk)],
-            )
+        cid, topic, period, pids, why, skills, items = zip(
+            *rows[start : start + 20000], strict=True
+        )
+        rows_insert(
+            Delivery._meta.db_table,
+            {
+                "candidate_id": Each("bigint", cid),
+                "topic": Each("text", topic),
+                "period": Each("text", period),
+                "sent_at": Same("timestamptz", now),
+                "status": Same("text", DeliveryStatus.PLANNED),
+                "position_ids": Each("jsonb", pids),
+                "reasons": Each("jsonb", why),
+                "matched_skills": Each("jsonb", skills),
+                "item_ids": Each("jsonb", items),
+            },
+            on_conflict="(candidate_id, topic, period) DO NOTHING",
+        )
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Reads shared by views, the PDF report and the dashboard panel: campaign stats and insights.
+"""Reads shared by views and the dashboard panel: campaign progress and stats, the nurture
+overview, referrals (the insights page has its own module, `campaigns.insights`).
 
 Other apps' tables are read through their models only (mailing messages and tracking events,
 consent ledger, feedback rejections, candidates' applications)."""
@@ -7,44 +8,29 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import (
-    BooleanField,
     Count,
-    Exists,
     F,
     Func,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
     Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext, pgettext_lazy
+from django.utils.translation import pgettext
 
 from campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
-from candidates.models import AgeBracket, Application, Candidate, Outcome
+from candidates.models import Application, Candidate, Outcome
 from consent.models import Action, CandidateConsent, ConsentEvent, Purpose
-from consent.selectors import affirmative_grants
-from feedback.models import Branch, Rejection
 from mailing.kinds import CONTENT_TOPICS, MessageKind
 from mailing.models import LEFT_STATUSES, Message, MessageStatus, TrackingEvent
 
-# The European survey the product is based on: share of rejected candidates who agree to stay
-# in touch with the company.
-SURVEY_OVERALL = 67
-SURVEY_BY_COUNTRY = {"IT": 75, "FR": 67, "DE": 60}
-SURVEY_FR_18_24 = 82
-
-_DELIVERED = {MessageStatus.DELIVERED, MessageStatus.OPENED, MessageStatus.CLICKED}
-_OPENED = {MessageStatus.OPENED, MessageStatus.CLICKED}
+DELIVERED = {MessageStatus.DELIVERED, MessageStatus.OPENED, MessageStatus.CLICKED}
+OPENED = {MessageStatus.OPENED, MessageStatus.CLICKED}
 
 
 @dataclass(frozen=True)
@@ -168,10 +154,10 @@ def campaign_stats(campaign: Campaign) -> CampaignStats:
         recipients=sum(by_status.values()),
         sent=sum(n for s, n in by_status.items() if s in LEFT_STATUSES),
         delivered=max(
-            sum(n for s, n in by_status.items() if s in _DELIVERED),
+            sum(n for s, n in by_status.items() if s in DELIVERED),
             _events(ids, "delivered"),
         ),
-        opened=max(sum(n for s, n in by_status.items() if s in _OPENED), _events(ids, "opened")),
+        opened=max(sum(n for s, n in by_status.items() if s in OPENED), _events(ids, "opened")),
         clicked=max(by_status[MessageStatus.CLICKED], _events(ids, "clicked")),
         unsubscribed=max(unsubscribed, _events(ids, "unsubscribed")),
         complaints=max(by_status[MessageStatus.COMPLAINED], _events(ids, "complained")),
@@ -182,247 +168,7 @@ def campaign_stats(campaign: Campaign) -> CampaignStats:
     )
 
 
-# --- Insights -----------------------------------------------------------------------------------
-
-
-@dataclass
-class Insights:
-    funnel: list[tuple[str, int]]
-    by_stage: list[tuple[str, list[int]]]
-    by_reason: list[tuple[str, list[int]]]
-    by_topic_funnel: list[tuple[str, list[int]]]
-    by_topic: list[tuple[str, int, int, int]]  # topic label, sent, opened, clicked
-    optin_by_month: list[tuple[str, int, int]]  # month label, rejected, opted in
-    optin_by_country: list[tuple[str, int, int, int | None]]  # country, rejected, in, survey
-    optin_by_age: list[tuple[str, int, int]]
-    optin_fr_young: tuple[int, int]  # French 18-24 year-olds: rejected, opted in
-    top_skills: list[tuple[str, int]]
-    generated_at: dt.datetime = field(default_factory=timezone.now)
-
-    @property
-    def optin_rate(self) -> int:
-        rejected = self.funnel[0][1]
-        return round(100 * self.funnel[2][1] / rejected) if rejected else 0
-
-
-# Counts of people at each step ("Hired": how many were hired), hence the context.
-FUNNEL_STEPS = [
-    pgettext_lazy("funnel", "Rejected"),
-    pgettext_lazy("funnel", "Personalised feedback"),
-    pgettext_lazy("funnel", "Opted in"),
-    pgettext_lazy("funnel", "Engaged"),
-    pgettext_lazy("funnel", "Re-applied"),
-    pgettext_lazy("funnel", "Hired"),
-]
-
-
-def _rejections() -> QuerySet[Application]:
-    """Rejected applications annotated with what happened after them, one row per application.
-
-    Every rejection counts, whether or not it went through feedback (a status set on the
-    candidate page, an import): feedback's `Rejection`, when there is one, says whether the
-    feedback was personalised and gives the decision's date and stage."""
-    after = OuterRef("decided")
-    candidate = OuterRef("candidate_id")
-    # Honest opt-ins only: a ticked box or a recruiter's record (consent.selectors).
-    opted = affirmative_grants().filter(candidate_id=candidate, at__gte=after)
-    engaged = Message.objects.filter(
-        candidate_id=candidate,
-        kind__in=[*CONTENT_TOPICS, MessageKind.POOL_INVITATION],
-        status__in=_OPENED,
-    )
-    reapplied = Application.objects.filter(candidate_id=candidate, applied_at__gt=after)
-    return (
-        Application.objects.filter(outcome=Outcome.REJECTED)
-        .annotate(
-            decided=Coalesce("rejection__decided_at", "outcome_at", "applied_at"),
-            stage_name=Coalesce("rejection__stage__name", "stage__name"),
-            stage_order=Coalesce("rejection__stage__order", "stage__order"),
-            personalised=Coalesce(
-                Q(rejection__branch=Branch.PERSONALISED), Value(False), output_field=BooleanField()
-            ),
-        )
-        .annotate(
-            opted=Exists(opted),
-            engaged=Exists(engaged),
-            reapplied=Exists(reapplied),
-            hired=Exists(reapplied.filter(outcome=Outcome.HIRED)),
-        )
-    )
-
-
-@dataclass(frozen=True)
-class _Row:
-    candidate_id: int
-    decided_at: dt.datetime
-    stage: str
-    month: dt.date
-    country: str
-    age: str
-    personalised: bool
-    opted: bool
-    engaged: bool
-    reapplied: bool
-    hired: bool
-
-
-def _funnel_counts(rows: list[_Row]) -> list[int]:
-    return [
-        len(rows),
-        sum(r.personalised for r in rows),
-        sum(r.opted for r in rows),
-        sum(r.opted and r.engaged for r in rows),
-        sum(r.reapplied for r in rows),
-        sum(r.hired for r in rows),
-    ]
-
-
-def _optin(rows: list[_Row]) -> tuple[int, int]:
-    return len(rows), sum(r.opted for r in rows)
-
-
-def _funnel_by_topic(every: list[_Row]) -> list[tuple[str, list[int]]]:
-    """Per content topic: of all rejections, those followed by an opt-in to that topic, then
-    engagement with that topic's emails, re-application and hire."""
-    ids = list({r.candidate_id for r in every})
-    grants: dict[tuple[int, str], dt.datetime] = {}
-    engaged: set[tuple[int, str]] = set()
-    for start in range(0, len(ids), 20000):
-        chunk = ids[start : start + 20000]
-        for cid, purpose, at in (
-            affirmative_grants()
-            .filter(candidate_id__in=chunk, purpose__in=list(CONTENT_TOPICS))
-            .values_list("candidate_id", "purpose", "at")
-        ):
-            grants[(cid, purpose)] = max(at, grants.get((cid, purpose), at))
-        engaged.update(
-            Message.objects.filter(
-                candidate_id__in=chunk, kind__in=list(CONTENT_TOPICS), status__in=_OPENED
-            ).values_list("candidate_id", "kind")
-        )
-    result = []
-    for topic in CONTENT_TOPICS:
-        opted = [
-            r
-            for r in every
-            if grants.get((r.candidate_id, topic), r.decided_at) >= r.decided_at
-            and (r.candidate_id, topic) in grants
-        ]
-        result.append(
-            (
-                MessageKind(topic).label,
-                [
-                    len(every),
-                    sum(r.personalised for r in every),
-                    len(opted),
-                    sum((r.candidate_id, topic) in engaged for r in opted),
-                    sum(r.reapplied for r in opted),
-                    sum(r.hired for r in opted),
-                ],
-            )
-        )
-    return result
-
-
-def insights() -> Insights:
-    """One pass over the rejected applications, each annotated in SQL with what followed it."""
-    rejections = _rejections().values_list(
-        "pk",
-        "stage_name",
-        "stage_order",
-        "decided",
-        "candidate__country",
-        "candidate__age_bracket",
-        "candidate_id",
-        "personalised",
-        "opted",
-        "engaged",
-        "reapplied",
-        "hired",
-    )
-    rows: dict[int, _Row] = {}
-    stage_order: dict[str, int] = {}
-    for pk, stage, order, decided, country, age, cid, *flags in rejections.iterator(
-        chunk_size=5000
-    ):
-        stage_order[stage] = order
-        month = decided.date().replace(day=1)
-        rows[pk] = _Row(cid, decided, stage, month, country or "", age or "", *flags)
-    every = list(rows.values())
-    funnel = list(zip(FUNNEL_STEPS, _funnel_counts(every), strict=True))
-
-    by_stage = [
-        (stage, _funnel_counts([r for r in every if r.stage == stage]))
-        for stage in sorted(stage_order, key=stage_order.__getitem__)
-    ]
-    reasons: dict[str, list[_Row]] = {}
-    through = Rejection.reasons.through
-    for application_id, label in through.objects.filter(
-        rejection__application_id__in=list(rows)
-    ).values_list("rejection__application_id", "rejectionreason__label"):
-        reasons.setdefault(label, []).append(rows[application_id])
-    by_reason = sorted(
-        ((label, _funnel_counts(group)) for label, group in reasons.items()),
-        key=lambda r: -r[1][0],
-    )
-
-    by_topic_funnel = _funnel_by_topic(every)
-
-    by_topic = []
-    for topic in [*CONTENT_TOPICS, MessageKind.POOL_INVITATION]:
-        counts = Message.objects.filter(kind=topic).aggregate(
-            sent=Count("id", filter=Q(status__in=LEFT_STATUSES)),
-            opened=Count("id", filter=Q(status__in=_OPENED)),
-            clicked=Count("id", filter=Q(status=MessageStatus.CLICKED)),
-        )
-        by_topic.append(
-            (MessageKind(topic).label, counts["sent"], counts["opened"], counts["clicked"])
-        )
-
-    months = sorted({r.month for r in every})[-12:]
-    optin_by_month = [
-        (date_format(m, "YEAR_MONTH_FORMAT"), *_optin([r for r in every if r.month == m]))
-        for m in months
-    ]
-    countries = Counter(r.country for r in every)
-    optin_by_country = [
-        (
-            country or "—",
-            *_optin([r for r in every if r.country == country]),
-            SURVEY_BY_COUNTRY.get(country),
-        )
-        for country, _n in countries.most_common(10)
-    ]
-    optin_by_age = [
-        (label, *_optin([r for r in every if r.age == value]))
-        for value, label in AgeBracket.choices
-        if any(r.age == value for r in every)
-    ]
-    return Insights(
-        funnel=funnel,
-        by_stage=by_stage,
-        by_reason=by_reason[:10],
-        by_topic_funnel=by_topic_funnel,
-        by_topic=by_topic,
-        optin_by_month=optin_by_month,
-        optin_by_country=optin_by_country,
-        optin_by_age=optin_by_age,
-        optin_fr_young=_optin([r for r in every if r.country == "FR" and r.age == "18_24"]),
-        top_skills=top_matched_skills(),
-    )
-
-
-def top_matched_skills(limit: int = 10) -> list[tuple[str, int]]:
-    """Skills that most often made a job offer match, across every digest sent."""
-    table = Delivery._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT skill, count(*) FROM {table},
-                    jsonb_array_elements_text(matched_skills) AS skill
-                WHERE status = 'queued' GROUP BY skill ORDER BY count(*) DESC, skill LIMIT %s""",  # noqa: S608 (table name from the model)
-            [limit],
-        )
-        return [(skill, count) for skill, count in cursor.fetchall()]
+# --- Dashboard panel ------------------------------------------------------------------------------
 
 
 def nurture_overview() -> dict[str, int]:

@@ -9,7 +9,6 @@ the send key `nurture:{topic}:{candidate}:{period}`, so a re-run never doubles a
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from consent.selectors import contactable
 from mailing.kinds import MessageKind
 from mailing.rendering import render_email
 from mailing.services import OutgoingEmail, message_enqueue_many
+from tenants.db import Each, Same, rows_update
 from tenants.i18n import localised, tenant_zone
 
 BATCH_SIZE = 500
@@ -246,24 +246,17 @@ def _send_batch(delivery_ids: Sequence[int], now: dt.datetime) -> SendResult:
 def _mark_queued(deliveries: list[Delivery]) -> None:
     """One UPDATE from arrays (Django's bulk_update builds a CASE per row and column, which
     grows quadratically with the batch)."""
-    if not deliveries:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""UPDATE {Delivery._meta.db_table} AS d
-                SET status = %s, message_id = v.mid,
-                    position_ids = v.pids::jsonb, item_ids = v.iids::jsonb
-                FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[])
-                     AS v(id, mid, pids, iids)
-                WHERE d.id = v.id""",  # noqa: S608 (table name from the model)
-            [
-                DeliveryStatus.QUEUED,
-                [d.pk for d in deliveries],
-                [d.message_id for d in deliveries],
-                [json.dumps(d.position_ids) for d in deliveries],
-                [json.dumps(d.item_ids) for d in deliveries],
-            ],
-        )
+    rows_update(
+        Delivery._meta.db_table,
+        "id",
+        {
+            "id": Each("bigint", [d.pk for d in deliveries]),
+            "status": Same("text", DeliveryStatus.QUEUED),
+            "message_id": Each("bigint", [d.message_id for d in deliveries]),
+            "position_ids": Each("jsonb", [d.position_ids for d in deliveries]),
+            "item_ids": Each("jsonb", [d.item_ids for d in deliveries]),
+        },
+    )
 
 
 def nurture_run(

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import candidate_token_view, hr_admin_required, recruiter_required
 from accounts.services import client_ip
-from campaigns import charts
 from campaigns.defaults import builtin_template
 from campaigns.forms import (
     CampaignForm,
@@ -23,6 +22,7 @@ from campaigns.forms import (
     TopicScheduleForm,
     TopicTemplateForm,
 )
+from campaigns.insights import Bar, bar_chart, insights_context
 from campaigns.models import (
     ITEM_TOPIC_CHOICES,
     Campaign,
@@ -32,14 +32,7 @@ from campaigns.models import (
     TopicSchedule,
 )
 from campaigns.referrals import ReferralError, referral_load
-from campaigns.selectors import (
-    SURVEY_FR_18_24,
-    SURVEY_OVERALL,
-    campaign_progress,
-    campaign_stats,
-    insights,
-    referral_funnel,
-)
+from campaigns.selectors import campaign_progress, campaign_stats
 from campaigns.services import (
     CampaignError,
     campaign_audience,
@@ -124,8 +117,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and progress.waiting > 0,
     }
     if context["stats"]:
-        context["chart"] = charts.bar_chart(
-            [charts.Bar(label, value) for label, value in context["stats"].rows()],
+        context["chart"] = bar_chart(
+            [Bar(label, value) for label, value in context["stats"].rows()],
             title=_("Campaign results"),
         )
     return render(request, "campaigns/campaign_detail.html", context)
@@ -339,96 +332,9 @@ def topic_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Insights -----------------------------------------------------------------------------------
 
 
-def _insights_context() -> dict:
-    data = insights()
-    funnel = charts.bar_chart(
-        [charts.Bar(label, value) for label, value in data.funnel], title=_("Funnel")
-    )
-    by_country = charts.bar_chart(
-        [
-            charts.Bar(
-                country,
-                charts.rate(opted, total),
-                note=f"({opted}/{total})",
-                reference=survey,
-            )
-            for country, total, opted, survey in data.optin_by_country
-        ],
-        title=_("Opt-in rate by country"),
-        percent=True,
-    )
-    by_month = charts.bar_chart(
-        [
-            charts.Bar(
-                month,
-                charts.rate(opted, total),
-                note=f"({opted}/{total})",
-                reference=SURVEY_OVERALL,
-            )
-            for month, total, opted in data.optin_by_month
-        ],
-        title=_("Opt-in rate by month of rejection"),
-        percent=True,
-    )
-    by_age = charts.bar_chart(
-        [
-            charts.Bar(label, charts.rate(opted, total), note=f"({opted}/{total})")
-            for label, total, opted in data.optin_by_age
-        ]
-        + (
-            [
-                charts.Bar(
-                    _("France, 18–24"),
-                    charts.rate(data.optin_fr_young[1], data.optin_fr_young[0]),
-                    note=f"({data.optin_fr_young[1]}/{data.optin_fr_young[0]})",
-                    reference=SURVEY_FR_18_24,
-                )
-            ]
-            if data.optin_fr_young[0]
-            else []
-        ),
-        title=_("Opt-in rate by age bracket"),
-        percent=True,
-    )
-    engagement = charts.bar_chart(
-        [
-            charts.Bar(
-                label,
-                charts.rate(opened, sent),
-                note=_("opened (%(opened)s/%(sent)s)") % {"opened": opened, "sent": sent},
-            )
-            for label, sent, opened, _clicked in data.by_topic
-        ],
-        title=_("Engagement per topic (opened)"),
-        percent=True,
-    )
-    skills = charts.bar_chart(
-        [charts.Bar(name, count) for name, count in data.top_skills], title=_("Top matched skills")
-    )
-    referrals = referral_funnel()
-    referral_chart = charts.bar_chart(
-        [charts.Bar(label, value) for label, value in referrals.steps()],
-        title=_("Referrals: shares, applications, hires"),
-    )
-    return {
-        "data": data,
-        "funnel_chart": funnel,
-        "country_chart": by_country,
-        "month_chart": by_month,
-        "age_chart": by_age,
-        "engagement_chart": engagement,
-        "skills_chart": skills,
-        "referrals": referrals,
-        "referral_chart": referral_chart,
-        "survey_overall": SURVEY_OVERALL,
-        "survey_fr_young": SURVEY_FR_18_24,
-        "steps": [label for label, _count in data.funnel],
-    }
-
-
 @recruiter_required
 def insights_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "campaigns/insights.html", _insights_context())
+    return render(request, "campaigns/insights.html", insights_context())
 
 
 @recruiter_required
@@ -437,7 +343,7 @@ def insights_pdf(request: HttpRequest) -> HttpResponse:
 
     html = render_to_string(
         "campaigns/insights_pdf.html",
-        {**_insights_context(), "tenant": request.tenant},
+        {**insights_context(), "tenant": request.tenant},
         request=request,
     )
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()

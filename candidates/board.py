@@ -1,6 +1,6 @@
 """A position's pipeline board: one column per stage with the active applications as cards.
 
-Reads only (the moves go through `services.application_stage_move`). A board costs a constant
+Reads only (the moves go through `pipeline.application_stage_move`). A board costs a constant
 number of queries whatever its size: applications with their candidate, the candidates'
 skills in one prefetch, and the registered list columns (consent) annotated once.
 """

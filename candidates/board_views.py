@@ -18,7 +18,8 @@ from accounts.permissions import recruiter_required
 from candidates.actions import application_actions, bulk_application_actions
 from candidates.board import board_columns, board_counts, closed_counts
 from candidates.models import Application, Outcome, Position, Stage
-from candidates.services import ApplicationChanged, CandidateError, application_stage_move
+from candidates.pipeline import ApplicationChanged, application_stage_move
+from candidates.services import CandidateError
 
 BULK_MOVE_MAX = 500
 

@@ -9,7 +9,6 @@ whole batch with its index, nothing half-done.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,10 +18,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
+from candidates.fields import CANDIDATE_FIELDS, LIST_FIELDS
 from candidates.models import Activity, ActivityKind, Candidate, CandidateSkill, CandidateTag
 from candidates.services import (
-    CANDIDATE_FIELDS,
-    LIST_FIELDS,
     CandidateError,
     changed_on_commit,
     normalise_email,
@@ -31,7 +29,7 @@ from candidates.services import (
     tags_get_or_create,
 )
 from candidates.sources import source_label
-from tenants.db import server_binding_cursor
+from tenants.db import Column, Each, Same, Sql, rows_insert
 
 MAX_BATCH = 1000
 
@@ -132,49 +130,27 @@ def _clean_row(index: int, row: Mapping[str, Any]) -> tuple[str, dict[str, Any],
     return email, cleaned, skills, tags
 
 
-_SCALAR_COLUMNS = ("email", *(c for c in CANDIDATE_FIELDS if c not in LIST_FIELDS))
-_LIST_COLUMNS = tuple(c for c in CANDIDATE_FIELDS if c in LIST_FIELDS)
-
-
 def _insert(rows: dict[str, dict[str, Any]]) -> dict[str, int]:
     """INSERT the people not known yet; lower(email) -> id of the rows actually inserted (a
-    person created concurrently is skipped, and completed by the caller).
-
-    One binary array per scalar column; each list column travels as ONE JSON array (row n's
-    list at index n-1), so there is one JSON encoding per column instead of one per cell."""
-    if not rows:
-        return {}
-    scalars: dict[str, list[Any]] = {c: [] for c in _SCALAR_COLUMNS}
-    lists: dict[str, list[Any]] = {c: [] for c in _LIST_COLUMNS}
-    for email, values in rows.items():
-        for column in _SCALAR_COLUMNS:
-            value = email if column == "email" else values.get(column)
-            if value is None and column != "years_experience":
-                value = ""
-            scalars[column].append(value)
-        for column in _LIST_COLUMNS:
-            lists[column].append(values.get(column) or [])
-    names = ", ".join(f'"{c}"' for c in (*_SCALAR_COLUMNS, *_LIST_COLUMNS))
-    arrays = ", ".join(
-        "%b::int[]" if c == "years_experience" else "%b::text[]" for c in _SCALAR_COLUMNS
+    person created concurrently is skipped, and completed by the caller)."""
+    columns: dict[str, Column] = {"email": Each("text", list(rows))}
+    for name in CANDIDATE_FIELDS:
+        values = [v.get(name) for v in rows.values()]
+        if name in LIST_FIELDS:
+            columns[name] = Each("jsonb", [v or [] for v in values])
+        elif name == "years_experience":
+            columns[name] = Each("int", values)
+        else:
+            columns[name] = Each("text", ["" if v is None else v for v in values])
+    now = Sql("now()")
+    columns.update(created_at=now, updated_at=now, last_activity_at=now)
+    inserted = rows_insert(
+        Candidate._meta.db_table,
+        columns,
+        on_conflict="DO NOTHING",
+        returning="lower(email), id",
     )
-    select = ", ".join(
-        [f't."{c}"' for c in _SCALAR_COLUMNS]
-        + ["(%b::jsonb -> (t.n::int - 1))" for _ in _LIST_COLUMNS]
-    )
-    scalar_names = ", ".join(f'"{c}"' for c in _SCALAR_COLUMNS)
-    with server_binding_cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {Candidate._meta.db_table} ({names}, created_at, updated_at, "  # noqa: S608 (model table name)
-            f"last_activity_at) SELECT {select}, now(), now(), now() "
-            f"FROM unnest({arrays}) WITH ORDINALITY AS t({scalar_names}, n) "
-            "ON CONFLICT DO NOTHING RETURNING lower(email), id",
-            [
-                *(json.dumps(lists[c]) for c in _LIST_COLUMNS),
-                *(scalars[c] for c in _SCALAR_COLUMNS),
-            ],
-        )
-        return dict(cursor.fetchall())
+    return dict(inserted)
 
 
 def _load_locked(emails: list[str]) -> dict[str, Candidate]:
@@ -199,46 +175,38 @@ def _load_locked(emails: list[str]) -> dict[str, Candidate]:
 
 
 def _pairs_insert(table: str, pairs: set[tuple[int, int]], *, tags: bool) -> set[int]:
-    if not pairs:
-        return set()
+    columns: dict[str, Column] = {
+        "content_object_id": Each("bigint", [c for c, _ in pairs]),
+        "tag_id": Each("bigint", [t for _, t in pairs]),
+    }
+    if tags:
+        columns["set_by_rule"] = Sql("false")
     conflict = (
-        "ON CONFLICT (content_object_id, tag_id) DO UPDATE SET set_by_rule = false "
-        "WHERE x.set_by_rule"
+        "(content_object_id, tag_id) DO UPDATE SET set_by_rule = false WHERE t.set_by_rule"
         if tags
-        else "ON CONFLICT DO NOTHING"
+        else "DO NOTHING"
     )
-    extra = ", set_by_rule" if tags else ""
-    with server_binding_cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} AS x (content_object_id, tag_id{extra}) "  # noqa: S608 (model table names)
-            f"SELECT c, t{', false' if tags else ''} "
-            "FROM unnest(%b::bigint[], %b::bigint[]) AS v(c, t) "
-            f"{conflict} RETURNING content_object_id",
-            [[c for c, _ in pairs], [t for _, t in pairs]],
-        )
-        return {row[0] for row in cursor.fetchall()}
+    inserted = rows_insert(table, columns, on_conflict=conflict, returning="content_object_id")
+    return {row[0] for row in inserted}
 
 
 def _activities_insert(entries: list[tuple[int, str]], *, actor_id: int | None, at: Any) -> None:
     """The timeline entries of a batch in one INSERT from two arrays (what
     `activity_record_many` does, without building a model instance per row: a 1,000-person
     batch spent a third of its time there). New people's last activity is their creation."""
-    if not entries:
-        return
-    with server_binding_cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {Activity._meta.db_table} "  # noqa: S608 (model table name)
-            "(candidate_id, kind, at, actor_id, summary, body, ref, data) "
-            "SELECT c, %b, %b, %b, left(s, 300), '', '', '{}'::jsonb "
-            "FROM unnest(%b::bigint[], %b::text[]) AS v(c, s)",
-            [
-                str(ActivityKind.EDIT),
-                at,
-                actor_id,
-                [e[0] for e in entries],
-                [e[1] for e in entries],
-            ],
-        )
+    rows_insert(
+        Activity._meta.db_table,
+        {
+            "candidate_id": Each("bigint", [e[0] for e in entries]),
+            "kind": Same("text", str(ActivityKind.EDIT)),
+            "at": Same("timestamptz", at),
+            "actor_id": Same("bigint", actor_id),
+            "summary": Each("text", [e[1][:300] for e in entries]),
+            "body": Sql("''"),
+            "ref": Sql("''"),
+            "data": Sql("'{}'::jsonb"),
+        },
+    )
 
 
 @transaction.atomic

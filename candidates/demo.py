@@ -19,12 +19,8 @@ from candidates.models import (
     PositionStatus,
     Stage,
 )
-from candidates.services import (
-    application_create,
-    candidate_tags_add,
-    candidate_upsert,
-    position_create,
-)
+from candidates.pipeline import application_create, position_create
+from candidates.services import candidate_tags_add, candidate_upsert
 
 FIRST = [
     "Ada",

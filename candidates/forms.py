@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from candidates.fields import CANDIDATE_FIELDS
 from candidates.importing import targets_for
 from candidates.models import Candidate, ImportKind, Position, PositionStatus
 from candidates.validators import validate_single_line
@@ -62,25 +63,8 @@ class CandidateForm(forms.ModelForm):
 
     class Meta:
         model = Candidate
-        fields = [
-            "first_name",
-            "last_name",
-            "phone",
-            "city",
-            "country",
-            "languages",
-            "preferred_language",
-            "profession",
-            "seniority",
-            "years_experience",
-            "skills",
-            "interests",
-            "desired_positions",
-            "desired_locations",
-            "age_bracket",
-            "source",
-            "notes",
-        ]
+        # The profile fields (candidates.fields), and skills (the list field declared above).
+        fields = [*CANDIDATE_FIELDS, "skills"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
         labels = {
             "first_name": _("First name"),

@@ -14,7 +14,8 @@ from candidates.forms import ApplyForm
 from candidates.i18n import candidate_render, in_visitor_language
 from candidates.links import LinkError, reapply_load
 from candidates.models import Position, PositionStatus
-from candidates.services import CandidateError, application_create
+from candidates.pipeline import application_create
+from candidates.services import CandidateError
 from candidates.submissions import application_submit
 from tenants.public_forms import RateLimited
 

@@ -19,13 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from candidates.models import ActivityKind, Application, Candidate, Position, Submission
-from candidates.services import (
-    activity_record,
-    application_create,
-    candidate_update,
-    candidate_upsert,
-    normalise_email,
-)
+from candidates.pipeline import application_create
+from candidates.services import activity_record, candidate_update, candidate_upsert, normalise_email
 from candidates.sources import source_label
 from tenants.public_forms import submission_limit
 

@@ -47,6 +47,18 @@ from candidates.models import (
     Stage,
 )
 from candidates.panels import profile_panels
+from candidates.pipeline import (
+    application_create,
+    application_outcome_set,
+    application_stage_move,
+    position_create,
+    position_delete,
+    position_update,
+    stage_create,
+    stage_delete,
+    stage_move,
+    stage_rename,
+)
 from candidates.selectors import (
     DEFAULT_SORT,
     candidate_applications,
@@ -61,22 +73,12 @@ from candidates.selectors import (
 )
 from candidates.services import (
     CandidateError,
-    application_create,
-    application_outcome_set,
-    application_stage_move,
     candidate_merge,
     candidate_note_add,
     candidate_tags_add,
     candidate_tags_remove,
     candidate_update,
     candidate_upsert,
-    position_create,
-    position_delete,
-    position_update,
-    stage_create,
-    stage_delete,
-    stage_move,
-    stage_rename,
 )
 from candidates.submissions import submission_choices
 

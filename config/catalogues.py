@@ -184,6 +184,7 @@ CANDIDATES_STAFF = Catalogue(
     sources=(
         "templates/candidates/*.html",
         "candidates/*.py",
+        "candidates/importing/*.py",
         "candidates/templatetags/*.py",
     ),
     exclude=(

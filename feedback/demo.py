@@ -22,8 +22,8 @@ from consent.selectors import texts_current, topic_settings
 from consent.services import Origin, Shown, consent_change
 from feedback.content import CallNote
 from feedback.models import Branch, Rejection, RejectionReason
-from feedback.selectors import application_branch
-from feedback.services import application_reject, feedback_email_render, rejection_content
+from feedback.selectors import application_branch, rejection_content
+from feedback.services import application_reject, feedback_email_render
 from mailing.kinds import MessageKind
 from mailing.models import Message, MessageStatus, TrackingEvent
 from mailing.services import message_enqueue

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Stage
+from feedback.configuration import template_validate
 from feedback.content import MERGE_TAGS, CallNote
 from feedback.models import Branch, FeedbackTemplate, RejectionReason
 from feedback.selectors import next_morning_at, reasons_grouped
-from feedback.services import template_validate
 from tenants.i18n import lazy_format, tenant_language
 
 DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

@@ -1,24 +1,41 @@
+"""Feedback reads shared by views, services and tasks: the policy and branch of a rejection,
+reasons, to-do and scheduled lists, what a rejection says (its content), and how a bulk
+selection would be handled."""
+
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.models import User
+from candidates.i18n import candidate_language
 from candidates.models import Application, Outcome, Stage
+from consent.links import optin_url
 from consent.models import Action, ConsentEvent
+from feedback.content import OPTIN_SOURCE, CallNote, FeedbackContent
 from feedback.models import (
     Branch,
+    BulkRejectRun,
+    FeedbackCall,
     FeedbackPolicy,
+    FeedbackTask,
+    FeedbackTaskStatus,
+    FeedbackTemplate,
     ReasonCategory,
     Rejection,
     RejectionReason,
 )
 from mailing.models import Message, MessageStatus
+from mailing.services import clean_address
 from tenants.i18n import tenant_zone
 
 NEXT_MORNING_HOUR = 9
@@ -186,3 +203,174 @@ def _duration(delta: timedelta | None) -> str:
         return _("%(hours)d h %(minutes)02d") % {"hours": hours, "minutes": minutes}
     days = hours // 24
     return ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
+
+
+# --- What a rejection says -----------------------------------------------------------------------
+
+
+def feedback_content(
+    *,
+    application: Application,
+    reasons: Sequence[RejectionReason],
+    personal_points: str = "",
+    tips: str = "",
+    call: CallNote | None = None,
+    recruiter: User | None = None,
+    branch: str | None = None,
+    language: str | None = None,
+) -> FeedbackContent:
+    return FeedbackContent(
+        application=application,
+        branch=branch or application_branch(application),
+        reasons=list(reasons),
+        personal_points=personal_points,
+        tips=tips,
+        call=call,
+        recruiter=recruiter,
+        language=language or candidate_language(application.candidate),
+        optin_url=optin_url(application.candidate, source=OPTIN_SOURCE),
+    )
+
+
+def call_note(call: FeedbackCall | None) -> CallNote | None:
+    if call is None:
+        return None
+    return CallNote(
+        call.called_at, call.duration_minutes, call.internal_note, call.candidate_summary
+    )
+
+
+def rejection_content(rejection: Rejection) -> FeedbackContent:
+    """The stored feedback of a rejection, for its PDF."""
+    call = getattr(rejection, "call", None)
+    return feedback_content(
+        application=rejection.application,
+        reasons=list(rejection.reasons.all()),
+        personal_points=rejection.personal_points,
+        tips=rejection.tips,
+        call=call_note(call),
+        recruiter=rejection.decided_by,
+        branch=rejection.branch,
+        language=rejection.language,
+    )
+
+
+# --- Bulk rejection ------------------------------------------------------------------------------
+
+
+def application_refusal(application: Application) -> str | None:
+    """Why this application cannot be rejected now, or None."""
+    try:
+        already = application.rejection is not None
+    except Rejection.DoesNotExist:
+        already = False
+    if already:
+        return _(
+            "%(name)s was already rejected for %(position)s; the feedback email is sent only once."
+        ) % {"name": application.candidate.full_name, "position": application.position.title}
+    if application.outcome != Outcome.ACTIVE:
+        return _("%(name)s's application for %(position)s is already %(outcome)s.") % {
+            "name": application.candidate.full_name,
+            "position": application.position.title,
+            "outcome": application.get_outcome_display().lower(),
+        }
+    try:
+        clean_address(application.candidate.email)
+    except ValidationError:
+        return _(
+            "%(name)s has no valid email address (%(email)r): correct it on the candidate's "
+            "page first, so the feedback can reach them."
+        ) % {"name": application.candidate.full_name, "email": application.candidate.email}
+    return None
+
+
+@dataclass
+class BulkRejectResult:
+    rejected: list[Rejection] = field(default_factory=list)
+    # Reached the personalised stage: they need feedback written for them.
+    needs_personal: list[Application] = field(default_factory=list)
+    # Already rejected, hired or withdrawn: (application, why).
+    skipped: list[tuple[Application, str]] = field(default_factory=list)
+
+
+def applications_partition(
+    applications: Iterable[Application],
+) -> BulkRejectResult:
+    """Sort a selection into what a bulk rejection would do, without writing anything."""
+    policy = policy_get()
+    result = BulkRejectResult()
+    for application in applications:
+        refusal = application_refusal(application)
+        if refusal:
+            result.skipped.append((application, refusal))
+        elif branch_for(application.furthest_stage, policy) == Branch.PERSONALISED:
+            result.needs_personal.append(application)
+    return result
+
+
+def bulk_queryset(application_ids: Iterable[int]):  # type: ignore[no-untyped-def]
+    return (
+        Application.objects.filter(pk__in=list(application_ids))
+        .select_related(
+            "candidate__consent_profile", "position", "stage", "furthest_stage", "rejection"
+        )
+        .order_by("candidate__last_name", "candidate__first_name", "id")
+    )
+
+
+@dataclass
+class BulkPreview:
+    """What a bulk rejection of a selection would do, for its confirmation page."""
+
+    automatic: list[Application]
+    needs_personal: list[Application]
+    skipped: list[tuple[Application, str]]
+    missing: int  # selected applications that no longer exist
+
+
+def bulk_preview(application_ids: list[int]) -> BulkPreview:
+    applications = list(bulk_queryset(application_ids))
+    partition = applications_partition(applications)
+    excluded = {a.pk for a in partition.needs_personal} | {a.pk for a, _ in partition.skipped}
+    return BulkPreview(
+        automatic=[a for a in applications if a.pk not in excluded],
+        needs_personal=partition.needs_personal,
+        skipped=partition.skipped,
+        missing=len(application_ids) - len(applications),
+    )
+
+
+def bulk_runs_recent(limit: int = 5) -> list[BulkRejectRun]:
+    return list(BulkRejectRun.objects.select_related("created_by")[:limit])
+
+
+# --- Pages ----------------------------------------------------------------------------------------
+
+
+def feedback_task_open(application: Application) -> FeedbackTask | None:
+    """The open feedback task of an application (its reasons prefetched), if any."""
+    return (
+        FeedbackTask.objects.filter(application=application, status=FeedbackTaskStatus.OPEN)
+        .prefetch_related("reasons")
+        .first()
+    )
+
+
+def rejection_of(application: Application) -> Rejection | None:
+    """The rejection of an application, with what its feedback page shows."""
+    return (
+        Rejection.objects.select_related("stage", "decided_by", "call")
+        .prefetch_related("reasons")
+        .filter(application=application)
+        .first()
+    )
+
+
+def templates_by_group_and_language() -> list[tuple[str, str, str, str, FeedbackTemplate | None]]:
+    """(group, its label, language code, language name, the template written or None)."""
+    existing = {(t.group, t.language): t for t in FeedbackTemplate.objects.all()}
+    return [
+        (group, label, code, name, existing.get((group, code)))
+        for group, label in Branch.choices
+        for code, name in settings.LANGUAGES
+    ]

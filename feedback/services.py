@@ -4,31 +4,20 @@ cancel or re-send it, and the HR admin's settings (reasons, stage policy, templa
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.services import audit_log_record
 from candidates.i18n import candidate_language, candidate_zone
-from candidates.models import Activity, ActivityKind, Application, Outcome, Stage
-from candidates.services import (
-    CandidateError,
-    activity_record,
-    activity_record_many,
-    application_outcome_set,
-    application_outcomes_set_many,
-)
-from consent.links import links_prepare, optin_url
+from candidates.models import Activity, ActivityKind, Application, Outcome
+from candidates.pipeline import application_outcome_set, application_outcomes_set_many
+from candidates.services import CandidateError, activity_record, activity_record_many
+from consent.links import links_prepare
 from feedback.content import (
     MERGE_TAGS,
-    OPTIN_SOURCE,
-    REQUIRED_TAGS,
     CallNote,
     FeedbackContent,
     merge_context,
@@ -38,7 +27,6 @@ from feedback.models import (
     Branch,
     BulkRejectRun,
     FeedbackCall,
-    FeedbackPolicy,
     FeedbackTask,
     FeedbackTaskStatus,
     FeedbackTemplate,
@@ -48,174 +36,33 @@ from feedback.models import (
 )
 from feedback.pdf import feedback_pdf_filename, feedback_pdf_render
 from feedback.selectors import (
-    application_branch,
+    BulkRejectResult,
+    application_refusal,
+    applications_partition,
     branch_for,
+    bulk_queryset,
+    call_note,
+    feedback_content,
     next_morning_at,
     policy_get,
     rejection_message,
 )
 from mailing.kinds import MessageKind
-from mailing.merge import find_tags, validate_merge_tags
 from mailing.models import MessageStatus
 from mailing.rendering import RenderedEmail, render_email
 from mailing.services import (
     OutgoingEmail,
-    clean_address,
     message_cancel,
     message_enqueue_many,
 )
-from tenants.i18n import language_codes, localised, tenant_language, tenant_zone, zone_abbreviation
+from tenants.i18n import localised, tenant_zone, zone_abbreviation
 
 
 class FeedbackError(Exception):
     """A feedback action was refused; the message is shown to the user as is."""
 
 
-# --- Settings -------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def reason_save(
-    *,
-    actor: User,
-    category: str,
-    label: str,
-    candidate_wording: str,
-    tip: str = "",
-    is_active: bool = True,
-    order: int = 100,
-    reason: RejectionReason | None = None,
-    language: str | None = None,
-    translations: dict[str, dict[str, str]] | None = None,
-) -> RejectionReason:
-    """Add a reason or edit one (rename, reword, deactivate). Reasons are never deleted.
-    `candidate_wording`/`tip` are in `language` (default: the company's); `translations`
-    ({language: {"wording", "tip"}}) replaces the other languages when given."""
-    label = " ".join(label.split())
-    if not label or not candidate_wording.strip():
-        raise FeedbackError(_("A reason needs a label and a candidate-facing wording."))
-    clash = RejectionReason.objects.filter(label__iexact=label)
-    if reason is not None:
-        clash = clash.exclude(pk=reason.pk)
-    if clash.exists():
-        raise FeedbackError(_("A reason called “%(label)s” already exists.") % {"label": label})
-    if reason is None:
-        base = slugify(label)[:50] or "reason"
-        key, n = base, 1
-        while RejectionReason.objects.filter(key=key).exists():
-            n += 1
-            key = f"{base}-{n}"
-        reason = RejectionReason(key=key)
-    reason.category = category
-    reason.label = label
-    reason.candidate_wording = candidate_wording.strip()
-    reason.tip = tip.strip()
-    language = language or (reason.language if reason.pk else tenant_language())
-    if language not in language_codes():
-        raise FeedbackError(_("Unknown language %(code)r.") % {"code": language})
-    reason.language = language
-    if translations is not None:
-        unknown = set(translations) - set(language_codes())
-        if unknown:
-            raise FeedbackError(
-                _("Unknown languages: %(codes)s.") % {"codes": ", ".join(sorted(unknown))}
-            )
-        reason.translations = {
-            code: {"wording": text["wording"].strip(), "tip": (text.get("tip") or "").strip()}
-            for code, text in translations.items()
-            if code != language and (text.get("wording") or "").strip()
-        }
-    reason.is_active = is_active
-    reason.order = order
-    reason.save()
-    audit_log_record(actor=actor, action="feedback.reason_save", target=label)
-    return reason
-
-
-@transaction.atomic
-def policy_set(*, actor: User, stage: Stage) -> FeedbackPolicy:
-    policy = FeedbackPolicy.objects.select_for_update().first()
-    if policy is None:
-        policy = FeedbackPolicy(personalised_from=stage)
-    policy.personalised_from = stage
-    policy.updated_by = actor
-    policy.updated_at = timezone.now()
-    policy.save()
-    audit_log_record(
-        actor=actor, action="feedback.policy_set", target=f"personalised from {stage.name}"
-    )
-    return policy
-
-
-def template_validate(*, subject: str, body: str) -> None:
-    """Raise ValidationError ({"subject": […], "body": […]}) unless both parts use allow-listed
-    tags only and the body carries the opt-in link (every rejection email keeps the door open)."""
-    errors: dict[str, list[str]] = {}
-    for part, text in (("subject", subject), ("body", body)):
-        try:
-            validate_merge_tags(text, MERGE_TAGS)
-        except ValidationError as exc:
-            errors[part] = list(exc.messages)
-    if not errors:
-        missing = [tag for tag in REQUIRED_TAGS if tag not in find_tags(body)]
-        if missing:
-            errors["body"] = [
-                _(
-                    "The body must contain the opt-in link %(tags)s: every rejection email "
-                    "offers to stay in touch."
-                )
-                % {"tags": ", ".join(f"{{{{ {tag} }}}}" for tag in missing)}
-            ]
-    if errors:
-        raise ValidationError(errors)
-
-
-@transaction.atomic
-def template_save(
-    *, actor: User, group: str, language: str, subject: str, body: str
-) -> FeedbackTemplate:
-    if group not in Branch.values:
-        raise FeedbackError(_("Unknown template group %(group)r.") % {"group": group})
-    template_validate(subject=subject, body=body)
-    template, _created = FeedbackTemplate.objects.update_or_create(
-        group=group,
-        language=language,
-        defaults={
-            "subject": subject.strip(),
-            "body": body.strip(),
-            "updated_by": actor,
-            "updated_at": timezone.now(),
-        },
-    )
-    audit_log_record(actor=actor, action="feedback.template_save", target=f"{group} {language}")
-    return template
-
-
 # --- Building the email ---------------------------------------------------------------------------
-
-
-def feedback_content(
-    *,
-    application: Application,
-    reasons: Sequence[RejectionReason],
-    personal_points: str = "",
-    tips: str = "",
-    call: CallNote | None = None,
-    recruiter: User | None = None,
-    branch: str | None = None,
-    language: str | None = None,
-) -> FeedbackContent:
-    return FeedbackContent(
-        application=application,
-        branch=branch or application_branch(application),
-        reasons=list(reasons),
-        personal_points=personal_points,
-        tips=tips,
-        call=call,
-        recruiter=recruiter,
-        language=language or candidate_language(application.candidate),
-        optin_url=optin_url(application.candidate, source=OPTIN_SOURCE),
-    )
 
 
 def feedback_email_render(
@@ -328,32 +175,6 @@ def _normalise_send_at(send_at: datetime | None) -> datetime | None:
     return send_at if send_at > timezone.now() else None
 
 
-def _refusal(application: Application) -> str | None:
-    """Why this application cannot be rejected now, or None."""
-    try:
-        already = application.rejection is not None
-    except Rejection.DoesNotExist:
-        already = False
-    if already:
-        return _(
-            "%(name)s was already rejected for %(position)s; the feedback email is sent only once."
-        ) % {"name": application.candidate.full_name, "position": application.position.title}
-    if application.outcome != Outcome.ACTIVE:
-        return _("%(name)s's application for %(position)s is already %(outcome)s.") % {
-            "name": application.candidate.full_name,
-            "position": application.position.title,
-            "outcome": application.get_outcome_display().lower(),
-        }
-    try:
-        clean_address(application.candidate.email)
-    except ValidationError:
-        return _(
-            "%(name)s has no valid email address (%(email)r): correct it on the candidate's "
-            "page first, so the feedback can reach them."
-        ) % {"name": application.candidate.full_name, "email": application.candidate.email}
-    return None
-
-
 def _validate_reasons(reasons: Iterable[RejectionReason]) -> list[RejectionReason]:
     chosen = list(dict.fromkeys(reasons))
     inactive = [r.label for r in chosen if not r.is_active]
@@ -395,7 +216,7 @@ def application_reject(
         .select_related("candidate", "position", "stage", "furthest_stage")
         .get(pk=application.pk)
     )
-    refusal = _refusal(application)
+    refusal = application_refusal(application)
     if refusal:
         raise FeedbackError(refusal)
     chosen = _validate_reasons(reasons)
@@ -482,40 +303,6 @@ def application_reject(
         status=FeedbackTaskStatus.DONE, done_at=timezone.now(), rejection=rejection
     )
     return rejection
-
-
-@dataclass
-class BulkRejectResult:
-    rejected: list[Rejection] = field(default_factory=list)
-    # Reached the personalised stage: they need feedback written for them.
-    needs_personal: list[Application] = field(default_factory=list)
-    # Already rejected, hired or withdrawn: (application, why).
-    skipped: list[tuple[Application, str]] = field(default_factory=list)
-
-
-def applications_partition(
-    applications: Iterable[Application],
-) -> BulkRejectResult:
-    """Sort a selection into what a bulk rejection would do, without writing anything."""
-    policy = policy_get()
-    result = BulkRejectResult()
-    for application in applications:
-        refusal = _refusal(application)
-        if refusal:
-            result.skipped.append((application, refusal))
-        elif branch_for(application.furthest_stage, policy) == Branch.PERSONALISED:
-            result.needs_personal.append(application)
-    return result
-
-
-def bulk_queryset(application_ids: Iterable[int]):  # type: ignore[no-untyped-def]
-    return (
-        Application.objects.filter(pk__in=list(application_ids))
-        .select_related(
-            "candidate__consent_profile", "position", "stage", "furthest_stage", "rejection"
-        )
-        .order_by("candidate__last_name", "candidate__first_name", "id")
-    )
 
 
 @transaction.atomic
@@ -662,7 +449,7 @@ def rejection_email_send(
         reasons=list(rejection.reasons.all()),
         personal_points=rejection.personal_points,
         tips=rejection.tips,
-        call=_call_note(call),
+        call=call_note(call),
         recruiter=rejection.decided_by or actor,
         branch=rejection.branch,
         language=rejection.language,
@@ -672,29 +459,6 @@ def rejection_email_send(
     rejection.save(update_fields=["send_at", "email_attempt"])
     _queue_email(rejection=rejection, content=content, actor=actor)
     return rejection
-
-
-def _call_note(call: FeedbackCall | None) -> CallNote | None:
-    if call is None:
-        return None
-    return CallNote(
-        call.called_at, call.duration_minutes, call.internal_note, call.candidate_summary
-    )
-
-
-def rejection_content(rejection: Rejection) -> FeedbackContent:
-    """The stored feedback of a rejection, for its PDF."""
-    call = getattr(rejection, "call", None)
-    return feedback_content(
-        application=rejection.application,
-        reasons=list(rejection.reasons.all()),
-        personal_points=rejection.personal_points,
-        tips=rejection.tips,
-        call=_call_note(call),
-        recruiter=rejection.decided_by,
-        branch=rejection.branch,
-        language=rejection.language,
-    )
 
 
 # --- Large bulk rejections on the worker ----------------------------------------------------------

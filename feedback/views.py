@@ -16,6 +16,7 @@ from accounts.navigation import safe_next
 from accounts.permissions import hr_admin_required, recruiter_required
 from candidates.i18n import candidate_language, candidate_zone
 from candidates.models import Application, Outcome
+from feedback.configuration import policy_set, reason_save, template_save
 from feedback.content import (
     MERGE_TAGS,
     guidance_tips,
@@ -34,9 +35,7 @@ from feedback.forms import (
 )
 from feedback.models import (
     Branch,
-    BulkRejectRun,
     FeedbackTask,
-    FeedbackTaskStatus,
     FeedbackTemplate,
     Rejection,
     RejectionReason,
@@ -44,28 +43,28 @@ from feedback.models import (
 from feedback.pdf import feedback_pdf_filename, feedback_pdf_render
 from feedback.selectors import (
     application_branch,
+    bulk_preview,
+    bulk_runs_recent,
+    feedback_content,
+    feedback_task_open,
     policy_get,
     reasons_grouped,
+    rejection_content,
     rejection_message,
+    rejection_of,
     rejections_recent,
     rejections_scheduled,
+    templates_by_group_and_language,
     with_messages,
 )
 from feedback.services import (
     FeedbackError,
     application_reject,
-    applications_partition,
     applications_reject_bulk,
-    bulk_queryset,
     bulk_run_start,
-    feedback_content,
     feedback_email_render,
-    policy_set,
-    reason_save,
-    rejection_content,
     rejection_email_cancel,
     rejection_email_send,
-    template_save,
 )
 from feedback.todo import feedback_task_cancel, feedback_tasks_open
 from mailing.models import MessageStatus
@@ -145,7 +144,7 @@ def runs(request: HttpRequest) -> HttpResponse:
 
 
 def _runs_context() -> dict[str, object]:
-    runs = list(BulkRejectRun.objects.select_related("created_by")[:5])
+    runs = bulk_runs_recent()
     return {"runs": runs, "runs_polling": any(not run.is_finished for run in runs)}
 
 
@@ -172,11 +171,7 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("candidates:detail", application.candidate_id)
     branch = application_branch(application)
-    task = (
-        FeedbackTask.objects.filter(application=application, status=FeedbackTaskStatus.OPEN)
-        .prefetch_related("reasons")
-        .first()
-    )
+    task = feedback_task_open(application)
     initial = {"reasons": list(task.reasons.all())} if task else {}
     form = RejectForm(request.POST or None, branch=branch, initial=initial)
     preview = None
@@ -284,12 +279,7 @@ def reject_guidance(request: HttpRequest, pk: int) -> HttpResponse:
 def application_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     """The feedback page of an application: what was decided and said, and the email's fate."""
     application = _application(pk)
-    rejection = (
-        Rejection.objects.select_related("stage", "decided_by", "call")
-        .prefetch_related("reasons")
-        .filter(application=application)
-        .first()
-    )
+    rejection = rejection_of(application)
     if rejection is None:
         return redirect("feedback:reject", pk=application.pk)
     message = rejection_message(rejection)
@@ -447,19 +437,17 @@ def bulk_reject_for(request: HttpRequest, ids: list[int]) -> HttpResponse:
                 )
             messages.success(request, " ".join(parts))
             return redirect(back)
-    applications = list(bulk_queryset(ids))
-    partition = applications_partition(applications)
-    excluded = {a.pk for a in partition.needs_personal} | {a.pk for a, _ in partition.skipped}
+    preview = bulk_preview(ids)
     return render(
         request,
         "feedback/bulk.html",
         {
             "form": form,
             "ids": ids,
-            "automatic": [a for a in applications if a.pk not in excluded],
-            "needs_personal": partition.needs_personal,
-            "skipped": partition.skipped,
-            "missing": len(ids) - len(applications),
+            "automatic": preview.automatic,
+            "needs_personal": preview.needs_personal,
+            "skipped": preview.skipped,
+            "missing": preview.missing,
             "grouped": reasons_grouped(),
             "back": back,
         },
@@ -549,16 +537,10 @@ def policy(request: HttpRequest) -> HttpResponse:
 
 @hr_admin_required
 def templates(request: HttpRequest) -> HttpResponse:
-    existing = {(t.group, t.language): t for t in FeedbackTemplate.objects.all()}
-    rows = [
-        (group, label, code, name, existing.get((group, code)))
-        for group, label in Branch.choices
-        for code, name in settings.LANGUAGES
-    ]
     return render(
         request,
         "feedback/templates.html",
-        {"rows": rows, "settings_links": _settings_links()},
+        {"rows": templates_by_group_and_language(), "settings_links": _settings_links()},
     )
 
 

@@ -27,7 +27,7 @@ from django.utils import timezone
 from mailing import esp
 from mailing.events import message_status_changed
 from mailing.models import Message, MessageStatus
-from tenants.db import server_binding_cursor
+from tenants.db import Each, Sql, rows_update
 
 FAILED_RECIPIENT_STATUSES = {"rejected", "invalid", "failed"}
 # How long finished calls may wait before their outcomes are written together.
@@ -99,29 +99,24 @@ def finish(message: Message, status: str, **fields: object) -> None:
 
 def finish_many(messages: list[Message]) -> None:
     """Record outcomes already applied in memory with `apply`, in one UPDATE from arrays bound
-    on the server (Django's bulk_update builds a CASE per field and row, and eight client-side
-    parameters per row cost more to bind than the statement takes to run)."""
-    table = connection.ops.quote_name(Message._meta.db_table)
-    with server_binding_cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} AS m SET status = v.status, esp_message_id = v.esp, "  # noqa: S608 (no user input in the SQL text)
-            "attempts = v.attempts, sent_at = v.sent_at, needs_reconcile = v.reconcile, "
-            "last_error = v.error, updated_at = v.updated, lease_until = NULL "
-            "FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::smallint[], "
-            "%b::timestamptz[], %b::boolean[], %b::text[], %b::timestamptz[]) "
-            "AS v(id, status, esp, attempts, sent_at, reconcile, error, updated) "
-            "WHERE m.id = v.id",
-            [
-                [m.pk for m in messages],
-                [str(m.status) for m in messages],
-                [str(m.esp_message_id) for m in messages],
-                [m.attempts for m in messages],
-                [m.sent_at for m in messages],
-                [m.needs_reconcile for m in messages],
-                [str(m.last_error) for m in messages],
-                [m.updated_at for m in messages],
-            ],
-        )
+    on the server by `tenants.db.rows_update` (Django's bulk_update builds a CASE per field and
+    row, and eight client-side parameters per row cost more to bind than the statement takes
+    to run)."""
+    rows_update(
+        Message._meta.db_table,
+        "id",
+        {
+            "id": Each("bigint", [m.pk for m in messages]),
+            "status": Each("text", [str(m.status) for m in messages]),
+            "esp_message_id": Each("text", [str(m.esp_message_id) for m in messages]),
+            "attempts": Each("smallint", [m.attempts for m in messages]),
+            "sent_at": Each("timestamptz", [m.sent_at for m in messages]),
+            "needs_reconcile": Each("boolean", [m.needs_reconcile for m in messages]),
+            "last_error": Each("text", [str(m.last_error) for m in messages]),
+            "updated_at": Each("timestamptz", [m.updated_at for m in messages]),
+            "lease_until": Sql("NULL"),
+        },
+    )
     _announce(messages)
 
 

@@ -39,7 +39,7 @@ from mailing.models import (
 )
 from mailing.rendering import RenderedEmail, render_email
 from mailing.replies import reply_address
-from tenants.db import server_binding_cursor
+from tenants.db import Column, Each, Same, rows_insert
 from tenants.i18n import pick_language
 
 log = logging.getLogger(__name__)
@@ -305,14 +305,10 @@ def _insert_ignoring_duplicates(messages: list[Message]) -> dict[str, int]:
     written by a concurrent transaction that committed meanwhile, is skipped without an error).
 
     One array parameter per column that differs between the messages (one value for the
-    others), sent in binary over server-side binding: Django's client-side binding quoted every
-    rendered body into one multi-megabyte statement, a quarter of queueing a nurture batch."""
-    quote = connection.ops.quote_name
-    columns: list[str] = []
-    selected: list[str] = []
-    arrays: list[str] = []
-    params: list[Any] = []
-    array_params: list[Any] = []
+    others), sent in binary by `tenants.db.rows_insert`: Django's client-side binding quoted
+    every rendered body into one multi-megabyte statement, a quarter of queueing a nurture
+    batch."""
+    columns: dict[str, Column] = {}
     for f in Message._meta.concrete_fields:
         if f.primary_key:
             continue
@@ -321,31 +317,27 @@ def _insert_ignoring_duplicates(messages: list[Message]) -> dict[str, int]:
         # INSERT's own assignment raises.
         sql_type = f.db_type(connection)
         sql_type = "text" if sql_type.startswith("varchar") else sql_type
-        columns.append(quote(f.column))
         first = values[0]
+        if sql_type == "jsonb":
+            prepared = values  # rows_insert encodes a JSON column once for all rows
+        elif isinstance(f, (models.CharField, models.TextField)) and all(
+            type(v) is str for v in values
+        ):
+            prepared = values  # what get_db_prep_save returns for a str; the bodies are most
+        else:
+            prepared = [f.get_db_prep_save(v, connection) for v in values]
         # send_key differs between the messages (they are deduplicated): one array at least.
         if f.attname != "send_key" and all(v == first for v in values):
-            selected.append(f"%b::{sql_type}")
-            params.append(f.get_db_prep_save(first, connection))
+            columns[f.column] = Same(sql_type, prepared[0])
         else:
-            selected.append(f"v.c{len(arrays)}")
-            arrays.append(f"%b::{sql_type}[]")
-            if isinstance(f, (models.CharField, models.TextField)) and all(
-                type(v) is str for v in values
-            ):
-                # What get_db_prep_save returns for a str; the bodies are most of the data.
-                array_params.append(values)
-            else:
-                array_params.append([f.get_db_prep_save(v, connection) for v in values])
-    sql = (
-        f"INSERT INTO {quote(Message._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608 (names from the model)
-        f"SELECT {', '.join(selected)} FROM unnest({', '.join(arrays)}) "
-        f"AS v({', '.join(f'c{n}' for n in range(len(arrays)))}) "
-        "ON CONFLICT (send_key) DO NOTHING RETURNING id, send_key"
+            columns[f.column] = Each(sql_type, prepared)
+    inserted = rows_insert(
+        Message._meta.db_table,
+        columns,
+        on_conflict="(send_key) DO NOTHING",
+        returning="id, send_key",
     )
-    with server_binding_cursor() as cursor:
-        cursor.execute(sql, [*params, *array_params])
-        return {key: pk for pk, key in cursor.fetchall()}
+    return {key: pk for pk, key in inserted}
 
 
 # Rows per INSERT: big enough to amortise the round trip, small enough for one statement's

@@ -68,8 +68,9 @@ def _assert_a_coherent_story() -> None:
     from django.db.models import F
     from django.utils import timezone
 
+    from campaigns.insights import insights
     from campaigns.models import Campaign
-    from campaigns.selectors import campaign_stats, insights
+    from campaigns.selectors import campaign_stats
     from candidates.models import Application, Outcome
     from consent.models import ConsentEvent, Source
     from feedback.models import Branch, Rejection

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from candidates.bulk import CandidateRowError, candidates_upsert_many
 from candidates.criteria import CriteriaError, CriteriaForm, apply_criteria, registered_criteria
+from candidates.fields import CANDIDATE_FIELDS, LIST_FIELDS
 from candidates.models import Candidate
 from candidates.services import (
     CandidateError,
@@ -51,32 +52,10 @@ from integrations.api.schemas import (
 
 router = Router(tags=["candidates"])
 
-_FIELDS = (
-    "id",
-    "email",
-    "first_name",
-    "last_name",
-    "phone",
-    "city",
-    "country",
-    "languages",
-    "preferred_language",
-    "profession",
-    "seniority",
-    "years_experience",
-    "interests",
-    "desired_positions",
-    "desired_locations",
-    "age_bracket",
-    "source",
-    "notes",
-    "created_at",
-    "updated_at",
-    "last_activity_at",
-)
+_FIELDS = ("id", "email", *CANDIDATE_FIELDS, "created_at", "updated_at", "last_activity_at")
 
 
-_LIST_FIELDS = {"languages", "interests", "desired_positions", "desired_locations", "skills"}
+_LIST_FIELDS = {*LIST_FIELDS, "skills"}
 
 
 def candidate_data(candidate: Candidate) -> dict[str, Any]:

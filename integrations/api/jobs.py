@@ -11,13 +11,13 @@ from pydantic import Field
 
 from accounts.models import User
 from candidates.models import Application, Candidate, Position, Stage
-from candidates.services import (
-    CandidateError,
+from candidates.pipeline import (
     application_create,
     application_stage_move,
     position_create,
     position_update,
 )
+from candidates.services import CandidateError
 from feedback.models import RejectionReason
 from feedback.services import FeedbackError
 from feedback.todo import application_reject_external

@@ -19,14 +19,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from candidates.models import Application, Candidate, Outcome, Position, PositionStatus, Stage
-from candidates.services import (
-    CandidateError,
+from candidates.pipeline import (
     application_create,
     application_outcome_set,
     application_stage_move,
-    candidate_upsert,
     position_create,
 )
+from candidates.services import CandidateError, candidate_upsert
 from feedback.services import FeedbackError
 from feedback.todo import application_reject_external
 from integrations.models import (

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from campaigns.models import ContentItem
 from candidates.models import Candidate, Position
-from candidates.services import candidate_tags_add, candidate_upsert, position_create
+from candidates.pipeline import position_create
+from candidates.services import candidate_tags_add, candidate_upsert
 from consent.models import Source
 from consent.services import consent_grant
 

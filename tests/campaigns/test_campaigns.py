@@ -20,7 +20,7 @@ from campaigns.services import (
     campaign_send_due,
     campaigns_send_scheduled,
 )
-from candidates.services import application_create, application_outcome_set
+from candidates.pipeline import application_create, application_outcome_set
 from consent.models import Source
 from consent.services import consent_grant
 from mailing.dispatch import outbox_dispatch

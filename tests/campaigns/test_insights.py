@@ -4,8 +4,8 @@ import io
 
 from pypdf import PdfReader
 
-from campaigns.selectors import insights
-from candidates.services import application_create, application_outcome_set
+from campaigns.insights import insights
+from candidates.pipeline import application_create, application_outcome_set
 from consent.models import Source
 from consent.services import Shown, consent_change, consent_grant
 from feedback.models import RejectionReason

@@ -20,7 +20,7 @@ from campaigns.job_scoring import (
 )
 from campaigns.matching import job_matches
 from candidates.models import Application, Candidate, Position
-from candidates.services import application_create
+from candidates.pipeline import application_create
 from tests.campaigns.helpers import make_candidate, open_position
 
 NOW = timezone.now()

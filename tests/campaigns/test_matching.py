@@ -5,7 +5,7 @@ import datetime as dt
 from django.utils import timezone
 
 from campaigns.matching import item_matches, job_matches
-from candidates.services import application_create
+from candidates.pipeline import application_create
 from pools.models import PoolKind
 from pools.services import pool_members_add, pool_save
 from tests.campaigns.helpers import content_item, make_candidate, open_position

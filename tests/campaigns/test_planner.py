@@ -9,7 +9,7 @@ import time_machine
 from campaigns.models import Delivery, DeliveryStatus, NurtureSettings, TopicSchedule
 from campaigns.planner import in_window, nurture_plan
 from campaigns.sending import nurture_run, nurture_send_batch
-from candidates.services import position_update
+from candidates.pipeline import position_update
 from consent.models import Source
 from consent.services import consent_withdraw
 from mailing.models import Message

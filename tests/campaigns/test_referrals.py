@@ -7,7 +7,7 @@ from django.utils import timezone
 from campaigns.referrals import share_token, share_url, share_url_builder
 from candidates.links import reapply_load, reapply_url, reapply_url_builder
 from candidates.models import Application, Candidate
-from candidates.services import position_update
+from candidates.pipeline import position_update
 from tests.campaigns.helpers import make_candidate, open_position
 from tests.public_forms import post_like_a_person
 

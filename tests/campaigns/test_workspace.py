@@ -11,7 +11,7 @@ from campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus,
 from campaigns.operations import nurture_preview
 from campaigns.selectors import CampaignStats, referral_funnel
 from candidates.models import Application, Candidate
-from candidates.services import application_create, application_outcome_set
+from candidates.pipeline import application_create, application_outcome_set
 from mailing.models import Message
 from pools.models import PoolKind
 from pools.services import pool_save

@@ -6,7 +6,8 @@ import itertools
 from typing import Any
 
 from candidates.models import Application, Candidate, Position, PositionStatus, Stage
-from candidates.services import application_create, candidate_upsert, position_create
+from candidates.pipeline import application_create, position_create
+from candidates.services import candidate_upsert
 
 _seq = itertools.count(1)
 

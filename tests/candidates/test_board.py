@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from candidates.models import Application, Stage
-from candidates.services import application_outcome_set, application_stage_move
+from candidates.pipeline import application_outcome_set, application_stage_move
 from tests.candidates import factories as f
 
 

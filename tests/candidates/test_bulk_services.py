@@ -13,12 +13,8 @@ from django.utils import timezone
 
 from candidates.events import application_outcome_changed, candidates_changed
 from candidates.models import Activity, ActivityKind, Candidate, Outcome, Stage
-from candidates.services import (
-    CandidateError,
-    activity_record_many,
-    application_outcome_set,
-    application_outcomes_set_many,
-)
+from candidates.pipeline import application_outcome_set, application_outcomes_set_many
+from candidates.services import CandidateError, activity_record_many
 from pools.defaults import SILVER_MEDALIST
 from tests.candidates import factories as f
 

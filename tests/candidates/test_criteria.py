@@ -19,11 +19,8 @@ from candidates.criteria import (
     register_criterion,
 )
 from candidates.models import Candidate, Outcome
-from candidates.services import (
-    application_outcome_set,
-    application_stage_move,
-    candidate_tags_add,
-)
+from candidates.pipeline import application_outcome_set, application_stage_move
+from candidates.services import candidate_tags_add
 from tests.candidates import factories as f
 
 

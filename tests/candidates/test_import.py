@@ -251,9 +251,9 @@ def test_import_applications_brings_past_rejected_applicants(tenant_a):
 def test_a_job_resumes_from_its_cursor(tenant_a, monkeypatch):
     """A run that died after some chunks: the cursor says what is committed; running again
     finishes without duplicating or losing rows."""
-    from candidates import importing
+    from candidates.importing import jobs
 
-    monkeypatch.setattr(importing, "CHUNK_SIZE", 3)
+    monkeypatch.setattr(jobs, "CHUNK_SIZE", 3)
     lines = ["email,first_name"] + [f"p{i}@example.com,P{i}" for i in range(10)]
     job = create("\n".join(lines).encode())
     import_mapping_set(job=job, mapping=job.mapping, actor=None)

@@ -67,7 +67,7 @@ def test_application_headers_in_four_languages(tenant_a):
 
 def test_no_synonym_is_claimed_by_two_fields():
     """A header name must point at one field only, or the guess would depend on list order."""
-    from candidates.importing import _norm_header
+    from candidates.importing.records import _norm_header
 
     for targets in (CANDIDATE_TARGETS, APPLICATION_TARGETS):
         owner: dict[str, str] = {}

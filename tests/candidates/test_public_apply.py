@@ -9,7 +9,8 @@ from django.forms.models import model_to_dict
 
 from campaigns.referrals import share_url
 from candidates.models import Application, Candidate, Submission
-from candidates.services import application_create, candidate_upsert
+from candidates.pipeline import application_create
+from candidates.services import candidate_upsert
 from tests.candidates import factories as f
 from tests.public_forms import post_like_a_person
 

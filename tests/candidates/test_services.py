@@ -13,10 +13,9 @@ from candidates.models import (
     CandidateTag,
     Outcome,
 )
+from candidates.pipeline import application_outcome_set, application_stage_move
 from candidates.services import (
     CandidateError,
-    application_outcome_set,
-    application_stage_move,
     candidate_merge,
     candidate_note_add,
     candidate_tags_add,

@@ -33,15 +33,13 @@ from candidates.import_dry_run import import_dry_run_execute, import_dry_run_sta
 from candidates.importing import import_job_create, import_job_run, import_mapping_set
 from candidates.listing import saved_view_save
 from candidates.models import ActivityKind, Candidate, ImportKind, Stage
+from candidates.pipeline import application_create, application_stage_move, position_create
 from candidates.services import (
     activity_record,
-    application_create,
-    application_stage_move,
     candidate_note_add,
     candidate_tags_add,
     candidate_update,
     candidate_upsert,
-    position_create,
 )
 from candidates.submissions import application_submit
 from consent.exports import access_export_run, access_export_start

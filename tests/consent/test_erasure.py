@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from accounts.services import audit_log_record
 from candidates.models import Activity, Application, Candidate, CandidateTag, Position
-from candidates.services import application_create, candidate_note_add, candidate_tags_add
+from candidates.pipeline import application_create
+from candidates.services import candidate_note_add, candidate_tags_add
 from consent.erasure import candidate_erase
 from consent.exports import candidate_export, candidate_export_pdf
 from consent.models import ConsentEvent, Registration, Source

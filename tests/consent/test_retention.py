@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import AuditLog
 from candidates.models import Candidate, Outcome, Position
-from candidates.services import application_create, application_outcome_set
+from candidates.pipeline import application_create, application_outcome_set
 from consent.models import Action, ConsentEvent, Purpose, Registration, Source
 from consent.retention import retention_run
 from consent.selectors import active_purposes

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from candidates.models import Application, Stage
-from candidates.services import application_stage_move
+from candidates.pipeline import application_stage_move
 from tests.candidates import factories as f
 
 pytestmark = pytest.mark.e2e

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from campaigns.charts import Bar, bar_chart
+from campaigns.insights import Bar, bar_chart
 
 pytestmark = pytest.mark.e2e
 

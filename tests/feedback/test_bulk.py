@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from candidates.models import Activity, Outcome
-from candidates.services import application_outcome_set
+from candidates.pipeline import application_outcome_set
 from feedback.models import Branch, Rejection
 from feedback.services import applications_reject_bulk
 from mailing.models import Message

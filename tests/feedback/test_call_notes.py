@@ -16,11 +16,10 @@ from feedback.content import MERGE_TAGS, CallNote, merge_context
 from feedback.defaults import DEFAULT_TEMPLATES
 from feedback.models import FeedbackCall, FeedbackTemplate, Rejection
 from feedback.pdf import feedback_pdf_render
+from feedback.selectors import feedback_content, rejection_content
 from feedback.services import (
     application_reject,
-    feedback_content,
     feedback_email_render,
-    rejection_content,
     rejection_email_cancel,
     rejection_email_send,
 )

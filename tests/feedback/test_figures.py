@@ -58,7 +58,7 @@ def test_optin_rate_by_branch_and_stage_and_decision_to_email_time(tenant_a):
 
 def test_late_rejection_without_feedback_lowers_the_personalised_share(tenant_a):
     from candidates.models import Outcome
-    from candidates.services import application_outcome_set
+    from candidates.pipeline import application_outcome_set
 
     before = feedback_figures()
     skipped = application_at("final-interview")

@@ -237,7 +237,7 @@ def test_dashboard_panel_shows_feedback_figures(tenant_a):
 
 def test_pdf_html_uses_no_remote_resources(tenant_a):
     from feedback.pdf import feedback_pdf_html
-    from feedback.services import rejection_content
+    from feedback.selectors import rejection_content
 
     app = application_at("applied")
     rejection = application_reject(application=app, actor=tenant_a.recruiter, reasons=[])
@@ -263,7 +263,7 @@ def test_scheduled_time_is_shown_in_the_tenant_time_zone(tenant_a):
 
 
 def test_reject_page_of_a_hired_application_explains_and_goes_back(tenant_a):
-    from candidates.services import application_outcome_set
+    from candidates.pipeline import application_outcome_set
 
     app = application_at("offer")
     application_outcome_set(application=app, outcome=Outcome.HIRED, actor=None)

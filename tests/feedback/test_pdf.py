@@ -10,7 +10,8 @@ from PIL import Image
 from pypdf import PdfReader
 
 from feedback.pdf import feedback_pdf_render
-from feedback.services import application_reject, rejection_content
+from feedback.selectors import rejection_content
+from feedback.services import application_reject
 from tests.feedback.helpers import application_at, reasons
 
 

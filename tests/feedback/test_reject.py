@@ -11,14 +11,14 @@ import time_machine
 from django.utils import timezone
 
 from candidates.models import Activity, ActivityKind, Outcome
-from candidates.services import application_outcome_set
+from candidates.pipeline import application_outcome_set
+from feedback.configuration import policy_set
 from feedback.content import CallNote
 from feedback.models import Branch, FeedbackCall, FeedbackTemplate, Rejection
 from feedback.selectors import next_morning_at
 from feedback.services import (
     FeedbackError,
     application_reject,
-    policy_set,
     rejection_email_cancel,
     rejection_email_send,
 )

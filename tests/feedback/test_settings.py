@@ -77,7 +77,7 @@ def test_hr_admin_sets_the_policy_stage(tenant_a):
 
 
 def test_deleting_the_policy_stage_is_not_blocked_and_falls_back_to_personalised(tenant_a):
-    from candidates.services import stage_delete
+    from candidates.pipeline import stage_delete
     from feedback.models import Branch
     from feedback.selectors import application_branch
     from tests.feedback.helpers import application_at

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from feedback.configuration import template_save, template_validate
 from feedback.models import Branch, FeedbackTemplate
-from feedback.services import template_save, template_validate
 
 
 def test_template_without_optin_link_is_refused(tenant_a):

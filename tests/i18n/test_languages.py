@@ -20,8 +20,9 @@ from consent.models import ConsentText, Purpose
 from consent.notifications import fresh_link_send
 from consent.selectors import texts_current
 from consent.services import consent_text_publish, profile_language_set
+from feedback.configuration import reason_save
 from feedback.models import RejectionReason
-from feedback.services import application_reject, reason_save
+from feedback.services import application_reject
 from mailing.models import Message
 from mailing.services import email_template_render, email_template_save
 from tenants.i18n import language_chain, missing_languages, pick_language

@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 from campaigns.services import campaign_create
 from candidates.criteria import CriteriaForm
 from candidates.models import Application, Stage
-from candidates.services import application_create
+from candidates.pipeline import application_create
 from config.catalogues import CAMPAIGNS, CANDIDATES_STAFF, POOLS
 from pools.models import PoolKind
 from pools.services import pool_members_add, pool_save

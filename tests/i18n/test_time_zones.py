@@ -19,7 +19,8 @@ from candidates.i18n import candidate_zone, country_zone
 from config.celery import app as celery_app
 from feedback.content import CallNote
 from feedback.pdf import feedback_pdf_html, feedback_pdf_render
-from feedback.services import application_reject, applications_reject_bulk, rejection_content
+from feedback.selectors import rejection_content
+from feedback.services import application_reject, applications_reject_bulk
 from mailing.models import Message
 from tenants.i18n import format_zoned, tenant_zone, zone_abbreviation
 from tenants.middleware import TenantLocaleMiddleware

@@ -17,7 +17,7 @@ import pytest
 from django.utils import timezone
 
 from candidates.models import Candidate, Outcome, Stage
-from candidates.services import application_outcome_set
+from candidates.pipeline import application_outcome_set
 from consent.erasure import candidate_erase
 from consent.exports import candidate_export
 from consent.models import Purpose, Source

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from candidates.services import application_create
+from candidates.pipeline import application_create
 from consent.erasure import candidate_erase
 from consent.models import Purpose, Source
 from consent.services import consent_change

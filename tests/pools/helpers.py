@@ -6,13 +6,13 @@ import itertools
 from typing import Any
 
 from candidates.models import Application, Candidate, Stage
-from candidates.services import (
+from candidates.pipeline import (
     application_create,
     application_outcome_set,
     application_stage_move,
-    candidate_upsert,
     position_create,
 )
+from candidates.services import candidate_upsert
 
 _seq = itertools.count(1)
 

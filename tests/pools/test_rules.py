@@ -4,8 +4,8 @@ import pytest
 from taggit.models import Tag
 
 from candidates.models import CandidateTag, Stage
+from candidates.pipeline import application_outcome_set
 from candidates.services import (
-    application_outcome_set,
     candidate_merge,
     candidate_tags_add,
     candidate_update,
