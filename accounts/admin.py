@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db import connection
 from django.http import HttpRequest
-from django_tenants.utils import get_public_schema_name
 
 from accounts.models import AuditLog, User
+from tenants.context import in_public_schema
 
 
 @admin.register(User)
@@ -26,7 +25,7 @@ class UserAdmin(BaseUserAdmin):
         """Platform operators (the public schema's users) are deactivated, never deleted here:
         Django's delete collects every model pointing at User, and the tenant apps' tables
         (second factors, candidates' lists...) do not exist in the public schema."""
-        if connection.schema_name == get_public_schema_name():
+        if in_public_schema():
             return False
         return super().has_delete_permission(request, obj)
 

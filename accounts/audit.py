@@ -1,20 +1,54 @@
 """The audit log as an HR admin reads it: filtered by action, person and dates, details shown
-as fields, and exported to CSV (the export is itself audited)."""
+as fields, and exported to CSV (the export is itself audited).
+
+An entry stores a stable action code ("user.invited") and its details as JSON, never a
+sentence; the page names the action in the reader's language. Each app registers the labels of
+the actions it writes with `audit_action_register` (in its own catalogue, from `ready()`); an
+unregistered action is shown as its code. Detail keys read through `audit_detail_labels_register`
+labels, else as the key humanised. The CSV export keeps the codes (read by programs)."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
 from django.utils import formats, timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditLog
+from tenants.entries import EntryKinds
+
+AUDIT = EntryKinds("audit log")
+_DETAIL_LABELS: dict[str, str | Promise] = {}
+# Words some entries stored as values before codes were used for them.
+_VALUE_LABELS: dict[str, str | Promise] = {
+    "platform operator": _("platform operator"),
+    "data subject": _("the person themselves"),
+    "sso groups": _("single sign-on groups"),
+}
+
+
+def audit_action_register(labels: Mapping[str, str | Promise]) -> None:
+    """Name actions (code → translatable label) for the audit log page."""
+    for action, label in labels.items():
+        AUDIT.register(action, label)
+
+
+def audit_detail_labels_register(labels: Mapping[str, str | Promise]) -> None:
+    """Name detail keys (key → translatable label)."""
+    _DETAIL_LABELS.update(labels)
+
+
+def audit_action_label(action: str) -> str:
+    """The action in the active language; its code when no app named it."""
+    return AUDIT.render(action, {}) or action
+
 
 # Spreadsheet programs run a cell starting with these as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -33,13 +67,18 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         actions = AuditLog.objects.order_by("action").values_list("action", flat=True).distinct()
-        self.fields["action"].choices = [("", _("Any action"))] + [(a, a) for a in actions]
+        named = sorted(((a, audit_action_label(a)) for a in actions), key=lambda c: c[1].lower())
+        action_field = self.fields["action"]
+        assert isinstance(action_field, forms.ChoiceField)
+        action_field.choices = [("", _("Any action")), *named]
         actors = (
             AuditLog.objects.order_by("actor_label")
             .values_list("actor_label", flat=True)
             .distinct()
         )
-        self.fields["actor"].choices = [("", _("Anyone"))] + [(a, a) for a in actors]
+        actor_field = self.fields["actor"]
+        assert isinstance(actor_field, forms.ChoiceField)
+        actor_field.choices = [("", _("Anyone"))] + [(a, a) for a in actors]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -83,7 +122,8 @@ def _text(value: Any) -> str:
     if value in ({}, [], "", None):
         return "—"
     if isinstance(value, str):
-        return _when(value) or value
+        label = _VALUE_LABELS.get(value)
+        return str(label) if label is not None else (_when(value) or value)
     if isinstance(value, dict):
         return "; ".join(f"{_label(k)}: {_text(v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
@@ -94,7 +134,8 @@ def _text(value: Any) -> str:
 
 
 def _label(key: str) -> str:
-    return str(key).replace("_", " ").capitalize()
+    label = _DETAIL_LABELS.get(str(key))
+    return str(label) if label is not None else str(key).replace("_", " ").capitalize()
 
 
 def details_fields(details: Any) -> list[tuple[str, str]]:
@@ -133,3 +174,72 @@ def audit_csv_lines(entries: Iterable[AuditLog]) -> Iterator[str]:
                 entry.ip_address or "",
             ]
         )
+
+
+audit_action_register(
+    {
+        "accounts.audit_export": _("Audit log exported"),
+        "settings.branding_changed": _("Branding changed"),
+        "settings.two_factor_required": _("Two-factor sign-in required"),
+        "settings.two_factor_optional": _("Two-factor sign-in made optional"),
+        "settings.sso_changed": _("Single sign-on settings changed"),
+        "signin.break_glass": _("Emergency sign-in by the platform operator"),
+        "two_factor.app_added": _("Authenticator app added"),
+        "two_factor.passkey_added": _("Passkey added"),
+        "two_factor.passkey_removed": _("Passkey removed"),
+        "two_factor.recovery_code_used": _("Recovery code used"),
+        "two_factor.recovery_codes_created": _("Recovery codes created"),
+        "two_factor.removed": _("Two-factor sign-in removed"),
+        "two_factor.reset": _("Two-factor sign-in reset by an HR admin"),
+        "user.created_by_sso": _("User created by single sign-on"),
+        "user.deactivated": _("User deactivated"),
+        "user.invited": _("User invited"),
+        "user.profile_changed": _("Profile changed"),
+        "user.provisioned": _("User provisioned"),
+        "user.reactivated": _("User reactivated"),
+        "user.role_changed": _("Role changed"),
+        "user.signin_unlocked": _("Sign-in unlocked"),
+        # The demo app has no catalogue of its own.
+        "demo.seeded": _("Demo data added"),
+    }
+)
+audit_detail_labels_register(
+    {
+        "added": _("Added"),
+        "at": _("When"),
+        "by": _("By"),
+        "changed": _("Changed"),
+        "count": _("Count"),
+        "criteria": _("Criteria"),
+        "default": _("Default"),
+        "enabled": _("Enabled"),
+        "end": _("To"),
+        "expires_at": _("Expires"),
+        "export": _("Export"),
+        "failures": _("Failed attempts"),
+        "fields": _("Fields"),
+        "filters": _("Filters"),
+        "format": _("Format"),
+        "issuer": _("Issuer"),
+        "kind": _("Kind"),
+        "left": _("Left"),
+        "message": _("Message"),
+        "name": _("Name"),
+        "previous": _("Previous"),
+        "personalised_from": _("Personalised feedback from"),
+        "purposes": _("Purposes"),
+        "range": _("Range"),
+        "reason": _("Reason"),
+        "records": _("Records"),
+        "removed": _("Removed"),
+        "request": _("Request"),
+        "role": _("Role"),
+        "source": _("Source"),
+        "sso_enabled": _("Single sign-on offered"),
+        "sso_only": _("Single sign-on only"),
+        "start": _("From"),
+        "tag": _("Tag"),
+        "version": _("Version"),
+        "withdrawn": _("Withdrawn"),
+    }
+)

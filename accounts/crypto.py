@@ -14,7 +14,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
-from django.db import connection
+
+from tenants.context import current_schema
 
 
 class SecretUnreadable(Exception):
@@ -32,7 +33,7 @@ def _key(secret_key: str, schema: str) -> bytes:
 
 
 def _fernet() -> MultiFernet:
-    schema = connection.schema_name
+    schema = current_schema()
     keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
     return MultiFernet([Fernet(_key(key, schema)) for key in keys])
 

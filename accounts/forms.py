@@ -54,7 +54,9 @@ class ProfileForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = [("", _("The company's language"))] + [
+        language_field = self.fields["language"]
+        assert isinstance(language_field, forms.ChoiceField)
+        language_field.choices = [("", _("The company's language"))] + [
             (code, name) for code, name in settings.LANGUAGES
         ]
 
@@ -261,8 +263,9 @@ class SsoForm(forms.ModelForm):
     def clean_recruiter_groups(self) -> list[str]:
         return _group_lines(self.cleaned_data["recruiter_groups"])
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not data.get("sso_enabled"):
             if data.get("sso_only"):
                 self.add_error("sso_only", _("Turn on single sign-on first."))

@@ -22,17 +22,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import ngettext
 from ipware.ip import get_client_ip
 
 from accounts.models import SignInFailure
+from tenants.context import current_schema
 
 DEVICE_COOKIE = "signin_device"
 DEVICE_COOKIE_MAX_AGE = 180 * 24 * 3600
@@ -89,16 +89,16 @@ def client_ip(request: HttpRequest | None) -> str | None:
 def account_key(email: str) -> str:
     """A keyed hash of the typed address, per tenant: what was typed is never stored."""
     normalised = email.strip().lower().encode()
-    key = f"{settings.SECRET_KEY}:signin:{connection.schema_name}".encode()
+    key = f"{settings.SECRET_KEY}:signin:{current_schema()}".encode()
     return hmac.new(key, normalised, hashlib.sha256).hexdigest()
 
 
-def _window_start() -> timezone.datetime:
+def _window_start() -> datetime:
     return timezone.now() - timedelta(minutes=settings.SIGNIN_LOCK_MINUTES)
 
 
 def _device_salt() -> str:
-    return f"accounts.signin_device:{connection.schema_name}"
+    return f"accounts.signin_device:{current_schema()}"
 
 
 def device_trusted(request: HttpRequest, email: str) -> bool:
@@ -135,7 +135,7 @@ def device_cookie_set(request: HttpRequest, response: HttpResponse, email: str) 
     )
 
 
-def _seconds_until(moment: timezone.datetime) -> int:
+def _seconds_until(moment: datetime) -> int:
     return max(1, int((moment - timezone.now()).total_seconds() + 0.999))
 
 

@@ -14,22 +14,24 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django_tenants.utils import get_public_schema_name
 
 from accounts.i18n import staff_language
 from accounts.permissions import HR_ADMIN, RECRUITER
 from accounts.selectors import signin_policy_get
 from accounts.signin import second_factor_passed
 from accounts.twofactor import has_second_factor
+from tenants.context import in_public_schema
 
 
-def two_factor_enrolment(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def two_factor_enrolment(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """Mark a signed-in view that stays open before the user has a second factor."""
     view.two_factor_enrolment = True  # type: ignore[attr-defined]
     return view
@@ -56,7 +58,7 @@ class TwoFactorRequiredMiddleware:
         if (
             getattr(view, "access", None) not in (RECRUITER, HR_ADMIN)
             or getattr(view, "two_factor_enrolment", False)
-            or connection.schema_name == get_public_schema_name()
+            or in_public_schema()
             or not request.user.is_authenticated
             or second_factor_passed(request)
             or not signin_policy_get().require_two_factor

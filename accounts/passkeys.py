@@ -25,6 +25,7 @@ from django_otp_webauthn.views import (
 )
 
 from accounts.middleware import two_factor_enrolment
+from accounts.models import User
 from accounts.permissions import public_view, recruiter_required
 from accounts.services import audit_log_record
 from accounts.signin import METHOD_KEY, pending_next, pending_user, signin_complete
@@ -80,7 +81,7 @@ class _PendingUserMixin:
 
     request: HttpRequest
 
-    def get_user(self) -> AbstractBaseUser | None:
+    def get_user(self) -> User | None:
         return pending_user(self.request)
 
     def check_can_authenticate(self) -> None:

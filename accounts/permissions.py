@@ -9,13 +9,13 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
-from django_tenants.utils import get_public_schema_name
+from django.http.response import HttpResponseBase
 
 from accounts.models import Role
+from tenants.context import in_public_schema
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 PUBLIC = "public"
 CANDIDATE = "candidate"  # no login; the view checks a signed token itself
@@ -34,8 +34,8 @@ def _mark(view: View, access: str) -> View:
 def _role_required(roles: set[str], access: str) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if connection.schema_name == get_public_schema_name():
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if in_public_schema():
                 raise PermissionDenied("This page exists on a company's own site.")
             user = request.user
             if not user.is_authenticated:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_otp
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.forms import SsoForm, TotpConfirmForm, TwoFactorPolicyForm
+from accounts.http import StaffRequest
 from accounts.middleware import two_factor_enrolment
 from accounts.passkeys import passkey_config
 from accounts.permissions import hr_admin_required, recruiter_required
@@ -56,7 +57,7 @@ class PasswordConfirmForm(forms.Form):
 @recruiter_required
 @two_factor_enrolment
 @never_cache
-def two_factor(request: HttpRequest) -> HttpResponse:
+def two_factor(request: StaffRequest) -> HttpResponse:
     user = request.user
     context = {
         "totp": totp_device_for(user),
@@ -76,7 +77,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 @two_factor_enrolment
 @sensitive_post_parameters("code")
 @never_cache
-def two_factor_app(request: HttpRequest) -> HttpResponse:
+def two_factor_app(request: StaffRequest) -> HttpResponse:
     """Set up (or replace) the authenticator app: scan, then confirm with a code it shows."""
     user = request.user
     device = TOTPDevice.objects.filter(
@@ -115,7 +116,7 @@ def two_factor_app(request: HttpRequest) -> HttpResponse:
 @two_factor_enrolment
 @require_POST
 @never_cache
-def recovery_codes_new(request: HttpRequest) -> HttpResponse:
+def recovery_codes_new(request: StaffRequest) -> HttpResponse:
     if not has_second_factor(request.user):
         messages.error(request, _("Set up an authenticator app or a passkey first."))
         return redirect("accounts:two_factor")
@@ -126,7 +127,7 @@ def recovery_codes_new(request: HttpRequest) -> HttpResponse:
 @recruiter_required
 @require_POST
 @sensitive_post_parameters("password")
-def two_factor_off(request: HttpRequest) -> HttpResponse:
+def two_factor_off(request: StaffRequest) -> HttpResponse:
     user = request.user
     if user.has_usable_password():
         form = PasswordConfirmForm(request.POST)
@@ -144,7 +145,7 @@ def two_factor_off(request: HttpRequest) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def passkey_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def passkey_remove(request: StaffRequest, pk: int) -> HttpResponse:
     credential = get_object_or_404(WebAuthnCredential, pk=pk, user=request.user)
     policy = signin_policy_get()
     others = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists() or (
@@ -164,7 +165,7 @@ def passkey_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @hr_admin_required
 @sensitive_post_parameters("oidc_client_secret")
 @never_cache
-def signin_settings(request: HttpRequest) -> HttpResponse:
+def signin_settings(request: StaffRequest) -> HttpResponse:
     """Two-factor requirement and single sign-on, for the whole company."""
     policy = signin_policy_get()
     can_enforce = request.session.get(METHOD_KEY) == "sso"

@@ -55,7 +55,10 @@ def pending_user(request: HttpRequest) -> User | None:
     if not isinstance(pending, dict) or pending.get("until", 0) < timezone.now().timestamp():
         request.session.pop(PENDING_KEY, None)
         return None
-    return User.objects.filter(pk=pending.get("user"), is_active=True).first()
+    user_id = pending.get("user")
+    if user_id is None:
+        return None
+    return User.objects.filter(pk=user_id, is_active=True).first()
 
 
 def pending_next(request: HttpRequest) -> str:

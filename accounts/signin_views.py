@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms import BaseForm
-from django.forms.forms import NON_FIELD_ERRORS
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -173,9 +174,9 @@ class _PasswordResetView(auth_views.PasswordResetView):
 class _PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """A new password also lifts the account's sign-in locks: the way back for a locked user."""
 
-    def form_valid(self, form: BaseForm) -> HttpResponse:
+    def form_valid(self, form: SetPasswordForm[User]) -> HttpResponse:
         response = super().form_valid(form)
-        user: User = form.user  # type: ignore[attr-defined]
+        user = form.user
         lockout.signin_failures_clear(email=user.email)
         return response
 

@@ -161,10 +161,10 @@ def sso_claims(request: HttpRequest, policy: SignInPolicy) -> dict[str, Any]:
     """Finish the flow at the callback: exchange the code (with the PKCE verifier) and return
     the verified ID token claims (signature, iss, aud, exp, iat, nonce), completed from the
     user info endpoint when the ID token lacks the email or groups."""
-    if request.GET.get("error"):
+    error = request.GET.get("error")
+    if error:
         raise SsoError(
-            _("The identity provider refused the sign-in (%(error)s).")
-            % {"error": request.GET.get("error")[:100]}
+            _("The identity provider refused the sign-in (%(error)s).") % {"error": error[:100]}
         )
     client = _client(policy)
     options = {
@@ -231,8 +231,10 @@ def sso_user_resolve(*, policy: SignInPolicy, claims: dict[str, Any]) -> User:
             raise SsoError(_("The identity provider sent no email address for you."))
         if claims.get("email_verified") is False:
             raise SsoError(_("Your email address is not verified at the identity provider."))
-        user = User.objects.filter(email__iexact=email).first()
-        if user is None:
+        existing = User.objects.filter(email__iexact=email).first()
+        if existing is not None:
+            user = existing
+        else:
             user = User.objects.create_user(
                 email,
                 role=role or policy.sso_default_role,

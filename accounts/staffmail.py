@@ -18,12 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.i18n import staff_language
 from accounts.models import Role, User
+from tenants.context import current_tenant_or_none
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,8 @@ def staff_mail_send(email: StaffEmail) -> None:
 
 
 def _company() -> str:
-    tenant = getattr(connection, "tenant", None)
-    return str(getattr(tenant, "from_name", "") or getattr(tenant, "name", "") or "")
+    tenant = current_tenant_or_none()
+    return tenant.from_name if tenant is not None else ""
 
 
 def invitation_send(*, user: User, inviter: User | None, link: str) -> None:

@@ -21,7 +21,7 @@ from urllib.parse import quote, urlencode
 
 import segno
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -33,6 +33,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 from accounts.models import User
 from accounts.selectors import signin_policy_get
 from accounts.services import AccountError, audit_log_record
+from tenants.context import current_schema
 
 RECOVERY_CODE_COUNT = 10
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
@@ -75,7 +76,7 @@ def recovery_codes_left(user: User) -> int:
 def _recovery_hash(code: str) -> str:
     """The stored form of a recovery code (StaticToken.token holds 16 characters)."""
     normalised = re.sub(r"[\s-]", "", code.strip().lower())
-    key = f"{settings.SECRET_KEY}:recovery:{connection.schema_name}".encode()
+    key = f"{settings.SECRET_KEY}:recovery:{current_schema()}".encode()
     digest = hmac.new(key, normalised.encode(), hashlib.sha256).digest()
     return base64.b32encode(digest).decode()[:16].lower()
 

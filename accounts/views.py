@@ -1,20 +1,29 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.audit import AuditFilterForm, audit_csv_lines, audit_entries, details_fields
+from accounts.audit import (
+    AuditFilterForm,
+    audit_action_label,
+    audit_csv_lines,
+    audit_entries,
+    details_fields,
+)
 from accounts.dashboard import panels_for
 from accounts.forms import BrandingForm, InviteForm, ProfileForm
+from accounts.http import StaffRequest
 from accounts.i18n import staff_language
-from accounts.lockout import signin_lock_status
+from accounts.lockout import LockStatus, signin_lock_status
 from accounts.models import Role, User
 from accounts.permissions import hr_admin_required, public_view, recruiter_required
 from accounts.services import (
@@ -42,12 +51,12 @@ password_reset_complete = public_view(
 
 
 @recruiter_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: StaffRequest) -> HttpResponse:
     return render(request, "accounts/dashboard.html", {"panels": panels_for(request)})
 
 
 @recruiter_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: StaffRequest) -> HttpResponse:
     """The signed-in person's own settings; a new language applies from the next page on."""
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
@@ -58,8 +67,17 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/profile.html", {"form": form})
 
 
+@dataclass(frozen=True)
+class UserRow:
+    """A line of the users page: the account, its sign-in locks and whether it has a 2nd factor."""
+
+    user: User
+    lock_status: LockStatus | None
+    has_second_factor: bool
+
+
 @hr_admin_required
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: StaffRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -72,17 +90,15 @@ def user_list(request: HttpRequest) -> HttpResponse:
     users = list(User.objects.order_by("-is_active", "email"))
     locks = signin_lock_status(emails=[u.email for u in users])
     with_factor = users_with_second_factor(users)
-    for u in users:
-        u.lock_status = locks.get(u.email)
-        u.has_second_factor = u.pk in with_factor
+    rows = [UserRow(u, locks.get(u.email), u.pk in with_factor) for u in users]
     return render(
-        request, "accounts/users.html", {"users": users, "form": form, "roles": Role.choices}
+        request, "accounts/users.html", {"rows": rows, "form": form, "roles": Role.choices}
     )
 
 
 @hr_admin_required
 @require_POST
-def user_update(request: HttpRequest, pk: int) -> HttpResponse:
+def user_update(request: StaffRequest, pk: int) -> HttpResponse:
     user = get_object_or_404(User, pk=pk)
     action = request.POST.get("action")
     try:
@@ -117,7 +133,7 @@ def user_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @hr_admin_required
-def settings_branding(request: HttpRequest) -> HttpResponse:
+def settings_branding(request: StaffRequest) -> HttpResponse:
     tenant = request.tenant
     form = BrandingForm(request.POST or None, request.FILES or None, instance=tenant)
     if request.method == "POST" and form.is_valid():
@@ -128,11 +144,13 @@ def settings_branding(request: HttpRequest) -> HttpResponse:
 
 
 @hr_admin_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: StaffRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     cleaned = form.cleaned_data if form.is_valid() else {}
     page = Paginator(audit_entries(cleaned), 50).get_page(request.GET.get("page"))
-    rows = [(entry, details_fields(entry.details)) for entry in page]
+    rows = [
+        (entry, audit_action_label(entry.action), details_fields(entry.details)) for entry in page
+    ]
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -143,7 +161,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 
 @hr_admin_required
-def audit_log_export(request: HttpRequest) -> HttpResponse:
+def audit_log_export(request: StaffRequest) -> HttpResponse | StreamingHttpResponse:
     form = AuditFilterForm(request.GET or None)
     if request.GET and not form.is_valid():
         messages.error(request, _("Fix the filters before exporting."))
@@ -154,7 +172,6 @@ def audit_log_export(request: HttpRequest) -> HttpResponse:
     audit_log_record(
         actor=request.user,
         action="accounts.audit_export",
-        target=f"{count} entries",
         details={k: str(v) for k, v in cleaned.items() if v} | {"count": count},
         request=request,
     )

@@ -251,13 +251,14 @@ def naive_match(sample: list[int]) -> float:
 def _send_share(job: tuple[str, list[int]]) -> int:
     """One worker process's share of the planned digests (as Celery workers take the batch
     tasks the planner enqueues)."""
-    from django.db import connection, connections
+    from django.db import connections
 
     from campaigns.sending import BATCH_SIZE, nurture_send_batch
+    from tenants.context import activate_tenant
     from tenants.models import Tenant
 
     schema, ids = job
-    connection.set_tenant(Tenant.objects.get(schema_name=schema))
+    activate_tenant(Tenant.objects.get(schema_name=schema))
     queued = 0
     for start in range(0, len(ids), BATCH_SIZE):
         queued += nurture_send_batch(delivery_ids=ids[start : start + BATCH_SIZE]).queued

@@ -358,13 +358,13 @@ def main() -> None:
         env={"DEBUG": "1"},
     )
     try:
-        from django.db import connection
         from django_tenants.utils import schema_context
 
         with schema_context(SCHEMA):
+            from tenants.context import activate_tenant
             from tenants.models import Tenant
 
-            connection.set_tenant(Tenant.objects.get(schema_name=SCHEMA))
+            activate_tenant(Tenant.objects.get(schema_name=SCHEMA))
             load(size)
             lists = bench_list()
             imports = bench_import(rows, baseline_rows)

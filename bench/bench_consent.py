@@ -32,14 +32,14 @@ TARGET_P95_MS = 100.0
 
 
 def people(count: int) -> list:  # type: ignore[type-arg]
-    from django.db import connection
 
     from candidates.models import Candidate
     from consent.models import Source
     from consent.services import consent_change
+    from tenants.context import activate_tenant
     from tenants.models import Tenant
 
-    connection.set_tenant(Tenant.objects.get(schema_name=SCHEMA))
+    activate_tenant(Tenant.objects.get(schema_name=SCHEMA))
     Candidate.objects.bulk_create(
         Candidate(first_name=f"Bench{i}", last_name="Person", email=f"bench{i}@example.com")
         for i in range(count)

@@ -19,6 +19,7 @@ import os
 import re
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,6 +108,10 @@ def bench_pdf(renders: int) -> list[tuple[str, float, float, float]]:
     return rows
 
 
+def _stamp(marks: list[float]) -> None:
+    marks.append(time.perf_counter())
+
+
 def bench_bulk(size: int) -> dict[str, float]:
     from django.db import transaction
 
@@ -138,7 +143,7 @@ def bench_bulk(size: int) -> dict[str, float]:
         marks: list[float] = []
         with transaction.atomic():
             mark = time.perf_counter()
-            transaction.on_commit(lambda marks=marks: marks.append(time.perf_counter()))
+            transaction.on_commit(partial(_stamp, marks))
             application_reject(application=application, actor=actor, reasons=[])
         single_committed += marks[0] - mark
     single_finished = time.perf_counter()

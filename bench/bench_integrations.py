@@ -77,13 +77,13 @@ def main() -> None:
         settings_overrides={"API_RATE_LIMIT_PER_MINUTE": 10_000_000, "API_RATE_LIMIT_BURST": 10**6},
     )
     try:
-        from django.db import connection
         from django_tenants.utils import schema_context
 
         with schema_context(SCHEMA):
+            from tenants.context import activate_tenant
             from tenants.models import Tenant
 
-            connection.set_tenant(Tenant.objects.get(schema_name=SCHEMA))
+            activate_tenant(Tenant.objects.get(schema_name=SCHEMA))
             results = run(total, baseline_total, list_requests)
     finally:
         if "--keep" not in sys.argv:

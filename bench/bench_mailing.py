@@ -25,6 +25,7 @@ import argparse
 import os
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +66,7 @@ def candidates(count: int, label: str) -> list:
     people = list(Candidate.objects.filter(email__startswith=label).order_by("id"))
     now = timezone.now()
     ConsentProfile.objects.bulk_create(
-        ConsentProfile(candidate=c, expires_at=now + timezone.timedelta(days=700)) for c in people
+        ConsentProfile(candidate=c, expires_at=now + timedelta(days=700)) for c in people
     )
     events = ConsentEvent.objects.bulk_create(
         ConsentEvent(
@@ -254,11 +255,11 @@ def main() -> None:
     )
     try:
         from django.conf import settings
-        from django.db import connection
 
         from bench.fake_esp import EspProcess
         from consent.gate import consent_send_gate_many
         from mailing import gate
+        from tenants.context import activate_tenant
         from tenants.models import Tenant
 
         # The gate consent registered at start-up: the real one, never a stub.
@@ -271,7 +272,7 @@ def main() -> None:
         }
         settings.MAILING_RATE_PER_TENANT = 0
         settings.MAILING_RATE_GLOBAL = 0
-        connection.set_tenant(Tenant.objects.get(schema_name=SCHEMA))
+        activate_tenant(Tenant.objects.get(schema_name=SCHEMA))
 
         cold_ms, render_ms = bench_render(candidates(size, "render"))
         round_trip = db_round_trip_ms()

@@ -249,7 +249,7 @@ def pool_queries() -> dict[str, Callable[[], Any]]:
     from django.db.models import Exists, OuterRef
     from taggit.models import TaggedItem
 
-    from candidates.criteria import CriteriaForm, apply_criteria
+    from candidates.criteria import CriteriaForm
     from candidates.models import Candidate
     from pools.models import Pool, PoolKind
     from pools.selectors import pool_members
@@ -264,7 +264,6 @@ def pool_queries() -> dict[str, Callable[[], Any]]:
         name="Bench silver pythonistas",
         defaults={"kind": PoolKind.SMART, "criteria": criteria_to_json(form.active())},
     )
-    assert apply_criteria  # the pool goes through the one criteria builder
 
     ct = ContentType.objects.get_for_model(Candidate)
 
@@ -308,7 +307,7 @@ def bench_rules() -> list[tuple[str, float, float]]:
     from candidates.models import CandidateTag
     from pools.services import tag_rules_apply
 
-    rows = []
+    rows: list[tuple[str, float, float]] = []
     CandidateTag.objects.filter(set_by_rule=True).delete()
     with connection.cursor() as cur:
         cur.execute("ANALYZE candidates_candidatetag")

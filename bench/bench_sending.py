@@ -27,6 +27,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +61,7 @@ def people(count: int) -> None:
     )
     now = timezone.now()
     ConsentProfile.objects.bulk_create(
-        ConsentProfile(candidate=c, expires_at=now + timezone.timedelta(days=700)) for c in made
+        ConsentProfile(candidate=c, expires_at=now + timedelta(days=700)) for c in made
     )
     events = ConsentEvent.objects.bulk_create(
         ConsentEvent(candidate=c, purpose="events", action="granted", source="optin_link", at=now)
@@ -200,22 +201,22 @@ def main() -> None:
 
     esp = EspProcess(delay=latency).start()
     try:
-        from django.db import connection
         from django.utils import timezone
 
         from accounts.models import User
         from campaigns.models import ContentItem
         from pools.models import PoolKind
         from pools.services import pool_save
+        from tenants.context import activate_tenant
         from tenants.models import Tenant
 
-        connection.set_tenant(Tenant.objects.get(schema_name=SCHEMA))
+        activate_tenant(Tenant.objects.get(schema_name=SCHEMA))
         people(size)
         ContentItem.objects.create(
             topic="events",
             title="Data meetup",
-            publish_at=timezone.now() - timezone.timedelta(days=1),
-            event_starts_at=timezone.now() + timezone.timedelta(days=20),
+            publish_at=timezone.now() - timedelta(days=1),
+            event_starts_at=timezone.now() + timedelta(days=20),
             event_place="Lyon",
         )
         pool_save(

@@ -13,4 +13,7 @@ class CampaignsConfig(AppConfig):
         from tenants.privacy import register
 
         register(privacy.PRIVACY)
+        from campaigns import entries
+
+        entries.register()
         from campaigns import panels, receivers  # noqa: F401

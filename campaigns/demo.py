@@ -6,7 +6,7 @@ content; the job-offer emails have fixed send keys."""
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -111,7 +111,7 @@ def demo_seed(*, rng: random.Random) -> None:
 
 
 def _left(
-    *, message: Message, rng: random.Random, sent_at: object, status: str | None = None
+    *, message: Message, rng: random.Random, sent_at: datetime, status: str | None = None
 ) -> str:
     """Demo history: the email left at `sent_at` and got this far (tracking events included);
     the "Email sent" timeline entry carries the status its badge shows."""
@@ -131,11 +131,12 @@ def _left(
                 "at": sent_at + timedelta(minutes=7 * offset),
             },
         )
-    if message.candidate_id:
+    if message.candidate is not None:
         activity_record(
             candidate=message.candidate,
             kind=ActivityKind.EMAIL,
-            summary=f"Email sent: {message.subject}",
+            code="email.sent",
+            params={"subject": message.subject},
             ref=message.ref,
             data={"status": status, "kind": message.kind},
             at=sent_at,
@@ -143,7 +144,7 @@ def _left(
     return status
 
 
-def _campaign_delivered(*, campaign: Campaign, rng: random.Random, sent_at: object) -> None:
+def _campaign_delivered(*, campaign: Campaign, rng: random.Random, sent_at: datetime) -> None:
     Campaign.objects.filter(pk=campaign.pk).update(sent_at=sent_at)
     ids = Delivery.objects.filter(campaign=campaign).exclude(message_id=None)
     Delivery.objects.filter(campaign=campaign).update(sent_at=sent_at)

@@ -115,12 +115,15 @@ class ContentItemForm(forms.ModelForm):
         for name in list(self.fields):
             if name not in wanted:
                 del self.fields[name]
-        self.fields["target_pool"].queryset = Pool.objects.order_by("name")
+        target_pool = self.fields["target_pool"]
+        assert isinstance(target_pool, forms.ModelChoiceField)
+        target_pool.queryset = Pool.objects.order_by("name")
         if topic == MessageKind.EVENTS:
             self.fields["event_starts_at"].required = True
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.topic == MessageKind.EVENTS and not (
             cleaned.get("event_place") or cleaned.get("event_online_url")
         ):
@@ -141,6 +144,11 @@ class ContentItemForm(forms.ModelForm):
         return cleaned
 
 
+class ContentItemChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: ContentItem) -> str:
+        return f"{obj.get_topic_display()}: {obj.title}"
+
+
 class CampaignForm(forms.Form):
     name = forms.CharField(max_length=200, label=_("Name"))
     subject = forms.CharField(
@@ -150,14 +158,15 @@ class CampaignForm(forms.Form):
             _("Merge tags: %(tags)s"), tags=", ".join("{{ " + t + " }}" for t in SUBJECT_TAGS)
         ),
     )
-    item = forms.ModelChoiceField(queryset=ContentItem.objects.none(), label=_("Content"))
+    item = ContentItemChoiceField(queryset=ContentItem.objects.none(), label=_("Content"))
     pool = forms.ModelChoiceField(queryset=Pool.objects.none(), label=_("Pool"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = ContentItem.objects.filter(archived=False)
-        self.fields["item"].label_from_instance = lambda i: f"{i.get_topic_display()}: {i.title}"
-        self.fields["pool"].queryset = Pool.objects.order_by("name")
+        item, pool = self.fields["item"], self.fields["pool"]
+        assert isinstance(item, forms.ModelChoiceField) and isinstance(pool, forms.ModelChoiceField)
+        item.queryset = ContentItem.objects.filter(archived=False)
+        pool.queryset = Pool.objects.order_by("name")
 
     def clean_subject(self) -> str:
         subject = self.cleaned_data["subject"]
@@ -198,7 +207,8 @@ class TopicScheduleForm(forms.ModelForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("send_hour_start"), cleaned.get("send_hour_end")
         if start is not None and end is not None and start >= end:
             raise ValidationError(_("The send window must start before it ends."))
@@ -215,7 +225,8 @@ class TopicTemplateForm(forms.Form):
         self.topic = topic
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if "subject" in cleaned and "body" in cleaned:
             topic_template_validate(
                 topic=self.topic, subject=cleaned["subject"], body=cleaned["body"]

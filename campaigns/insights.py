@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db import connection
 from django.db.models import (
@@ -38,6 +39,9 @@ from feedback.models import Branch, Rejection
 from mailing.kinds import CONTENT_TOPICS, MessageKind
 from mailing.models import LEFT_STATUSES, Message, MessageStatus
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, WithAnnotations
+
 # --- Figures --------------------------------------------------------------------------------------
 
 # The European survey the product is based on: share of rejected candidates who agree to stay
@@ -49,14 +53,14 @@ SURVEY_FR_18_24 = 82
 
 @dataclass
 class Insights:
-    funnel: list[tuple[str, int]]
+    funnel: list[tuple[StrOrPromise, int]]
     by_stage: list[tuple[str, list[int]]]
     by_reason: list[tuple[str, list[int]]]
-    by_topic_funnel: list[tuple[str, list[int]]]
-    by_topic: list[tuple[str, int, int, int]]  # topic label, sent, opened, clicked
+    by_topic_funnel: list[tuple[StrOrPromise, list[int]]]
+    by_topic: list[tuple[StrOrPromise, int, int, int]]  # topic label, sent, opened, clicked
     optin_by_month: list[tuple[str, int, int]]  # month label, rejected, opted in
     optin_by_country: list[tuple[str, int, int, int | None]]  # country, rejected, in, survey
-    optin_by_age: list[tuple[str, int, int]]
+    optin_by_age: list[tuple[StrOrPromise, int, int]]
     optin_fr_young: tuple[int, int]  # French 18-24 year-olds: rejected, opted in
     top_skills: list[tuple[str, int]]
     generated_at: dt.datetime = field(default_factory=timezone.now)
@@ -78,7 +82,20 @@ FUNNEL_STEPS = [
 ]
 
 
-def _rejections() -> QuerySet[Application]:
+class _Followed(TypedDict):
+    """What `_rejections()` annotates on each rejected application."""
+
+    decided: dt.datetime
+    stage_name: str
+    stage_order: int
+    personalised: bool
+    opted: bool
+    engaged: bool
+    reapplied: bool
+    hired: bool
+
+
+def _rejections() -> QuerySet[WithAnnotations[Application, _Followed]]:
     """Rejected applications annotated with what happened after them, one row per application.
 
     Every rejection counts, whether or not it went through feedback (a status set on the
@@ -143,7 +160,7 @@ def _optin(rows: list[_Row]) -> tuple[int, int]:
     return len(rows), sum(r.opted for r in rows)
 
 
-def _funnel_by_topic(every: list[_Row]) -> list[tuple[str, list[int]]]:
+def _funnel_by_topic(every: list[_Row]) -> list[tuple[StrOrPromise, list[int]]]:
     """Per content topic: of all rejections, those followed by an opt-in to that topic, then
     engagement with that topic's emails, re-application and hire."""
     ids = list({r.candidate_id for r in every})
@@ -162,7 +179,7 @@ def _funnel_by_topic(every: list[_Row]) -> list[tuple[str, list[int]]]:
                 candidate_id__in=chunk, kind__in=list(CONTENT_TOPICS), status__in=OPENED
             ).values_list("candidate_id", "kind")
         )
-    result = []
+    result: list[tuple[StrOrPromise, list[int]]] = []
     for topic in CONTENT_TOPICS:
         opted = [
             r
@@ -211,7 +228,9 @@ def insights() -> Insights:
         month = decided.date().replace(day=1)
         rows[pk] = _Row(cid, decided, stage, month, country or "", age or "", *flags)
     every = list(rows.values())
-    funnel = list(zip(FUNNEL_STEPS, _funnel_counts(every), strict=True))
+    funnel: list[tuple[StrOrPromise, int]] = list(
+        zip(FUNNEL_STEPS, _funnel_counts(every), strict=True)
+    )
 
     by_stage = [
         (stage, _funnel_counts([r for r in every if r.stage == stage]))
@@ -230,7 +249,7 @@ def insights() -> Insights:
 
     by_topic_funnel = _funnel_by_topic(every)
 
-    by_topic = []
+    by_topic: list[tuple[StrOrPromise, int, int, int]] = []
     for topic in [*CONTENT_TOPICS, MessageKind.POOL_INVITATION]:
         counts = Message.objects.filter(kind=topic).aggregate(
             sent=Count("id", filter=Q(status__in=LEFT_STATUSES)),
@@ -302,7 +321,7 @@ GAP = 12  # between rows
 
 @dataclass(frozen=True)
 class Bar:
-    label: str
+    label: StrOrPromise
     value: float
     note: str = ""
     # A reference value drawn as a marker on the bar's row (e.g. the survey's opt-in rate).
@@ -356,7 +375,7 @@ def bar_chart(
     value_col = max(_text_width(v) for v in values) + 10
     span = WIDTH - LEFT - value_col - 4
     label_width = WIDTH - LEFT - 4
-    rows = [_wrap(bar.label, label_width) for bar in bars]
+    rows = [_wrap(str(bar.label), label_width) for bar in bars]
     has_reference = any(b.reference is not None for b in bars)
     height = sum(len(lines) * LINE + 4 + BAR + GAP for lines in rows) + (22 if has_reference else 4)
     parts = [

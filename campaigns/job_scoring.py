@@ -23,7 +23,7 @@ import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from django.conf import settings
@@ -215,7 +215,7 @@ def _cells(
     return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
 
 
-def _fetch(sql: str, params: Sequence[object]) -> list[tuple]:
+def _fetch(sql: str, params: Sequence[Any]) -> list[tuple]:
     with server_binding_cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

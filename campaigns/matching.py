@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from campaigns.job_scoring import JobMatch, best_positions
 from campaigns.models import ContentItem
@@ -83,7 +84,7 @@ def item_matches(
     still to come), whose profession/sector/tag targeting fits, newest first."""
     if not targets:
         return {}
-    params = {
+    params: dict[str, Any] = {
         "ids": [t[0] for t in targets],
         # Epoch seconds: adapting 100k floats is far cheaper than 100k aware datetimes.
         "since": [t[1].timestamp() for t in targets],
@@ -106,9 +107,11 @@ def item_matches(
         .select_related("target_pool")
     )
     for item in pool_items:
+        pool = item.target_pool
+        assert pool is not None  # filtered on
         eligible = [cid for cid, start in since.items() if item.publish_at > start]
         for start in range(0, len(eligible), 20000):
-            members = pool_members(item.target_pool).filter(pk__in=eligible[start : start + 20000])
+            members = pool_members(pool).filter(pk__in=eligible[start : start + 20000])
             for cid in members.values_list("pk", flat=True):
                 found[cid].append((item.publish_at, item.pk))
     return {

@@ -167,7 +167,5 @@ def nurture_run_enqueue(*, actor: User, request: Any = None) -> None:
     """Run this tenant's nurture now, on the worker (what the beat does every 15 minutes)."""
     from campaigns.tasks import nurture_tenant_task
 
-    audit_log_record(
-        actor=actor, action="campaigns.nurture_run_now", target="nurture", request=request
-    )
+    audit_log_record(actor=actor, action="campaigns.nurture_run_now", request=request)
     transaction.on_commit(nurture_tenant_task.delay)

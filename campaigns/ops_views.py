@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import StaffRequest
 from accounts.permissions import hr_admin_required
 from campaigns.forms import PreviewAtForm
 from campaigns.operations import nurture_preview, nurture_run_enqueue
@@ -16,7 +17,7 @@ from campaigns.planner import tenant_zone
 
 
 @hr_admin_required
-def nurture(request: HttpRequest) -> HttpResponse:
+def nurture(request: StaffRequest) -> HttpResponse:
     timezone.activate(tenant_zone())
     form = PreviewAtForm(request.GET or None)
     at = form.cleaned_data.get("at") if form.is_valid() else None
@@ -29,7 +30,7 @@ def nurture(request: HttpRequest) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def nurture_run_now(request: HttpRequest) -> HttpResponse:
+def nurture_run_now(request: StaffRequest) -> HttpResponse:
     nurture_run_enqueue(actor=request.user, request=request)
     messages.success(
         request,

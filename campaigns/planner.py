@@ -217,14 +217,14 @@ def nurture_plan(*, now: dt.datetime | None = None, count_held_back: bool = Fals
         if topic == MessageKind.POOL_INVITATION:
             interval = rules.invitation_interval_days
             period = f"i{today.toordinal() // interval}"
-            rows = (
+            invitees = (
                 contactable(reachable_now, topic=topic)
                 .exclude(talent_pool_member())
                 .annotate(ld=last_delivery, lm=last_message)
                 .order_by()
                 .values_list("pk", "ld", "lm")
             )
-            for cid, ld, lm in rows.iterator(chunk_size=5000):
+            for cid, ld, lm in invitees.iterator(chunk_size=5000):
                 last = _latest(ld, lm)
                 if last is None or last <= now - dt.timedelta(days=interval):
                     due[cid][topic] = (period, now)
@@ -233,19 +233,19 @@ def nurture_plan(*, now: dt.datetime | None = None, count_held_back: bool = Fals
         if setting is None or not setting.enabled:
             continue
         allowed = setting.allowed_frequencies or [setting.default_frequency]
-        chosen = CandidateConsent.objects.filter(candidate=OuterRef("pk"), purpose=topic).values(
-            "frequency"
-        )[:1]
-        rows = (
+        chosen_frequency = CandidateConsent.objects.filter(
+            candidate=OuterRef("pk"), purpose=topic
+        ).values("frequency")[:1]
+        subscribers = (
             contactable(reachable_now, topic=topic)
-            .annotate(ld=last_delivery, lm=last_message, fq=Subquery(chosen))
+            .annotate(ld=last_delivery, lm=last_message, fq=Subquery(chosen_frequency))
             .order_by()  # not the candidates' default (name) order: 100k rows to sort for nothing
             .values_list("pk", "ld", "lm", "fq")
         )
         # Per frequency: this period's key and the latest send that still counts as recent.
         periods = {f: period_key(f, today) for f in FREQUENCY_DAYS}
         recent = {f: now - dt.timedelta(days=days) for f, days in FREQUENCY_DAYS.items()}
-        for cid, ld, lm, fq in rows.iterator(chunk_size=5000):
+        for cid, ld, lm, fq in subscribers.iterator(chunk_size=5000):
             frequency = _clamp(fq, allowed, setting.default_frequency)
             last = _latest(ld, lm)
             period = periods[frequency]
@@ -260,7 +260,7 @@ def nurture_plan(*, now: dt.datetime | None = None, count_held_back: bool = Fals
     chosen = _choose_with_content(due, schedules, now, passed_over)
     for topic, count in (passed_over or {}).items():
         result.held_back.setdefault(topic, HeldBack()).cap += count
-    rows = []
+    rows: list[tuple] = []
     for cid, (topic, found) in chosen.items():
         jobs = found.jobs
         rows.append(

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core import signing
-from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Candidate, Position, PositionStatus
 from tenants import signing as bulk_signing
+from tenants.context import current_schema
 from tenants.i18n import lazy_format
 from tenants.links import tenant_signed_url_builder
 
@@ -33,7 +33,7 @@ class Referral:
 
 
 def share_token(candidate: Candidate, position: Position) -> str:
-    payload = {"s": connection.schema_name, "c": candidate.pk, "p": position.pk}
+    payload = {"s": current_schema(), "c": candidate.pk, "p": position.pk}
     return bulk_signing.dumps(payload, salt=REFERRAL_SALT)
 
 
@@ -57,10 +57,15 @@ def referral_load(token: str) -> Referral:
         ) from None
     except signing.BadSignature:
         raise ReferralError(_("This link is not valid.")) from None
-    if not isinstance(payload, dict) or payload.get("s") != connection.schema_name:
+    if not isinstance(payload, dict) or payload.get("s") != current_schema():
         raise ReferralError(_("This link is not valid on this site."))
-    referrer = Candidate.objects.active().filter(pk=payload.get("c")).first()
-    position = Position.objects.filter(pk=payload.get("p")).first()
+    referrer_id, position_id = payload.get("c"), payload.get("p")
+    referrer = (
+        Candidate.objects.active().filter(pk=referrer_id).first()
+        if referrer_id is not None
+        else None
+    )
+    position = Position.objects.filter(pk=position_id).first() if position_id is not None else None
     if referrer is None or position is None:
         raise ReferralError(_("This link is no longer valid."))
     if position.status != PositionStatus.OPEN:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 
 from campaigns.defaults import template_for
@@ -31,6 +31,7 @@ from consent.selectors import contactable
 from mailing.kinds import MessageKind
 from mailing.rendering import render_email
 from mailing.services import OutgoingEmail, message_enqueue_many
+from tenants.context import current_tenant
 from tenants.db import Each, Same, rows_update
 from tenants.i18n import localised, tenant_zone
 
@@ -64,6 +65,14 @@ _DELIVERY_FIELDS = (
     "candidate__preferred_language",
     "candidate__consent_profile__link_key",
 )
+# The merge tags of a pool invitation (job and item digests bring their own).
+_INVITATION_TAGS: tuple[str, ...] = (
+    "first_name",
+    "last_name",
+    "company_name",
+    "join_url",
+    "decline_url",
+)
 
 
 def _templates() -> dict[str, dict[str, TopicTemplate]]:
@@ -96,7 +105,7 @@ def _send_batch(delivery_ids: Sequence[int], now: dt.datetime) -> SendResult:
     )
     if not deliveries:
         return result
-    tenant = connection.tenant
+    tenant = current_tenant()
     tz = tenant_zone()
 
     allowed: dict[str, set[int]] = {}
@@ -156,7 +165,7 @@ def _send_batch(delivery_ids: Sequence[int], now: dt.datetime) -> SendResult:
             if delivery.topic == MessageKind.POOL_INVITATION:
                 digest_source, tags, context = (
                     template.body,
-                    ("first_name", "last_name", "company_name", "join_url", "decline_url"),
+                    _INVITATION_TAGS,
                     base
                     | {
                         "join_url": links.optin(candidate, source="pool_invitation"),

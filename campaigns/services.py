@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -40,6 +40,7 @@ from mailing.models import Message
 from mailing.rendering import RenderedEmail, render_email
 from mailing.services import OutgoingEmail, message_cancel, message_enqueue, message_enqueue_many
 from pools.selectors import pool_members
+from tenants.context import current_tenant
 from tenants.i18n import tenant_language, tenant_zone
 
 CAMPAIGN_BATCH = 1000
@@ -128,7 +129,6 @@ def nurture_settings_update(*, actor: User, request: Any = None, **values: int) 
     audit_log_record(
         actor=actor,
         action="campaigns.nurture_rules_changed",
-        target="Nurture rules",
         details={k: int(v) for k, v in values.items()},
         request=request,
     )
@@ -202,7 +202,7 @@ def _render(
     """The campaign email for `candidate` (sample values when None) in their language (HR's
     digest template in it, else the built-in one); `templates` are the topic's templates by
     language. The subject is the campaign's own, as HR wrote it."""
-    tenant = connection.tenant
+    tenant = current_tenant()
     template = template_for(templates, campaign.item.topic, candidate_language(candidate))
     language = template.language if template else tenant_language()
     base = {
@@ -354,7 +354,7 @@ def _send_to(
 ) -> int:
     topic = campaign.item.topic
     queued = 0
-    deliveries = []
+    deliveries: list[Delivery] = []
     emails: list[OutgoingEmail] = []
 
     def flush() -> None:

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from functools import partial
+
 from celery import shared_task
 from django.db import transaction
 
 from campaigns.planner import nurture_plan
 from campaigns.sending import BATCH_SIZE, nurture_send_batch, planned_delivery_ids
+from config.celery import SchemaRequiredTask
 from tenants.fanout import enqueue_for_each_tenant
 
 
@@ -21,11 +24,11 @@ def nurture_tenant_task() -> int:
         ids = planned_delivery_ids()
         for start in range(0, len(ids), BATCH_SIZE):
             chunk = ids[start : start + BATCH_SIZE]
-            transaction.on_commit(lambda chunk=chunk: nurture_send_batch_task.delay(chunk))
+            transaction.on_commit(partial(nurture_send_batch_task.delay, chunk))
     return result.planned
 
 
-@shared_task(runs_in_public=True)
+@shared_task(base=SchemaRequiredTask, runs_in_public=True)
 def nurture_dispatch_task() -> int:
     return enqueue_for_each_tenant(nurture_tenant_task)
 
@@ -44,6 +47,6 @@ def campaigns_due_tenant_task() -> int:
     return campaigns_send_scheduled()
 
 
-@shared_task(runs_in_public=True)
+@shared_task(base=SchemaRequiredTask, runs_in_public=True)
 def campaigns_due_dispatch_task() -> int:
     return enqueue_for_each_tenant(campaigns_due_tenant_task)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.http import StaffRequest
 from accounts.permissions import candidate_token_view, hr_admin_required, recruiter_required
 from accounts.services import client_ip
 from campaigns.defaults import builtin_template
@@ -67,13 +68,13 @@ _TOPICS = dict(ITEM_TOPIC_CHOICES)
 
 
 @recruiter_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: StaffRequest) -> HttpResponse:
     campaigns = Campaign.objects.select_related("item", "pool")[:100]
     return render(request, "campaigns/home.html", {"campaigns": campaigns})
 
 
 @recruiter_required
-def campaign_new(request: HttpRequest) -> HttpResponse:
+def campaign_new(request: StaffRequest) -> HttpResponse:
     initial = {}
     if request.GET.get("item", "").isdigit():
         item = ContentItem.objects.filter(pk=request.GET["item"], archived=False).first()
@@ -97,35 +98,36 @@ def _message(exc: Exception) -> str:
 
 
 @recruiter_required
-def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_detail(request: StaffRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign.objects.select_related("item", "pool"), pk=pk)
     progress = campaign_progress(campaign)
     due = campaign.scheduled_at is not None and campaign.scheduled_at <= timezone.now()
     editable = campaign.status == CampaignStatus.DRAFT or (
         campaign.status == CampaignStatus.SCHEDULED and not due
     )
+    stats = None if editable else campaign_stats(campaign)
     context = {
         "campaign": campaign,
         "editable": editable,
         "audience": campaign_audience(campaign) if editable else None,
         "schedule_form": ScheduleForm(),
         "progress": progress,
-        "stats": None if editable else campaign_stats(campaign),
+        "stats": stats,
         # Withdrawing makes sense only while some of its emails are still in the outbox.
         "can_withdraw": not editable
         and campaign.status != CampaignStatus.CANCELLED
         and progress.waiting > 0,
     }
-    if context["stats"]:
+    if stats:
         context["chart"] = bar_chart(
-            [Bar(label, value) for label, value in context["stats"].rows()],
+            [Bar(label, value) for label, value in stats.rows()],
             title=_("Campaign results"),
         )
     return render(request, "campaigns/campaign_detail.html", context)
 
 
 @recruiter_required
-def campaign_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_progress_view(request: StaffRequest, pk: int) -> HttpResponse:
     """The sending progress, polled by the campaign page until it is done."""
     campaign = get_object_or_404(Campaign, pk=pk)
     progress = campaign_progress(campaign)
@@ -140,7 +142,7 @@ def campaign_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def campaign_preview_html(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_preview_html(request: StaffRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign.objects.select_related("item", "pool"), pk=pk)
     response = HttpResponse(campaign_preview(campaign).html)
     # Shown in a sandboxed frame: no scripts, no navigation of the app.
@@ -153,7 +155,7 @@ def campaign_preview_html(request: HttpRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def campaign_action(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_action(request: StaffRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign.objects.select_related("item", "pool"), pk=pk)
     action = request.POST.get("action")
     try:
@@ -204,7 +206,7 @@ def campaign_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def content_list(request: HttpRequest) -> HttpResponse:
+def content_list(request: StaffRequest) -> HttpResponse:
     items = ContentItem.objects.select_related("target_pool")
     topic = request.GET.get("topic", "")
     if topic in _TOPICS:
@@ -219,7 +221,7 @@ def content_list(request: HttpRequest) -> HttpResponse:
 
 
 @recruiter_required
-def content_edit(request: HttpRequest, pk: int | None = None, topic: str = "") -> HttpResponse:
+def content_edit(request: StaffRequest, pk: int | None = None, topic: str = "") -> HttpResponse:
     item = get_object_or_404(ContentItem, pk=pk) if pk else ContentItem(topic=topic)
     if item.topic not in _TOPICS:
         raise Http404(_("Unknown content topic."))
@@ -241,7 +243,7 @@ def content_edit(request: HttpRequest, pk: int | None = None, topic: str = "") -
 
 @recruiter_required
 @require_POST
-def content_archive(request: HttpRequest, pk: int) -> HttpResponse:
+def content_archive(request: StaffRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(ContentItem, pk=pk)
     content_item_archive(item=item, actor=request.user)
     messages.success(
@@ -254,7 +256,7 @@ def content_archive(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @hr_admin_required
-def topics(request: HttpRequest) -> HttpResponse:
+def topics(request: StaffRequest) -> HttpResponse:
     rules = NurtureSettings.load()
     form = NurtureSettingsForm(request.POST or None, instance=rules)
     if request.method == "POST" and form.is_valid():
@@ -275,7 +277,7 @@ def topics(request: HttpRequest) -> HttpResponse:
 
 
 @hr_admin_required
-def topic_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def topic_edit(request: StaffRequest, pk: int) -> HttpResponse:
     schedule = get_object_or_404(TopicSchedule, pk=pk)
     language = request.GET.get("language") or request.POST.get("language") or tenant_language()
     if language not in language_codes():
@@ -333,12 +335,12 @@ def topic_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def insights_view(request: HttpRequest) -> HttpResponse:
+def insights_view(request: StaffRequest) -> HttpResponse:
     return render(request, "campaigns/insights.html", insights_context())
 
 
 @recruiter_required
-def insights_pdf(request: HttpRequest) -> HttpResponse:
+def insights_pdf(request: StaffRequest) -> HttpResponse:
     from weasyprint import HTML
 
     html = render_to_string(

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _always(application: Any, user: Any) -> bool:
@@ -22,7 +25,7 @@ def _always(application: Any, user: Any) -> bool:
 @dataclass(frozen=True)
 class ApplicationAction:
     key: str
-    label: str
+    label: StrOrPromise
     url_name: str
     visible: Callable[[Any, Any], bool] = field(default=_always)
 
@@ -30,7 +33,7 @@ class ApplicationAction:
 @dataclass(frozen=True)
 class BulkApplicationAction:
     key: str
-    label: str
+    label: StrOrPromise
     url_name: str
 
 
@@ -42,11 +45,11 @@ def register_application_action(action: ApplicationAction) -> None:
     _actions[action.key] = action
 
 
-def register_bulk_application_action(key: str, label: str, url_name: str) -> None:
+def register_bulk_application_action(key: str, label: StrOrPromise, url_name: str) -> None:
     _bulk_actions[key] = BulkApplicationAction(key, label, url_name)
 
 
-def application_actions(application: Any, user: Any) -> list[tuple[str, str, str]]:
+def application_actions(application: Any, user: Any) -> list[tuple[str, StrOrPromise, str]]:
     """(key, label, url) of the actions visible for this application and user."""
     return [
         (a.key, a.label, reverse(a.url_name, args=[application.pk]))
@@ -55,7 +58,7 @@ def application_actions(application: Any, user: Any) -> list[tuple[str, str, str
     ]
 
 
-def bulk_application_actions() -> list[tuple[str, str, str]]:
+def bulk_application_actions() -> list[tuple[str, StrOrPromise, str]]:
     return [
         (a.key, a.label, reverse(a.url_name))
         for a in sorted(_bulk_actions.values(), key=lambda a: a.key)
@@ -69,18 +72,18 @@ class CandidateBulkAction:
     resolves it with `selection_from_post` and confirms before acting on "all matching"."""
 
     key: str
-    label: str
+    label: StrOrPromise
     url_name: str
 
 
 _candidate_bulk_actions: dict[str, CandidateBulkAction] = {}
 
 
-def register_candidate_bulk_action(key: str, label: str, url_name: str) -> None:
+def register_candidate_bulk_action(key: str, label: StrOrPromise, url_name: str) -> None:
     _candidate_bulk_actions[key] = CandidateBulkAction(key, label, url_name)
 
 
-def candidate_bulk_actions() -> list[tuple[str, str, str]]:
+def candidate_bulk_actions() -> list[tuple[str, StrOrPromise, str]]:
     return [
         (a.key, a.label, reverse(a.url_name))
         for a in sorted(_candidate_bulk_actions.values(), key=lambda a: a.key)

@@ -13,4 +13,7 @@ class CandidatesConfig(AppConfig):
         from tenants.privacy import register
 
         register(privacy.PRIVACY)
+        from candidates import entries
+
+        entries.register()
         from candidates import receivers  # noqa: F401

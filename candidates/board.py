@@ -8,11 +8,15 @@ skills in one prefetch, and the registered list columns (consent) annotated once
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, QuerySet
 
 from candidates.columns import list_columns
 from candidates.models import Application, Candidate, Outcome, Position, Stage
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 KEY_SKILLS = 3
 
@@ -24,7 +28,8 @@ class Card:
     skills: list[str]
     more_skills: int
     extras: list[tuple[str, str]]  # (label, rendered) of registered list columns
-    actions: list[tuple[str, str, str]] = field(default_factory=list)  # set by the view
+    # (key, label, url) of the application's actions, set by the view
+    actions: list[tuple[str, StrOrPromise, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -49,10 +54,11 @@ def board_columns(position: Position) -> list[BoardColumn]:
     applications, most recently active candidates first."""
     columns = {stage.pk: BoardColumn(stage) for stage in Stage.objects.order_by("order")}
     extra_columns = list_columns()
-    people = Candidate.objects.all()
+    people: QuerySet[Candidate] = Candidate.objects.all()
     for column in extra_columns:
         people = column.annotate(people)
-    people = people.prefetch_related("skills")
+    # django-taggit has no stubs, so the plugin cannot see its manager supports prefetching
+    people = people.prefetch_related("skills")  # type: ignore[misc]
     applications = (
         position.applications.filter(outcome=Outcome.ACTIVE, candidate__anonymised_at__isnull=True)
         .select_related("stage")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.http import StaffRequest
 from accounts.permissions import recruiter_required
 from candidates.actions import application_actions, bulk_application_actions
 from candidates.board import board_columns, board_counts, closed_counts
@@ -29,7 +30,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 
 @recruiter_required
-def position_board(request: HttpRequest, pk: int) -> HttpResponse:
+def position_board(request: StaffRequest, pk: int) -> HttpResponse:
     position = get_object_or_404(Position, pk=pk)
     columns = board_columns(position)
     for column in columns:
@@ -63,7 +64,7 @@ def _answer(
 
 @recruiter_required
 @require_POST
-def board_move(request: HttpRequest, pk: int) -> HttpResponse:
+def board_move(request: StaffRequest, pk: int) -> HttpResponse:
     """Move one card (`application`, `stage`, and `from_stage`: where the board showed it) or
     the ticked cards (`application_ids`, `stage`)."""
     position = get_object_or_404(Position, pk=pk)
@@ -117,7 +118,7 @@ def board_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _bulk_move(
-    request: HttpRequest, position: Position, stage: Stage, ids: list[int]
+    request: StaffRequest, position: Position, stage: Stage, ids: list[int]
 ) -> HttpResponse:
     if len(ids) > BULK_MOVE_MAX:
         return _answer(

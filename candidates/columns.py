@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
 class ListColumn:
     key: str
-    label: str
+    label: StrOrPromise
     annotate: Callable[[QuerySet], QuerySet]
     render: Callable[[Any], str]
     order: int = 100

@@ -15,9 +15,9 @@ Filters on related rows use EXISTS subqueries so a candidate never appears twice
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db.models import Exists, Model, OuterRef, QuerySet
@@ -40,6 +40,9 @@ from candidates.models import (
     Stage,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class CriteriaError(Exception):
     """Saved or submitted criteria cannot be used; the message says which one and why."""
@@ -57,7 +60,7 @@ class Criterion:
     `to_field_name`), querysets/lists, dates and plain values."""
 
     key: str
-    label: str
+    label: StrOrPromise
     field: Callable[[], forms.Field]
     apply: Apply
     order: int = 100
@@ -153,7 +156,8 @@ def criteria_from_json(data: dict[str, Any]) -> dict[str, Any]:
     form = CriteriaForm(data)
     if not form.is_valid():
         problems = [
-            f"{form.fields[key].label}: {' '.join(errors)}" for key, errors in form.errors.items()
+            f"{form.fields[key].label}: {' '.join(map(str, errors))}"
+            for key, errors in form.errors.items()
         ]
         raise CriteriaError(
             gettext("These criteria are no longer valid — %(problems)s")
@@ -288,14 +292,14 @@ class NamesField(forms.ModelMultipleChoiceField):
     widget = NamesInput
 
     def clean(self, value: Any) -> QuerySet:
+        queryset, to_field = self.queryset, self.to_field_name
+        assert queryset is not None and to_field is not None  # _model_multi() sets both
         names = [str(v).strip() for v in (value or []) if str(v).strip()]
         if not names:
-            return self.queryset.none()
+            return queryset.none()
         wanted = {name.lower(): name for name in names}
-        found = self.queryset.annotate(lower_name=Lower(self.to_field_name)).filter(
-            lower_name__in=list(wanted)
-        )
-        known = {getattr(obj, self.to_field_name).lower() for obj in found}
+        found = queryset.annotate(lower_name=Lower(to_field)).filter(lower_name__in=list(wanted))
+        known = {getattr(obj, to_field).lower() for obj in found}
         for key, name in wanted.items():
             if key not in known:
                 raise forms.ValidationError(
@@ -331,11 +335,13 @@ def _stage_field() -> forms.ModelChoiceField:
     )
 
 
-def _choice(choices: list[tuple[str, str]], empty: Any) -> Callable[[], forms.ChoiceField]:
+def _choice(
+    choices: Sequence[tuple[str, StrOrPromise]], empty: Any
+) -> Callable[[], forms.ChoiceField]:
     return lambda: forms.ChoiceField(choices=[("", empty), *choices])
 
 
-def _multi(choices: list[tuple[str, str]]) -> Callable[[], forms.MultipleChoiceField]:
+def _multi(choices: Sequence[tuple[str, StrOrPromise]]) -> Callable[[], forms.MultipleChoiceField]:
     return lambda: forms.MultipleChoiceField(choices=choices)
 
 
@@ -349,7 +355,8 @@ def _date() -> forms.DateField:
 
 class _CountryField(forms.CharField):
     def to_python(self, value: Any) -> str:
-        return super().to_python(value).upper()
+        # None only with empty_value=None, which this field does not set
+        return (super().to_python(value) or "").upper()
 
 
 def _country_field() -> forms.CharField:

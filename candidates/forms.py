@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core import validators
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
@@ -33,14 +34,17 @@ def split_list(text: str) -> list[str]:
     return [p for p in (" ".join(x.split()) for x in (text or "").split(",")) if p]
 
 
-class ListField(forms.CharField):
-    """A comma-separated list in a text input."""
+class ListField(forms.Field):
+    """A comma-separated list in a text input (read as CharField reads text, without NULs)."""
+
+    default_validators = [validators.ProhibitNullCharactersValidator()]
 
     def prepare_value(self, value: Any) -> Any:
         return _list_text(value) if isinstance(value, list | tuple) else value
 
     def to_python(self, value: Any) -> list[str]:
-        items = split_list(super().to_python(value))
+        text = "" if value in self.empty_values else str(value)
+        items = split_list(text)
         if any(len(i) > 100 for i in items):
             raise forms.ValidationError(_("Each item has at most 100 characters."))
         return items
@@ -115,9 +119,11 @@ class CandidateForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.order_fields(["first_name", "last_name", "email"])
         applied = self.instance.applications.values("position_id") if self.instance.pk else []
-        self.fields["position"].queryset = Position.objects.filter(
-            status=PositionStatus.OPEN
-        ).exclude(pk__in=applied)
+        position = self.fields["position"]
+        assert isinstance(position, forms.ModelChoiceField)
+        position.queryset = Position.objects.filter(status=PositionStatus.OPEN).exclude(
+            pk__in=applied
+        )
         suggest = reverse("candidates:suggest")
         typeahead = {
             "skills": f"{suggest}?field=skills",

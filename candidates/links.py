@@ -10,11 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core import signing
-from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Candidate, Position, PositionStatus
 from tenants import signing as bulk_signing
+from tenants.context import current_schema
 from tenants.i18n import lazy_format
 from tenants.links import tenant_signed_url_builder
 
@@ -34,7 +34,7 @@ class Reapply:
 
 
 def reapply_token(candidate: Candidate, position: Position) -> str:
-    payload = {"s": connection.schema_name, "c": candidate.pk, "p": position.pk}
+    payload = {"s": current_schema(), "c": candidate.pk, "p": position.pk}
     return bulk_signing.dumps(payload, salt=REAPPLY_SALT)
 
 
@@ -58,7 +58,7 @@ def reapply_load(token: str) -> Reapply:
         ) from None
     except signing.BadSignature:
         raise LinkError(_("This link is not valid.")) from None
-    if payload.get("s") != connection.schema_name:
+    if payload.get("s") != current_schema():
         raise LinkError(_("This link is not valid on this site."))
     candidate = (
         Candidate.objects.active().filter(pk=payload.get("c")).first()

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.db.models.functions import Lower
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from taggit.models import Tag
 
+from accounts.http import StaffRequest
 from accounts.navigation import safe_next
 from accounts.permissions import recruiter_required
 from candidates.actions import candidate_bulk_actions
@@ -72,7 +73,7 @@ def list_form(data: Any) -> CriteriaForm:
 
 
 @recruiter_required
-def candidate_list(request: HttpRequest) -> HttpResponse:
+def candidate_list(request: StaffRequest) -> HttpResponse:
     form = list_form(request.GET)
     valid = form.is_valid()
     cleaned = form.active() if valid else {}
@@ -109,7 +110,7 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def list_columns(request: HttpRequest) -> HttpResponse:
+def list_columns(request: StaffRequest) -> HttpResponse:
     list_columns_save(user=request.user, columns=request.POST.getlist("columns"))
     messages.success(request, _("Columns saved."))
     return redirect(safe_next(request, reverse("candidates:list")))
@@ -117,7 +118,7 @@ def list_columns(request: HttpRequest) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def saved_view_create(request: HttpRequest) -> HttpResponse:
+def saved_view_create(request: StaffRequest) -> HttpResponse:
     back = safe_next(request, reverse("candidates:list"))
     try:
         view = saved_view_save(
@@ -135,7 +136,7 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def saved_view_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def saved_view_remove(request: StaffRequest, pk: int) -> HttpResponse:
     view = get_object_or_404(SavedView, pk=pk)
     try:
         saved_view_delete(view=view, actor=request.user)
@@ -148,7 +149,7 @@ def saved_view_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @require_GET
-def suggest(request: HttpRequest) -> JsonResponse:
+def suggest(request: StaffRequest) -> JsonResponse:
     """Typeahead: up to SUGGESTIONS names starting with (then containing) `q`."""
     kind = request.GET.get("field", "")
     term = " ".join(request.GET.get("q", "").split())[:100]
@@ -180,7 +181,7 @@ def suggest(request: HttpRequest) -> JsonResponse:
 
 @recruiter_required
 @require_POST
-def candidate_bulk_tags(request: HttpRequest) -> HttpResponse:
+def candidate_bulk_tags(request: StaffRequest) -> HttpResponse:
     back = safe_next(request, reverse("candidates:list"))
     form = TagsForm(request.POST)
     try:

@@ -100,7 +100,9 @@ class CandidateQuerySet(models.QuerySet["Candidate"]):
         return self.filter(anonymised_at__isnull=True, merged_into__isnull=True)
 
 
-class Candidate(models.Model):
+# django-taggit has no stubs: the plugin cannot type the reverse managers of the through models
+# (CandidateSkill, CandidateTag, PositionSkill) built on its TaggedItemBase.
+class Candidate(models.Model):  # type: ignore[django-manager-missing]
     first_name = models.CharField(max_length=100, validators=[validate_single_line])
     last_name = models.CharField(max_length=100, blank=True, validators=[validate_single_line])
     email = models.EmailField(max_length=254, validators=[validate_single_line])
@@ -214,7 +216,7 @@ class RemotePolicy(models.TextChoices):
     REMOTE = "remote", _("Remote")
 
 
-class Position(models.Model):
+class Position(models.Model):  # type: ignore[django-manager-missing]  # see Candidate
     title = models.CharField(max_length=200)
     profession = models.CharField(max_length=120, blank=True, db_index=True)
     department = models.CharField(max_length=120, blank=True)
@@ -323,6 +325,11 @@ class Activity(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    # What happened, as a code of the timeline's registry (`candidates.timeline`) and its
+    # parameters: read as a sentence in the reader's language. `summary` keeps the English
+    # sentence as written, shown as is for entries without a known code (legacy text, notes).
+    code = models.CharField(max_length=64, blank=True)
+    params = models.JSONField(default=dict, blank=True)
     summary = models.CharField(max_length=300)
     body = models.TextField(blank=True)
     application = models.ForeignKey(
@@ -338,6 +345,20 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+    @property
+    def text(self) -> str:
+        """The entry as a sentence in the active language."""
+        from candidates.timeline import activity_text
+
+        return activity_text(self)
+
+    @property
+    def status_text(self) -> str:
+        """Its current status (an email's delivery) in the active language."""
+        from candidates.timeline import status_text
+
+        return status_text(self)
 
 
 class ImportKind(models.TextChoices):

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 @dataclass(frozen=True)
 class ProfilePanel:
     key: str
-    title: str
+    title: StrOrPromise
     template: str
     context: Callable[[Any, HttpRequest], dict[str, Any] | None]
     order: int = 100
@@ -32,7 +35,7 @@ _panels: dict[str, ProfilePanel] = {}
 
 def register_profile_panel(
     key: str,
-    title: str,
+    title: StrOrPromise,
     template: str,
     context: Callable[[Any, HttpRequest], dict[str, Any] | None],
     order: int = 100,

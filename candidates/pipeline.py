@@ -19,7 +19,6 @@ from candidates.events import (
     application_stage_changed,
 )
 from candidates.models import (
-    Activity,
     ActivityKind,
     Application,
     Candidate,
@@ -37,7 +36,7 @@ from candidates.services import (
     skills_get_or_create,
     unique_slug,
 )
-from candidates.sources import source_label
+from candidates.timeline import timeline_entry
 
 
 class ApplicationChanged(CandidateError):
@@ -131,6 +130,12 @@ def first_stage() -> Stage:
     return stage
 
 
+def _upload_name(upload: UploadedFile) -> str:
+    """An upload's file name: always set for an upload (the stubs allow None for any File)."""
+    assert upload.name is not None
+    return upload.name
+
+
 @transaction.atomic
 def application_create(
     *,
@@ -145,19 +150,20 @@ def application_create(
     existing = Application.objects.filter(candidate=candidate, position=position).first()
     if existing is not None:
         if cv is not None and not existing.cv:
-            existing.cv.save(cv.name, cv, save=True)
+            existing.cv.save(_upload_name(cv), cv, save=True)
         return existing, False
     stage = first_stage()
     application = Application(
         candidate=candidate, position=position, stage=stage, furthest_stage=stage, source=source
     )
     if cv is not None:
-        application.cv.save(cv.name, cv, save=False)
+        application.cv.save(_upload_name(cv), cv, save=False)
     application.save()
     activity_record(
         candidate=candidate,
         kind=ActivityKind.APPLICATION,
-        summary=f"Applied to {position.title}" + (f" ({source_label(source)})" if source else ""),
+        code="application.applied_from" if source else "application.applied",
+        params={"position": position.title, **({"source": source} if source else {})},
         actor=actor,
         application=application,
     )
@@ -207,7 +213,8 @@ def application_stage_move(
     activity_record(
         candidate=application.candidate,
         kind=ActivityKind.STAGE,
-        summary=f"{application.position.title}: {previous.name} → {stage.name}",
+        code="application.stage_moved",
+        params={"position": application.position.title, "from": previous.name, "to": stage.name},
         actor=actor,
         application=application,
     )
@@ -221,9 +228,16 @@ def application_stage_move(
 
 @transaction.atomic
 def application_outcome_set(
-    *, application: Application, outcome: str, actor: User | None, note: str = ""
+    *,
+    application: Application,
+    outcome: str,
+    actor: User | None,
+    note: str = "",
+    entry: tuple[str, dict[str, Any]] | None = None,
 ) -> Application:
-    """Change an application's outcome. Rejections come from `feedback`, which calls this."""
+    """Change an application's outcome. Rejections come from `feedback`, which calls this.
+    `entry` is the timeline code (and its parameters, besides position and outcome) the
+    calling app registered to say more than the outcome (feedback: the branch and reasons)."""
     application = (
         Application.objects.select_for_update().select_related("position").get(pk=application.pk)
     )
@@ -242,7 +256,12 @@ def application_outcome_set(
     activity_record(
         candidate=application.candidate,
         kind=ActivityKind.OUTCOME,
-        summary=f"{application.position.title}: {application.get_outcome_display()}",
+        code=entry[0] if entry else "application.outcome",
+        params={
+            "position": application.position.title,
+            "outcome": outcome,
+            **(entry[1] if entry else {}),
+        },
         body=note,
         actor=actor,
         application=application,
@@ -263,6 +282,7 @@ def application_outcomes_set_many(
     actor: User | None,
     note: str = "",
     note_by_id: dict[int, str] | None = None,
+    entry: tuple[str, dict[str, Any]] | None = None,
 ) -> list[Application]:
     """Close many applications with one outcome (bulk rejection) in a constant number of
     statements: lock them, one UPDATE, one timeline INSERT. The same refusals as
@@ -298,10 +318,15 @@ def application_outcomes_set_many(
         application.outcome, application.outcome_at = outcome, now
     activity_record_many(
         activities=[
-            Activity(
+            timeline_entry(
+                code=entry[0] if entry else "application.outcome",
+                params={
+                    "position": application.position.title,
+                    "outcome": outcome,
+                    **(entry[1] if entry else {}),
+                },
                 candidate_id=application.candidate_id,
                 kind=ActivityKind.OUTCOME,
-                summary=f"{application.position.title}: {application.get_outcome_display()}",
                 body=notes.get(application.pk, note),
                 actor=actor if actor and actor.pk else None,
                 application=application,

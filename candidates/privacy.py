@@ -26,6 +26,7 @@ from candidates.models import (
     ImportJob,
     ImportStatus,
 )
+from candidates.timeline import timeline_entry
 from tenants.privacy import (
     AppPrivacy,
     Category,
@@ -122,8 +123,13 @@ DATASETS = [
             # Notes can hold anything (health, family): gone with the person.
             "body": _blank(Category.ASSESSMENT, mentions=True),
             "data": _blank(Category.ASSESSMENT),
+            # What the sentence names (a position, a subject, another person): the entry then
+            # reads as its kind only (candidates.timeline.activity_text).
+            "params": _blank(Category.ASSESSMENT, mentions=True),
         },
-        not_personal=("kind", "ref"),
+        # The code says which sentence; the summary says it in words, for the export.
+        not_personal=("kind", "ref", "code"),
+        internal=("code", "params"),
     ),
     Dataset(
         model="candidates.ImportJob",
@@ -306,10 +312,10 @@ def candidates_personal_erase(erasure: Erasure) -> None:
     profile.update(referred_by=None, years_experience=None, anonymised_at=erasure.at)
     erasure.count("candidates.candidate", len(ids))
     Activity.objects.bulk_create(
-        Activity(
+        timeline_entry(
+            code="candidate.erased",
             candidate_id=pk,
             kind=ActivityKind.EDIT,
-            summary="Personal data erased",
             actor=erasure.actor if erasure.actor and erasure.actor.pk else None,
             at=erasure.at,
         )

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
@@ -27,7 +27,7 @@ from candidates.models import (
     CandidateTag,
     Skill,
 )
-from candidates.sources import source_label
+from candidates.timeline import timeline_entry, timeline_summary
 from tenants.db import Each, rows_update
 from tenants.privacy import ERASED
 
@@ -51,7 +51,9 @@ def activity_record(
     *,
     candidate: Candidate,
     kind: str,
-    summary: str,
+    code: str = "",
+    params: dict[str, Any] | None = None,
+    summary: str = "",
     actor: User | None = None,
     body: str = "",
     application: Application | None = None,
@@ -59,11 +61,15 @@ def activity_record(
     data: dict[str, Any] | None = None,
     at: Any = None,
 ) -> Activity:
-    """Add an entry to the candidate's timeline (the one feed every app writes to)."""
+    """Add an entry to the candidate's timeline (the one feed every app writes to). What
+    happened is a `code` of `candidates.timeline` with its `params`, read in each reader's
+    language; a bare `summary` is for text nobody translates (a note's first line)."""
     activity = Activity.objects.create(
         candidate=candidate,
         kind=kind,
-        summary=summary[:300],
+        code=code,
+        params=params or {},
+        summary=(timeline_summary(code, params) if code else summary)[:300],
         actor=actor if actor and actor.pk else None,
         body=body,
         application=application,
@@ -86,6 +92,8 @@ def activity_record_many(
     activity" criterion must keep telling recruiters who actually engaged."""
     now = timezone.now()
     for activity in activities:
+        if activity.code and not activity.summary:
+            activity.summary = timeline_summary(activity.code, activity.params)
         activity.summary = activity.summary[:300]
         activity.data = activity.data or {}
         activity.at = activity.at or now
@@ -95,7 +103,7 @@ def activity_record_many(
     # lock on the candidate row, so this statement sees the erasure once it committed.
     Activity.objects.filter(
         pk__in=[a.pk for a in created], candidate__anonymised_at__isnull=False
-    ).update(summary=ERASED, body="", data={})
+    ).update(summary=ERASED, body="", data={}, params={})
     if bump_last_activity and created:
         latest: dict[int, Any] = {}
         for activity in created:
@@ -192,10 +200,10 @@ def _by_lower_name(model: Any, lowered: list[str]) -> QuerySet:
     return model.objects.annotate(lower_name=Lower("name")).filter(lower_name__in=lowered)
 
 
-def unique_slug(model: type, name: str) -> str:
+def unique_slug(model: type[Model], name: str) -> str:
     base = slugify(name)[:90] or "item"
     slug, n = base, 1
-    while model.objects.filter(slug=slug).exists():
+    while model._default_manager.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug
@@ -234,7 +242,8 @@ def candidate_upsert(
         activity_record(
             candidate=candidate,
             kind=ActivityKind.EDIT,
-            summary=f"Added ({source_label(source)})" if source else "Added",
+            code="candidate.added_from" if source else "candidate.added",
+            params={"source": source} if source else {},
             actor=actor,
         )
     else:
@@ -251,7 +260,8 @@ def candidate_upsert(
             activity_record(
                 candidate=candidate,
                 kind=ActivityKind.EDIT,
-                summary=f"Completed from {source or 'a form'}: {', '.join(changed)}",
+                code="candidate.completed" if source else "candidate.completed_form",
+                params={"source": source, "fields": changed} if source else {"fields": changed},
                 actor=actor,
             )
     if skills:
@@ -294,7 +304,8 @@ def candidate_update(
         activity_record(
             candidate=candidate,
             kind=ActivityKind.EDIT,
-            summary=f"Profile edited: {', '.join(changed)}",
+            code="candidate.edited",
+            params={"fields": changed},
             actor=actor,
         )
         changed_on_commit([candidate.pk], "edit")
@@ -385,14 +396,15 @@ def candidate_tags_add(
         update_fields=["set_by_rule"],
         batch_size=2000,
     )
-    label = ", ".join(t.name for t in tags)
+    names = [t.name for t in tags]
     new_pairs = len(rows) - len(existing)
     Activity.objects.bulk_create(
         [
-            Activity(
+            timeline_entry(
+                code="candidate.tagged",
+                params={"tags": names},
                 candidate_id=cid,
                 kind=ActivityKind.TAG,
-                summary=f"Tagged {label}"[:300],
                 actor=actor if actor and actor.pk else None,
             )
             for cid in ids
@@ -413,13 +425,14 @@ def candidate_tags_remove(
     tags = [t for t in Tag.objects.all() if t.name.lower() in lowered]
     removed, _ = CandidateTag.objects.filter(content_object_id__in=ids, tag__in=tags).delete()
     if removed:
-        label = ", ".join(t.name for t in tags)
+        names = [t.name for t in tags]
         Activity.objects.bulk_create(
             [
-                Activity(
+                timeline_entry(
+                    code="candidate.untagged",
+                    params={"tags": names},
                     candidate_id=cid,
                     kind=ActivityKind.TAG,
-                    summary=f"Untagged {label}"[:300],
                     actor=actor if actor and actor.pk else None,
                 )
                 for cid in ids
@@ -515,7 +528,8 @@ def candidate_merge(*, kept: Candidate, merged: Candidate, actor: User | None) -
     activity_record(
         candidate=kept,
         kind=ActivityKind.MERGE,
-        summary=f"Merged duplicate {merged.full_name} <{merged.email}>",
+        code="candidate.merged",
+        params={"name": merged.full_name, "email": merged.email},
         actor=actor,
         data={"merged_id": merged.pk, "filled": filled},
     )

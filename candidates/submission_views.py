@@ -4,12 +4,13 @@ on the candidate page as "submitted with this application")."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import StaffRequest
 from accounts.permissions import recruiter_required
 from candidates.models import Submission
 from candidates.submissions import submission_accept, submission_dismiss
@@ -31,7 +32,7 @@ def _back(submission: Submission) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def submission_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_accept_view(request: StaffRequest, pk: int) -> HttpResponse:
     submission = _submission(pk)
     fields = request.POST.getlist("fields")
     if not fields:
@@ -44,7 +45,7 @@ def submission_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def submission_dismiss_view(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_dismiss_view(request: StaffRequest, pk: int) -> HttpResponse:
     submission = _submission(pk)
     response = _back(submission)
     submission_dismiss(submission=submission, actor=request.user)
@@ -53,12 +54,11 @@ def submission_dismiss_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def submission_cv(request: HttpRequest, pk: int) -> FileResponse:
+def submission_cv(request: StaffRequest, pk: int) -> FileResponse:
     submission = _submission(pk)
-    if not submission.cv:
+    name = submission.cv.name  # a FieldFile is false exactly when it has no name
+    if not name:
         raise Http404(_("No CV for this application."))
     return FileResponse(
-        submission.cv.open("rb"),
-        as_attachment=True,
-        filename=submission.cv.name.rsplit("/", 1)[-1],
+        submission.cv.open("rb"), as_attachment=True, filename=name.rsplit("/", 1)[-1]
     )

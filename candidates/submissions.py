@@ -21,7 +21,6 @@ from accounts.models import User
 from candidates.models import ActivityKind, Application, Candidate, Position, Submission
 from candidates.pipeline import application_create
 from candidates.services import activity_record, candidate_update, candidate_upsert, normalise_email
-from candidates.sources import source_label
 from tenants.public_forms import submission_limit
 
 # What public forms may submit about a person.
@@ -73,7 +72,8 @@ def application_submit(
             activity_record(
                 candidate=candidate,
                 kind=ActivityKind.EDIT,
-                summary=f"Referred by {referred_by.full_name} for {position.title}",
+                code="candidate.referred",
+                params={"referrer": referred_by.full_name, "position": position.title},
             )
         application, _ = application_create(
             candidate=candidate, position=position, actor=None, source=source, cv=cv
@@ -105,8 +105,8 @@ def application_submit(
         activity_record(
             candidate=known,
             kind=ActivityKind.APPLICATION,
-            summary=f"Details submitted with the application for {position.title} "
-            f"({source_label(source)}), waiting for a recruiter",
+            code="submission.received",
+            params={"position": position.title, "source": source},
             application=application,
         )
     return application
@@ -152,17 +152,17 @@ def submission_accept(*, submission: Submission, fields: Iterable[str], actor: U
         # The file moves to the application (deleting the submission row keeps it).
         application.cv = submission.cv.name
         application.save(update_fields=["cv"])
-        taken.append("CV")
+        taken.append("cv")
     if "referred_by" in chosen and submission.referred_by_id:
         Candidate.objects.filter(pk=candidate.pk, referred_by__isnull=True).update(
             referred_by_id=submission.referred_by_id
         )
-        taken.append("referrer")
+        taken.append("referred_by")
     activity_record(
         candidate=candidate,
         kind=ActivityKind.EDIT,
-        summary="Accepted details submitted with the application for "
-        f"{application.position.title}: {', '.join(taken) or 'nothing'}",
+        code="submission.accepted" if taken else "submission.accepted_nothing",
+        params={"position": application.position.title, "fields": taken},
         actor=actor,
         application=application,
     )
@@ -183,8 +183,8 @@ def submission_dismiss(*, submission: Submission, actor: User) -> None:
     activity_record(
         candidate=application.candidate,
         kind=ActivityKind.EDIT,
-        summary=f"Dismissed details submitted with the application for "
-        f"{application.position.title}",
+        code="submission.dismissed",
+        params={"position": application.position.title},
         actor=actor,
         application=application,
     )

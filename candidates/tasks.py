@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from candidates.import_dry_run import import_dry_run_execute, import_dry_run_fail
 from candidates.importing import import_job_fail, import_job_run, import_jobs_resume_stale
 from candidates.importing.jobs import job_language
+from config.celery import SchemaRequiredTask
 from tenants.fanout import enqueue_for_each_tenant
 from tenants.i18n import localised
 
@@ -38,7 +39,7 @@ def import_jobs_resume_task() -> int:
     return import_jobs_resume_stale()
 
 
-@shared_task(runs_in_public=True)
+@shared_task(base=SchemaRequiredTask, runs_in_public=True)
 def import_jobs_sweep_dispatch_task() -> int:
     """A killed worker leaves its job "running" without progress: restart those, per tenant."""
     return enqueue_for_each_tenant(import_jobs_resume_task)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import StaffRequest
 from accounts.navigation import safe_next
 from accounts.permissions import (
     hr_admin_required,
@@ -95,7 +96,7 @@ def _filtered(request: HttpRequest) -> tuple[CriteriaForm, dict[str, Any], bool]
 
 
 @recruiter_required
-def candidate_export(request: HttpRequest) -> HttpResponse:
+def candidate_export(request: StaffRequest) -> HttpResponse | StreamingHttpResponse:
     _form, cleaned, valid = _filtered(request)
     if not valid:
         messages.error(request, _("Fix the filters before exporting."))
@@ -105,7 +106,6 @@ def candidate_export(request: HttpRequest) -> HttpResponse:
     audit_log_record(
         actor=request.user,
         action="candidate.export",
-        target=f"{count} candidates",
         details={"filters": criteria_to_json(cleaned), "count": count},
         request=request,
     )
@@ -123,7 +123,7 @@ def _candidate(pk: int) -> Candidate:
     return get_object_or_404(Candidate.objects.filter(anonymised_at__isnull=True), pk=pk)
 
 
-def _apply_to(request: HttpRequest, candidate: Candidate, position: Position | None) -> None:
+def _apply_to(request: StaffRequest, candidate: Candidate, position: Position | None) -> None:
     """The form's "Add to a position": an application at the first stage."""
     if position is None:
         return
@@ -138,7 +138,7 @@ def _apply_to(request: HttpRequest, candidate: Candidate, position: Position | N
 
 
 @recruiter_required
-def candidate_create(request: HttpRequest) -> HttpResponse:
+def candidate_create(request: StaffRequest) -> HttpResponse:
     form = CandidateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -170,18 +170,20 @@ def candidate_create(request: HttpRequest) -> HttpResponse:
 
 
 @recruiter_required
-def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def candidate_detail(request: StaffRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
     if candidate.merged_into_id:
         messages.info(request, _("This record was merged; here is the record it was merged into."))
         return redirect("candidates:detail", pk=candidate.merged_into_id)
     applications = [
-        (app, application_actions(app, request.user))
+        (
+            app,
+            application_actions(app, request.user),
+            [(s, submission_choices(s)) for s in app.submissions.all()],
+        )
         for app in candidate_applications(candidate).prefetch_related("submissions__referred_by")
     ]
-    for app, _actions in applications:
-        app.pending_submissions = [(s, submission_choices(s)) for s in app.submissions.all()]
-    applied = {app.position_id for app, _ in applications}
+    applied = {app.position_id for app, _actions, _pending in applications}
     context = {
         "candidate": candidate,
         "applications": applications,
@@ -203,7 +205,7 @@ def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def candidate_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def candidate_edit(request: StaffRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
     form = CandidateForm(request.POST or None, instance=Candidate.objects.get(pk=candidate.pk))
     if request.method == "POST" and form.is_valid():
@@ -230,7 +232,7 @@ def candidate_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def candidate_note(request: HttpRequest, pk: int) -> HttpResponse:
+def candidate_note(request: StaffRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
     form = NoteForm(request.POST)
     if not form.is_valid():
@@ -249,7 +251,7 @@ def candidate_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def candidate_tags(request: HttpRequest, pk: int) -> HttpResponse:
+def candidate_tags(request: StaffRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
     form = TagsForm(request.POST)
     if not form.is_valid():
@@ -267,7 +269,7 @@ def candidate_tags(request: HttpRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def candidate_merge_view(request: HttpRequest, pk: int) -> HttpResponse:
+def candidate_merge_view(request: StaffRequest, pk: int) -> HttpResponse:
     kept = _candidate(pk)
     other_id = request.POST.get("merged", "")
     merged = get_object_or_404(Candidate, pk=int(other_id)) if other_id.isdigit() else None
@@ -286,7 +288,7 @@ def candidate_merge_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def candidate_apply(request: HttpRequest, pk: int) -> HttpResponse:
+def candidate_apply(request: StaffRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
     position = get_object_or_404(Position, pk=request.POST.get("position") or 0)
     try:
@@ -303,7 +305,7 @@ def candidate_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def application_move(request: HttpRequest, pk: int) -> HttpResponse:
+def application_move(request: StaffRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(Application, pk=pk)
     back = safe_next(request, reverse("candidates:detail", args=[application.candidate_id]))
     stage = Stage.objects.filter(pk=request.POST.get("stage") or 0).first()
@@ -319,7 +321,7 @@ def application_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def application_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+def application_outcome(request: StaffRequest, pk: int) -> HttpResponse:
     """Hired / withdrawn / reopen. Rejections go through the feedback app's "Reject…" action."""
     application = get_object_or_404(Application, pk=pk)
     back = safe_next(request, reverse("candidates:detail", args=[application.candidate_id]))
@@ -335,14 +337,13 @@ def application_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def application_cv(request: HttpRequest, pk: int) -> HttpResponse:
+def application_cv(request: StaffRequest, pk: int) -> FileResponse:
     application = get_object_or_404(Application, pk=pk)
-    if not application.cv:
+    name = application.cv.name  # a FieldFile is false exactly when it has no name
+    if not name:
         raise Http404(_("No CV for this application."))
     return FileResponse(
-        application.cv.open("rb"),
-        as_attachment=True,
-        filename=application.cv.name.rsplit("/", 1)[-1],
+        application.cv.open("rb"), as_attachment=True, filename=name.rsplit("/", 1)[-1]
     )
 
 
@@ -350,12 +351,12 @@ def application_cv(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def position_list(request: HttpRequest) -> HttpResponse:
+def position_list(request: StaffRequest) -> HttpResponse:
     return render(request, "candidates/positions.html", {"positions": positions_with_counts()})
 
 
 @recruiter_required
-def position_create_view(request: HttpRequest) -> HttpResponse:
+def position_create_view(request: StaffRequest) -> HttpResponse:
     form = PositionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -372,7 +373,7 @@ def position_create_view(request: HttpRequest) -> HttpResponse:
 
 
 @recruiter_required
-def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def position_edit(request: StaffRequest, pk: int) -> HttpResponse:
     position = get_object_or_404(Position, pk=pk)
     form = PositionForm(request.POST or None, instance=Position.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
@@ -391,7 +392,7 @@ def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def position_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def position_detail(request: StaffRequest, pk: int) -> HttpResponse:
     position = get_object_or_404(Position, pk=pk)
     applicants = [
         (app, application_actions(app, request.user)) for app in position_applicants(position)
@@ -411,7 +412,7 @@ def position_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def position_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+def position_delete_view(request: StaffRequest, pk: int) -> HttpResponse:
     position = get_object_or_404(Position, pk=pk)
     try:
         position_delete(position=position, actor=request.user)
@@ -426,7 +427,7 @@ def position_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @hr_admin_required
-def stage_settings(request: HttpRequest) -> HttpResponse:
+def stage_settings(request: StaffRequest) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "")
         stage = Stage.objects.filter(pk=request.POST.get("stage") or 0).first()
@@ -459,7 +460,7 @@ def stage_settings(request: HttpRequest) -> HttpResponse:
 
 
 @recruiter_required
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: StaffRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -475,7 +476,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 
 @recruiter_required
-def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
+def import_mapping(request: StaffRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob, pk=pk)
     if job.status != ImportStatus.UPLOADED:
         return redirect("candidates:import_job", pk=job.pk)
@@ -507,7 +508,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def import_dry_run(request: HttpRequest, pk: int) -> HttpResponse:
+def import_dry_run(request: StaffRequest, pk: int) -> HttpResponse:
     """The dry run's progress, then its result (polled by the mapping page)."""
     job = get_object_or_404(ImportJob, pk=pk)
     return render(
@@ -516,7 +517,7 @@ def import_dry_run(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job(request: StaffRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob, pk=pk)
     template = "candidates/_import_progress.html" if request.htmx else "candidates/import_job.html"
     return render(request, template, {"job": job, "resumable": job_resumable(job)})
@@ -524,7 +525,7 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def import_resume(request: HttpRequest, pk: int) -> HttpResponse:
+def import_resume(request: StaffRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob, pk=pk)
     try:
         import_job_start(job=job, actor=request.user)
@@ -534,7 +535,7 @@ def import_resume(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+def import_errors(request: StaffRequest, pk: int) -> StreamingHttpResponse:
     job = get_object_or_404(ImportJob, pk=pk)
     response = StreamingHttpResponse(
         csv_lines(error_report_rows(job)), content_type="text/csv; charset=utf-8"

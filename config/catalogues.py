@@ -37,6 +37,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_python
@@ -47,7 +48,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # English is the source language: msgids are English, so it has no catalogue of its own.
 TRANSLATED = ("fr", "de", "it")
 DOMAIN = "django"
-KEYWORDS = {
+# babel's keyword specs: None = the first argument; numbers = the msgid(s); (n, "c") = the context.
+KEYWORDS: dict[str, tuple[int | tuple[int, str], ...] | None] = {
     "_": None,
     "gettext": None,
     "gettext_lazy": None,
@@ -330,19 +332,20 @@ def _template_as_python(path: Path) -> bytes:
 
 def _extract_file(path: Path) -> Iterator[tuple[str | tuple[str, ...], str | None, list[str]]]:
     source = path.read_bytes() if path.suffix == ".py" else _template_as_python(path)
-    options = {"encoding": "utf-8"}
-    for _lineno, _funcname, message, comments, *rest in extract_python(
-        io.BytesIO(source), KEYWORDS.keys(), ["Translators:"], options
-    ):
-        context = rest[0] if rest else None
-        spec = KEYWORDS[_funcname]
-        text, ctx = _message_from(message, spec, context)
+    # babel annotates extract_python with extract()'s result shape; it yields (lineno,
+    # funcname, message, comments), as its docstring says.
+    found = cast(
+        "Iterator[tuple[int, str, str | tuple[str | None, ...], list[str]]]",
+        extract_python(io.BytesIO(source), KEYWORDS, ["Translators:"], {"encoding": "utf-8"}),
+    )
+    for _lineno, funcname, message, comments in found:
+        text, ctx = _message_from(message, KEYWORDS[funcname])
         if text is not None:
             yield text, ctx, comments
 
 
 def _message_from(
-    message: str | tuple[str | None, ...], spec: object, context: str | None
+    message: str | tuple[str | None, ...], spec: tuple[int | tuple[int, str], ...] | None
 ) -> tuple[str | tuple[str, ...] | None, str | None]:
     """babel's raw extractor hands back every argument; keep the msgid(s) and the context, the
     way babel's own `extract` does with a keyword spec."""
@@ -356,10 +359,11 @@ def _message_from(
         if isinstance(position, tuple):
             ctx = values[position[0] - 1] if len(values) >= position[0] else None
             continue
-        if len(values) < position or not values[position - 1]:
+        value = values[position - 1] if len(values) >= position else None
+        if not value:
             return None, None
-        texts.append(values[position - 1])
-    return (tuple(texts) if len(texts) > 1 else texts[0]), ctx or context
+        texts.append(value)
+    return (tuple(texts) if len(texts) > 1 else texts[0]), ctx or None
 
 
 def extract(catalogue: Catalogue) -> Catalog:
@@ -408,7 +412,9 @@ def problems(catalogue: Catalogue, languages: Iterable[str] = TRANSLATED) -> lis
             found.append(f"{path}: obsolete entry {key[0]!r} (no source uses it)")
         for key, message in have.items():
             strings = (
-                message.string if isinstance(message.string, tuple | list) else [message.string]
+                message.string
+                if isinstance(message.string, tuple | list)
+                else [message.string or ""]
             )
             if message.fuzzy:
                 found.append(f"{path}: fuzzy {key[0]!r}")

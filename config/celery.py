@@ -25,18 +25,16 @@ class SchemaRequiredTask(TenantTask):
     runs_in_public = False
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from django.db import connection
-        from django_tenants.utils import get_public_schema_name
-
+        from tenants.context import current_tenant_or_none, in_public_schema
         from tenants.i18n import localised, tenant_zone
 
-        if not self.runs_in_public and connection.schema_name == get_public_schema_name():
+        if not self.runs_in_public and in_public_schema():
             raise MissingTenantSchemaError(
                 f"Task {self.name} needs a tenant schema; it was sent without one."
             )
         # Times a task writes into emails, PDFs or messages are the tenant's; a worker process
         # runs many tenants' tasks in turn, so the zone is put back after each.
-        with localised(zone=tenant_zone(getattr(connection, "tenant", None))):
+        with localised(zone=tenant_zone(current_tenant_or_none())):
             return super().__call__(*args, **kwargs)
 
 

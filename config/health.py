@@ -6,9 +6,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-from django_tenants.utils import get_public_schema_name
 
 from accounts.permissions import public_view
+from tenants.context import in_public_schema
 
 
 @public_view
@@ -25,7 +25,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     try:
         cache.set("healthz", "1", 5)
         checks["redis"] = "ok" if cache.get("healthz") == "1" else "error: read back failed"
-        if connection.schema_name != get_public_schema_name():
+        if not in_public_schema():
             worker_seen = cache.get("worker:heartbeat")
     except Exception as exc:
         checks["redis"] = f"error: {type(exc).__name__}"

@@ -12,6 +12,9 @@ class ConsentConfig(AppConfig):
         from tenants.privacy import register
 
         register(privacy.PRIVACY)
+        from consent import entries
+
+        entries.register()
         from consent import receivers  # noqa: F401
         from consent.registrations import register_all
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.http import StaffRequest
 from accounts.permissions import hr_admin_required
 from accounts.services import audit_log_record
 from candidates.exporting import csv_lines
@@ -41,7 +42,7 @@ def _pdf(data: bytes, filename: str) -> HttpResponse:
 
 
 @hr_admin_required
-def records(request: HttpRequest) -> HttpResponse:
+def records(request: StaffRequest) -> HttpResponse:
     context = {"records": records_of_processing()}
     if request.GET.get("format") == "pdf":
         return _pdf(report_pdf("consent/records_pdf.html", context), "records-of-processing.pdf")
@@ -49,7 +50,7 @@ def records(request: HttpRequest) -> HttpResponse:
 
 
 @hr_admin_required
-def report(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+def report(request: StaffRequest) -> HttpResponse | StreamingHttpResponse:
     today = timezone.localdate()
     data = request.GET if "start" in request.GET else None
     form = ReportPeriodForm(data, initial={"start": today - timedelta(days=30), "end": today})
@@ -76,7 +77,7 @@ def report(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
 
 
 @hr_admin_required
-def proof(request: HttpRequest, pk: int, fmt: str) -> HttpResponse | StreamingHttpResponse:
+def proof(request: StaffRequest, pk: int, fmt: str) -> HttpResponse | StreamingHttpResponse:
     person = get_object_or_404(Candidate, pk=pk)
     rows = consent_proof(person)
     audit_log_record(

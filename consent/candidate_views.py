@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
@@ -308,7 +308,9 @@ def _register(request: HttpRequest, *, newsletter: bool) -> HttpResponse:
             return _render(request, "consent/public/register_sent.html", {}, status=400)
         shown = None
         if choices.is_valid():
-            pool = {} if newsletter else {Purpose.TALENT_POOL: texts.get(Purpose.TALENT_POOL)}
+            pool: dict[str, ConsentText | None] = (
+                {} if newsletter else {Purpose.TALENT_POOL: texts.get(Purpose.TALENT_POOL)}
+            )
             shown = choices.shown(also=pool)
             if newsletter and not set(shown.ticked) & set(NEWSLETTER_TOPICS):
                 choices.add_error(None, _("Choose at least one topic to receive."))
@@ -368,7 +370,12 @@ def register_confirm(request: HttpRequest, token: str) -> HttpResponse:
         data = links.read(links.REGISTRATION_CONFIRM, token)
     except LinkError as error:
         return link_error(request, error)
-    registration = Registration.objects.filter(pk=data.extra.get("r")).first()
+    registration_id = data.extra.get("r")
+    registration = (
+        Registration.objects.filter(pk=registration_id).first()
+        if registration_id is not None
+        else None
+    )
     if registration is None:
         return link_error(request, LinkError("revoked"))
     candidate = registration.candidate if registration.confirmed_at else None
@@ -424,9 +431,14 @@ def request_confirm(request: HttpRequest, token: str) -> HttpResponse:
         data = _resolve(links.REQUEST_CONFIRM, token)
     except LinkError as error:
         return link_error(request, error)
-    data_request = DataRequest.objects.filter(
-        pk=data.extra.get("r"), candidate=data.candidate
-    ).first()
+    candidate = data.candidate
+    assert candidate is not None
+    request_id = data.extra.get("r")
+    data_request = (
+        DataRequest.objects.filter(pk=request_id, candidate=candidate).first()
+        if request_id is not None
+        else None
+    )
     if data_request is None:
         return link_error(request, LinkError("revoked"))
     if request.method == "POST":
@@ -436,11 +448,11 @@ def request_confirm(request: HttpRequest, token: str) -> HttpResponse:
         RequestStatus.CONFIRMED,
         RequestStatus.COMPLETED,
     ):
-        export = latest_export(data.candidate, request=data_request)
+        export = latest_export(candidate, request=data_request)
         context["export"] = export
         if export is not None and export.status == ExportStatus.DONE:
             context["download_token"] = links.sign(
-                links.DOWNLOAD, candidate=data.candidate, r=data_request.pk
+                links.DOWNLOAD, candidate=candidate, r=data_request.pk
             )
     # The page polls its own progress box while the copy is being prepared.
     template = (
@@ -448,21 +460,26 @@ def request_confirm(request: HttpRequest, token: str) -> HttpResponse:
         if getattr(request, "htmx", False)
         else "consent/public/request_confirm.html"
     )
-    return _render(request, template, context, candidate=data.candidate)
+    return _render(request, template, context, candidate=candidate)
 
 
 @candidate_token_view
 @require_http_methods(["GET"])
-def download(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
+def download(request: HttpRequest, token: str, fmt: str) -> HttpResponse | FileResponse:
     try:
         data = _resolve(links.DOWNLOAD, token)
     except LinkError as error:
         return link_error(request, error)
     candidate = data.candidate
     assert candidate is not None
-    data_request = DataRequest.objects.filter(
-        pk=data.extra.get("r"), candidate=candidate, kind=RequestKind.ACCESS
-    ).first()
+    request_id = data.extra.get("r")
+    data_request = (
+        DataRequest.objects.filter(
+            pk=request_id, candidate=candidate, kind=RequestKind.ACCESS
+        ).first()
+        if request_id is not None
+        else None
+    )
     export = latest_export(candidate, request=data_request) if data_request else None
     if export is None or export.status != ExportStatus.DONE or fmt not in ("json", "pdf"):
         return link_error(request, LinkError("revoked"))

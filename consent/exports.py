@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.http import FileResponse
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
@@ -27,9 +27,11 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 from candidates.i18n import candidate_language
-from candidates.models import Candidate
+from candidates.models import Activity, Candidate
+from candidates.timeline import activity_text
 from consent.export_labels import FIELD_LABELS, SECTION_TITLES
 from consent.models import AccessExport, DataRequest, ExportStatus, RequestStatus
+from tenants.context import current_tenant_or_none
 from tenants.i18n import format_zoned, localised, tenant_zone
 from tenants.privacy import Dataset, dataset_for, datasets, export_row, person_filter
 
@@ -94,12 +96,18 @@ def candidate_export(candidate: Candidate, progress: ProgressFn | None = None) -
     profile["tags"] = sorted(candidate.tags.names())
     records: dict[str, list[dict[str, Any]]] = {}
     titles: dict[str, str] = {}
+    language = candidate_language(candidate)
     for section, count in zip(sections, counts, strict=True):
         if not count:
             continue
         rows = []
         for obj in section.rows.iterator(chunk_size=PROGRESS_EVERY):
-            rows.append(export_row(section.dataset, obj))
+            row = export_row(section.dataset, obj)
+            if isinstance(obj, Activity):
+                # A timeline entry is a code and parameters: the person reads the sentence.
+                with translation.override(language):
+                    row["summary"] = activity_text(obj)
+            rows.append(row)
             done += 1
             if progress is not None and done % PROGRESS_EVERY == 0:
                 progress(done, total)
@@ -107,9 +115,10 @@ def candidate_export(candidate: Candidate, progress: ProgressFn | None = None) -
         titles[section.label] = section.title
     if progress is not None:
         progress(total, total)
+    tenant = current_tenant_or_none()
     return {
         "prepared_at": timezone.now(),
-        "controller": getattr(connection.tenant, "controller", ""),
+        "controller": tenant.controller if tenant is not None else "",
         "profile": profile,
         "records": records,
         "titles": titles,
@@ -163,7 +172,7 @@ def export_pdf_html(candidate: Candidate, data: dict[str, Any]) -> str:
                 "candidate": candidate,
                 "profile": _labelled(data["profile"]),
                 "sections": sections,
-                "current_tenant": connection.tenant,
+                "current_tenant": current_tenant_or_none(),
                 "prepared_at": format_zoned(data["prepared_at"]),
             },
         )

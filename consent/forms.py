@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
+from django.db.models import Field
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -20,6 +21,9 @@ from consent.models import (
 from consent.services import Shown
 from tenants.i18n import lazy_format
 from tenants.public_forms import GuardedForm
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 LANGUAGE_CHOICES = [("", _("Same as the company's")), *settings.LANGUAGES]
 
@@ -86,7 +90,7 @@ class ChoicesForm(forms.Form):
 
     def purposes(self) -> list[str]:
         """Every purpose this form shows a box for, in page order."""
-        shown = [Purpose.TALENT_POOL] if self.offer_pool else []
+        shown: list[str] = [Purpose.TALENT_POOL] if self.offer_pool else []
         shown += list(self.topics)
         if Purpose.POOL_INVITATION in self.fields:
             shown.append(Purpose.POOL_INVITATION)
@@ -103,6 +107,11 @@ class ChoicesForm(forms.Form):
         for topic in self.topics:
             box, select = self[topic], self[f"{topic}_frequency"]
             chosen = str(select.value() or "")
+            field = select.field
+            assert isinstance(field, forms.ChoiceField)
+            # django-stubs types the choices getter as the setter's input (a mapping, a callable,
+            # a Choices class); ChoiceField always stores them normalised to a list of pairs.
+            choices: list[tuple[str, StrOrPromise]] = field.choices  # type: ignore[assignment]
             rows.append(
                 {
                     "topic": topic,
@@ -110,7 +119,7 @@ class ChoicesForm(forms.Form):
                     "checked": bool(box.value()),
                     "frequency_name": select.html_name,
                     "frequency_id": select.auto_id,
-                    "options": [(v, label, v == chosen) for v, label in select.field.choices],
+                    "options": [(v, label, v == chosen) for v, label in choices],
                     "errors": select.errors,
                     "text": self.texts.get(topic),
                 }
@@ -118,7 +127,8 @@ class ChoicesForm(forms.Form):
         return rows
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         shown = {}
         ids = {p: cleaned.get(f"text_{p}") for p in self.texts}
         found = ConsentText.objects.in_bulk([i for i in ids.values() if i])
@@ -207,7 +217,7 @@ class RegistrationForm(GuardedForm):
         return upload
 
 
-def topic_choices() -> list[tuple[str, str]]:
+def topic_choices() -> list[tuple[str, StrOrPromise]]:
     return [(t, Purpose(t).label) for t in TOPICS]
 
 
@@ -242,7 +252,7 @@ class TopicSettingForm(forms.Form):
     max_frequency = forms.ChoiceField(choices=Frequency.choices, label=_("Least frequent"))
     default_frequency = forms.ChoiceField(choices=Frequency.choices, label=_("Default"))
 
-    def __init__(self, *args: Any, topic_label: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, topic_label: StrOrPromise, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The settings page lays the topics out as a table: each input names its row.
         for field in self.fields.values():
@@ -253,7 +263,9 @@ class TopicSettingForm(forms.Form):
 
 def _policy_help(name: str) -> Any:
     # The model's (lazy) help text, translated when the form is shown.
-    return ConsentPolicy._meta.get_field(name).help_text
+    field = ConsentPolicy._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field.help_text
 
 
 class PolicyForm(forms.Form):

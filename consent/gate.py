@@ -60,23 +60,30 @@ def _precheck(message: Message) -> GateDecision | None:
     return None
 
 
+def _candidate_id(message: Message) -> int:
+    """The candidate of a nurture message `_precheck` let through (it answers those without)."""
+    assert message.candidate_id is not None
+    return message.candidate_id
+
+
 def consent_send_gate(message: Message, *, now: datetime | None = None) -> GateDecision:
     """One message on its own (the reference reading of the rules)."""
     decided = _precheck(message)
     if decided is not None:
         return decided
     now = now or timezone.now()
+    candidate_id = _candidate_id(message)
     consent = (
         CandidateConsent.objects.active(now)
-        .filter(candidate_id=message.candidate_id, purpose=message.kind)
+        .filter(candidate_id=candidate_id, purpose=message.kind)
         .first()
     )
     if consent is None:
         return _no_consent(message.kind)
 
-    others = Message.objects.filter(
-        candidate_id=message.candidate_id, kind__in=NURTURE_KINDS
-    ).exclude(pk=message.pk)
+    others = Message.objects.filter(candidate_id=candidate_id, kind__in=NURTURE_KINDS).exclude(
+        pk=message.pk
+    )
     left = others.filter(status__in=LEFT_STATUSES)
     # Claimed in the same batch (or by another worker) and not yet answered by the ESP: the
     # dispatcher works in id order, so only earlier messages count, never both of a pair.
@@ -149,14 +156,14 @@ def consent_send_gate_many(
 
 
 def _decide(messages: list[Message], now: datetime) -> dict[int, GateDecision]:
-    candidate_ids = {m.candidate_id for m in messages}
+    candidate_ids = {_candidate_id(m) for m in messages}
     consents = dict(
         ((candidate_id, purpose), frequency)
         for candidate_id, purpose, frequency in CandidateConsent.objects.active(now)
         .filter(candidate_id__in=candidate_ids, purpose__in={m.kind for m in messages})
         .values_list("candidate_id", "purpose", "frequency")
     )
-    consented = [m for m in messages if (m.candidate_id, m.kind) in consents]
+    consented = [m for m in messages if (_candidate_id(m), m.kind) in consents]
     decisions = {
         m.pk: _no_consent(m.kind) for m in messages if (m.candidate_id, m.kind) not in consents
     }
@@ -168,14 +175,14 @@ def _decide(messages: list[Message], now: datetime) -> dict[int, GateDecision]:
     )
     week_ago = now - timedelta(days=CAP_DAYS)
     histories = _histories(
-        {m.candidate_id for m in consented},
+        {_candidate_id(m) for m in consented},
         {m.pk for m in messages},
         now - timedelta(days=longest),
         week_ago,
     )
     for message in consented:
-        history = histories[message.candidate_id]
-        frequency = consents[(message.candidate_id, message.kind)]
+        history = histories[_candidate_id(message)]
+        frequency = consents[(_candidate_id(message), message.kind)]
         earlier = [kind for pk, kind in history.in_flight if pk < message.pk]
         if frequency:
             last = history.last_sent.get(message.kind)

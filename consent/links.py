@@ -17,10 +17,10 @@ from datetime import timedelta
 from typing import Any
 
 from django.core import signing
-from django.db import connection
 
 from candidates.models import Candidate
 from tenants import signing as bulk_signing
+from tenants.context import current_schema
 from tenants.links import tenant_token_url_builder
 
 DAY = 24 * 3600
@@ -87,7 +87,7 @@ def _signed(schema: str, kind: LinkKind, candidate: Candidate | None, extra: dic
 
 
 def sign(kind: LinkKind, *, candidate: Candidate | None, **extra: Any) -> str:
-    return _signed(connection.schema_name, kind, candidate, extra)
+    return _signed(current_schema(), kind, candidate, extra)
 
 
 def read(kind: LinkKind, token: str) -> LinkData:
@@ -100,7 +100,7 @@ def read(kind: LinkKind, token: str) -> LinkData:
         expired = True
     except signing.BadSignature:
         raise LinkError("invalid") from None
-    if not isinstance(payload, dict) or payload.get("t") != connection.schema_name:
+    if not isinstance(payload, dict) or payload.get("t") != current_schema():
         raise LinkError("other_tenant" if isinstance(payload, dict) else "invalid")
     extra = {k: v for k, v in payload.items() if k not in ("t", "c", "k")}
     candidate = None
@@ -132,7 +132,7 @@ class CandidateLinks:
     concatenation instead of a dozen context-local lookups."""
 
     def __init__(self) -> None:
-        self._schema = connection.schema_name
+        self._schema = current_schema()
 
     @functools.cached_property
     def _optin(self) -> Callable[[str], str]:

@@ -39,7 +39,7 @@ class Frequency(models.TextChoices):
     QUARTERLY = "quarterly", _("Quarterly")
 
 
-FREQUENCY_DAYS = {
+FREQUENCY_DAYS: dict[str, int] = {
     Frequency.WEEKLY: 7,
     Frequency.BIWEEKLY: 14,
     Frequency.MONTHLY: 30,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import connection
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext
@@ -25,6 +24,7 @@ from consent.registrations import (
 from mailing.kinds import MessageKind
 from mailing.models import Message
 from mailing.services import email_template_render, message_enqueue
+from tenants.context import current_tenant_or_none
 from tenants.i18n import language_chain, localised, tenant_zone
 from tenants.links import tenant_absolute_url
 
@@ -38,7 +38,8 @@ def _send(
     context: dict[str, str],
     language: str,
 ) -> Message:
-    company = getattr(connection.tenant, "from_name", "")
+    tenant = current_tenant_or_none()
+    company = tenant.from_name if tenant is not None else ""
     with localised(language=language, zone=tenant_zone()):
         rendered = email_template_render(
             key=template, context={"company_name": company, **context}, language=language

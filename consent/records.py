@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from tenants.context import current_tenant
 from tenants.privacy import Category, Dataset, Erase, Subject, datasets, purposes
 
 # The email provider each anymail backend means; recipients of the data as processors.
@@ -84,7 +84,7 @@ class Records:
 
 
 def records_of_processing() -> Records:
-    tenant = connection.tenant
+    tenant = current_tenant()
     by_purpose: dict[str, list[Dataset]] = {}
     for dataset in datasets():
         for key in dataset.purposes:

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db import connection
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -24,6 +23,7 @@ from consent.models import (
     ConsentText,
     Purpose,
 )
+from tenants.context import current_tenant_or_none
 from tenants.i18n import tenant_zone
 
 
@@ -230,7 +230,7 @@ def report_pdf(template: str, context: dict) -> bytes:
 
     html = render_to_string(
         template,
-        {**context, "current_tenant": connection.tenant, "generated_at": timezone.now()},
+        {**context, "current_tenant": current_tenant_or_none(), "generated_at": timezone.now()},
     )
     # No base URL: the document loads nothing from anywhere.
     pdf = HTML(string=html).write_pdf()

@@ -76,16 +76,17 @@ def registration_submit(
         offered={purpose: text.pk if text else None for purpose, text in shown.offered.items()},
         ticked=sorted(shown.ticked),
     )
+    cv_name = (cv.name or "") if cv is not None else ""
     registration = Registration.objects.create(
         email=email,
         data=data,
         newsletter=newsletter,
         ip_address=origin.ip,
         user_agent=origin.user_agent,
-        cv_name=(cv.name[-200:] if cv else ""),
+        cv_name=cv_name[-200:],
     )
     if cv is not None:
-        registration.cv.save(f"{registration.pk}-{cv.name[-80:]}", cv, save=True)
+        registration.cv.save(f"{registration.pk}-{cv_name[-80:]}", cv, save=True)
     registration_confirm_send(registration=registration)
     return registration
 

@@ -61,9 +61,9 @@ def texts_current(language: str) -> dict[str, ConsentText]:
         latest[(text.purpose, text.language)] = text
     result = {}
     for purpose in Purpose.values:
-        text = next((latest[(purpose, c)] for c in chain if (purpose, c) in latest), None)
-        if text is not None:
-            result[purpose] = text
+        found = next((latest[(purpose, c)] for c in chain if (purpose, c) in latest), None)
+        if found is not None:
+            result[purpose] = found
     return result
 
 

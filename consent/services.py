@@ -214,18 +214,14 @@ def _clean_frequency(purpose: str, frequency: str | None, ranges: dict[str, Topi
     return frequency
 
 
-def _summary(events: list[ConsentEvent]) -> str:
-    parts = []
-    for action in (Action.GRANTED, Action.WITHDRAWN, Action.EXPIRED):
-        names = [
-            Purpose(e.purpose).label
-            + (f" ({e.get_frequency_display().lower()})" if e.frequency else "")
-            for e in events
-            if e.action == action
-        ]
-        if names:
-            parts.append(f"Consent {Action(action).label.lower()}: {', '.join(names)}")
-    return "; ".join(parts)[:300]
+def _timeline_params(events: list[ConsentEvent]) -> dict[str, list[list[str]]]:
+    """The changes for the timeline's "consent.changed" entry (consent.entries): per action,
+    [purpose, frequency] pairs."""
+    return {
+        str(action): [[e.purpose, e.frequency] for e in events if e.action == action]
+        for action in (Action.GRANTED, Action.WITHDRAWN, Action.EXPIRED)
+        if any(e.action == action for e in events)
+    }
 
 
 @transaction.atomic
@@ -347,7 +343,8 @@ def consent_change(
         activity_record(
             candidate=candidate,
             kind=ActivityKind.CONSENT,
-            summary=_summary(events),
+            code="consent.changed",
+            params=_timeline_params(events),
             body=reason,
             actor=actor,
             ref=f"consent.event:{events[0].pk}",
@@ -541,9 +538,7 @@ def policy_update(*, actor: User, **values: int) -> ConsentPolicy:
             )
         ConsentProfile.objects.bulk_update(profiles, ["expires_at"], batch_size=1000)
     if changed:
-        audit_log_record(
-            actor=actor, action="consent.policy_updated", target="policy", details=changed
-        )
+        audit_log_record(actor=actor, action="consent.policy_updated", details=changed)
     return policy
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from config.celery import SchemaRequiredTask
 from consent.exports import access_export_run
 from consent.retention import retention_run
 from tenants.fanout import enqueue_for_each_tenant
@@ -12,7 +13,7 @@ def retention_run_task() -> dict[str, int]:
     return retention_run().as_dict()
 
 
-@shared_task(runs_in_public=True)
+@shared_task(base=SchemaRequiredTask, runs_in_public=True)
 def retention_dispatch_task() -> int:
     """Daily: one retention run per tenant."""
     return enqueue_for_each_tenant(retention_run_task)

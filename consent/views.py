@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.http import StaffRequest
 from accounts.permissions import hr_admin_required, recruiter_required
 from accounts.services import audit_log_record
 from candidates.models import Candidate
@@ -64,7 +65,7 @@ def _candidate(pk: int) -> Candidate:
 
 
 @recruiter_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: StaffRequest) -> HttpResponse:
     now = timezone.now()
     counts = dict(
         CandidateConsent.objects.active(now)
@@ -88,7 +89,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @recruiter_required
 @require_http_methods(["GET", "POST"])
-def candidate(request: HttpRequest, pk: int) -> HttpResponse:
+def candidate(request: StaffRequest, pk: int) -> HttpResponse:
     person = _candidate(pk)
     form = RecordConsentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -139,7 +140,7 @@ def candidate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def candidate_export(request: HttpRequest, pk: int) -> HttpResponse:
+def candidate_export(request: StaffRequest, pk: int) -> HttpResponse:
     """Start preparing a copy of everything held about the person (on the worker)."""
     person = _candidate(pk)
     if person.anonymised_at is not None:
@@ -151,7 +152,7 @@ def candidate_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @hr_admin_required
-def candidate_exports(request: HttpRequest, pk: int) -> HttpResponse:
+def candidate_exports(request: StaffRequest, pk: int) -> HttpResponse:
     """htmx: the person's prepared copies, polled while one is being prepared."""
     return render(request, "consent/_exports.html", _exports_context(_candidate(pk)))
 
@@ -166,7 +167,7 @@ def _exports_context(person: Candidate) -> dict[str, object]:
 
 
 @hr_admin_required
-def export_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def export_download(request: StaffRequest, pk: int, fmt: str) -> FileResponse:
     export = get_object_or_404(AccessExport, pk=pk, status=ExportStatus.DONE)
     if fmt not in ("json", "pdf"):
         raise Http404(_("Unknown format"))
@@ -182,7 +183,7 @@ def export_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def candidate_erase_view(request: HttpRequest, pk: int) -> HttpResponse:
+def candidate_erase_view(request: StaffRequest, pk: int) -> HttpResponse:
     person = _candidate(pk)
     if request.POST.get("confirm") != "ERASE":
         messages.error(request, _("Type ERASE to confirm: erasure cannot be undone."))
@@ -195,7 +196,7 @@ def candidate_erase_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def registration_cv(request: HttpRequest, pk: int) -> FileResponse:
+def registration_cv(request: StaffRequest, pk: int) -> FileResponse:
     registration = get_object_or_404(Registration, pk=pk, candidate__isnull=False)
     if not registration.cv:
         raise Http404(_("No CV"))
@@ -210,7 +211,7 @@ def registration_cv(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @hr_admin_required
-def texts(request: HttpRequest) -> HttpResponse:
+def texts(request: StaffRequest) -> HttpResponse:
     latest: dict[tuple[str, str], ConsentText] = {}
     for text in ConsentText.objects.order_by("version"):
         latest[(text.purpose, text.language)] = text
@@ -232,7 +233,7 @@ def texts(request: HttpRequest) -> HttpResponse:
 
 @hr_admin_required
 @require_http_methods(["GET", "POST"])
-def text_edit(request: HttpRequest, purpose: str, language: str) -> HttpResponse:
+def text_edit(request: StaffRequest, purpose: str, language: str) -> HttpResponse:
     if purpose not in Purpose.values or language not in dict(settings.LANGUAGES):
         raise Http404(_("Unknown consent text"))
     versions = ConsentText.objects.filter(purpose=purpose, language=language).order_by("-version")
@@ -269,7 +270,7 @@ def text_edit(request: HttpRequest, purpose: str, language: str) -> HttpResponse
 
 @hr_admin_required
 @require_http_methods(["GET", "POST"])
-def settings_view(request: HttpRequest) -> HttpResponse:
+def settings_view(request: StaffRequest) -> HttpResponse:
     policy = policy_get()
     current = topic_settings()
     data = request.POST if request.method == "POST" else None
@@ -321,7 +322,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 
 
 @hr_admin_required
-def requests_view(request: HttpRequest) -> HttpResponse:
+def requests_view(request: StaffRequest) -> HttpResponse:
     show = request.GET.get("show", "open")
     queryset = DataRequest.objects.select_related("candidate", "completed_by")
     if show == "open":
@@ -342,7 +343,7 @@ def requests_view(request: HttpRequest) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def request_cancel(request: StaffRequest, pk: int) -> HttpResponse:
     data_request_cancel(request=get_object_or_404(DataRequest, pk=pk), actor=request.user)
     messages.success(request, _("Request cancelled."))
     return redirect("consent:requests")

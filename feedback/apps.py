@@ -31,6 +31,9 @@ class FeedbackConfig(AppConfig):
         from tenants.privacy import register
 
         register(privacy.PRIVACY)
+        from feedback import entries
+
+        entries.register()
         from accounts.dashboard import Panel, register_panel
         from candidates.actions import (
             ApplicationAction,

@@ -5,12 +5,13 @@ count first), then the usual bulk rejection page."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import StaffRequest
 from accounts.navigation import safe_next
 from accounts.permissions import recruiter_required
 from candidates.models import Application, Outcome
@@ -20,7 +21,7 @@ from feedback.views import BULK_LIMIT, bulk_reject_for
 
 @recruiter_required
 @require_POST
-def candidates_reject(request: HttpRequest) -> HttpResponse:
+def candidates_reject(request: StaffRequest) -> HttpResponse:
     back = safe_next(request, reverse("candidates:list"))
     try:
         selection = selection_from_post(request.POST)

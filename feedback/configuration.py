@@ -87,7 +87,10 @@ def policy_set(*, actor: User, stage: Stage) -> FeedbackPolicy:
     policy.updated_at = timezone.now()
     policy.save()
     audit_log_record(
-        actor=actor, action="feedback.policy_set", target=f"personalised from {stage.name}"
+        actor=actor,
+        action="feedback.policy_set",
+        target=stage.name,
+        details={"personalised_from": stage.name},
     )
     return policy
 

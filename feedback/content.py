@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +15,7 @@ from accounts.models import User
 from candidates.models import Application
 from feedback.defaults import DEFAULT_TEMPLATES
 from feedback.models import FeedbackTemplate, RejectionReason
+from tenants.context import current_tenant_or_none
 from tenants.i18n import pick_language
 
 # Merge tags HR admins may use in rejection templates; `optin_url` is mandatory.
@@ -99,10 +99,10 @@ def _sentences(lines: Sequence[str]) -> str:
 
 def merge_context(content: FeedbackContent) -> dict[str, str]:
     candidate = content.application.candidate
-    tenant = connection.tenant
+    tenant = current_tenant_or_none()
     recruiter = content.recruiter
     recruiter_name = recruiter.get_full_name() if recruiter else ""
-    company = getattr(tenant, "from_name", "") or getattr(tenant, "name", "")
+    company = (tenant.from_name or tenant.name) if tenant is not None else ""
     signature = (recruiter.signature.strip() if recruiter else "") or "\n".join(
         line for line in (recruiter_name, company) if line
     )
@@ -124,11 +124,12 @@ def merge_context(content: FeedbackContent) -> dict[str, str]:
 def sample_content_context() -> dict[str, str]:
     """Sample values for previewing a template while editing it, in the active language (the
     view previews a template in its own language)."""
+    tenant = current_tenant_or_none()
     return {
         "first_name": "Alex",
         "full_name": "Alex Martin",
         "position_title": gettext("Data Analyst"),
-        "company_name": getattr(connection.tenant, "name", gettext("Our company")),
+        "company_name": tenant.name if tenant is not None else gettext("Our company"),
         "reasons": gettext(
             "Some of the skills that are essential for this role were not yet strong "
             "enough in your profile."

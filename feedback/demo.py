@@ -10,7 +10,7 @@ rejections go through the real flow (emails in the outbox)."""
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -92,7 +92,7 @@ def _backdate(rejection: Rejection, decided: object) -> None:
     Rejection.objects.filter(pk=rejection.pk).update(decided_at=decided)
 
 
-OPTIN_RATE = {Branch.PERSONALISED: 0.65, Branch.AUTOMATIC: 0.33}
+OPTIN_RATE: dict[str, float] = {Branch.PERSONALISED: 0.65, Branch.AUTOMATIC: 0.33}
 COUNTRY_SHIFT = {"IT": 0.2, "DE": -0.12}
 YOUNG_SHIFT = 0.12
 USER_AGENTS = [
@@ -102,7 +102,7 @@ USER_AGENTS = [
 ]
 
 
-def _history(*, rng: random.Random, recruiter: User | None, reasons: dict, now: object) -> None:
+def _history(*, rng: random.Random, recruiter: User | None, reasons: dict, now: datetime) -> None:
     """A `Rejection` for each past rejected application, then the opt-ins that followed."""
     early_reasons = [reasons[k] for k in ("closer-fit",) if k in reasons]
     late_reasons = [reasons[k] for k in ("skills-gap", "closer-fit") if k in reasons]
@@ -136,7 +136,8 @@ def _history(*, rng: random.Random, recruiter: User | None, reasons: dict, now: 
         activity_record(
             candidate=candidate,
             kind=ActivityKind.OUTCOME,
-            summary=f"{application.position.title}: Rejected ({Branch(branch).label.lower()})",
+            code="feedback.rejected_branch",
+            params={"position": application.position.title, "branch": branch},
             application=application,
             actor=rejection.decided_by,
             at=decided,
@@ -192,7 +193,8 @@ def _email_sent(*, rejection: Rejection, rng: random.Random) -> None:
     activity_record(
         candidate=application.candidate,
         kind=ActivityKind.EMAIL,
-        summary=f"Email sent: {message.subject}",
+        code="email.sent",
+        params={"subject": message.subject},
         application=application,
         ref=message.ref,
         data={"status": status, "kind": message.kind},
@@ -200,7 +202,7 @@ def _email_sent(*, rejection: Rejection, rng: random.Random) -> None:
     )
 
 
-def _opt_in(*, candidate: Candidate, after: object, rng: random.Random, now: object) -> None:
+def _opt_in(*, candidate: Candidate, after: datetime, rng: random.Random, now: datetime) -> None:
     """The rejection email's opt-in link, clicked within a few days, with some topics."""
     topics = topic_settings()
     chosen = rng.sample(sorted(topics), k=rng.randint(1, len(topics)))

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -15,6 +15,9 @@ from feedback.content import MERGE_TAGS, CallNote
 from feedback.models import Branch, FeedbackTemplate, RejectionReason
 from feedback.selectors import next_morning_at, reasons_grouped
 from tenants.i18n import lazy_format, tenant_language
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -159,7 +162,7 @@ class RejectForm(TimingMixin):
             candidate_summary=self.cleaned_data.get("call_summary") or "",
         )
 
-    def grouped_reasons(self) -> list[tuple[str, list[Any]]]:
+    def grouped_reasons(self) -> list[tuple[StrOrPromise, list[Any]]]:
         """Checkbox widgets grouped by reason category, for the template."""
         by_pk = {str(w.data["value"]): w for w in self["reasons"]}
         return [

@@ -11,12 +11,12 @@ import base64
 import functools
 import mimetypes
 
-from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from feedback.content import FeedbackContent, one_line
+from tenants.context import current_tenant_or_none
 from tenants.i18n import localised, tenant_zone
 
 
@@ -30,7 +30,8 @@ def _local_only_fetcher():  # type: ignore[no-untyped-def]
 
 
 def _logo_data_uri() -> str:
-    logo = getattr(connection.tenant, "logo", None)
+    tenant = current_tenant_or_none()
+    logo = tenant.logo if tenant is not None else None
     if not logo:
         return ""
     try:
@@ -38,7 +39,7 @@ def _logo_data_uri() -> str:
             data = handle.read()
     except OSError:
         return ""
-    mimetype = mimetypes.guess_type(logo.name)[0] or "image/png"
+    mimetype = mimetypes.guess_type(logo.name or "")[0] or "image/png"
     return f"data:{mimetype};base64,{base64.b64encode(data).decode()}"
 
 
@@ -66,15 +67,15 @@ def feedback_pdf_html(content: FeedbackContent) -> str:
 
 
 def _html(content: FeedbackContent) -> str:
-    tenant = connection.tenant
+    tenant = current_tenant_or_none()
     call = content.call
     return render_to_string(
         "feedback/pdf.html",
         {
             "font_size": _font_size(content),
             "lang": translation.get_language(),
-            "company": getattr(tenant, "from_name", "") or getattr(tenant, "name", ""),
-            "colour": getattr(tenant, "primary_colour", "#1f6feb"),
+            "company": (tenant.from_name or tenant.name) if tenant is not None else "",
+            "colour": tenant.primary_colour if tenant is not None else "#1f6feb",
             "logo": _logo_data_uri(),
             "candidate_name": content.candidate_name,
             "position_title": one_line(content.application.position.title),

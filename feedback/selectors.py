@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -38,6 +38,9 @@ from mailing.models import Message, MessageStatus
 from mailing.services import clean_address
 from tenants.i18n import tenant_zone
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 NEXT_MORNING_HOUR = 9
 
 
@@ -65,7 +68,7 @@ def application_branch(application: Application) -> str:
 
 def reasons_grouped(
     reasons: Iterable[RejectionReason] | None = None,
-) -> list[tuple[str, list[RejectionReason]]]:
+) -> list[tuple[StrOrPromise, list[RejectionReason]]]:
     """Active reasons as (category label, reasons), "we decided" first."""
     items = list(reasons if reasons is not None else RejectionReason.objects.active())
     return [
@@ -138,11 +141,13 @@ def feedback_figures(*, days: int = 365) -> dict[str, Any]:
     late_personal = late.filter(rejection__branch=Branch.PERSONALISED).count()
 
     rejections = Rejection.objects.filter(decided_at__gte=since)
-    sent = dict(
-        Message.objects.filter(
+    sent = {
+        pk: at
+        for pk, at in Message.objects.filter(
             pk__in=Subquery(rejections.values("message_id")), sent_at__isnull=False
         ).values_list("pk", "sent_at")
-    )
+        if at is not None  # filtered out already; narrows the nullable column
+    }
     delays = sorted(
         sent[message_id] - decided_at
         for message_id, decided_at in rejections.values_list("message_id", "decided_at")
@@ -180,8 +185,8 @@ def feedback_figures(*, days: int = 365) -> dict[str, Any]:
     }
 
 
-def _merge_rows(rows: Iterable[tuple[str, int, int]]) -> list[dict[str, Any]]:
-    merged: dict[str, list[int]] = {}
+def _merge_rows(rows: Iterable[tuple[StrOrPromise, int, int]]) -> list[dict[str, Any]]:
+    merged: dict[StrOrPromise, list[int]] = {}
     for label, total, opted in rows:
         counts = merged.setdefault(label, [0, 0])
         counts[0] += total
@@ -366,7 +371,9 @@ def rejection_of(application: Application) -> Rejection | None:
     )
 
 
-def templates_by_group_and_language() -> list[tuple[str, str, str, str, FeedbackTemplate | None]]:
+def templates_by_group_and_language() -> list[
+    tuple[str, StrOrPromise, str, str, FeedbackTemplate | None]
+]:
     """(group, its label, language code, language name, the template written or None)."""
     existing = {(t.group, t.language): t for t in FeedbackTemplate.objects.all()}
     return [

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +15,7 @@ from candidates.i18n import candidate_language, candidate_zone
 from candidates.models import Activity, ActivityKind, Application, Outcome
 from candidates.pipeline import application_outcome_set, application_outcomes_set_many
 from candidates.services import CandidateError, activity_record, activity_record_many
+from candidates.timeline import timeline_entry
 from consent.links import links_prepare
 from feedback.content import (
     MERGE_TAGS,
@@ -55,7 +56,8 @@ from mailing.services import (
     message_cancel,
     message_enqueue_many,
 )
-from tenants.i18n import localised, tenant_zone, zone_abbreviation
+from tenants.context import current_tenant
+from tenants.i18n import localised, tenant_zone
 
 
 class FeedbackError(Exception):
@@ -84,7 +86,7 @@ def feedback_email_render(
             body_source=template.body,
             context=merge_context(content),
             allowed_tags=MERGE_TAGS,
-            tenant=connection.tenant,
+            tenant=current_tenant(),
             language=template.language,
         )
 
@@ -124,15 +126,13 @@ def _email(
 def _email_activity(
     *, rejection: Rejection, subject: str, message_id: int, actor: User | None
 ) -> Activity:
-    if rejection.send_at:
-        local = timezone.localtime(rejection.send_at, tenant_zone())
-        when = f"scheduled for {local:%Y-%m-%d %H:%M} {zone_abbreviation(local)}"
-    else:
-        when = "queued"
-    return Activity(
+    return timeline_entry(
+        code="feedback.email_scheduled" if rejection.send_at else "feedback.email_queued",
+        params={"subject": subject, "at": _iso(rejection.send_at)}
+        if rejection.send_at
+        else {"subject": subject},
         candidate_id=rejection.application.candidate_id,
         kind=ActivityKind.EMAIL,
-        summary=f"Feedback email {when}: {subject}",
         actor=actor if actor and actor.pk else None,
         application=rejection.application,
         ref=f"mailing.message:{message_id}",
@@ -185,16 +185,17 @@ def _validate_reasons(reasons: Iterable[RejectionReason]) -> list[RejectionReaso
     return chosen
 
 
-def _outcome_note(
-    branch: str, reasons: Sequence[RejectionReason], personal_points: str, tips: str
-) -> str:
-    """The body of the timeline's rejection entry (written by candidates' outcome service):
-    the feedback branch, the reasons and what the candidate was told."""
-    labels = ", ".join(r.label for r in reasons) or "none given"
-    parts = [f"{Branch(branch).label}. Reasons: {labels}."]
-    if branch == Branch.PERSONALISED:
-        parts += [p for p in (personal_points, f"Tips: {tips}" if tips else "") if p]
-    return "\n\n".join(parts)
+def _outcome_entry(branch: str, reasons: Sequence[RejectionReason]) -> tuple[str, dict[str, str]]:
+    """The timeline's rejection entry (written by candidates' outcome service): the feedback
+    branch and the reasons, read in each reader's language (feedback.entries)."""
+    return "feedback.rejected", {"branch": branch, "reasons": ", ".join(r.label for r in reasons)}
+
+
+def _outcome_note(branch: str, personal_points: str, tips: str) -> str:
+    """The entry's body: what the candidate was told, in the recruiter's own words."""
+    if branch != Branch.PERSONALISED:
+        return ""
+    return "\n\n".join(p for p in (personal_points, tips) if p)
 
 
 @transaction.atomic
@@ -250,7 +251,8 @@ def application_reject(
             application=application,
             outcome=Outcome.REJECTED,
             actor=actor,
-            note=_outcome_note(branch, chosen, personal_points, tips),
+            note=_outcome_note(branch, personal_points, tips),
+            entry=_outcome_entry(branch, chosen),
         )
     except CandidateError as exc:
         raise FeedbackError(str(exc)) from None
@@ -290,7 +292,8 @@ def application_reject(
         activity_record(
             candidate=application.candidate,
             kind=ActivityKind.CALL,
-            summary=f"Feedback call ({call.duration_minutes} min)",
+            code="feedback.call",
+            params={"minutes": call.duration_minutes},
             body=body,
             actor=actor,
             application=application,
@@ -340,7 +343,7 @@ def applications_reject_bulk(
             applications=todo,
             outcome=Outcome.REJECTED,
             actor=actor,
-            note=_outcome_note(Branch.AUTOMATIC, chosen, "", ""),
+            entry=_outcome_entry(Branch.AUTOMATIC, chosen),
         )
     except CandidateError as exc:
         raise FeedbackError(str(exc)) from None
@@ -421,7 +424,7 @@ def rejection_email_cancel(*, rejection: Rejection, actor: User | None) -> None:
     activity_record(
         candidate=rejection.application.candidate,
         kind=ActivityKind.EMAIL,
-        summary="Feedback email cancelled before it was sent",
+        code="feedback.email_cancelled",
         actor=actor,
         application=rejection.application,
         ref=f"mailing.message:{message.pk}",

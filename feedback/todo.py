@@ -108,8 +108,8 @@ def feedback_task_request(
     activity_record(
         candidate=application.candidate,
         kind=ActivityKind.OUTCOME,
-        summary=f"{application.position.title}: rejected in {source}; personalised feedback "
-        "to write",
+        code="feedback.task_opened",
+        params={"position": application.position.title, "source": source},
         body=note.strip(),
         actor=actor,
         application=application,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -12,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, override
 from django.views.decorators.http import require_POST
 
+from accounts.http import StaffRequest
 from accounts.navigation import safe_next
 from accounts.permissions import hr_admin_required, recruiter_required
 from candidates.i18n import candidate_language, candidate_zone
@@ -71,6 +74,9 @@ from mailing.models import MessageStatus
 from mailing.rendering import render_email
 from tenants.i18n import format_zoned
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Bulk selections larger than this are refused with a message rather than timing out.
 BULK_LIMIT = 2000
 
@@ -96,7 +102,7 @@ def _rejection(pk: int) -> Rejection:
     )
 
 
-def _settings_links() -> list[dict[str, str]]:
+def _settings_links() -> list[dict[str, StrOrPromise]]:
     return [
         {"url": reverse("feedback:reasons"), "label": gettext_lazy("Rejection reasons")},
         {"url": reverse("feedback:policy"), "label": gettext_lazy("Feedback policy")},
@@ -105,7 +111,7 @@ def _settings_links() -> list[dict[str, str]]:
 
 
 @recruiter_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: StaffRequest) -> HttpResponse:
     return render(
         request,
         "feedback/home.html",
@@ -122,7 +128,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def task_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def task_cancel(request: StaffRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(FeedbackTask.objects.select_related("application__candidate"), pk=pk)
     try:
         feedback_task_cancel(task=task, actor=request.user)
@@ -138,7 +144,7 @@ def task_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def runs(request: HttpRequest) -> HttpResponse:
+def runs(request: StaffRequest) -> HttpResponse:
     """htmx: the bulk rejection runs, polled while one is waiting for the worker."""
     return render(request, "feedback/_runs.html", _runs_context())
 
@@ -152,7 +158,7 @@ def _runs_context() -> dict[str, object]:
 
 
 @recruiter_required
-def reject(request: HttpRequest, pk: int) -> HttpResponse:
+def reject(request: StaffRequest, pk: int) -> HttpResponse:
     application = _application(pk)
     if Rejection.objects.filter(application=application).exists():
         messages.info(request, _("This application was already rejected; here is its feedback."))
@@ -246,7 +252,7 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def reject_guidance(request: HttpRequest, pk: int) -> HttpResponse:
+def reject_guidance(request: StaffRequest, pk: int) -> HttpResponse:
     """htmx: what to write about for the chosen reasons, and their suggested tips added to the
     tips, keeping everything the recruiter already wrote."""
     application = _application(pk)
@@ -276,7 +282,7 @@ def reject_guidance(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def application_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+def application_feedback(request: StaffRequest, pk: int) -> HttpResponse:
     """The feedback page of an application: what was decided and said, and the email's fate."""
     application = _application(pk)
     rejection = rejection_of(application)
@@ -303,7 +309,7 @@ def application_feedback(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def rejection_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def rejection_pdf(request: StaffRequest, pk: int) -> HttpResponse:
     rejection = _rejection(pk)
     content = rejection_content(rejection)
     response = HttpResponse(feedback_pdf_render(content), content_type="application/pdf")
@@ -313,7 +319,7 @@ def rejection_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def email_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def email_cancel(request: StaffRequest, pk: int) -> HttpResponse:
     rejection = _rejection(pk)
     try:
         rejection_email_cancel(rejection=rejection, actor=request.user)
@@ -330,7 +336,7 @@ def email_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def email_send(request: HttpRequest, pk: int) -> HttpResponse:
+def email_send(request: StaffRequest, pk: int) -> HttpResponse:
     rejection = _rejection(pk)
     form = BulkRejectForm(request.POST)
     if not form.is_valid():
@@ -355,7 +361,7 @@ def email_send(request: HttpRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def bulk_reject(request: HttpRequest) -> HttpResponse:
+def bulk_reject(request: StaffRequest) -> HttpResponse:
     """Step 1 (from a position's applicant list or board): show what would happen; step 2
     (`confirm`): reject the early-stage applications with the automatic email."""
     ids = list(
@@ -364,7 +370,7 @@ def bulk_reject(request: HttpRequest) -> HttpResponse:
     return bulk_reject_for(request, ids)
 
 
-def bulk_reject_for(request: HttpRequest, ids: list[int]) -> HttpResponse:
+def bulk_reject_for(request: StaffRequest, ids: list[int]) -> HttpResponse:
     """The bulk rejection of these applications (also reached from the candidate list)."""
     back = _back_url(request)
     if not ids:
@@ -470,7 +476,7 @@ def _back_url(request: HttpRequest) -> str:
 
 
 @hr_admin_required
-def reasons(request: HttpRequest) -> HttpResponse:
+def reasons(request: StaffRequest) -> HttpResponse:
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -494,7 +500,7 @@ def reasons(request: HttpRequest) -> HttpResponse:
 
 
 @hr_admin_required
-def reason_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def reason_edit(request: StaffRequest, pk: int) -> HttpResponse:
     reason = get_object_or_404(RejectionReason, pk=pk)
     form = ReasonForm(request.POST or None, instance=reason)
     if request.method == "POST" and form.is_valid():
@@ -514,7 +520,7 @@ def reason_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @hr_admin_required
-def policy(request: HttpRequest) -> HttpResponse:
+def policy(request: StaffRequest) -> HttpResponse:
     current = policy_get()
     form = PolicyForm(
         request.POST or None,
@@ -536,7 +542,7 @@ def policy(request: HttpRequest) -> HttpResponse:
 
 
 @hr_admin_required
-def templates(request: HttpRequest) -> HttpResponse:
+def templates(request: StaffRequest) -> HttpResponse:
     return render(
         request,
         "feedback/templates.html",
@@ -545,7 +551,7 @@ def templates(request: HttpRequest) -> HttpResponse:
 
 
 @hr_admin_required
-def template_edit(request: HttpRequest, group: str, language: str) -> HttpResponse:
+def template_edit(request: StaffRequest, group: str, language: str) -> HttpResponse:
     if group not in Branch.values or language not in dict(settings.LANGUAGES):
         raise Http404(_("No such template"))
     template = FeedbackTemplate.objects.filter(group=group, language=language).first()

@@ -44,6 +44,9 @@ class IntegrationsConfig(AppConfig):
         from tenants.privacy import register
 
         register(PRIVACY)
+        from integrations import entries
+
+        entries.register()
         register_reply_address(reply_address_for)
         register_panel(
             Panel(

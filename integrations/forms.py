@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Position, Stage
@@ -86,10 +87,16 @@ class MappingForm(forms.Form):
     def __init__(self, *args: Any, mapping: AtsMapping, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.mapping = mapping
-        self.fields["stage"].queryset = Stage.objects.all()
-        self.fields["reason"].queryset = RejectionReason.objects.active()
-        self.fields["position"].queryset = Position.objects.order_by("title")
-        self.fields["application_position"].queryset = Position.objects.order_by("title")
+        querysets: dict[str, QuerySet[Any]] = {
+            "stage": Stage.objects.all(),
+            "reason": RejectionReason.objects.active(),
+            "position": Position.objects.order_by("title"),
+            "application_position": Position.objects.order_by("title"),
+        }
+        for name, queryset in querysets.items():
+            choice_field = self.fields[name]
+            assert isinstance(choice_field, forms.ModelChoiceField)
+            choice_field.queryset = queryset
         keep = {
             MappingKind.STAGE: {"stage"},
             MappingKind.REASON: {"reason", "outcome"},

@@ -20,13 +20,14 @@ from functools import cache
 
 import redis
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_log_record
 from integrations.models import ApiKey, ApiScope
+from tenants.context import current_schema
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +171,7 @@ def rate_limit_take(key: ApiKey) -> RateDecision:
     script = _client().register_script(_TAKE)
     try:
         ok, value = script(
-            keys=[f"integrations:api-rate:{connection.schema_name}:{key.pk}"],
+            keys=[f"integrations:api-rate:{current_schema()}:{key.pk}"],
             args=[per_minute / 60.0, burst, time.time()],
         )
     except redis.RedisError:

@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection
-
 from accounts.models import User
 from mailing.kinds import MessageKind
 from mailing.rendering import render_email
 from mailing.services import OutgoingEmail, message_enqueue_many
+from tenants.context import current_tenant_or_none
 
 
 def staff_notify(
@@ -29,7 +28,7 @@ def staff_notify(
         body_source=body,
         context=context,
         allowed_tags=tuple(context),
-        tenant=connection.tenant,
+        tenant=current_tenant_or_none(),
     )
     emails = [
         OutgoingEmail(

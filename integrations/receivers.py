@@ -5,12 +5,12 @@ through the personal-data registry, integrations/privacy.py); inbound mail
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from anymail.signals import inbound
-from django.db import connection, transaction
+from django.db import transaction
 from django.dispatch import receiver
-from django_tenants.utils import get_public_schema_name
 
 from candidates.events import application_created
 from candidates.models import Application, Candidate
@@ -18,6 +18,7 @@ from consent.events import candidate_erased, consent_changed
 from consent.models import Action, Purpose, Source
 from integrations.models import WebhookEventType
 from integrations.webhooks.outbox import webhook_event_emit
+from tenants.context import in_public_schema
 
 _UNSUBSCRIBE_SOURCES = {Source.UNSUBSCRIBE, Source.COMPLAINT}
 
@@ -33,7 +34,7 @@ def candidate_summary(candidate: Candidate) -> dict[str, Any]:
 
 @receiver(consent_changed, dispatch_uid="integrations.webhooks.consent")
 def consent_to_webhooks(*, candidate: Candidate, events: list[Any], **_: Any) -> None:
-    if connection.schema_name == get_public_schema_name():
+    if in_public_schema():
         return
     changes = [
         {
@@ -83,7 +84,7 @@ def consent_to_webhooks(*, candidate: Candidate, events: list[Any], **_: Any) ->
 @receiver(application_created, dispatch_uid="integrations.webhooks.reapplied")
 def reapplied_to_webhooks(*, application: Application, **_: Any) -> None:
     """A person who applied before (or came through a re-apply link) applied again."""
-    if connection.schema_name == get_public_schema_name():
+    if in_public_schema():
         return
     earlier = (
         Application.objects.filter(candidate_id=application.candidate_id)
@@ -113,13 +114,13 @@ def reapplied_to_webhooks(*, application: Application, **_: Any) -> None:
 
 @receiver(candidate_erased, dispatch_uid="integrations.erasure")
 def erased(
-    *, candidate_ids: list[int], email_hashes: list[str] = (), reason: str = "", **_: Any
+    *, candidate_ids: list[int], email_hashes: Sequence[str] = (), reason: str = "", **_: Any
 ) -> None:
     """Tell subscribers (GDPR art. 19: recipients are told of an erasure), with only our ids
     (merged duplicates included) and the addresses' hashes. This app's own copies of the
     person were erased by the registry walk, in the erasure's transaction
     (integrations/privacy.py)."""
-    if connection.schema_name == get_public_schema_name():
+    if in_public_schema():
         return
     webhook_event_emit(
         event_type=WebhookEventType.ERASED,
@@ -135,6 +136,6 @@ def erased(
 def inbound_mail(sender: Any, event: Any, esp_name: str, **_: Any) -> None:
     from integrations.replies import reply_receive
 
-    if connection.schema_name == get_public_schema_name():
+    if in_public_schema():
         return
     reply_receive(message=event.message, esp_name=esp_name, event_id=event.event_id or "")

@@ -21,17 +21,19 @@ from email.utils import getaddresses
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from candidates.models import Activity, ActivityKind, Candidate
+from candidates.models import ActivityKind, Candidate
 from candidates.services import activity_record_many
+from candidates.timeline import timeline_entry
 from integrations.models import InboundReply, ReplyStatus
 from integrations.notify import staff_notify
 from mailing.models import Message
 from mailing.selectors import message_by_message_id_prefix, messages_by_message_id
+from tenants.context import current_schema
 from tenants.links import tenant_absolute_url
 
 log = logging.getLogger(__name__)
@@ -74,7 +76,7 @@ def _recipients(message: Any) -> list[str]:
 
 
 def _by_token(addresses: list[str]) -> Message | None:
-    schema = connection.schema_name
+    schema = current_schema()
     for address in addresses:
         match = _TOKEN.search(address)
         if not match:
@@ -95,7 +97,9 @@ def _by_thread(message: Any) -> Message | None:
             ids += re.findall(r"<[^<>\s]{1,300}>", str(value))
     if not ids:
         return None
-    found = {m.mid: m for m in messages_by_message_id(list(dict.fromkeys(ids))[:50])}
+    found = {
+        m.headers["Message-ID"]: m for m in messages_by_message_id(list(dict.fromkeys(ids))[:50])
+    }
     # In-Reply-To first (the mail answered), then References from the newest.
     for value in reversed(ids):
         if value in found:
@@ -222,13 +226,13 @@ def reply_receive(*, message: Any, esp_name: str, event_id: str = "") -> Inbound
     if candidate is None:
         log.info("inbound mail from an unknown address kept for review (reply %s)", reply.pk)
         return reply
-    label = "Automatic reply" if auto else "Reply"
     activity_record_many(
         activities=[
-            Activity(
+            timeline_entry(
+                code="email.auto_reply" if auto else "email.reply",
+                params={"subject": reply.subject},
                 candidate=candidate,
                 kind=ActivityKind.EMAIL,
-                summary=f"{label}: {reply.subject or '(no subject)'}",
                 body=reply.text[:10_000],
                 ref=f"integrations.reply:{reply.pk}",
                 data={"reply": reply.pk, "auto": auto, "message": original.pk},  # type: ignore[union-attr]
@@ -276,10 +280,11 @@ def reply_assign(*, reply: InboundReply, candidate: Candidate, actor: User | Non
     reply.save(update_fields=["candidate", "status", "matched_by"])
     activity_record_many(
         activities=[
-            Activity(
+            timeline_entry(
+                code="email.reply",
+                params={"subject": reply.subject},
                 candidate=candidate,
                 kind=ActivityKind.EMAIL,
-                summary=f"Reply: {reply.subject or '(no subject)'}",
                 body=reply.text[:10_000],
                 actor=actor if actor and actor.pk else None,
                 ref=f"integrations.reply:{reply.pk}",

@@ -36,7 +36,10 @@ class MailgunInbound(_Unreadable, MailgunInboundWebhookView):
     pass
 
 
-_inbound = [("postmark", PostmarkInbound), ("mailgun", MailgunInbound)]
+_inbound: list[tuple[str, type[PostmarkInbound] | type[MailgunInbound]]] = [
+    ("postmark", PostmarkInbound),
+    ("mailgun", MailgunInbound),
+]
 
 urlpatterns = [
     path("keys/", views.keys, name="keys"),

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import StaffRequest
 from accounts.permissions import hr_admin_required, recruiter_required
 from candidates.models import Candidate
 from integrations.forms import ApiKeyForm, ReplyAssignForm, WebhookForm
@@ -46,7 +47,7 @@ def _links() -> list[dict[str, str]]:
 
 
 @hr_admin_required
-def keys(request: HttpRequest) -> HttpResponse:
+def keys(request: StaffRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST or None)
     created = None
     if request.method == "POST" and form.is_valid():
@@ -75,7 +76,7 @@ def keys(request: HttpRequest) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def key_revoke(request: StaffRequest, pk: int) -> HttpResponse:
     key = get_object_or_404(ApiKey, pk=pk)
     api_key_revoke(key=key, actor=request.user)  # type: ignore[arg-type]
     messages.success(
@@ -90,7 +91,7 @@ def key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @hr_admin_required
-def webhooks(request: HttpRequest) -> HttpResponse:
+def webhooks(request: StaffRequest) -> HttpResponse:
     form = WebhookForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -117,7 +118,7 @@ def webhooks(request: HttpRequest) -> HttpResponse:
 
 
 @hr_admin_required
-def webhook(request: HttpRequest, pk: int) -> HttpResponse:
+def webhook(request: StaffRequest, pk: int) -> HttpResponse:
     subscription = get_object_or_404(WebhookSubscription, pk=pk)
     initial = {
         "url": subscription.url,
@@ -163,7 +164,7 @@ def webhook(request: HttpRequest, pk: int) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def webhook_rotate(request: HttpRequest, pk: int) -> HttpResponse:
+def webhook_rotate(request: StaffRequest, pk: int) -> HttpResponse:
     subscription = get_object_or_404(WebhookSubscription, pk=pk)
     subscription_secret_rotate(subscription=subscription, actor=request.user)  # type: ignore[arg-type]
     messages.success(request, _("New signing secret: update the receiver before the next event."))
@@ -172,7 +173,7 @@ def webhook_rotate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def webhook_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def webhook_delete(request: StaffRequest, pk: int) -> HttpResponse:
     subscription = get_object_or_404(WebhookSubscription, pk=pk)
     subscription_delete(subscription=subscription, actor=request.user)  # type: ignore[arg-type]
     messages.success(request, _("Webhook deleted with its delivery log."))
@@ -181,7 +182,7 @@ def webhook_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def delivery_replay_view(request: HttpRequest, pk: int) -> HttpResponse:
+def delivery_replay_view(request: StaffRequest, pk: int) -> HttpResponse:
     delivery = get_object_or_404(
         WebhookDelivery.objects.select_related("subscription", "event"), pk=pk
     )
@@ -200,7 +201,7 @@ def delivery_replay_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @recruiter_required
-def replies(request: HttpRequest) -> HttpResponse:
+def replies(request: StaffRequest) -> HttpResponse:
     status = request.GET.get("status") or ReplyStatus.REVIEW
     if status not in ReplyStatus.values:
         status = ReplyStatus.REVIEW
@@ -224,7 +225,7 @@ def replies(request: HttpRequest) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def reply_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
+def reply_assign_view(request: StaffRequest, pk: int) -> HttpResponse:
     reply = get_object_or_404(InboundReply, pk=pk, status=ReplyStatus.REVIEW)
     form = ReplyAssignForm(request.POST)
     candidate = None
@@ -247,7 +248,7 @@ def reply_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def reply_dismiss_view(request: HttpRequest, pk: int) -> HttpResponse:
+def reply_dismiss_view(request: StaffRequest, pk: int) -> HttpResponse:
     reply = get_object_or_404(InboundReply, pk=pk, status=ReplyStatus.REVIEW)
     reply_dismiss(reply=reply, actor=request.user)  # type: ignore[arg-type]
     messages.success(request, _("Dismissed."))

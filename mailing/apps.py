@@ -13,6 +13,9 @@ class MailingConfig(AppConfig):
         from tenants.privacy import register
 
         register(privacy.PRIVACY)
+        from mailing import entries
+
+        entries.register()
         from accounts.staffmail import register_staff_mail_sender
         from mailing.staffmail import staff_email_enqueue
 

@@ -10,6 +10,7 @@ email goes out in the candidate's language even before HR writes anything in it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,11 +18,14 @@ from django.utils.translation import gettext_lazy as _
 
 from mailing.kinds import MessageKind
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 @dataclass(frozen=True)
 class TemplateKind:
     key: str
-    label: str
+    label: StrOrPromise
     kind: str
     allowed_tags: tuple[str, ...]
     default_subject: str

@@ -21,12 +21,14 @@ from email.utils import formataddr
 from anymail.exceptions import AnymailError, AnymailRequestsAPIError
 from anymail.message import AnymailMessage
 from django.conf import settings
-from django.db import connection, transaction
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
 from django.utils import timezone
 
 from mailing import esp
 from mailing.events import message_status_changed
 from mailing.models import Message, MessageStatus
+from tenants.context import current_schema, current_tenant
 from tenants.db import Each, Sql, rows_update
 
 FAILED_RECIPIENT_STATUSES = {"rejected", "invalid", "failed"}
@@ -63,15 +65,17 @@ def _announce(messages: list[Message]) -> None:
     An email leaving our outbox is not the candidate's activity: it does not move their "last
     activity" (recruiters filter on it to find who engaged, and pool rules can read it; a nurture
     digest would otherwise make everyone look active)."""
-    from candidates.models import Activity, ActivityKind
+    from candidates.models import ActivityKind
     from candidates.services import activity_record_many
+    from candidates.timeline import timeline_entry
 
     activity_record_many(
         activities=[
-            Activity(
+            timeline_entry(
+                code="email.sent",
+                params={"subject": message.subject},
                 candidate_id=message.candidate_id,
                 kind=ActivityKind.EMAIL,
-                summary=f"Email sent: {message.subject}",
                 ref=message.ref,
                 data={"status": message.status, "kind": message.kind},
             )
@@ -121,7 +125,7 @@ def finish_many(messages: list[Message]) -> None:
 
 
 def _sender() -> tuple[str, list[str]]:
-    tenant = connection.tenant
+    tenant = current_tenant()
     address = tenant.sender_email or settings.DEFAULT_FROM_EMAIL
     name = tenant.from_name
     for value in (name, address, tenant.reply_to):
@@ -132,7 +136,7 @@ def _sender() -> tuple[str, list[str]]:
 
 def _metadata(message: Message) -> dict[str, str]:
     return {
-        "schema": connection.schema_name,
+        "schema": current_schema(),
         "message_id": str(message.pk),
         "mailing_key": esp.mailing_key(message),
     }
@@ -291,7 +295,7 @@ class Job:
     messages: list[Message]
     email: AnymailMessage | None = None
     error: str = ""  # could not be built (retrying cannot help)
-    future: Future | None = field(default=None, repr=False)
+    future: Future[AnymailMessage | None] | None = field(default=None, repr=False)
 
 
 def build_job(messages: list[Message], style: esp.BatchStyle | None = None) -> Job:
@@ -304,11 +308,12 @@ def build_job(messages: list[Message], style: esp.BatchStyle | None = None) -> J
     return Job(messages, email)
 
 
-def _guarded(holder: Holder, job: Job) -> Callable[[], AnymailMessage | None]:
+def _guarded(holder: Holder, job: Job) -> Callable[[BaseEmailBackend], AnymailMessage | None]:
     ids = [m.pk for m in job.messages]
     email = job.email
+    assert email is not None  # only jobs with an email are sent (send_jobs)
 
-    def call(backend: object) -> AnymailMessage | None:
+    def call(backend: BaseEmailBackend) -> AnymailMessage | None:
         if not holder.may_send(ids):
             return None  # the lease is not certainly ours any more: leave it to the sweep
         email.connection = backend
@@ -353,6 +358,7 @@ def _record(jobs: list[Job], holder: Holder, result: DispatchResult) -> None:
     with transaction.atomic():
         for job in jobs:
             holder.done(job.messages)
+            assert job.future is not None  # only jobs that were started are recorded
             try:
                 email = job.future.result()
             except (AnymailError, OSError, smtplib.SMTPException) as exc:

@@ -59,7 +59,8 @@ def demo_seed(*, rng: random.Random) -> None:
         activity_record(
             candidate=candidate,
             kind=ActivityKind.EMAIL,
-            summary=f"Email sent: {message.subject}",
+            code="email.sent",
+            params={"subject": message.subject},
             ref=message.ref,
             data={"status": status, "kind": message.kind},
             at=sent_at,

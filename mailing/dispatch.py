@@ -44,7 +44,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -70,6 +70,7 @@ from mailing.models import (
     email_hash,
 )
 from mailing.runs import DispatchRun
+from tenants.context import current_schema
 
 __all__ = ["DispatchResult", "message_claim", "messages_send", "outbox_dispatch", "outbox_sweep"]
 
@@ -295,20 +296,20 @@ def outbox_dispatch(
     started = time.monotonic()
     pool = esp.EspPool(settings.MAILING_SEND_CONCURRENCY)
     try:
-        with DispatchRun(connection.schema_name, run_id) as run:
+        with DispatchRun(current_schema(), run_id) as run:
             while True:
                 if time.monotonic() - started > budget:
                     result.more = Message.objects.due().exists()
                     return result
                 _recover(_now())
                 size = max(esp.batch_limit(), settings.MAILING_CLAIM_SIZE)
-                granted, wait = ratelimit.acquire(connection.schema_name, size)
+                granted, wait = ratelimit.acquire(current_schema(), size)
                 if granted == 0:
                     result.more, result.wait = Message.objects.due().exists(), wait
                     return result
                 claimed = message_claim(limit=granted)
                 if len(claimed) < granted:
-                    ratelimit.refund(connection.schema_name, granted - len(claimed))
+                    ratelimit.refund(current_schema(), granted - len(claimed))
                 if not claimed:
                     pause = _orphans_due_in()
                     if pause is None or time.monotonic() - started + pause > budget:

@@ -13,9 +13,9 @@ import requests
 from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import connection
 
 from mailing.models import Message
+from tenants.context import current_schema
 
 T = TypeVar("T")
 
@@ -88,7 +88,7 @@ def batch_limit() -> int:
 
 def mailing_key(message: Message) -> str:
     """Metadata carried by every sent message; unique across tenants."""
-    return f"{connection.schema_name}:{message.pk}"
+    return f"{current_schema()}:{message.pk}"
 
 
 def lookup(to_email: str, key: str) -> str | None:
@@ -98,15 +98,16 @@ def lookup(to_email: str, key: str) -> str | None:
     if _esp_name() != "postmark":
         return None
     api_url = settings.ANYMAIL.get("POSTMARK_API_URL") or "https://api.postmarkapp.com/"
+    params: dict[str, str | int] = {
+        "count": 1,
+        "offset": 0,
+        "recipient": to_email,
+        "metadata_mailing_key": key,
+    }
     try:
         response = requests.get(
             api_url.rstrip("/") + "/messages/outbound",
-            params={
-                "count": 1,
-                "offset": 0,
-                "recipient": to_email,
-                "metadata_mailing_key": key,
-            },
+            params=params,
             headers={
                 "Accept": "application/json",
                 "X-Postmark-Server-Token": settings.ANYMAIL.get("POSTMARK_SERVER_TOKEN", ""),

@@ -27,7 +27,7 @@ class MessageStatus(models.TextChoices):
 
 # Once a message has left, tracking moves it forward only (an "opened" that arrives after a
 # "clicked" must not move it back); bounces and complaints always win.
-STATUS_RANK = {
+STATUS_RANK: dict[str, int] = {
     MessageStatus.SENT: 1,
     MessageStatus.DELIVERED: 2,
     MessageStatus.OPENED: 3,

@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from anymail.signals import AnymailTrackingEvent, EventType, tracking
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models.expressions import RawSQL
 from django.dispatch import receiver
 
@@ -21,6 +21,7 @@ from mailing.events import message_status_changed, recipient_complained, recipie
 from mailing.gate import tracking_allowed
 from mailing.models import STATUS_RANK, Message, MessageStatus, SuppressionReason, TrackingEvent
 from mailing.services import suppression_add
+from tenants.context import current_schema, in_public_schema
 
 log = logging.getLogger(__name__)
 
@@ -33,15 +34,16 @@ _STATUS_FOR_EVENT = {
     EventType.REJECTED: MessageStatus.FAILED,
     EventType.FAILED: MessageStatus.FAILED,
 }
+# The timeline entry of each tracking event (codes of mailing.entries).
 _TIMELINE = {
-    EventType.DELIVERED: "Email delivered",
-    EventType.OPENED: "Email opened",
-    EventType.CLICKED: "Email link clicked",
-    EventType.BOUNCED: "Email bounced",
-    EventType.COMPLAINED: "Email marked as spam",
-    EventType.UNSUBSCRIBED: "Unsubscribed through the email provider",
-    EventType.REJECTED: "Email rejected by the provider",
-    EventType.FAILED: "Email could not be sent",
+    EventType.DELIVERED: "email.delivered",
+    EventType.OPENED: "email.opened",
+    EventType.CLICKED: "email.clicked",
+    EventType.BOUNCED: "email.bounced",
+    EventType.COMPLAINED: "email.complained",
+    EventType.UNSUBSCRIBED: "email.unsubscribed",
+    EventType.REJECTED: "email.rejected",
+    EventType.FAILED: "email.failed",
 }
 _TRACKING_ONLY = {EventType.OPENED, EventType.CLICKED}
 
@@ -49,7 +51,7 @@ _TRACKING_ONLY = {EventType.OPENED, EventType.CLICKED}
 def _find_message(event: AnymailTrackingEvent) -> Message | None:
     metadata = event.metadata or {}
     if metadata.get("schema"):
-        if metadata["schema"] != connection.schema_name:
+        if metadata["schema"] != current_schema():
             return None
         if str(metadata.get("message_id", "")).isdigit():
             return Message.objects.filter(pk=int(metadata["message_id"])).first()
@@ -90,7 +92,7 @@ def _timeline_status_set(*, message: Message, status: str) -> None:
 
 @receiver(tracking, dispatch_uid="mailing.tracking")
 def handle_tracking(sender: Any, event: AnymailTrackingEvent, esp_name: str, **_: Any) -> None:
-    if connection.schema_name == "public":
+    if in_public_schema():
         return
     message = _find_message(event)
     if message is None:
@@ -146,14 +148,15 @@ def tracking_event_record(*, message: Message, event: AnymailTrackingEvent, esp_
         transaction.on_commit(
             lambda: recipient_unsubscribed.send(sender=Message, message=message, topic=topic)
         )
-    if kind in _TIMELINE and message.candidate_id:
+    if kind in _TIMELINE and message.candidate is not None:
         from candidates.models import ActivityKind
         from candidates.services import activity_record
 
         activity_record(
             candidate=message.candidate,
             kind=ActivityKind.EMAIL,
-            summary=f"{_TIMELINE[kind]}: {message.subject}",
+            code=_TIMELINE[kind],
+            params={"subject": message.subject},
             ref=message.ref,
             data={"event": kind},
             at=event.timestamp,

@@ -35,12 +35,12 @@ import css_inline
 import markdown
 import nh3
 from django.conf import settings
-from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
 from mailing.merge import TAG, substitute, validate_merge_tags
+from tenants.context import current_tenant_or_none
 
 # Per-process nonce so a body cannot forge a placeholder token. The letter says where the value
 # goes: x = text (HTML-escaped), u = the start of a link target, q = inside a link target.
@@ -151,7 +151,7 @@ def _mark_links(page: str) -> str:
 
 def _branding(tenant: Any) -> _Branding:
     if tenant is None:
-        tenant = getattr(connection, "tenant", None)
+        tenant = current_tenant_or_none()
     if tenant is None or getattr(tenant, "schema_name", "public") == "public":
         return _Branding("Talent CRM", "#1f6feb", "", "", "")
     from tenants.links import tenant_absolute_url
@@ -175,6 +175,13 @@ _MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
 _ANGLE_LINK = re.compile(r"<([^<>\s]+)>")
 # A reference-style link's definition ("[ref]: target"): its target is a link position too.
 _MD_REFERENCE = re.compile(r"^( {0,3}\[[^\]]+\]:[ \t]*)(\S+)", re.MULTILINE)
+# HR's raw HTML in a Markdown body: a link reads "label <target>" in plain text, other tags
+# (never a merge-tag token, never an autolink like <https://…>) are dropped.
+_HTML_ANCHOR = re.compile(
+    r"""<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')[^>]*>(.*?)</a\s*>""",
+    re.IGNORECASE | re.DOTALL,
+)
+_HTML_TAG = re.compile(rf"</?(?!zq{_NONCE})[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
 
 
@@ -183,7 +190,13 @@ def _markdown_to_text(source: str) -> str:
         target = _mark_link_target(m.group(2))
         return f"{m.group(1)} <{target}>" if m.group(1) else target
 
-    text = _MD_LINK.sub(link, source)
+    # URL attributes of raw HTML are link positions in the text part as in the HTML part.
+    text = _mark_links(source)
+    text = _HTML_ANCHOR.sub(
+        lambda m: f"{m.group(3)} <{m.group(1) if m.group(1) is not None else m.group(2)}>", text
+    )
+    text = _HTML_TAG.sub("", text)
+    text = _MD_LINK.sub(link, text)
     text = _MD_REFERENCE.sub(lambda m: m.group(1) + _mark_link_target(m.group(2)), text)
     # <…> is how plain text shows a link (and how Markdown writes an autolink).
     text = _ANGLE_LINK.sub(lambda m: f"<{_mark_link_target(m.group(1))}>", text)

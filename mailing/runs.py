@@ -109,6 +109,7 @@ def dead_runs() -> list[str]:
     client = _client()
     found = []
     for member in client.zrangebyscore(ALL_RUNS, "-inf", time.time()):
+        assert isinstance(member, bytes)  # the client does not decode responses
         if client.zrem(ALL_RUNS, member):
             found.append(member.decode().split(" ", 1)[0])
     return found

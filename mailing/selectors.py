@@ -73,9 +73,9 @@ def message_timeline(message: Message) -> list[TimelineStep]:
     """What happened to one email, oldest first: queued, scheduled, sent, then the ESP's
     tracking events, and a cancellation or failure."""
     steps = [TimelineStep(message.queued_at, str(_("Queued")))]
-    scheduled = message.send_after and message.send_after > message.queued_at
-    if scheduled and message.status == "queued":
-        steps.append(TimelineStep(message.send_after, str(_("Scheduled")), tone="wait"))
+    send_after = message.send_after
+    if send_after and send_after > message.queued_at and message.status == "queued":
+        steps.append(TimelineStep(send_after, str(_("Scheduled")), tone="wait"))
     if message.sent_at:
         steps.append(TimelineStep(message.sent_at, str(_("Handed to the email provider"))))
     for event in message.events.all():

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -39,8 +39,13 @@ from mailing.models import (
 )
 from mailing.rendering import RenderedEmail, render_email
 from mailing.replies import reply_address
+from tenants.context import current_schema, current_tenant_or_none
 from tenants.db import Column, Each, Same, rows_insert
 from tenants.i18n import pick_language
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +83,7 @@ def clean_address(address: str, label: str = "Recipient address") -> str:
 
 
 def sender_domain(tenant: Any = None) -> str:
-    tenant = tenant or connection.tenant
+    tenant = tenant or current_tenant_or_none()
     address = getattr(tenant, "sender_email", "") or settings.DEFAULT_FROM_EMAIL
     return address.rpartition("@")[2] or "localhost"
 
@@ -95,7 +100,7 @@ def message_headers(
     send key, so identical on every retry and known before the row exists) and, for nurture
     mail, RFC 8058 one-click unsubscribe. `schema` and `domain` default to the current
     tenant's (a bulk enqueue passes them once for all its messages)."""
-    schema = schema or connection.schema_name
+    schema = schema or current_schema()
     domain = domain or sender_domain()
     headers: dict[str, str] = {}
     for name, value in (extra or {}).items():
@@ -111,7 +116,8 @@ def message_headers(
     reply_to = reply_address(schema=schema, send_key=send_key)
     if reply_to:
         # Replies reach the registered address and, as before, the tenant's own Reply-To.
-        own = getattr(connection.tenant, "reply_to", "") or ""
+        tenant = current_tenant_or_none()
+        own = tenant.reply_to if tenant is not None else ""
         headers["Reply-To"] = ", ".join(
             [clean_address(reply_to, "Reply-To address"), *([own] if own else [])]
         )
@@ -316,6 +322,7 @@ def _insert_ignoring_duplicates(messages: list[Message]) -> dict[str, int]:
         # Without the length: an explicit cast to varchar(n) would truncate silently where the
         # INSERT's own assignment raises.
         sql_type = f.db_type(connection)
+        assert sql_type is not None  # every concrete column of Message has a database type
         sql_type = "text" if sql_type.startswith("varchar") else sql_type
         first = values[0]
         if sql_type == "jsonb":
@@ -326,11 +333,13 @@ def _insert_ignoring_duplicates(messages: list[Message]) -> dict[str, int]:
             prepared = values  # what get_db_prep_save returns for a str; the bodies are most
         else:
             prepared = [f.get_db_prep_save(v, connection) for v in values]
+        column = f.column
+        assert column is not None  # concrete fields have a column
         # send_key differs between the messages (they are deduplicated): one array at least.
         if f.attname != "send_key" and all(v == first for v in values):
-            columns[f.column] = Same(sql_type, prepared[0])
+            columns[column] = Same(sql_type, prepared[0])
         else:
-            columns[f.column] = Each(sql_type, prepared)
+            columns[column] = Each(sql_type, prepared)
     inserted = rows_insert(
         Message._meta.db_table,
         columns,
@@ -351,7 +360,7 @@ def message_enqueue_many(*, emails: Sequence[OutgoingEmail]) -> list[Message]:
     then one INSERT … ON CONFLICT (send_key) DO NOTHING per batch. Returns the outbox rows in the
     order given; a send key already written (or repeated in `emails`) returns the existing row,
     as `message_enqueue` does. The dispatcher is kicked once, after commit."""
-    schema, domain = connection.schema_name, sender_domain()
+    schema, domain = current_schema(), sender_domain()
     prepared = [
         _validated(
             schema=schema,
@@ -425,7 +434,7 @@ def message_send_now(*, message: Message, actor: User | None) -> bool:
         audit_log_record(
             actor=actor,
             action="mailing.message_send_now",
-            target=f"message {message.pk}",
+            target=f"#{message.pk}",
             details={"message": message.pk, "kind": message.kind},
         )
         dispatch_on_commit()
@@ -444,7 +453,7 @@ def is_suppressed(email: str) -> bool:
     return Suppression.objects.filter(email_hash=email_hash(email)).exists()
 
 
-def suppression_reason(email: str) -> str | None:
+def suppression_reason(email: str) -> StrOrPromise | None:
     row = Suppression.objects.filter(email_hash=email_hash(email)).first()
     return SuppressionReason(row.reason).label if row else None
 
@@ -509,7 +518,8 @@ def email_template_render(
 ) -> RenderedEmail:
     kind = get_template_kind(key)
     subject, body, used = email_template_source(key=key, language=language)
-    values = {"company_name": getattr(connection.tenant, "from_name", "")} | dict(context)
+    tenant = current_tenant_or_none()
+    values = {"company_name": tenant.from_name if tenant is not None else ""} | dict(context)
     return render_email(
         subject_source=subject,
         body_source=body,

@@ -4,12 +4,11 @@ so it leaves with the tenant's sender identity and gets the outbox's retries and
 
 from __future__ import annotations
 
-from django.db import connection
-
 from accounts.staffmail import StaffEmail
 from mailing.kinds import MessageKind
 from mailing.rendering import render_email
 from mailing.services import message_enqueue
+from tenants.context import current_tenant_or_none
 from tenants.i18n import localised, tenant_zone
 
 
@@ -20,7 +19,7 @@ def staff_email_enqueue(email: StaffEmail) -> None:
             body_source=email.body,
             context=email.context,
             allowed_tags=tuple(email.context),
-            tenant=connection.tenant,
+            tenant=current_tenant_or_none(),
             language=email.language,
         )
     message_enqueue(

@@ -6,6 +6,7 @@ from typing import Any
 from celery import shared_task
 from celery.signals import worker_ready, worker_shutdown
 
+from config.celery import SchemaRequiredTask
 from mailing.dispatch import next_retry_at, outbox_dispatch, outbox_sweep
 from mailing.runs import watchdog_start
 from tenants.fanout import enqueue_for_each_tenant
@@ -36,7 +37,7 @@ def outbox_sweep_task() -> int:
     return due
 
 
-@shared_task(runs_in_public=True)
+@shared_task(base=SchemaRequiredTask, runs_in_public=True)
 def outbox_sweep_dispatch_task() -> int:
     """Beat: re-enqueue what is left queued (broker lost, worker killed) in every tenant."""
     return enqueue_for_each_tenant(outbox_sweep_task)

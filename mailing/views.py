@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from accounts.http import StaffRequest
 from accounts.navigation import safe_next
 from accounts.permissions import hr_admin_required, recruiter_required
 from mailing.catalog import get_template_kind, template_kinds
@@ -29,7 +30,7 @@ from tenants.i18n import language_codes, missing_languages, tenant_language
 
 
 @recruiter_required
-def message_list(request: HttpRequest) -> HttpResponse:
+def message_list(request: StaffRequest) -> HttpResponse:
     form = MessageFilterForm(request.GET or None)
     cleaned = form.cleaned_data if form.is_valid() else {}
     queryset = messages_filtered(status=cleaned.get("status", ""), q=cleaned.get("q", ""))
@@ -49,7 +50,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
 
 
 @recruiter_required
-def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def message_detail(request: StaffRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(Message.objects.select_related("candidate"), pk=pk)
     return render(
         request,
@@ -67,7 +68,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def message_send_now_view(request: HttpRequest, pk: int) -> HttpResponse:
+def message_send_now_view(request: StaffRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(Message, pk=pk)
     if message_send_now(message=message, actor=request.user):
         messages.success(request, _("The email is on its way now."))
@@ -78,13 +79,13 @@ def message_send_now_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @xframe_options_sameorigin
-def message_html(request: HttpRequest, pk: int) -> HttpResponse:
+def message_html(request: StaffRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(Message, pk=pk)
     return email_frame_response(message.html)
 
 
 @recruiter_required
-def preview_frame(request: HttpRequest, key: str) -> HttpResponse:
+def preview_frame(request: StaffRequest, key: str) -> HttpResponse:
     html = preview_load(key, user=request.user)
     if html is None:
         raise Http404("This preview has expired: preview again.")
@@ -92,7 +93,7 @@ def preview_frame(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @hr_admin_required
-def template_list(request: HttpRequest) -> HttpResponse:
+def template_list(request: StaffRequest) -> HttpResponse:
     edited: dict[str, list[str]] = {}
     for row in EmailTemplate.objects.all():
         edited.setdefault(row.key, []).append(row.language)
@@ -110,7 +111,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
 
 
 @hr_admin_required
-def template_edit(request: HttpRequest, key: str) -> HttpResponse:
+def template_edit(request: StaffRequest, key: str) -> HttpResponse:
     try:
         kind = get_template_kind(key)
     except ValidationError:

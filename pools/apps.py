@@ -13,6 +13,9 @@ class PoolsConfig(AppConfig):
         from tenants.privacy import register
 
         register(privacy.PRIVACY)
+        from pools import entries
+
+        entries.register()
         from accounts.dashboard import Panel, register_panel
         from candidates.actions import register_candidate_bulk_action
         from candidates.criteria import Criterion, register_criterion

@@ -5,13 +5,14 @@ that names the pool and repeats the count."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.http import StaffRequest
 from accounts.navigation import safe_next
 from accounts.permissions import recruiter_required
 from candidates.selection import SelectionError, selection_from_post
@@ -22,7 +23,7 @@ from pools.services import PoolError, pool_members_add
 
 @recruiter_required
 @require_POST
-def candidates_add(request: HttpRequest) -> HttpResponse:
+def candidates_add(request: StaffRequest) -> HttpResponse:
     back = safe_next(request, reverse("candidates:list"))
     try:
         selection = selection_from_post(request.POST)

@@ -71,7 +71,9 @@ class TagRuleForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["min_stage"].queryset = Stage.objects.order_by("order")
+        min_stage = self.fields["min_stage"]
+        assert isinstance(min_stage, forms.ModelChoiceField)
+        min_stage.queryset = Stage.objects.order_by("order")
 
     def clean_name(self) -> str:
         return " ".join(self.cleaned_data["name"].split())
@@ -128,7 +130,9 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Which of the posted ids are really in the pool is checked by the view.
         self.selected_ids = selected_ids
-        self.fields["target"].queryset = Pool.objects.filter(kind=PoolKind.STATIC)
+        target = self.fields["target"]
+        assert isinstance(target, forms.ModelChoiceField)
+        target.queryset = Pool.objects.filter(kind=PoolKind.STATIC)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

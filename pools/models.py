@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -7,6 +9,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import AgeBracket, Outcome, Seniority
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class TagRule(models.Model):
@@ -110,7 +115,7 @@ class TagRule(models.Model):
 
 
 # A rule's outcome condition in words (whole phrases: adjectives agree differently per language).
-OUTCOME_PHRASES = {
+OUTCOME_PHRASES: dict[str, StrOrPromise] = {
     Outcome.ACTIVE: _("an active application"),
     Outcome.REJECTED: _("a rejected application"),
     Outcome.WITHDRAWN: _("a withdrawn application"),

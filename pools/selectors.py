@@ -3,7 +3,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -13,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from candidates.criteria import CriteriaError, apply_criteria, criteria_from_json
 from candidates.models import Candidate, Seniority
 from pools.models import Pool, PoolKind, PoolMember
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Smart pools may use "member of pool"; this stack of pools being evaluated stops a pool that
 # (through others) refers to itself from recursing forever.
@@ -116,7 +119,9 @@ def criteria_conflicts(cleaned: dict[str, Any]) -> list[str]:
     return notes
 
 
-def pool_breakdown(members: QuerySet, limit: int = 8) -> list[tuple[str, list[tuple[str, int]]]]:
+def pool_breakdown(
+    members: QuerySet, limit: int = 8
+) -> list[tuple[str, list[tuple[StrOrPromise, int]]]]:
     """Top values of profession, seniority and country among the members."""
     seniority_labels = dict(Seniority.choices)
     result = []

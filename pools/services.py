@@ -5,6 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -119,6 +120,7 @@ def _rules_by_tag(tag_ids: Iterable[int] = ()) -> dict[int, list[TagRule]]:
     for tag_id in tag_ids:
         groups[tag_id]
     for rule in TagRule.objects.filter(is_active=True, tag__isnull=False):
+        assert rule.tag_id is not None  # filtered on
         groups[rule.tag_id].append(rule)
     return groups
 
@@ -156,7 +158,7 @@ def tag_rules_apply_for_candidates(*, candidate_ids: Sequence[int]) -> RuleApply
 
     for start in range(0, len(ids), RULES_CHUNK):
         chunk = ids[start : start + RULES_CHUNK]
-        transaction.on_commit(lambda chunk=chunk: tag_rules_apply_task.delay(chunk))
+        transaction.on_commit(partial(tag_rules_apply_task.delay, chunk))
     return None
 
 
@@ -258,7 +260,7 @@ def rule_run_start(*, actor: User | None) -> RuleRun:
     if running:
         return running
     run = RuleRun.objects.create(requested_by=actor)
-    audit_log_record(actor=actor, action="pools.rules_reapplied", target=f"run {run.pk}")
+    audit_log_record(actor=actor, action="pools.rules_reapplied", target=f"#{run.pk}")
     from pools.tasks import rule_run_task
 
     transaction.on_commit(lambda: rule_run_task.delay(run.pk))

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.http import StaffRequest
 from accounts.permissions import hr_admin_required, recruiter_required
 from accounts.services import audit_log_record
 from candidates.criteria import CriteriaError, CriteriaForm, apply_criteria, criteria_describe
@@ -58,7 +59,7 @@ MEMBER_ORDER = ("-last_activity_at", "-id")
 
 
 @recruiter_required
-def pool_list(request: HttpRequest) -> HttpResponse:
+def pool_list(request: StaffRequest) -> HttpResponse:
     rows = []
     for pool in Pool.objects.order_by("name"):
         problem = pool_problem(pool)
@@ -88,7 +89,7 @@ def _as_form_data(criteria: dict[str, Any]) -> QueryDict:
 
 
 @recruiter_required
-def pool_create(request: HttpRequest) -> HttpResponse:
+def pool_create(request: StaffRequest) -> HttpResponse:
     kind = request.GET.get("kind") or request.POST.get("kind") or PoolKind.SMART
     if kind not in PoolKind.values:
         kind = PoolKind.SMART
@@ -96,12 +97,12 @@ def pool_create(request: HttpRequest) -> HttpResponse:
 
 
 @recruiter_required
-def pool_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def pool_edit(request: StaffRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(Pool, pk=pk)
     return _pool_form(request, pool=pool, kind=pool.kind)
 
 
-def _pool_form(request: HttpRequest, *, pool: Pool | None, kind: str) -> HttpResponse:
+def _pool_form(request: StaffRequest, *, pool: Pool | None, kind: str) -> HttpResponse:
     initial = {"name": pool.name, "description": pool.description} if pool else {}
     form = PoolForm(request.POST or None, initial=initial)
     criteria = _criteria_form(request, pool) if kind == PoolKind.SMART else None
@@ -130,7 +131,7 @@ def _pool_form(request: HttpRequest, *, pool: Pool | None, kind: str) -> HttpRes
 
 
 @recruiter_required
-def criteria_count(request: HttpRequest) -> HttpResponse:
+def criteria_count(request: StaffRequest) -> HttpResponse:
     """htmx: how many candidates the criteria being edited select, and any contradiction."""
     form = CriteriaForm(request.GET, prefix=CRITERIA_PREFIX)
     context: dict[str, Any] = {"form": form}
@@ -146,7 +147,7 @@ def criteria_count(request: HttpRequest) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def pool_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def pool_remove(request: StaffRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(Pool, pk=pk)
     pool_delete(actor=request.user, pool=pool)
     messages.success(request, _("Pool “%(name)s” deleted.") % {"name": pool.name})
@@ -174,7 +175,7 @@ def _filtered_members(query: QueryDict, pool: Pool) -> dict[str, Any]:
 
 
 @recruiter_required
-def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def pool_detail(request: StaffRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(Pool, pk=pk)
     context = _filtered_members(request.GET, pool)
     members: QuerySet = context["members"]
@@ -220,7 +221,7 @@ EXPORT_FIELDS = [
 
 
 @recruiter_required
-def pool_export(request: HttpRequest, pk: int) -> HttpResponse:
+def pool_export(request: StaffRequest, pk: int) -> StreamingHttpResponse:
     pool = get_object_or_404(Pool, pk=pk)
     members = _filtered_members(request.GET, pool)["members"].order_by("id")
     count = members.count()
@@ -253,7 +254,7 @@ def pool_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def pool_bulk(request: HttpRequest, pk: int) -> HttpResponse:
+def pool_bulk(request: StaffRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(Pool, pk=pk)
     selected = [int(v) for v in request.POST.getlist("candidate_ids") if v.isdigit()]
     form = BulkForm(request.POST, selected_ids=selected)
@@ -262,7 +263,7 @@ def pool_bulk(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))  # already text: typed as ValidationError too
         return redirect(back)
     members = _filtered_members(filters, pool)["members"]
     if form.cleaned_data["scope"] == "selected":
@@ -322,7 +323,7 @@ def pool_bulk(request: HttpRequest, pk: int) -> HttpResponse:
 
 @recruiter_required
 @require_POST
-def pool_add_by_email(request: HttpRequest, pk: int) -> HttpResponse:
+def pool_add_by_email(request: StaffRequest, pk: int) -> HttpResponse:
     """Static pools: paste email addresses (one per line or separated by commas)."""
     pool = get_object_or_404(Pool, pk=pk)
     raw = request.POST.get("emails", "")
@@ -367,7 +368,7 @@ def pool_add_by_email(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @hr_admin_required
-def rule_list(request: HttpRequest) -> HttpResponse:
+def rule_list(request: StaffRequest) -> HttpResponse:
     rules = TagRule.objects.select_related("tag", "min_stage").order_by("name")
     return render(
         request,
@@ -415,7 +416,7 @@ def _rule_initial(rule: TagRule) -> dict[str, Any]:
 
 
 @hr_admin_required
-def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def rule_edit(request: StaffRequest, pk: int | None = None) -> HttpResponse:
     rule = get_object_or_404(TagRule, pk=pk) if pk else None
     form = TagRuleForm(request.POST or None, initial=_rule_initial(rule) if rule else None)
     if request.method == "POST" and form.is_valid():
@@ -444,7 +445,7 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def rule_preview_view(request: HttpRequest) -> HttpResponse:
+def rule_preview_view(request: StaffRequest) -> HttpResponse:
     form = TagRuleForm(request.POST)
     context: dict[str, Any] = {"form": form}
     if form.is_valid():
@@ -455,7 +456,7 @@ def rule_preview_view(request: HttpRequest) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def rule_delete(request: StaffRequest, pk: int) -> HttpResponse:
     rule = get_object_or_404(TagRule, pk=pk)
     tag_rule_delete(actor=request.user, rule=rule)
     messages.success(
@@ -467,7 +468,7 @@ def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def rule_run_create(request: HttpRequest) -> HttpResponse:
+def rule_run_create(request: StaffRequest) -> HttpResponse:
     run = rule_run_start(actor=request.user)
     if request.htmx:
         return render(request, "pools/_run.html", {"run": run})
@@ -476,6 +477,6 @@ def rule_run_create(request: HttpRequest) -> HttpResponse:
 
 
 @hr_admin_required
-def rule_run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def rule_run_progress(request: StaffRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(RuleRun, pk=pk)
     return render(request, "pools/_run.html", {"run": run})

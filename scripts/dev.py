@@ -212,7 +212,7 @@ def _external_database(url: str) -> str:
     except psycopg.OperationalError as exc:
         if "does not exist" not in str(exc) or not name:
             raise ServiceError(f"DATABASE_URL: cannot connect to PostgreSQL: {exc}") from None
-    maintenance = make_conninfo(**(conninfo_to_dict(url) | {"dbname": "postgres"}))
+    maintenance = make_conninfo("", **(conninfo_to_dict(url) | {"dbname": "postgres"}))
     try:
         with psycopg.connect(maintenance, autocommit=True, connect_timeout=10) as conn:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

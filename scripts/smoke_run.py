@@ -200,8 +200,12 @@ def prepare_external(database_url: str, redis_url: str) -> None:
     name = params.get("dbname")
     if not name or name in {"postgres", "template0", "template1"}:
         raise SmokeFailure(f"refusing to drop database {name!r}")
-    with psycopg.connect(make_conninfo(**(params | {"dbname": "postgres"})), autocommit=True) as c:
-        c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with psycopg.connect(
+        make_conninfo("", **(params | {"dbname": "postgres"})), autocommit=True
+    ) as c:
+        c.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(str(name)))
+        )
     redis.Redis.from_url(redis_url).flushdb()
     say(f"dropped database {name!r}, emptied {redis_url}")
 

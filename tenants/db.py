@@ -24,10 +24,12 @@ def server_binding_cursor() -> Iterator[CursorWrapper]:
     execute wrappers still see the statement."""
     with connection.cursor() as django_cursor:
         raw = psycopg.Cursor(django_cursor.cursor.connection)
+        # django-stubs types the argument as a CursorWrapper; Django passes (and wraps) the
+        # DB-API cursor, as here.
         wrapped = (
-            connection.make_debug_cursor(raw)
+            connection.make_debug_cursor(raw)  # type: ignore[arg-type]
             if connection.queries_logged
-            else connection.make_cursor(raw)
+            else connection.make_cursor(raw)  # type: ignore[arg-type]
         )
         with wrapped:
             yield wrapped

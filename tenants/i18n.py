@@ -21,15 +21,19 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.db import connection
 from django.http import HttpRequest
 from django.utils import formats, timezone, translation
 from django.utils.functional import lazy
 from django.utils.translation.trans_real import parse_accept_lang_header
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+from tenants.context import current_tenant_or_none
 
 UTC = ZoneInfo("UTC")
 
@@ -39,7 +43,7 @@ def language_codes() -> tuple[str, ...]:
 
 
 def _tenant(tenant: Any = None) -> Any:
-    tenant = tenant if tenant is not None else getattr(connection, "tenant", None)
+    tenant = tenant if tenant is not None else current_tenant_or_none()
     if tenant is None or getattr(tenant, "schema_name", "public") == "public":
         return None
     return tenant
@@ -138,14 +142,14 @@ def format_zoned(value: dt.datetime | None, *, with_date: bool = True) -> str:
     return f"{text} {zone_abbreviation(local)}"
 
 
-def _interpolate(message: str, values: dict[str, Any]) -> str:
+def _interpolate(message: StrOrPromise, values: dict[str, Any]) -> str:
     return str(message) % values
 
 
 _lazy_interpolate = lazy(_interpolate, str)
 
 
-def lazy_format(message: str, **values: Any) -> str:
+def lazy_format(message: StrOrPromise, **values: Any) -> str:
     """`gettext_lazy(message) % values`, translated when shown rather than when made: for an
     error raised before the page knows its reader's language."""
     return _lazy_interpolate(message, values)

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from tenants import signing as bulk_signing
+from tenants.context import connection_tenant, current_schema
 from tenants.models import Tenant
 
 # A bulk action signs several links per email for hundreds of people: the primary domain is
@@ -33,7 +33,7 @@ def _host(tenant: Tenant) -> str:
 
 
 def tenant_base_url(tenant: Tenant | None = None) -> str:
-    tenant = tenant or connection.tenant
+    tenant = tenant or connection_tenant()
     port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
     return f"{settings.SITE_SCHEME}://{_host(tenant)}{port}"
 
@@ -59,7 +59,7 @@ def tenant_token_url_builder(viewname: str, tenant: Tenant | None = None) -> Cal
     """`tenant_token_url(viewname, token, tenant)` as a function of the token, with the host and
     the view's URL resolved now: a batch of digests signs thousands of links, and the per-link
     lookups (URL conf, script prefix, tenant, settings) cost more than signing itself."""
-    tenant = tenant or connection.tenant
+    tenant = tenant or connection_tenant()
     prefix, suffix = _token_path(viewname, get_urlconf(), get_script_prefix())
     head = tenant_base_url(tenant) + prefix
 
@@ -75,7 +75,7 @@ def tenant_signed_url_builder(viewname: str, salt: str) -> Callable[[dict[str, A
     """A function of a payload: the absolute link to `viewname` with the payload, plus the
     current tenant's schema as "s", signed with `salt` (`tenants.signing.dumps`). Links whose
     token carries ids and the tenant (re-apply, share with a friend) are built with it."""
-    schema = connection.schema_name
+    schema = current_schema()
     url = tenant_token_url_builder(viewname)
 
     def build(fields: dict[str, Any]) -> str:

@@ -24,6 +24,7 @@ from django_tenants.utils import (
     schema_exists,
 )
 
+from tenants.context import activate_public_schema, activate_tenant
 from tenants.events import tenant_provisioned
 from tenants.models import Domain, Tenant
 
@@ -89,7 +90,7 @@ def template_schema_refresh(*, force: bool = False) -> bool:
     call_command(
         "migrate_schemas", tenant=True, schema_name=template, interactive=False, verbosity=0
     )
-    connection.set_schema_to_public()
+    activate_public_schema()
     return True
 
 
@@ -108,7 +109,7 @@ def tenant_provision(
     schema_name = schema_name or schema_name_for_domain(domain)
     _validate(name, domain, schema_name, admin_email)
 
-    connection.set_schema_to_public()
+    activate_public_schema()
     existing_domain = Domain.objects.select_related("tenant").filter(domain=domain).first()
     tenant = Tenant.objects.filter(schema_name=schema_name).first()
     if existing_domain and existing_domain.tenant.schema_name != schema_name:
@@ -137,13 +138,13 @@ def tenant_provision(
 
     notes: list[str] = []
     with schema_context(tenant.schema_name), transaction.atomic():
-        connection.set_tenant(tenant)
+        activate_tenant(tenant)
         for _receiver, note in tenant_provisioned.send(
             sender=Tenant, tenant=tenant, admin_email=admin_email, admin_password=admin_password
         ):
             if note:
                 notes.append(str(note))
-    connection.set_schema_to_public()
+    activate_public_schema()
     return ProvisionResult(tenant=tenant, created=created, notes=notes)
 
 
@@ -151,5 +152,5 @@ def tenant_schema_drop(*, tenant: Tenant) -> None:
     """Remove a tenant and its schema (tests and operators; not reachable from the web)."""
     if tenant.schema_name == get_public_schema_name():
         raise ProvisioningError("The public schema cannot be dropped.")
-    connection.set_schema_to_public()
+    activate_public_schema()
     tenant.delete(force_drop=True)

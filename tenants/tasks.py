@@ -4,6 +4,7 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from config.celery import SchemaRequiredTask
 from tenants.fanout import enqueue_for_each_tenant
 
 HEARTBEAT_KEY = "worker:heartbeat"
@@ -17,6 +18,6 @@ def tenant_heartbeat_task() -> str:
     return stamp
 
 
-@shared_task(runs_in_public=True)
+@shared_task(base=SchemaRequiredTask, runs_in_public=True)
 def heartbeat_dispatch_task() -> int:
     return enqueue_for_each_tenant(tenant_heartbeat_task)

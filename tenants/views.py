@@ -3,10 +3,11 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
+
+from tenants.context import current_tenant_or_none
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -19,8 +20,8 @@ landing.access = "public"  # type: ignore[attr-defined]
 @cache_control(max_age=3600, public=True)
 def logo(request: HttpRequest) -> FileResponse:
     """The current tenant's logo, served from its own storage prefix only."""
-    tenant = connection.tenant
-    if not tenant.logo:
+    tenant = current_tenant_or_none()
+    if tenant is None or not tenant.logo:
         raise Http404("No logo")
     return FileResponse(tenant.logo.open("rb"))
 
@@ -35,7 +36,8 @@ _COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
 def theme(request: HttpRequest) -> HttpResponse:
     """The tenant's colour as a stylesheet: the Content-Security-Policy allows no inline style.
     Pages link it with ?v=<colour>, so a new colour is a new URL and a day of caching is safe."""
-    colour = getattr(connection.tenant, "primary_colour", "")
+    tenant = current_tenant_or_none()
+    colour = tenant.primary_colour if tenant is not None else ""
     if not _COLOUR.fullmatch(colour or ""):
         colour = "#1f6feb"
     return HttpResponse(f":root {{ --brand: {colour}; }}\n", content_type="text/css")

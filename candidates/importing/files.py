@@ -291,7 +291,7 @@ def _parse_xlsx(data: bytes) -> ParsedFile:
             path = _xlsx_first_sheet(reader)
             with reader.archive.open(path) as sheet:
                 import_limits.xlsx_row_width_check(sheet)
-            header_row = next(
+            header_row: list[Any] = next(
                 _xlsx_rows(reader, path, max_row=1, max_col=import_limits.MAX_COLUMNS + 1),
                 (0, []),
             )[1]

@@ -11,14 +11,13 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
 
 from candidates.fields import LIST_FIELDS
@@ -27,7 +26,8 @@ from candidates.models import AgeBracket, ImportKind, ImportMapping, Outcome, Se
 from candidates.services import CandidateError, tag_names_validate
 from candidates.validators import SINGLE_LINE_FIELDS, has_line_break
 
-StrOrPromise = str | Promise
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # --- Target fields ------------------------------------------------------------------------------
 
@@ -246,7 +246,7 @@ APPLICATION_TARGETS = [
         ),
     ),
 ]
-REQUIRED = {
+REQUIRED: dict[str, list[str]] = {
     ImportKind.CANDIDATES: ["email"],
     ImportKind.APPLICATIONS: ["email", "position", "stage"],
 }

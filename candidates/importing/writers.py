@@ -31,6 +31,7 @@ from candidates.models import (
     Stage,
 )
 from candidates.services import changed_on_commit, skills_get_or_create, tags_get_or_create
+from candidates.timeline import timeline_entry, timeline_summary
 from tenants.db import Column, Each, Same, Sql, rows_insert
 
 MAX_STORED_ERRORS = 5000
@@ -83,9 +84,10 @@ class Writer(abc.ABC):
     def write(self, records: list[Record]) -> tuple[int, int, int, list[int]]:
         """Upsert one chunk; return (created, updated, unchanged, changed candidate ids)."""
 
-    def activities(self, candidate_ids: list[int], summary: str) -> None:
+    def activities(self, candidate_ids: list[int], code: str) -> None:
         if not candidate_ids:
             return
+        params = {"file": self.job.original_name}
         rows_insert(
             Activity._meta.db_table,
             {
@@ -93,7 +95,9 @@ class Writer(abc.ABC):
                 "kind": Same("text", str(ActivityKind.IMPORT)),
                 "at": Sql("now()"),
                 "actor_id": Same("bigint", self.actor_id),
-                "summary": Same("text", summary[:300]),
+                "code": Same("text", code),
+                "params": Each("jsonb", [params] * len(candidate_ids)),
+                "summary": Same("text", timeline_summary(code, params)),
                 "body": Sql("''"),
                 "ref": Same("text", f"candidates.importjob:{self.job.pk}"),
                 "data": Sql("'{}'::jsonb"),
@@ -158,8 +162,8 @@ class CandidateWriter(Writer):
         updated |= self._relations(records, ids, "skills", CandidateSkill, skills_get_or_create)
         updated |= self._relations(records, ids, "tags", CandidateTag, tags_get_or_create)
         updated -= created
-        self.activities(sorted(created), f"Imported from {self.job.original_name}")
-        self.activities(sorted(updated), f"Completed by import of {self.job.original_name}")
+        self.activities(sorted(created), "import.created")
+        self.activities(sorted(updated), "import.completed")
         Candidate.objects.filter(pk__in=updated).update(last_activity_at=timezone.now())
         unchanged = len(records) - len(created) - len(updated)
         return len(created), len(updated), max(0, unchanged), sorted(created | updated)
@@ -296,13 +300,15 @@ class ApplicationWriter(Writer):
         created_ids = sorted({a.candidate_id for a in new})
         Activity.objects.bulk_create(
             [
-                Activity(
+                timeline_entry(
+                    code="application.imported",
+                    params={
+                        "position": names[app.position_id],
+                        "stage": app.furthest_stage.name,
+                        "outcome": app.outcome,
+                    },
                     candidate_id=app.candidate_id,
                     kind=ActivityKind.IMPORT,
-                    summary=(
-                        f"Imported application: {names[app.position_id]} — reached "
-                        f"{app.furthest_stage.name}, {Outcome(app.outcome).label.lower()}"
-                    )[:300],
                     actor_id=self.actor_id,
                     ref=f"candidates.importjob:{self.job.pk}",
                     at=app.applied_at,

@@ -3,7 +3,8 @@ batch of up to 1,000), read, update (If-Match), tags, consent."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal, cast
 
 from django import forms
 from django.db.models import Q
@@ -66,7 +67,8 @@ def candidate_data(candidate: Candidate) -> dict[str, Any]:
 
 
 def _live() -> Any:
-    return Candidate.objects.active().prefetch_related("skills", "tags")
+    # django-stubs cannot see that taggit's (untyped) TaggableManager supports prefetching.
+    return Candidate.objects.active().prefetch_related("skills", "tags")  # type: ignore[misc]
 
 
 def _candidate(pk: int) -> Candidate:
@@ -86,6 +88,13 @@ def _fields(payload: Any, *, exclude: set[str]) -> dict[str, Any]:
 LIST_PARAMS = {"cursor", "limit", "sort"}
 
 
+def _choice_values(field: forms.ChoiceField) -> list[str]:
+    # django-stubs types `choices` as what the setter accepts; the getter returns the
+    # normalised (value, label) pairs.
+    choices = cast("Iterable[tuple[object, object]]", field.choices)
+    return [str(value) for value, _label in choices if value != ""]
+
+
 def criteria_parameters() -> list[dict[str, Any]]:
     """The registered criteria as OpenAPI query parameters (the same names as the UI's URL)."""
     parameters = []
@@ -97,12 +106,12 @@ def criteria_parameters() -> list[dict[str, Any]]:
             if isinstance(field, forms.MultipleChoiceField) and not isinstance(
                 field, forms.ModelMultipleChoiceField
             ):
-                item["enum"] = [str(v) for v, _ in field.choices if v != ""]
+                item["enum"] = _choice_values(field)
             schema = {"type": "array", "items": item}
         elif isinstance(field, forms.DateField):
             schema = {"type": "string", "format": "date"}
         elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
-            schema["enum"] = [str(v) for v, _ in field.choices if v != ""]
+            schema["enum"] = _choice_values(field)
         elif isinstance(field, forms.CharField) and field.max_length:
             schema["maxLength"] = field.max_length
         parameters.append(
@@ -142,7 +151,7 @@ def candidates_list(
             422,
             "Some filters are not valid.",
             errors=[
-                {"location": "query", "pointer": key, "detail": " ".join(messages)}
+                {"location": "query", "pointer": key, "detail": " ".join(str(m) for m in messages)}
                 for key, messages in form.errors.items()
             ],
         )

@@ -1,7 +1,9 @@
 """What every API operation goes through before and after django-ninja: the body size limit,
 the API key (401 for a missing, unknown, revoked or other tenant's key), the per-key rate limit
 (429 + Retry-After), one transaction per request (rolled back on a server error) and
-Idempotency-Key replays for POSTs.
+Idempotency-Key replays for POSTs. Every answer is in English, whatever the company's
+language: programs match on a problem's `type` and `errors[].pointer`, people read `title` and
+`detail` in the language of the API's documentation (docs/CONTRACTS.md, integrations).
 
 It wraps the view functions of ninja's URL patterns, so these rules hold for every operation
 without each one repeating them; ninja's own auth classes then only check the key's scopes.
@@ -19,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.permissions import API_KEY
 from integrations.api.problems import ApiProblem, problem_response
@@ -29,6 +31,8 @@ from integrations.models import ApiKey, IdempotencyRecord
 # A first request that has not finished after this long died: its key may be used again.
 ABANDONED_AFTER = timedelta(seconds=120)
 _REPLAYED_HEADERS = ("Content-Type", "Location", "ETag")
+# The language of every API answer (and of its documentation).
+API_LANGUAGE = "en"
 
 
 def max_body_bytes() -> int:
@@ -156,7 +160,22 @@ def _store(record: IdempotencyRecord, response: HttpResponse) -> None:
 
 
 def api_gateway(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    guarded = _guarded(view)
+
     @wraps(view)
+    def english(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The staff-language middleware chose the company's language for this keyless request;
+        # a service refusal worded through gettext would otherwise answer in it.
+        with translation.override(API_LANGUAGE):
+            response = guarded(request, *args, **kwargs)
+        response["Content-Language"] = API_LANGUAGE
+        return response
+
+    english.access = API_KEY  # type: ignore[attr-defined]
+    return english
+
+
+def _guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         record = None
         try:
@@ -202,5 +221,4 @@ def api_gateway(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             response["RateLimit-Remaining"] = str(decision.remaining)
         return response
 
-    wrapper.access = API_KEY  # type: ignore[attr-defined]
     return wrapper

@@ -80,7 +80,10 @@ def position_data(position: Position) -> dict[str, Any]:
 
 def _position(pk: int) -> Position:
     return get_or_404(  # type: ignore[return-value]
-        Position.objects.prefetch_related("required_skills"), "position", pk=pk
+        # django-stubs cannot see that taggit's TaggableManager supports prefetching.
+        Position.objects.prefetch_related("required_skills"),  # type: ignore[misc]
+        "position",
+        pk=pk,
     )
 
 
@@ -133,7 +136,8 @@ def positions_list(
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Any:
-    queryset = Position.objects.prefetch_related("required_skills")
+    # django-stubs cannot see that taggit's (untyped) TaggableManager supports prefetching.
+    queryset = Position.objects.prefetch_related("required_skills")  # type: ignore[misc]
     if status:
         queryset = queryset.filter(status=status)
     rows, next_cursor = id_page(queryset, cursor, limit)

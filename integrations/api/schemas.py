@@ -9,7 +9,7 @@ validates here can be stored.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -29,12 +29,22 @@ Name = Text(100, 1)
 Short = Text(100)
 Email = Annotated[str, StringConstraints(min_length=3, max_length=254, pattern=r"^[^\x00\s]+@")]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")]
-Language = Literal[tuple(code for code, _ in settings.LANGUAGES)]  # type: ignore[valid-type]
-SeniorityValue = Literal[tuple(Seniority.values)]  # type: ignore[valid-type]
-AgeBracketValue = Literal[tuple(AgeBracket.values)]  # type: ignore[valid-type]
-OutcomeValue = Literal[tuple(Outcome.values)]  # type: ignore[valid-type]
-PositionStatusValue = Literal[tuple(PositionStatus.values)]  # type: ignore[valid-type]
-RemoteValue = Literal[tuple(RemotePolicy.values)]  # type: ignore[valid-type]
+if TYPE_CHECKING:
+    # Literals built from the choices at import time, which mypy cannot evaluate: to it they
+    # are the strings they are; pydantic (and the OpenAPI schema) sees the closed set below.
+    Language = str
+    SeniorityValue = str
+    AgeBracketValue = str
+    OutcomeValue = str
+    PositionStatusValue = str
+    RemoteValue = str
+else:
+    Language = Literal[tuple(code for code, _ in settings.LANGUAGES)]
+    SeniorityValue = Literal[tuple(Seniority.values)]
+    AgeBracketValue = Literal[tuple(AgeBracket.values)]
+    OutcomeValue = Literal[tuple(Outcome.values)]
+    PositionStatusValue = Literal[tuple(PositionStatus.values)]
+    RemoteValue = Literal[tuple(RemotePolicy.values)]
 Names = Annotated[list[Name], Field(max_length=100)]  # type: ignore[valid-type]
 Strings = Annotated[list[Short], Field(max_length=50)]  # type: ignore[valid-type]
 

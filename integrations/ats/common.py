@@ -187,7 +187,7 @@ def decision_apply(
     """Close the application as their decision says; returns what happened, in words."""
     application.refresh_from_db(fields=["outcome"])
     if outcome == ReasonOutcome.REJECTED:
-        reasons = [mapping.reason] if mapping is not None and mapping.reason_id else []
+        reasons = [mapping.reason] if mapping is not None and mapping.reason is not None else []
         try:
             result = application_reject_external(
                 application=application,

@@ -92,7 +92,7 @@ def process(event: AtsEvent, connection: AtsConnection) -> str:
         source="Greenhouse",
     )
     linked = mapping_for(PROVIDER, MappingKind.APPLICATION, application_data.get("id"))
-    if linked is not None and linked.application_id:
+    if linked is not None and linked.application is not None:
         application = linked.application
     else:
         position, _ = position_for_job(connection, job.get("id"), str(job.get("name") or ""))
@@ -101,14 +101,18 @@ def process(event: AtsEvent, connection: AtsConnection) -> str:
         )
     event.candidate, event.application = candidate, application
     done = []
-    if stage_row is not None and stage_row.stage_id and stage_sync(application, stage_row.stage):
+    if (
+        stage_row is not None
+        and stage_row.stage is not None
+        and stage_sync(application, stage_row.stage)
+    ):
         done.append(f"moved to {stage_row.stage.name}")
     if status == "rejected":
         reason_name = str(reason_data.get("name") or "no reason given")
         note = f"Greenhouse: {reason_name}" + (f" ({reason_type})" if reason_type else "")
         if reason_row is not None and reason_row.ignore:
             reason_row = None
-        outcome = ReasonOutcome.WITHDRAWN if they_withdrew else ReasonOutcome.REJECTED
+        outcome: str = ReasonOutcome.WITHDRAWN if they_withdrew else ReasonOutcome.REJECTED
         if reason_row is not None:
             outcome = reason_row.outcome if not they_withdrew else outcome
         done.append(

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from accounts.http import StaffRequest
 from accounts.permissions import hr_admin_required, public_view
 from integrations.ats import PROCESSORS, greenhouse, lever
 from integrations.ats.common import ats_event_receive
@@ -76,7 +77,8 @@ def ats_webhook(request: HttpRequest, provider: str) -> HttpResponse:
         if not lever.signature_valid(connection.secret, payload):
             return _answer(401, "The signature does not match the token and our secret.")
         action = str(payload.get("event") or "")
-        data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+        raw_data = payload.get("data")
+        data = raw_data if isinstance(raw_data, dict) else {}
         dedupe = f"lever:{action}:{payload['signature']}:{data.get('opportunityId', '')}"
     else:
         action = str(payload.get("action") or "")
@@ -106,7 +108,7 @@ def _webhook_url(request: HttpRequest, provider: str) -> str:
 
 
 @hr_admin_required
-def ats_settings(request: HttpRequest) -> HttpResponse:
+def ats_settings(request: StaffRequest) -> HttpResponse:
     connections = {c.provider: c for c in AtsConnection.objects.all()}
     if request.method == "POST":
         provider = request.POST.get("provider", "")
@@ -126,7 +128,7 @@ def ats_settings(request: HttpRequest) -> HttpResponse:
                 _("%(provider)s settings saved.") % {"provider": AtsProvider(provider).label},
             )
             return redirect("integrations:ats")
-        messages.error(request, " ".join(m for e in form.errors.values() for m in e))
+        messages.error(request, " ".join(str(m) for e in form.errors.values() for m in e))
     providers = [
         {
             "value": value,
@@ -173,7 +175,7 @@ def _initial(mapping: AtsMapping) -> dict[str, Any]:
 
 @hr_admin_required
 @require_POST
-def mapping_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def mapping_edit(request: StaffRequest, pk: int) -> HttpResponse:
     mapping = get_object_or_404(AtsMapping, pk=pk)
     form = MappingForm(request.POST, mapping=mapping)
     if form.is_valid():
@@ -188,25 +190,25 @@ def mapping_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"name": mapping.external_name or mapping.external_id},
             )
     else:
-        messages.error(request, " ".join(m for e in form.errors.values() for m in e))
+        messages.error(request, " ".join(str(m) for e in form.errors.values() for m in e))
     return redirect(reverse("integrations:ats") + "#mappings")
 
 
 @hr_admin_required
 @require_POST
-def mapping_add(request: HttpRequest) -> HttpResponse:
+def mapping_add(request: StaffRequest) -> HttpResponse:
     form = MappingAddForm(request.POST)
     if form.is_valid():
         ats_mapping_add(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
         messages.success(request, _("Added: now choose what it means here."))
     else:
-        messages.error(request, " ".join(m for e in form.errors.values() for m in e))
+        messages.error(request, " ".join(str(m) for e in form.errors.values() for m in e))
     return redirect(reverse("integrations:ats") + "#mappings")
 
 
 @hr_admin_required
 @require_POST
-def event_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def event_retry(request: StaffRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(AtsEvent, pk=pk)
     try:
         event = ats_event_retry(event=event, actor=request.user)  # type: ignore[arg-type]
@@ -222,7 +224,7 @@ def event_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def events_retry_all(request: HttpRequest) -> HttpResponse:
+def events_retry_all(request: StaffRequest) -> HttpResponse:
     done = ats_events_retry_all(actor=request.user)  # type: ignore[arg-type]
     messages.success(
         request,
@@ -233,7 +235,7 @@ def events_retry_all(request: HttpRequest) -> HttpResponse:
 
 @hr_admin_required
 @require_POST
-def event_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+def event_dismiss(request: StaffRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(AtsEvent, pk=pk)
     ats_event_dismiss(event=event, actor=request.user)  # type: ignore[arg-type]
     messages.success(request, _("The event was dismissed; nothing was changed."))

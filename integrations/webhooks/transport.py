@@ -68,7 +68,7 @@ def url_target(url: str) -> Target:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         raise WebhookUrlError(f"The host name {host} does not resolve.") from None
-    addresses = [info[4][0] for info in infos]
+    addresses = [str(info[4][0]) for info in infos]  # an IP address (AF_INET/AF_INET6)
     if not settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES:
         for address in addresses:
             if _forbidden(ipaddress.ip_address(address.split("%", 1)[0])):

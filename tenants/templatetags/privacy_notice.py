@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.db import connection
 
+from tenants.context import current_tenant_or_none
 from tenants.privacy import notice, purposes
 
 register = template.Library()
@@ -16,7 +16,7 @@ register = template.Library()
 
 @register.inclusion_tag("includes/privacy_notice.html")
 def privacy_notice(kind: str) -> dict[str, Any]:
-    tenant = connection.tenant
+    tenant = current_tenant_or_none()
     found = notice(kind)
     if found is None:
         raise template.TemplateSyntaxError(f"No privacy notice is registered for {kind!r}.")

@@ -36,7 +36,7 @@ def test_details_read_as_fields_not_a_python_dict():
         }
     )
     assert fields[0] == ("Filters", "Country: FR; Skills any: Python, Go")
-    assert fields[1][0] == "At" and "T17:02" not in fields[1][1] and "2026" in fields[1][1]
+    assert fields[1][0] == "When" and "T17:02" not in fields[1][1] and "2026" in fields[1][1]
     assert fields[2] == ("Ok", "yes") and fields[3] == ("None", "—")
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from candidates.import_dry_run import import_dry_run_execute
 from candidates.importing import (
@@ -201,6 +202,7 @@ def test_files_over_the_size_limit_are_refused(tenant_a):
 def test_xlsx_import(tenant_a):
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)
     sheet.append(["E-mail", "First name", "Years", "Country"])
     sheet.append(["xl@example.com", "Excel", 7, "fr"])
     sheet.append([None, None, None, None])

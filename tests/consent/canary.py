@@ -156,6 +156,13 @@ def build(tag: str, hr_admin: object) -> Canary:
     activity_record(
         candidate=candidate, kind=ActivityKind.NOTE, summary=m("summary"), data={"d": m("data")}
     )
+    # A coded entry: its parameters hold what the sentence names.
+    activity_record(
+        candidate=candidate,
+        kind=ActivityKind.EMAIL,
+        code="email.sent",
+        params={"subject": m("params")},
+    )
     origin = Origin(ip=canary.ip, user_agent=m("ua"))
     consent_change(
         candidate=candidate,

@@ -52,10 +52,6 @@ def _skip_for(app: str) -> list[str]:
     """The regions not checked yet: a page's main content while its app is untranslated, and
     dashboard panels of untranslated apps."""
     skip = [] if app in TRANSLATED_APPS else ["main"]
-    # Timeline entries keep the words of the moment they were written (stored summaries, e.g.
-    # "Added (test)"), as tests/i18n/test_staff_recruiting.py also notes: a known limit of
-    # issue #16 until the timeline is put into words when shown.
-    skip += ["ol.timeline"]
     skip += [f"#panel-{key}" for key, owner in PANEL_APPS.items() if owner not in TRANSLATED_APPS]
     return skip
 

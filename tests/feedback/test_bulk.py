@@ -40,7 +40,11 @@ def test_bulk_rejects_early_stage_and_refuses_personalised_ones(tenant_a):
             candidate=app.candidate, ref=f"mailing.message:{message.pk}"
         ).exists()
         outcome = Activity.objects.get(candidate=app.candidate, kind="outcome")
-        assert outcome.body == "Automatic email. Reasons: Position filled or closed."
+        assert (outcome.code, outcome.params["reasons"]) == (
+            "feedback.rejected",
+            "Position filled or closed",
+        )
+        assert outcome.text.endswith("(automatic email; reasons: Position filled or closed)")
     late.refresh_from_db()
     assert late.outcome == Outcome.ACTIVE
     assert not Message.objects.filter(send_key__startswith=f"rejection:{late.pk}").exists()

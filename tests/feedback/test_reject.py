@@ -158,10 +158,14 @@ def test_timeline_has_rejection_call_and_email_with_message_ref(tenant_a):
     # The rejection itself, with its reasons and what was said, comes from candidates' outcome
     # service (so pool rules fire); one entry, no duplicate.
     rejected = Activity.objects.get(candidate=app.candidate, kind=ActivityKind.OUTCOME)
-    assert rejected.summary.endswith("Rejected")
-    assert "Personalised feedback. Reasons: Experience level." in rejected.body
+    # The branch and reasons are the entry's parameters (read in each reader's language), the
+    # body what the candidate was told.
+    assert rejected.code == "feedback.rejected"
+    assert rejected.params["branch"] == "personalised"
+    assert rejected.params["reasons"] == "Experience level"
+    assert rejected.text.endswith("Rejected (personalised feedback; reasons: Experience level)")
     assert "light on stakeholder management" in rejected.body
-    assert "Tips: Lead one cross-team project." in rejected.body
+    assert "Lead one cross-team project." in rejected.body
     call = FeedbackCall.objects.get(rejection=rejection)
     assert entries[f"feedback.call:{call.pk}"].kind == ActivityKind.CALL
     assert entries[f"feedback.call:{call.pk}"].at == called

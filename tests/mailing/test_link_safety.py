@@ -157,3 +157,13 @@ def test_a_reference_definitions_target_is_a_link_position_in_the_text_part_too(
     rendered = _render("[Click][ref]\n\n[ref]: {{ first_name }}", "<javascript:>")
     _check(rendered, "<javascript:>")
     assert "<javascript:>" not in rendered.text
+
+
+def test_raw_html_links_read_as_text_links_and_their_targets_are_link_positions(tenant_a):
+    # Found by the property test above: "\x1e<javascript:" in <a href="…"> stayed as typed in
+    # the text part (a raw HTML attribute was not treated as a link position there).
+    rendered = _render('<a href="{{ first_name }}">Click</a>', "\x1e<javascript:")
+    _check(rendered, "\x1e<javascript:")
+    assert "javascript" not in rendered.text and "<a " not in rendered.text
+    ours = _render('<b>Hi</b> <a href="https://jobs.example.com/">Our jobs</a>', "Ada")
+    assert ours.text.startswith("Hi Our jobs <https://jobs.example.com/>")
