@@ -82,6 +82,7 @@ def test_demo_seed_creates_past_rejections_once(tenant_a):
     now = timezone.now()
     for rejection in rejections:
         assert now - timedelta(days=41) < rejection.decided_at < now - timedelta(days=2)
+        assert rejection.message_id is not None
         assert Message.objects.filter(pk=rejection.message_id).exists()
     demo_seed(rng=random.Random(1))
     assert Rejection.objects.count() == 5
