@@ -34,7 +34,7 @@ def _key(secret_key: str, schema: str) -> bytes:
 
 def _fernet() -> MultiFernet:
     schema = current_schema()
-    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
     return MultiFernet([Fernet(_key(key, schema)) for key in keys])
 
 

@@ -9,6 +9,8 @@ person loses the name. Staff data follows the user account; login attempts are v
 
 from __future__ import annotations
 
+from django.utils.translation import gettext, gettext_noop
+
 from tenants.privacy import (
     AppPrivacy,
     Category,
@@ -28,7 +30,7 @@ _MENTIONS = Personal(Category.FREE_TEXT, Erase.SCRUB)
 
 AUDIT = Dataset(
     model="accounts.AuditLog",
-    description="Audit log",
+    description=gettext_noop("Audit log"),
     purposes=("staff_accounts",),
     personal={
         "actor_label": _STAFF_ID,
@@ -40,7 +42,7 @@ AUDIT = Dataset(
 )
 ADMIN_LOG = Dataset(
     model="admin.LogEntry",
-    description="Platform admin log",
+    description=gettext_noop("Platform admin log"),
     purposes=("staff_accounts",),
     personal={"object_repr": _MENTIONS, "change_message": _MENTIONS},
     not_personal=("object_id",),
@@ -48,7 +50,7 @@ ADMIN_LOG = Dataset(
 DATASETS = [
     Dataset(
         model="accounts.User",
-        description="Staff accounts",
+        description=gettext_noop("Staff accounts"),
         purposes=("staff_accounts",),
         personal={
             "email": _STAFF_ID,
@@ -64,26 +66,30 @@ DATASETS = [
     ADMIN_LOG,
     Dataset(
         model="sessions.Session",
-        description="Staff sessions",
+        description=gettext_noop("Staff sessions"),
         purposes=("staff_accounts",),
         personal={"session_data": _STAFF_TECH},
         not_personal=("session_key",),
     ),
     Dataset(
         model="accounts.SignInFailure",
-        description="Failed sign-ins (keyed hash of the typed address, client address)",
+        description=gettext_noop(
+            "Failed sign-ins (keyed hash of the typed address, client address)"
+        ),
         purposes=("staff_accounts",),
         personal={"account": _VISITOR, "ip_address": _VISITOR},
     ),
     Dataset(
         model="accounts.ExternalIdentity",
-        description="Single sign-on identities (issuer and subject at the company's provider)",
+        description=gettext_noop(
+            "Single sign-on identities (issuer and subject at the company's provider)"
+        ),
         purposes=("staff_accounts",),
         personal={"issuer": _STAFF_TECH, "subject": _STAFF_TECH},
     ),
     Dataset(
         model="accounts.SignInPolicy",
-        description="Sign-in settings of the company",
+        description=gettext_noop("Sign-in settings of the company"),
         purposes=("staff_accounts",),
         not_personal=(
             "sso_label",
@@ -98,25 +104,25 @@ DATASETS = [
     ),
     Dataset(
         model="otp_totp.TOTPDevice",
-        description="Authenticator apps (second factor)",
+        description=gettext_noop("Authenticator apps (second factor)"),
         purposes=("staff_accounts",),
         personal={"name": _STAFF_TECH, "key": _STAFF_TECH},
     ),
     Dataset(
         model="otp_static.StaticDevice",
-        description="Recovery code sets (second factor)",
+        description=gettext_noop("Recovery code sets (second factor)"),
         purposes=("staff_accounts",),
         personal={"name": _STAFF_TECH},
     ),
     Dataset(
         model="otp_static.StaticToken",
-        description="Recovery codes (keyed hashes)",
+        description=gettext_noop("Recovery codes (keyed hashes)"),
         purposes=("staff_accounts",),
         personal={"token": _STAFF_TECH},
     ),
     Dataset(
         model="django_otp_webauthn.WebAuthnCredential",
-        description="Passkeys (second factor)",
+        description=gettext_noop("Passkeys (second factor)"),
         purposes=("staff_accounts",),
         personal={
             name: _STAFF_TECH
@@ -133,14 +139,14 @@ DATASETS = [
     ),
     Dataset(
         model="django_otp_webauthn.WebAuthnAttestation",
-        description="Passkey attestations",
+        description=gettext_noop("Passkey attestations"),
         purposes=("staff_accounts",),
         personal={"data": _STAFF_TECH, "client_data_json": _STAFF_TECH},
         not_personal=("fmt",),
     ),
     Dataset(
         model="django_otp_webauthn.WebAuthnUserHandle",
-        description="Passkey user handles",
+        description=gettext_noop("Passkey user handles"),
         purposes=("staff_accounts",),
         personal={"handle_hex": _STAFF_TECH},
     ),
@@ -148,7 +154,7 @@ DATASETS = [
 
 
 def _staff_retention() -> str:
-    return (
+    return gettext(
         "Staff accounts: while the person works with the product. Audit log: for the life "
         "of the account of the company (accountability, Art. 5(2)). Failed sign-ins: "
         "30 minutes after the last one. Second factors and SSO identities: with the account."
@@ -158,8 +164,8 @@ def _staff_retention() -> str:
 PURPOSES = [
     Purpose(
         "staff_accounts",
-        "Staff sign-in, security and the audit log",
-        "Contract with the company; legitimate interest in security (Art. 6(1)(f))",
+        gettext_noop("Staff sign-in, security and the audit log"),
+        gettext_noop("Contract with the company; legitimate interest in security (Art. 6(1)(f))"),
         _staff_retention,
     )
 ]

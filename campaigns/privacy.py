@@ -4,6 +4,7 @@ someone (their matched skills), and employees quoted in testimonials."""
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from campaigns.models import Delivery
 from tenants.privacy import (
@@ -24,7 +25,7 @@ _MENTIONS = Personal(Category.FREE_TEXT, Erase.SCRUB)
 
 DELIVERY = Dataset(
     model="campaigns.Delivery",
-    description="Nurture emails planned",
+    description=gettext_noop("Nurture emails planned"),
     person="candidate",
     purposes=("nurture",),
     personal={
@@ -37,7 +38,7 @@ DATASETS = [
     DELIVERY,
     Dataset(
         model="campaigns.ContentItem",
-        description="Nurture content",
+        description=gettext_noop("Nurture content"),
         personal={
             # An employee quoted in a testimonial agreed to it as staff; not candidate data.
             "employee_name": Personal(Category.IDENTITY, subject=Subject.STAFF),
@@ -61,19 +62,19 @@ DATASETS = [
     ),
     Dataset(
         model="campaigns.Campaign",
-        description="Campaigns",
+        description=gettext_noop("Campaigns"),
         personal={"pool_name": _MENTIONS},
         not_personal=("name", "subject", "status"),
     ),
     Dataset(
         model="campaigns.TopicSchedule",
-        description="Topic schedules",
+        description=gettext_noop("Topic schedules"),
         personal={"priority_tag": _MENTIONS},
         not_personal=("topic", "send_weekdays"),
     ),
     Dataset(
         model="campaigns.TopicTemplate",
-        description="Topic templates",
+        description=gettext_noop("Topic templates"),
         not_personal=("language", "subject", "body"),
     ),
 ]

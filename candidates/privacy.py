@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Cast, Concat
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from candidates.importing import ImportFileError, job_parse
@@ -56,7 +56,7 @@ def _blank(category: Category, *, mentions: bool = False) -> Personal:
 
 CANDIDATE = Dataset(
     model="candidates.Candidate",
-    description="Candidate profile",
+    description=gettext_noop("Candidate profile"),
     person="pk",
     purposes=("recruitment", "talent_pool"),
     personal={
@@ -84,7 +84,7 @@ DATASETS = [
     CANDIDATE,
     Dataset(
         model="candidates.Application",
-        description="Applications",
+        description=gettext_noop("Applications"),
         person="candidate",
         purposes=("recruitment",),
         personal={"cv": Personal(Category.DOCUMENTS, Erase.DELETE_FILE)},
@@ -92,7 +92,7 @@ DATASETS = [
     ),
     Dataset(
         model="candidates.Submission",
-        description="Details submitted with an application, waiting for a recruiter",
+        description=gettext_noop("Details submitted with an application, waiting for a recruiter"),
         person="application__candidate",
         purposes=("recruitment",),
         personal={
@@ -103,7 +103,7 @@ DATASETS = [
     ),
     Dataset(
         model="candidates.Activity",
-        description="Timeline",
+        description=gettext_noop("Timeline"),
         person="candidate",
         purposes=("recruitment",),
         personal={
@@ -133,7 +133,7 @@ DATASETS = [
     ),
     Dataset(
         model="candidates.ImportJob",
-        description="Imports",
+        description=gettext_noop("Imports"),
         purposes=("imports",),
         personal={
             # Deleted (whole file) when it holds an erased person, and after the retention.
@@ -156,12 +156,12 @@ DATASETS = [
     ),
     Dataset(
         model="candidates.ImportMapping",
-        description="Saved import column mappings",
+        description=gettext_noop("Saved import column mappings"),
         not_personal=("kind", "signature", "mapping"),
     ),
     Dataset(
         model="candidates.Position",
-        description="Positions",
+        description=gettext_noop("Positions"),
         not_personal=(
             "title",
             "profession",
@@ -174,15 +174,17 @@ DATASETS = [
             "status",
         ),
     ),
-    Dataset(model="candidates.Stage", description="Stages", not_personal=("name", "slug")),
+    Dataset(
+        model="candidates.Stage", description=gettext_noop("Stages"), not_personal=("name", "slug")
+    ),
     Dataset(
         model="candidates.ListPreference",
-        description="Candidate list columns chosen by each staff user",
+        description=gettext_noop("Candidate list columns chosen by each staff user"),
         not_personal=("columns",),
     ),
     Dataset(
         model="candidates.SavedView",
-        description="Saved candidate-list views (a search may name someone)",
+        description=gettext_noop("Saved candidate-list views (a search may name someone)"),
         personal={
             "name": Personal(Category.FREE_TEXT, Erase.SCRUB),
             "query": Personal(Category.FREE_TEXT, Erase.SCRUB),
@@ -191,7 +193,7 @@ DATASETS = [
     ),
     Dataset(
         model="candidates.Skill",
-        description="Skills",
+        description=gettext_noop("Skills"),
         personal={
             "name": Personal(Category.FREE_TEXT, Erase.SCRUB),
             "slug": Personal(Category.FREE_TEXT, Erase.SCRUB),
@@ -199,7 +201,7 @@ DATASETS = [
     ),
     Dataset(
         model="taggit.Tag",
-        description="Tags",
+        description=gettext_noop("Tags"),
         personal={
             "name": Personal(Category.FREE_TEXT, Erase.SCRUB),
             "slug": Personal(Category.FREE_TEXT, Erase.SCRUB),
@@ -231,8 +233,10 @@ NOTICES = [
 PURPOSES = [
     Purpose(
         key="imports",
-        label="Importing candidates from files",
-        basis="Legitimate interest (moving existing candidate records into the product)",
+        label=gettext_noop("Importing candidates from files"),
+        basis=gettext_noop(
+            "Legitimate interest (moving existing candidate records into the product)"
+        ),
         retention=_import_retention,
     ),
 ]

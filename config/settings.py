@@ -25,6 +25,9 @@ if not DEBUG and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a random value of at least 50 characters when DEBUG is off."
     )
+# Earlier secret keys, comma-separated, while rotating: signed links, sessions and the stored
+# secrets of accounts/crypto.py made with them are still read (new ones use SECRET_KEY).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", default=[])
 
 # Tenants live at <tenant>.<BASE_DOMAIN>; the public site (landing page, platform admin) at
 # BASE_DOMAIN itself.
@@ -402,6 +405,19 @@ if MAX_REQUEST_BYTES < MAX_UPLOAD_BYTES:
 # declared sizes before anything is decompressed (a 350 KB file can unpack to 100 MB).
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
 IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 50 * 1024 * 1024)
+
+# --- Work done in the request, up to a size -----------------------------------------------------
+# Fact changes (edits, imports) touching at most this many candidates re-run the tagging rules in
+# the request; larger sets go to the worker in chunks (pools/services.py).
+POOLS_RULES_SYNC_LIMIT = env_int("POOLS_RULES_SYNC_LIMIT", 500)
+# Saving a rule applies it in the request up to this many candidates (about a second, measured
+# in bench/bench_pools.py); beyond, a background re-apply with progress is started instead.
+POOLS_RULE_SAVE_SYNC_CANDIDATES = env_int("POOLS_RULE_SAVE_SYNC_CANDIDATES", 50_000)
+# Hand tagging a pool's members writes a timeline entry per candidate in the request; beyond
+# this many, the page asks for a tagging rule instead (set-based, in the background).
+POOLS_BULK_TAG_MAX = env_int("POOLS_BULK_TAG_MAX", 10_000)
+# Bulk rejections of up to this many applications run in the request; larger ones on the worker.
+FEEDBACK_BULK_SYNC_LIMIT = env_int("FEEDBACK_BULK_SYNC_LIMIT", 100)
 
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

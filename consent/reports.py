@@ -3,6 +3,7 @@ the proof of one person's consent (what was shown, when, how, from where), as CS
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 
 from candidates.models import Candidate
 from candidates.sources import source_label
@@ -87,8 +88,27 @@ def consent_counts(*, start: date, end: date) -> Counts:
     )
 
 
+# CSV columns, in the reader's language like the values under them (docs/CONTRACTS.md: these
+# CSVs are documents for people, not an interchange format); English keeps its column names.
+COUNT_COLUMNS = [
+    pgettext_lazy("consent report CSV column", "period_start"),
+    pgettext_lazy("consent report CSV column", "period_end"),
+    pgettext_lazy("consent report CSV column", "purpose"),
+    pgettext_lazy("consent report CSV column", "source"),
+    pgettext_lazy("consent report CSV column", "granted"),
+    pgettext_lazy("consent report CSV column", "withdrawn"),
+    pgettext_lazy("consent report CSV column", "expired"),
+]
+
+
 def counts_csv_rows(counts: Counts) -> Iterator[list[str]]:
-    yield ["period_start", "period_end", "purpose", "source", "granted", "withdrawn", "expired"]
+    # The header is made now, in the reader's language: the rows are streamed after the view
+    # returned, when the request's language is no longer active.
+    header = [str(column) for column in COUNT_COLUMNS]
+    return itertools.chain([header], _count_rows(counts))
+
+
+def _count_rows(counts: Counts) -> Iterator[list[str]]:
     for row in counts.rows:
         yield [
             counts.start.isoformat(),
@@ -171,21 +191,25 @@ def _offered(entry: dict, texts: dict[int, ConsentText]) -> str:
 
 
 PROOF_COLUMNS = [
-    "when",
-    "purpose",
-    "change",
-    "how",
-    "wording shown",
-    "form offered",
-    "ticked",
-    "ip address",
-    "browser",
-    "reason",
+    pgettext_lazy("consent proof CSV column", "when"),
+    pgettext_lazy("consent proof CSV column", "purpose"),
+    pgettext_lazy("consent proof CSV column", "change"),
+    pgettext_lazy("consent proof CSV column", "how"),
+    pgettext_lazy("consent proof CSV column", "wording shown"),
+    pgettext_lazy("consent proof CSV column", "form offered"),
+    pgettext_lazy("consent proof CSV column", "ticked"),
+    pgettext_lazy("consent proof CSV column", "ip address"),
+    pgettext_lazy("consent proof CSV column", "browser"),
+    pgettext_lazy("consent proof CSV column", "reason"),
 ]
 
 
 def proof_csv_rows(rows: list[ProofRow]) -> Iterator[list[str]]:
-    yield PROOF_COLUMNS
+    header = [str(column) for column in PROOF_COLUMNS]  # now, in the reader's language
+    return itertools.chain([header], _proof_rows(rows))
+
+
+def _proof_rows(rows: list[ProofRow]) -> Iterator[list[str]]:
     for row in rows:
         yield [
             row.at.isoformat(),

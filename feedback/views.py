@@ -83,7 +83,7 @@ BULK_LIMIT = 2000
 
 def _bulk_sync_limit() -> int:
     """Selections up to this size are rejected in the request; larger ones on the worker."""
-    return int(getattr(settings, "FEEDBACK_BULK_SYNC_LIMIT", 100))
+    return settings.FEEDBACK_BULK_SYNC_LIMIT
 
 
 def _application(pk: int) -> Application:

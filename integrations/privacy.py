@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat, Lower
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from integrations.models import (
     AtsEvent,
@@ -63,7 +63,7 @@ _MENTIONS = Personal(Category.FREE_TEXT, Erase.SCRUB, mentions=True)
 
 WEBHOOK_EVENT = Dataset(
     model="integrations.WebhookEvent",
-    description="Events sent to the company's webhook receivers",
+    description=gettext_noop("Events sent to the company's webhook receivers"),
     person="candidate_id",
     purposes=("integrations",),
     personal={
@@ -77,7 +77,7 @@ WEBHOOK_EVENT = Dataset(
 )
 ATS_EVENT = Dataset(
     model="integrations.AtsEvent",
-    description="Events received from the company's ATS",
+    description=gettext_noop("Events received from the company's ATS"),
     person="candidate",
     purposes=("integrations",),
     personal={
@@ -93,7 +93,7 @@ ATS_EVENT = Dataset(
 )
 ATS_MAPPING = Dataset(
     model="integrations.AtsMapping",
-    description="Links of the ATS's stages, reasons, jobs and applications to ours",
+    description=gettext_noop("Links of the ATS's stages, reasons, jobs and applications to ours"),
     person="application__candidate",
     purposes=("integrations",),
     personal={
@@ -106,7 +106,7 @@ ATS_MAPPING = Dataset(
 )
 REPLY = Dataset(
     model="integrations.InboundReply",
-    description="Replies to our emails",
+    description=gettext_noop("Replies to our emails"),
     person="candidate",
     purposes=("email", "replies"),
     personal={
@@ -130,7 +130,7 @@ REPLY = Dataset(
 )
 IDEMPOTENCY = Dataset(
     model="integrations.IdempotencyRecord",
-    description="API answers kept 24 hours for Idempotency-Key replays",
+    description=gettext_noop("API answers kept 24 hours for Idempotency-Key replays"),
     purposes=("integrations",),
     personal={
         # The answer (a candidate as the API shows them, or an error quoting their name);
@@ -151,19 +151,19 @@ DATASETS = [
     IDEMPOTENCY,
     Dataset(
         model="integrations.ApiKey",
-        description="API keys (a label, the visible prefix and a hash of the key)",
+        description=gettext_noop("API keys (a label, the visible prefix and a hash of the key)"),
         purposes=("integrations",),
         not_personal=("name", "prefix", "key_hash", "scopes"),
     ),
     Dataset(
         model="integrations.AtsConnection",
-        description="ATS connections",
+        description=gettext_noop("ATS connections"),
         purposes=("integrations",),
         not_personal=("provider", "secret", "unknown_job"),
     ),
     Dataset(
         model="integrations.WebhookSubscription",
-        description="Webhook receivers of the company",
+        description=gettext_noop("Webhook receivers of the company"),
         purposes=("integrations",),
         not_personal=("url", "description", "events", "secret", "disabled_reason"),
     ),
@@ -171,13 +171,13 @@ DATASETS = [
     # is read and dropped, never stored.
     Dataset(
         model="integrations.WebhookDelivery",
-        description="Webhook deliveries",
+        description=gettext_noop("Webhook deliveries"),
         purposes=("integrations",),
         not_personal=("status", "last_error"),
     ),
     Dataset(
         model="integrations.DeliveryAttempt",
-        description="Webhook delivery log",
+        description=gettext_noop("Webhook delivery log"),
         purposes=("integrations",),
         not_personal=("error",),
     ),
@@ -214,16 +214,20 @@ def _replies_retention() -> str:
 PURPOSES = [
     Purpose(
         "integrations",
-        "Keeping the company's own systems in step: its ATS (events in), its API clients, "
-        "and the webhook receivers it configures (events out)",
-        "Legitimate interest (Art. 6(1)(f)) in one consistent record across the company's "
-        "recruiting systems; erasures are passed on to them (Art. 19)",
+        gettext_noop(
+            "Keeping the company's own systems in step: its ATS (events in), its API clients, "
+            "and the webhook receivers it configures (events out)"
+        ),
+        gettext_noop(
+            "Legitimate interest (Art. 6(1)(f)) in one consistent record across the company's "
+            "recruiting systems; erasures are passed on to them (Art. 19)"
+        ),
         _integrations_retention,
     ),
     Purpose(
         "replies",
-        "Receiving candidates' replies to our emails",
-        "Legitimate interest (Art. 6(1)(f)) in answering people who write to us",
+        gettext_noop("Receiving candidates' replies to our emails"),
+        gettext_noop("Legitimate interest (Art. 6(1)(f)) in answering people who write to us"),
         _replies_retention,
     ),
 ]

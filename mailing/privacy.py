@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Cast, Concat, Lower
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from mailing.models import ERASED_DOMAIN, Message, MessageStatus, SuppressionReason
 from mailing.services import suppression_add
@@ -25,7 +26,7 @@ from tenants.privacy import (
 
 MESSAGE = Dataset(
     model="mailing.Message",
-    description="Emails",
+    description=gettext_noop("Emails"),
     person="candidate",
     purposes=("email",),
     personal={
@@ -56,7 +57,7 @@ MESSAGE = Dataset(
 )
 ATTACHMENT = Dataset(
     model="mailing.MessageAttachment",
-    description="Email attachments",
+    description=gettext_noop("Email attachments"),
     person="message__candidate",
     purposes=("email",),
     personal={
@@ -67,7 +68,7 @@ ATTACHMENT = Dataset(
 )
 TRACKING = Dataset(
     model="mailing.TrackingEvent",
-    description="Email delivery events",
+    description=gettext_noop("Email delivery events"),
     person="message__candidate",
     purposes=("email", "tracking"),
     personal={"description": Personal(Category.COMMUNICATIONS)},
@@ -80,28 +81,30 @@ DATASETS = [
     TRACKING,
     Dataset(
         model="mailing.Suppression",
-        description="Suppression list",
+        description=gettext_noop("Suppression list"),
         purposes=("email",),
         personal={
             "email_hash": Personal(
                 Category.CONTACT,
                 Erase.RETAIN,
-                why="A SHA-256 hash of the address, kept so that a person who was erased, "
-                "bounced or complained is never emailed again (Art. 17(3), Art. 21).",
+                why=gettext_noop(
+                    "A SHA-256 hash of the address, kept so that a person who was erased, "
+                    "bounced or complained is never emailed again (Art. 17(3), Art. 21)."
+                ),
             )
         },
         not_personal=("reason", "source"),
     ),
     Dataset(
         model="mailing.EmailTemplate",
-        description="Email templates",
+        description=gettext_noop("Email templates"),
         not_personal=("key", "language", "subject", "body"),
     ),
 ]
 
 
 def _email_retention() -> str:
-    return (
+    return gettext(
         "As long as the candidate record; erased with it. The suppression list keeps a hash "
         "of the address for as long as the company uses the product."
     )
@@ -110,9 +113,11 @@ def _email_retention() -> str:
 PURPOSES = [
     Purpose(
         key="email",
-        label="Sending emails (feedback, confirmations, nurture)",
-        basis="The purpose of each email (contract steps, consent for nurture); the "
-        "suppression list: legal obligation to honour objections",
+        label=gettext_noop("Sending emails (feedback, confirmations, nurture)"),
+        basis=gettext_noop(
+            "The purpose of each email (contract steps, consent for nurture); the "
+            "suppression list: legal obligation to honour objections"
+        ),
         retention=_email_retention,
     )
 ]

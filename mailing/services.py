@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -137,12 +138,40 @@ def _kick_dispatch() -> None:
         log.warning("broker unavailable; the outbox sweeper will dispatch the message")
 
 
+class _DispatchKick:
+    """The dispatcher enqueue shared by every `dispatch_on_commit` of one transaction: the
+    first of its on_commit callbacks that runs enqueues, the others find it done."""
+
+    __slots__ = ("done",)
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def __call__(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        _kick_dispatch()
+
+
+# The current kick of each database connection (Django keeps one per thread), until one of its
+# callbacks ran; kept here rather than on Django's connection object.
+_kicks: weakref.WeakKeyDictionary[Any, _DispatchKick] = weakref.WeakKeyDictionary()
+
+
 def dispatch_on_commit() -> None:
-    """Enqueue one dispatcher run after commit, however many messages the transaction wrote."""
-    pending = getattr(connection, "run_on_commit", [])
-    if any(entry[1] is _kick_dispatch for entry in pending):
-        return
-    transaction.on_commit(_kick_dispatch)
+    """Enqueue one dispatcher run after commit, however many messages the transaction wrote.
+
+    Every call registers a callback with `transaction.on_commit` (public API, so a savepoint
+    rolled back takes its own callbacks with it and the others still run); the callbacks of one
+    transaction share a `_DispatchKick`, so only the first to run enqueues. A kick whose
+    transaction rolled back never ran: the next transaction reuses it, still one enqueue.
+    """
+    wrapper = transaction.get_connection()
+    kick = _kicks.get(wrapper)
+    if kick is None or kick.done:
+        kick = _kicks[wrapper] = _DispatchKick()
+    transaction.on_commit(kick)
 
 
 @dataclass(frozen=True)

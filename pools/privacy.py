@@ -3,6 +3,8 @@ and criteria that can name someone (a pool "Anna Schmidt's referrals")."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from pools.models import PoolMember
 from tenants.privacy import AppPrivacy, Category, Dataset, Erase, Erasure, Personal, scrub_mentions
 
@@ -11,7 +13,7 @@ _MENTIONS = Personal(Category.FREE_TEXT, Erase.SCRUB)
 DATASETS = [
     Dataset(
         model="pools.TagRule",
-        description="Tagging rules",
+        description=gettext_noop("Tagging rules"),
         personal={"name": _MENTIONS, "tag_name": _MENTIONS},
         not_personal=(
             "outcome",
@@ -26,17 +28,21 @@ DATASETS = [
     ),
     Dataset(
         model="pools.Pool",
-        description="Talent pools",
+        description=gettext_noop("Talent pools"),
         personal={"name": _MENTIONS, "description": _MENTIONS, "criteria": _MENTIONS},
         not_personal=("kind",),
     ),
     Dataset(
         model="pools.PoolMember",
-        description="Pool memberships",
+        description=gettext_noop("Pool memberships"),
         person="candidate",
         purposes=("talent_pool",),
     ),
-    Dataset(model="pools.RuleRun", description="Rule runs", not_personal=("status", "error")),
+    Dataset(
+        model="pools.RuleRun",
+        description=gettext_noop("Rule runs"),
+        not_personal=("status", "error"),
+    ),
 ]
 
 

@@ -26,15 +26,11 @@ from pools.rules import rule_condition
 
 logger = logging.getLogger(__name__)
 
-# Fact changes touching at most POOLS_RULES_SYNC_LIMIT candidates (default 500) are re-evaluated in
-# the request; larger sets (imports) go to the worker in chunks of RULES_CHUNK ids.
-RULES_SYNC_LIMIT = 500
+# Fact changes touching at most settings.POOLS_RULES_SYNC_LIMIT candidates are re-evaluated in the
+# request; larger sets (imports) go to the worker in chunks of RULES_CHUNK ids.
 RULES_CHUNK = 5000
 # A full re-application commits and reports progress after each range of this many candidate ids.
 RULE_RUN_BATCH = 20000
-# Saving a rule applies it in the request up to this many candidates (about a second, measured in
-# bench/bench_pools.py); beyond, a background re-apply with progress is started instead.
-RULE_SAVE_SYNC_CANDIDATES = 50000
 
 
 class PoolError(Exception):
@@ -141,7 +137,7 @@ def tag_rules_apply_for_candidates(*, candidate_ids: Sequence[int]) -> RuleApply
     """Re-evaluate the rules after facts about these candidates changed: in the request for a
     few, on the worker for many (returns None then)."""
     ids = sorted({int(pk) for pk in candidate_ids})
-    if len(ids) <= getattr(settings, "POOLS_RULES_SYNC_LIMIT", RULES_SYNC_LIMIT):
+    if len(ids) <= settings.POOLS_RULES_SYNC_LIMIT:
         return tag_rules_apply(candidate_ids=ids)
     from pools.tasks import tag_rules_apply_task
 
@@ -207,7 +203,7 @@ def tag_rule_save(
         actor=actor, action="pools.rule_saved", target=rule.name, details={"tag": tag.name}
     )
     affected = {tag.pk} | ({previous_tag_id} if previous_tag_id else set())
-    limit = getattr(settings, "POOLS_RULE_SAVE_SYNC_CANDIDATES", RULE_SAVE_SYNC_CANDIDATES)
+    limit = settings.POOLS_RULE_SAVE_SYNC_CANDIDATES
     if Candidate.objects.count() <= limit:
         tag_rules_apply(tag_ids=affected)
     else:

@@ -48,9 +48,6 @@ from pools.services import (
 )
 
 PAGE_SIZE = 50
-# Hand tagging writes a timeline entry per candidate in the request; beyond this, a rule is the
-# right tool (set-based, in the background).
-BULK_TAG_MAX = 10_000
 CRITERIA_PREFIX = "c"
 # Sorted most recently active first: that is who recruiters call back first, and the indexed
 # column keeps the first page fast on large pools.
@@ -252,7 +249,7 @@ def pool_bulk(request: StaffRequest, pk: int) -> HttpResponse:
         if action == "tag":
             name = form.cleaned_data["tag_name"]
             count = members.count()
-            limit = getattr(settings, "POOLS_BULK_TAG_MAX", BULK_TAG_MAX)
+            limit = settings.POOLS_BULK_TAG_MAX
             if count > limit:
                 raise PoolError(
                     _(

@@ -35,6 +35,7 @@ from django.db import models
 from django.db.models import F, Func, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Left
+from django.utils.translation import gettext_noop
 
 ERASED = "[erased]"
 # Identifiers shorter than this are only removed from the person's own rows: "Anna" or "Li"
@@ -419,7 +420,7 @@ PRIVACY = AppPrivacy(
     datasets=[
         Dataset(
             model="tenants.Tenant",
-            description="Companies",
+            description=gettext_noop("Companies"),
             not_personal=(
                 "schema_name",
                 "name",
@@ -437,15 +438,23 @@ PRIVACY = AppPrivacy(
                 "time_zone",
             ),
         ),
-        Dataset(model="tenants.Domain", description="Domains", not_personal=("domain",)),
+        Dataset(
+            model="tenants.Domain", description=gettext_noop("Domains"), not_personal=("domain",)
+        ),
         Dataset(
             model="contenttypes.ContentType",
-            description="Model names",
+            description=gettext_noop("Model names"),
             not_personal=("app_label", "model"),
         ),
         Dataset(
-            model="auth.Permission", description="Permissions", not_personal=("name", "codename")
+            model="auth.Permission",
+            description=gettext_noop("Permissions"),
+            not_personal=("name", "codename"),
         ),
-        Dataset(model="auth.Group", description="Permission groups", not_personal=("name",)),
+        Dataset(
+            model="auth.Group",
+            description=gettext_noop("Permission groups"),
+            not_personal=("name",),
+        ),
     ],
 )

@@ -69,15 +69,20 @@ def test_late_rejection_without_feedback_lowers_the_personalised_share(tenant_a)
 
 
 def test_demo_seed_creates_past_rejections_once(tenant_a):
-    for _ in range(4):
-        application_at("applied")
-    for _ in range(2):
-        application_at("final-interview")
+    early = [application_at("applied") for _ in range(4)]
+    late = [application_at("final-interview") for _ in range(2)]
     Rejection.objects.all().delete()
     demo_seed(rng=random.Random(1))
-    seeded = Rejection.objects.count()
-    assert seeded >= 3
-    assert Rejection.objects.filter(branch=Branch.PERSONALISED).exists()
-    assert Rejection.objects.filter(decided_at__lt=timezone.now() - timedelta(days=1)).exists()
+    # Three of the early applications get the automatic email, both late ones personal
+    # feedback; each decision is backdated 2 to 40 days, each email is in the outbox.
+    rejections = list(Rejection.objects.select_related("application"))
+    by_branch = sorted((r.branch, r.application_id in {a.pk for a in late}) for r in rejections)
+    assert by_branch == [(Branch.AUTOMATIC, False)] * 3 + [(Branch.PERSONALISED, True)] * 2
+    assert {r.application_id for r in rejections} < {a.pk for a in early + late}
+    now = timezone.now()
+    for rejection in rejections:
+        assert now - timedelta(days=41) < rejection.decided_at < now - timedelta(days=2)
+        assert rejection.message_id is not None
+        assert Message.objects.filter(pk=rejection.message_id).exists()
     demo_seed(rng=random.Random(1))
-    assert Rejection.objects.count() == seeded
+    assert Rejection.objects.count() == 5

@@ -53,9 +53,10 @@ def english_strings(language: str, catalogues: Iterable[Catalogue] = CATALOGUES)
 
 
 def leftovers(text: str, strings: Iterable[str], data: Iterable[str] = ()) -> list[str]:
-    """The strings found in `text` once `data` (names, addresses the page shows as they are)
-    is taken out."""
-    for value in sorted(data, key=len, reverse=True):
-        text = text.replace(value, " ")
+    """The strings found in `text` once `data` (names, addresses, what the company typed: shown
+    as they are) is taken out, whitespace compared flattened (a multi-line text the page wraps
+    differently is still taken out)."""
     flat = _flat(text)
+    for value in sorted({_flat(d) for d in data if d.strip()}, key=len, reverse=True):
+        flat = flat.replace(value, " ")
     return [s for s in strings if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", flat)]

@@ -7,18 +7,19 @@ or shown without being wrapped, fails here. English users keep reading English."
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+import csv
+import io
 from datetime import timedelta
 
 import pytest
+from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import User
 from candidates.models import Position, Stage
-from config.catalogues import CONSENT_STAFF, FEEDBACK, Catalogue, read
+from config.catalogues import CATALOGUES, CONSENT_STAFF, FEEDBACK, read
 from consent.models import ConsentText, Purpose, RequestKind, Source
 from consent.requests import data_request_create
 from consent.services import Origin, consent_change
@@ -27,60 +28,16 @@ from feedback.defaults import DEFAULT_TEMPLATES
 from feedback.models import BulkRejectRun, FeedbackTemplate, RejectionReason, RunStatus
 from feedback.services import application_reject
 from feedback.todo import feedback_task_request
-from tenants.privacy import datasets, purposes
+from tenants.privacy import datasets, purposes, registered
 from tests.consent.conftest import person
 from tests.feedback.helpers import application_at, reasons
 from tests.i18n.artefacts import pdf_text, visible_text
-
-# Pieces of English msgids around placeholders and markup.
-_PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|%\(\w+\)\d*d|<[^>]+>|\{\{[^}]*\}\}|&\w+;")
-_WORD = re.compile(r"[^\W\d_]{3,}")
-
-
-def _flat(text: str) -> str:
-    return " ".join(text.split())
-
-
-def english_pieces(language: str, catalogues: Iterable[Catalogue]) -> list[str]:
-    """The literal pieces of every msgid whose translation differs, minus pieces that are
-    also words of that language's translations (Italian "No" is Italian too)."""
-    pairs: list[tuple[str, str]] = []
-    translated: set[str] = set()
-    for catalogue in catalogues:
-        for message in read(catalogue, language):
-            if not message.id:
-                continue
-            ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
-            strings = (
-                message.string if isinstance(message.string, tuple | list) else (message.string,)
-            )
-            translated.update(_flat(s) for s in strings)
-            pairs += [(_flat(i), _flat(s)) for i, s in zip(ids, strings, strict=False)]
-    # A single word that the language also writes ("Version", "Options") is no leftover.
-    words = {w for t in translated for w in re.findall(r"[^\W\d_]+", t)}
-    found: set[str] = set()
-    for english, translation_ in pairs:
-        if english == translation_:
-            continue
-        for piece in _PLACEHOLDER.split(english):
-            piece = _flat(piece.strip(" .,:;·—-–()"))
-            if _WORD.search(piece) and piece not in translated and piece not in words:
-                found.add(piece)
-    return sorted(found)
-
-
-def leftovers(text: str, pieces: Iterable[str], data: Iterable[str] = ()) -> list[str]:
-    """The English pieces in `text`, once what the company typed (`data`) is taken out."""
-    flat = _flat(text)
-    for value in sorted({_flat(d) for d in data if d.strip()}, key=len, reverse=True):
-        flat = flat.replace(value, " ")
-    return [p for p in pieces if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", flat)]
+from tests.i18n.leftovers import english_strings, leftovers
 
 
 def company_data() -> list[str]:
     """What the company wrote, in its own language (English here): stages, positions, reasons,
-    consent wording. And the registry's texts an app has not marked for translation yet (each
-    app declares its datasets in its own privacy.py): shown as declared."""
+    consent wording."""
     texts: list[str] = []
     texts += Stage.objects.values_list("name", flat=True)
     texts += Position.objects.values_list("title", flat=True)
@@ -94,11 +51,8 @@ def company_data() -> list[str]:
     for subject, body in DEFAULT_TEMPLATES.values():
         texts += [subject, *body.splitlines()]
     texts += FeedbackTemplate.objects.values_list("subject", flat=True)
-    with translation.override("fr"):
-        declared = [d.description for d in datasets()]
-        declared += [p.why for d in datasets() for p in d.personal.values() if p.why]
-        declared += [text for p in purposes() for text in (p.label, p.basis, p.retention())]
-        texts += [t for t in declared if translation.gettext(t) == t]
+    # The records of processing name each personal field by its column, as in the database.
+    texts += [name for d in datasets() for name in d.personal]
     return texts
 
 
@@ -293,7 +247,7 @@ def _pages(world) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 def test_consent_and_feedback_staff_screens_speak_french(world):
     shown = _pages(world)
-    english = english_pieces("fr", [CONSENT_STAFF, FEEDBACK])
+    english = english_strings("fr", [CONSENT_STAFF, FEEDBACK])
     assert len(english) > 300  # the check reads the real catalogues
     data = company_data()
     found = {name: leftovers(text, english, data) for name, text in shown.items()}
@@ -320,7 +274,9 @@ def test_consent_and_feedback_staff_screens_speak_french(world):
         "records of processing PDF": "Mesures de sécurité",
         "proof of consent PDF": "Preuve du consentement",
     }
-    missing = {name: text for name, text in expected.items() if text not in _flat(shown[name])}
+    missing = {
+        name: text for name, text in expected.items() if text not in " ".join(shown[name].split())
+    }
     assert missing == {}
 
 
@@ -336,8 +292,107 @@ def test_an_english_reader_keeps_english(world):
 
 def test_the_check_sees_an_english_leftover(world):
     """The checker itself: an English msgid on a French page is found, a translated one not."""
-    english = english_pieces("fr", [CONSENT_STAFF])
+    english = english_strings("fr", [CONSENT_STAFF])
     assert leftovers("Registre des traitements — Security measures", english) == [
         "Security measures"
     ]
     assert leftovers("Registre des traitements — Mesures de sécurité", english) == []
+    # What the page shows as typed is taken out; an empty value (a user without a name) takes
+    # out nothing, rather than spacing out every letter of the page.
+    assert leftovers("Alpha Corp: Security measures", english, ["", "Alpha Corp"]) == [
+        "Security measures"
+    ]
+
+
+def _declared_texts() -> list[str]:
+    """What each app's privacy.py declares for people to read: dataset descriptions, why a
+    field is kept, purposes' names and legal bases."""
+    texts = [d.description for d in datasets()]
+    texts += [p.why for d in datasets() for p in d.personal.values() if p.why]
+    texts += [text for p in purposes() for text in (p.label, p.basis)]
+    return texts
+
+
+def test_every_text_of_the_personal_data_registry_is_translated(tenant_a):
+    """A declaration added without gettext_noop (or a notice without gettext_lazy) is in no
+    catalogue, so `check` cannot ask for its translation: it fails here instead."""
+    msgids = {
+        " ".join(message.id.split())
+        for catalogue in CATALOGUES
+        for message in read(catalogue, "fr")
+        if isinstance(message.id, str) and message.id and not message.context
+    }
+    untranslatable = [t for t in _declared_texts() if " ".join(t.split()) not in msgids]
+    assert untranslatable == []
+    for language in ("fr", "de", "it"):
+        with translation.override("en"):
+            english = [p.retention() for p in purposes()]
+            english += [str(n.what) for app in registered() for n in app.notices]
+        with translation.override(language):
+            local = [p.retention() for p in purposes()]
+            local += [str(n.what) for app in registered() for n in app.notices]
+        assert [e for e, t in zip(english, local, strict=True) if e == t] == [], language
+
+
+def test_records_of_processing_and_privacy_notices_in_french(world):
+    """Every app's declarations on the records page (HTML and PDF) and in the notices of the
+    pages that collect data, checked against the English of every catalogue."""
+    english = english_strings("fr")
+    admin = world.client(world.hr_admin)
+    page = visible_text(admin.get(reverse("consent:records")).content.decode())
+    pdf = pdf_text(admin.get(reverse("consent:records") + "?format=pdf").content)
+    data = [*company_data(), world.tenant.name, "Postmark (ActiveCampaign)"]
+    for name, text in (("page", page), ("pdf", pdf)):
+        assert leftovers(text, english, data) == [], name
+        flat = " ".join(text.split())
+        for landmark in (
+            "Comptes du personnel",  # accounts
+            "Profil du candidat",  # candidates
+            "Liste d'exclusion",  # mailing
+            "Appartenances aux viviers",  # pools
+            "E-mails de suivi planifiés",  # campaigns
+            "Réponses à nos e-mails",  # integrations
+            "Conservation du profil dans le vivier de talents",  # consent, as before
+        ):
+            assert landmark in flat, (name, landmark)
+    kinds = [n.kind for app in registered() for n in app.notices]
+    assert len(kinds) >= 7
+    with translation.override("fr"):
+        for kind in kinds:
+            notice = visible_text(
+                Template("{% load privacy_notice %}{% privacy_notice kind %}").render(
+                    Context({"kind": kind})
+                )
+            )
+            assert leftovers(notice, english, [world.tenant.name]) == [], kind
+
+
+def _csv_header(response) -> list[str]:  # type: ignore[no-untyped-def]
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return next(csv.reader(io.StringIO(body)))
+
+
+def test_consent_csv_headers_follow_the_reader(world):
+    """The CSVs are documents for people (docs/CONTRACTS.md): headers in the exporting staff
+    user's language, like the labels under them; English keeps its column names."""
+    report = reverse("consent:report") + "?start=2026-01-01&end=2026-12-31&format=csv"
+    proof = reverse("consent:proof", args=[world.zoe.pk, "csv"])
+    french = world.client(world.hr_admin)
+    assert _csv_header(french.get(report)) == [
+        "début de période",
+        "fin de période",
+        "finalité",
+        "origine",
+        "accordés",
+        "retirés",
+        "expirés",
+    ]
+    header = _csv_header(french.get(proof))
+    assert header[:4] == ["quand", "finalité", "modification", "comment"]
+    assert header[-3:] == ["adresse IP", "navigateur", "motif"]
+    english_user: User = world.hr_admin
+    english_user.language = "en"
+    english_user.save(update_fields=["language"])
+    english = world.client(english_user)
+    assert _csv_header(english.get(report))[:3] == ["period_start", "period_end", "purpose"]
+    assert _csv_header(english.get(proof))[:4] == ["when", "purpose", "change", "how"]

@@ -22,11 +22,13 @@ from campaigns.services import campaign_create
 from candidates.criteria import CriteriaForm
 from candidates.models import Application, Stage
 from candidates.pipeline import application_create
-from config.catalogues import CAMPAIGNS, CANDIDATES_STAFF, POOLS, read
+from config.catalogues import CAMPAIGNS, CANDIDATES_STAFF, POOLS
 from pools.models import PoolKind
 from pools.services import pool_members_add, pool_save
 from tests.campaigns.helpers import content_item, make_candidate, open_position
 from tests.i18n.artefacts import visible_text
+from tests.i18n.leftovers import english_strings as shared_english_strings
+from tests.i18n.leftovers import leftovers as shared_leftovers
 
 LANGUAGES = ("fr", "de", "it")
 STAFF_CATALOGUES = (CANDIDATES_STAFF, POOLS, CAMPAIGNS)
@@ -34,51 +36,20 @@ STAFF_CATALOGUES = (CANDIDATES_STAFF, POOLS, CAMPAIGNS)
 DATA = ["Zoé Lefèvre", "Zoé", "Lefèvre", "Jörg Brandt", "Jörg", "Brandt", "Analyste données"]
 # Words that are the same in every language.
 ALLOWED = {"CSV", "XLSX", "PDF", "CV", "API", "Python", "SQL", "Markdown", "UTF-8", "Latin-1"}
-_PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|<[^>]+>|\{\{[^}]*\}\}")
-_WORD = re.compile(r"[^\W\d_]{3,}")
 _MAIN = re.compile(r"<main\b.*?</main>", re.DOTALL)
 
 
-def _fragments(english: str) -> list[str]:
-    return [
-        " ".join(piece.split())
-        for piece in _PLACEHOLDER.split(english)
-        if _WORD.search(piece) and len(piece.strip()) > 3  # not a joiner like " and "
-    ]
-
-
 def english_strings(language: str) -> list[str]:
-    """The English pieces of every staff catalogue entry whose translation is different (and
-    whose words are not words of the translation too: Italian "Email" stays "Email")."""
-    pairs: list[tuple[str, str]] = []
-    translated: set[str] = set()
-    for catalogue in STAFF_CATALOGUES:
-        for message in read(catalogue, language):
-            if not message.id:
-                continue
-            ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
-            strings = (
-                message.string if isinstance(message.string, tuple | list) else (message.string,)
-            )
-            translated.update(" ".join(s.split()) for s in strings)
-            translated.update(w for s in strings for w in _WORD.findall(s))
-            pairs += list(zip(ids, strings, strict=False))
-    found = set()
-    for english, translation_ in pairs:
-        if " ".join(english.split()) != " ".join(translation_.split()):
-            found.update(f for f in _fragments(english) if f not in translated)
-    return sorted(found - ALLOWED)
+    """The English of the recruiting catalogues (tests/i18n/leftovers.py), minus the words
+    every language writes the same."""
+    return [s for s in shared_english_strings(language, STAFF_CATALOGUES) if s not in ALLOWED]
 
 
 def leftovers(page: str, strings: list[str], data: list[str]) -> list[str]:
     """Catalogue English found in the page's own content (the shared header is not ours),
     timeline included: its entries are codes read in the reader's language."""
     main = _MAIN.search(page)
-    text = visible_text(main.group(0) if main else page)
-    for value in sorted(data, key=len, reverse=True):
-        text = text.replace(value, " ")
-    flat = " ".join(text.split())
-    return [s for s in strings if re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", flat)]
+    return shared_leftovers(visible_text(main.group(0) if main else page), strings, data)
 
 
 @pytest.fixture
@@ -169,6 +140,15 @@ def test_every_recruiting_screen_is_in_the_staff_members_language(tenant_a, worl
         if left:
             found[name] = left
     assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+
+
+def test_the_check_sees_the_english_of_an_english_page(tenant_a, world):
+    """The finder above, able to fail: the same screens read in English are full of it."""
+    client = _as(tenant_a, "en")
+    strings = english_strings("fr")
+    pages = _pages(world)
+    for name in ("candidate list", "pools", "campaigns"):
+        assert len(leftovers(client.get(pages[name]).content.decode(), strings, DATA)) > 5, name
 
 
 EXPECTED = {

@@ -50,3 +50,22 @@ def no_gate() -> Iterator[None]:
         gate.register_send_gate(previous[0])
         gate.register_tracking_check(previous[1])
         gate.register_tracking_check_many(previous[2])
+
+
+@pytest.fixture
+def dispatch_enqueues() -> Iterator[list[str]]:
+    """The dispatcher tasks published to the broker meanwhile (Celery's own publish signal;
+    the task still goes to the test's Redis)."""
+    from celery.signals import before_task_publish
+
+    published: list[str] = []
+
+    def record(sender: str, **kwargs: object) -> None:
+        if sender == "mailing.tasks.outbox_dispatch_task":
+            published.append(sender)
+
+    before_task_publish.connect(record, weak=False)
+    try:
+        yield published
+    finally:
+        before_task_publish.disconnect(record)

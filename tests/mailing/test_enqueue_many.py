@@ -14,7 +14,7 @@ from candidates.models import Activity, Candidate
 from mailing.dispatch import outbox_dispatch
 from mailing.kinds import MessageKind
 from mailing.models import Message, MessageAttachment
-from mailing.services import OutgoingEmail, _kick_dispatch, message_enqueue, message_enqueue_many
+from mailing.services import OutgoingEmail, message_enqueue, message_enqueue_many
 
 
 def _email(n: int, **overrides) -> OutgoingEmail:
@@ -77,15 +77,16 @@ def test_one_invalid_message_writes_nothing(tenant_a):
 
 
 def test_statements_do_not_grow_with_the_count_and_dispatch_is_kicked_once(
-    tenant_a, django_capture_on_commit_callbacks
+    tenant_a, django_capture_on_commit_callbacks, dispatch_enqueues
 ):
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         with CaptureQueriesContext(connection) as few:
             message_enqueue_many(emails=[_email(n) for n in range(2)])
         with CaptureQueriesContext(connection) as many:
             message_enqueue_many(emails=[_email(n) for n in range(2, 60)])
+        assert dispatch_enqueues == []
     assert len(many.captured_queries) == len(few.captured_queries)
-    assert [c for c in callbacks if c is _kick_dispatch] == [_kick_dispatch]
+    assert len(dispatch_enqueues) == 1
     assert Message.objects.count() == 60
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import AuditLog
 from mailing.dispatch import outbox_dispatch
 from mailing.models import Message, MessageStatus
-from mailing.services import _kick_dispatch, message_cancel, message_send_now
+from mailing.services import message_cancel, message_send_now
 
 
 def _scheduled(key: str = "k1") -> Message:
@@ -29,13 +29,13 @@ def _scheduled(key: str = "k1") -> Message:
 
 
 def test_send_now_makes_it_due_and_kicks_the_dispatcher(
-    tenant_a, django_capture_on_commit_callbacks
+    tenant_a, django_capture_on_commit_callbacks, dispatch_enqueues
 ):
     message = _scheduled()
     assert not Message.objects.due().filter(pk=message.pk).exists()
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         assert message_send_now(message=message, actor=tenant_a.recruiter)
-    assert _kick_dispatch in callbacks
+    assert len(dispatch_enqueues) == 1
     assert Message.objects.due().filter(pk=message.pk).exists()
     assert Message.objects.get(pk=message.pk).status == MessageStatus.QUEUED
     entry = AuditLog.objects.get(action="mailing.message_send_now")

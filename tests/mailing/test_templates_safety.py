@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from mailing.merge import validate_merge_tags
+from mailing.merge import find_tags, validate_merge_tags
 from mailing.rendering import render_email
 
 ALLOWED = ("first_name", "position_title", "optin_url")
@@ -37,8 +37,22 @@ def test_the_error_names_the_unknown_and_malformed_tags():
     assert "{{ first_name }}" in text  # tells the author what is allowed
 
 
-def test_allowed_tags_pass():
-    validate_merge_tags("Hello {{ first_name }}, about {{position_title}}", ALLOWED)
+@pytest.mark.parametrize(
+    ("source", "tags"),
+    [
+        ("Hello {{ first_name }}, about {{position_title}}", ["first_name", "position_title"]),
+        ("{{first_name}}{{ first_name }}\n[Yes]({{   optin_url   }})", ["first_name", "optin_url"]),
+        ("No tags, {single braces} and a } alone", []),
+    ],
+)
+def test_allowed_tags_pass_and_each_one_is_checked(source, tags):
+    validate_merge_tags(source, ALLOWED)  # accepted: raises nothing
+    assert find_tags(source) == tags
+    # The same text is refused, naming the tag, as soon as one of its tags is not allowed.
+    for tag in tags:
+        with pytest.raises(ValidationError) as exc:
+            validate_merge_tags(source, [t for t in ALLOWED if t != tag])
+        assert exc.value.messages[0].startswith(f"Unknown merge tags: {{{{ {tag} }}}}.")
 
 
 def test_values_are_escaped_and_never_interpreted(tenant_a):

@@ -161,11 +161,19 @@ def test_deleted_tag_empties_the_pool_with_a_clear_reason(people):
 
 def test_deleted_member_pool_is_reported(people):
     picked = static("Temporary")
+    pool_members_add(actor=None, pool=picked, candidates=[people["active_py"].pk])
     outer = smart("Outer", pools=[str(picked.pk)])
+    assert ids(pool_members(outer)) == {people["active_py"].pk}
+    assert pool_problem(outer) == ""
+    gone = picked.pk
     picked.delete()
     outer = Pool.objects.get(pk=outer.pk)
-    assert pool_members(outer).count() == 0
-    assert "does not exist any more" in pool_problem(outer)
+    # Never wider: no members (not everyone, as dropping the broken criterion would give).
+    assert ids(pool_members(outer)) == set()
+    assert pool_problem(outer) == (
+        "These criteria are no longer valid — Member of pool: "
+        f"The pool {gone} does not exist any more (deleted?)."
+    )
 
 
 def test_anonymised_candidates_are_never_members(people):
