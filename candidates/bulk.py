@@ -132,12 +132,14 @@ def _clean_row(index: int, row: Mapping[str, Any]) -> tuple[str, dict[str, Any],
     return email, cleaned, skills, tags
 
 
-def _insert(rows: dict[str, dict[str, Any]]) -> dict[str, int]:
-    """INSERT the people not known yet; lower(email) -> id of the rows actually inserted (a
-    person created concurrently is skipped, and completed by the caller)."""
-    columns: dict[str, Column] = {"email": Each("text", list(rows))}
+def candidate_rows_insert(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """INSERT the people not known yet, one set-based statement (each row: "email" and any of
+    CANDIDATE_FIELDS; a missing field is blank); lower(email) -> id of the rows actually inserted.
+    A person created concurrently is skipped (ON CONFLICT DO NOTHING): the caller completes it.
+    The one writer of new candidate rows in bulk (API batches and imports)."""
+    columns: dict[str, Column] = {"email": Each("text", [row["email"] for row in rows])}
     for name in CANDIDATE_FIELDS:
-        values = [v.get(name) for v in rows.values()]
+        values = [row.get(name) for row in rows]
         if name in LIST_FIELDS:
             columns[name] = Each("jsonb", [v or [] for v in values])
         elif name == "years_experience":
@@ -243,7 +245,7 @@ def candidates_upsert_many(
     new = {
         display_email[k]: {"source": source, **v} for k, v in merged.items() if k not in existing
     }
-    created = _insert(new)
+    created = candidate_rows_insert([{"email": email, **v} for email, v in new.items()])
     late = [k for k in merged if k not in existing and k not in created]
     if late:  # created by a concurrent request between our SELECT and INSERT
         existing |= _load_locked(late)

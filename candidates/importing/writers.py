@@ -15,7 +15,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from candidates.fields import CANDIDATE_FIELDS, LIST_FIELDS
+from candidates.bulk import candidate_rows_insert
+from candidates.fields import CANDIDATE_FIELDS
 from candidates.importing.records import Record, column_of
 from candidates.models import (
     Activity,
@@ -116,7 +117,13 @@ class Writer(abc.ABC):
         by_email: dict[str, dict[str, Any]] = {}
         for record in records:
             by_email.setdefault(record.values["email"].lower(), record.values)
-        created = _insert_candidates(list(by_email.values()), fields)
+        created = candidate_rows_insert(
+            [
+                {"source": "import"}
+                | {k: v for k, v in values.items() if k in fields or k == "email"}
+                for values in by_email.values()
+            ]
+        )
         found = self._load([e for e in by_email if e not in created])
         to_update: dict[int, Candidate] = {}
         touched_fields: set[str] = set()
@@ -321,25 +328,8 @@ class ApplicationWriter(Writer):
         return len(new), len(changed), max(0, unchanged), changed_ids
 
 
-def _insert_candidates(rows: list[dict[str, Any]], fields: tuple[str, ...]) -> dict[str, int]:
-    """Insert the people not known yet; lower(email) -> id of those actually inserted."""
-    columns: dict[str, Column] = {"email": Each("text", [v["email"] for v in rows])}
-    for name in CANDIDATE_FIELDS:
-        values = [v.get(name) if name in fields else None for v in rows]
-        if name == "source":
-            columns[name] = Each("text", [v or "import" for v in values])
-        elif name in LIST_FIELDS:
-            columns[name] = Each("jsonb", [v or [] for v in values])
-        elif name == "years_experience":
-            columns[name] = Each("int", values)
-        else:
-            columns[name] = Each("text", ["" if v is None else v for v in values])
-    now = Sql("now()")
-    columns.update(created_at=now, updated_at=now, last_activity_at=now)
-    inserted = rows_insert(
-        Candidate._meta.db_table,
-        columns,
-        on_conflict="DO NOTHING",
-        returning="lower(email), id",
-    )
-    return dict(inserted)
+def _new_row(values: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """A new person's row: the mapped fields only, the source "import" unless the file says."""
+    row = {key: value for key, value in values.items() if key == "email" or key in fields}
+    row["source"] = row.get("source") or "import"
+    return row
