@@ -11,22 +11,8 @@ from pathlib import Path
 from django.conf import global_settings
 
 import config.settings as project_settings
+from tests.sources import OUR_APPS, ROOT, app_sources
 
-ROOT = Path(__file__).resolve().parent.parent
-APP_DIRS = (
-    "config",
-    "tenants",
-    "accounts",
-    "candidates",
-    "mailing",
-    "consent",
-    "pools",
-    "feedback",
-    "campaigns",
-    "integrations",
-    "demo",
-    "scripts",
-)
 # Django's private per-connection state; on_commit and friends are the public way in.
 PRIVATE_CONNECTION_ATTRIBUTES = {
     "run_on_commit",
@@ -36,12 +22,9 @@ PRIVATE_CONNECTION_ATTRIBUTES = {
 
 
 def _sources() -> list[Path]:
-    return sorted(
-        path
-        for name in APP_DIRS
-        for path in (ROOT / name).rglob("*.py")
-        if "migrations" not in path.parts and path.name != "settings.py"
-    )
+    return [
+        path for path in app_sources(("config", *OUR_APPS, "scripts")) if path.name != "settings.py"
+    ]
 
 
 def _settings_names(tree: ast.AST) -> set[str]:
