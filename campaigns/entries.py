@@ -22,3 +22,5 @@ def register() -> None:
     # "campaigns.nurture_rules_changed" details name the changed rules.
     fields = NurtureSettingsForm.base_fields
     audit_detail_labels_register({n: f.label for n, f in fields.items() if f.label})
+    # Entries written before the nurture cap moved to the consent policy name it "cap_days".
+    audit_detail_labels_register({"cap_days": _("Nurture cap (days)")})

@@ -4,6 +4,7 @@ reader's language: the feedback email queued, scheduled or cancelled, a feedback
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext
@@ -23,6 +24,17 @@ def branch_label(value: Any) -> str:
 def reasons_read(value: Any) -> str:
     """The reasons' labels (the company's words) as stored; none is said so."""
     return str(value) if value else gettext("none given")
+
+
+def call_sentence(params: Mapping[str, Any]) -> str:
+    """A feedback call; what the candidate was told (not the internal note) when there is one."""
+    minutes = params.get("minutes", "")
+    if params.get("told"):
+        return gettext("Feedback call (%(minutes)s min). Told the candidate: %(told)s") % {
+            "minutes": minutes,
+            "told": params["told"],
+        }
+    return gettext("Feedback call (%(minutes)s min)") % {"minutes": minutes}
 
 
 def register() -> None:
@@ -51,7 +63,7 @@ def register() -> None:
     timeline_kind_register(
         "feedback.email_cancelled", _("Feedback email cancelled before it was sent")
     )
-    timeline_kind_register("feedback.call", _("Feedback call (%(minutes)s min)"))
+    timeline_kind_register("feedback.call", call_sentence)
     timeline_kind_register(
         "feedback.task_opened",
         _("%(position)s: rejected in %(source)s; personalised feedback to write"),

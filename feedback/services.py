@@ -286,15 +286,15 @@ def application_reject(
             candidate_summary=call.candidate_summary.strip(),
             recorded_by=rejection.decided_by,
         )
-        body = logged.internal_note
-        if logged.candidate_summary:
-            body += f"\n\nTold the candidate: {logged.candidate_summary}"
         activity_record(
             candidate=application.candidate,
             kind=ActivityKind.CALL,
             code="feedback.call",
-            params={"minutes": call.duration_minutes},
-            body=body,
+            # What the candidate was told reads in the reader's language (the entry's
+            # sentence); the body keeps only the recruiter's own words.
+            params={"minutes": call.duration_minutes}
+            | ({"told": logged.candidate_summary} if logged.candidate_summary else {}),
+            body=logged.internal_note,
             actor=actor,
             application=application,
             ref=f"feedback.call:{logged.pk}",

@@ -165,3 +165,22 @@ def test_existing_call_notes_became_internal(tenant_a):
     assert {"internal_note", "candidate_summary"} <= columns and "summary" not in columns
     content = rejection_content(rejection)
     assert merge_context(content)["call_summary"] == ""
+
+
+def test_the_call_entry_reads_in_each_recruiters_language(tenant_a, settings):
+    """The timeline keeps the recruiter's internal note as written and says what the candidate
+    was told in the reader's language: no English label stored in the entry's body."""
+    from django.utils import translation
+
+    from candidates.models import Activity, ActivityKind
+
+    settings.MAILING_RATE_PER_TENANT = settings.MAILING_RATE_GLOBAL = 0
+    app = application_at("final-interview")
+    assert _post(tenant_a.client(tenant_a.recruiter), app, action="send").status_code == 302
+    entry = Activity.objects.get(candidate=app.candidate, kind=ActivityKind.CALL)
+    assert entry.body == INTERNAL
+    assert entry.params == {"minutes": 20, "told": FOR_CANDIDATE}
+    with translation.override("fr"):
+        assert entry.text == f"Appel de retour (20 min). Dit au candidat : {FOR_CANDIDATE}"
+    with translation.override("en"):
+        assert entry.text == f"Feedback call (20 min). Told the candidate: {FOR_CANDIDATE}"
