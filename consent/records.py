@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from consent.export_labels import FIELD_LABELS
 from tenants.context import current_tenant
 from tenants.privacy import Category, Dataset, Erase, Subject, datasets, purposes
 
@@ -118,11 +119,10 @@ def records_of_processing() -> Records:
         for name, spec in dataset.personal.items():
             if spec.subject != Subject.CANDIDATE:
                 continue
+            where, field = _declared(dataset.description), FieldName(_field_label(name), name)
             if spec.erase == Erase.RETAIN:
-                retained.append((_declared(dataset.description), name, _declared(spec.why)))
-            erasure.append(
-                (_declared(dataset.description), name, _category(spec.category), _how(spec.erase))
-            )
+                retained.append((where, field, _declared(spec.why)))
+            erasure.append((where, field, _category(spec.category), _how(spec.erase)))
     return Records(
         controller=tenant.controller,
         address=tenant.postal_address,
@@ -138,6 +138,22 @@ def records_of_processing() -> Records:
         retained=retained,
         erasure=erasure,
     )
+
+
+@dataclass(frozen=True)
+class FieldName:
+    """A personal field as the records name it: words in the reader's language, and the column
+    as the database holds it (for whoever checks the records against the schema)."""
+
+    label: str
+    column: str
+
+    def __str__(self) -> str:
+        return self.label if self.label == self.column else f"{self.label} ({self.column})"
+
+
+def _field_label(name: str) -> str:
+    return str(FIELD_LABELS.get(name, name))
 
 
 def _declared(text: str) -> str:

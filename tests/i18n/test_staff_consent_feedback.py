@@ -51,7 +51,7 @@ def company_data() -> list[str]:
     for subject, body in DEFAULT_TEMPLATES.values():
         texts += [subject, *body.splitlines()]
     texts += FeedbackTemplate.objects.values_list("subject", flat=True)
-    # The records of processing name each personal field by its column, as in the database.
+    # The records of processing name each personal field in words and by its column (data).
     texts += [name for d in datasets() for name in d.personal]
     return texts
 
@@ -353,6 +353,8 @@ def test_records_of_processing_and_privacy_notices_in_french(world):
             "E-mails de suivi planifiés",  # campaigns
             "Réponses à nos e-mails",  # integrations
             "Conservation du profil dans le vivier de talents",  # consent, as before
+            "Prénom first_name",  # a field in words, then its column
+            "Adresse e-mail hachée email_hash",
         ):
             assert landmark in flat, (name, landmark)
     kinds = [n.kind for app in registered() for n in app.notices]
