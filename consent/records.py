@@ -80,8 +80,8 @@ class Records:
     activities: list[Activity]
     transfers: str
     transfers_declared: bool
-    retained: list[tuple[str, str, str]]  # dataset, field, why
-    erasure: list[tuple[str, str, str, str]]  # dataset, field, category, how
+    retained: list[tuple[str, FieldName, str]]  # dataset, field, why
+    erasure: list[tuple[str, FieldName, str, str]]  # dataset, field, category, how
 
 
 def records_of_processing() -> Records:
