@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from candidates.events import (
@@ -118,7 +119,8 @@ def position_delete(*, position: Position, actor: User | None) -> None:
     """Only a position nobody applied to can go; otherwise its history matters: close it."""
     if position.applications.exists():
         raise CandidateError(
-            f"“{position.title}” has applications; close it instead of deleting it."
+            _("“%(title)s” has applications; close it instead of deleting it.")
+            % {"title": position.title}
         )
     position.delete()
 
@@ -126,7 +128,7 @@ def position_delete(*, position: Position, actor: User | None) -> None:
 def first_stage() -> Stage:
     stage = Stage.objects.order_by("order").first()
     if stage is None:
-        raise CandidateError("No pipeline stages are configured; an HR admin must add one.")
+        raise CandidateError(_("No pipeline stages are configured; an HR admin must add one."))
     return stage
 
 
@@ -197,7 +199,7 @@ def application_stage_move(
                 f"{name}'s application was marked {application.get_outcome_display().lower()} "
                 "meanwhile; it is no longer on the board."
             )
-        raise CandidateError("Only active applications move between stages.")
+        raise CandidateError(_("Only active applications move between stages."))
     if expected_stage is not None and application.stage_id != expected_stage.pk:
         raise ApplicationChanged(
             f"{name} was moved to {application.stage.name} by someone else meanwhile; "
@@ -245,10 +247,14 @@ def application_outcome_set(
         raise CandidateError(f"Unknown outcome {outcome!r}.")
     previous = application.outcome
     if previous == outcome:
-        raise CandidateError(f"This application is already {application.get_outcome_display()}.")
+        raise CandidateError(
+            _("This application is already %(outcome)s.")
+            % {"outcome": application.get_outcome_display()}
+        )
     if previous != Outcome.ACTIVE and outcome != Outcome.ACTIVE:
         raise CandidateError(
-            f"This application is {application.get_outcome_display().lower()}; reopen it first."
+            _("This application is %(outcome)s; reopen it first.")
+            % {"outcome": application.get_outcome_display().lower()}
         )
     application.outcome = outcome
     application.outcome_at = timezone.now() if outcome != Outcome.ACTIVE else None
@@ -303,7 +309,7 @@ def application_outcomes_set_many(
         .order_by("pk")
     )
     if len(locked) != len(ids):
-        raise CandidateError("Some of these applications no longer exist.")
+        raise CandidateError(_("Some of these applications no longer exist."))
     for application in locked:
         if application.outcome != Outcome.ACTIVE:
             raise CandidateError(
@@ -345,9 +351,9 @@ def application_outcomes_set_many(
 def _stage_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise CandidateError("A stage needs a name.")
+        raise CandidateError(_("A stage needs a name."))
     if len(name) > 60:
-        raise CandidateError("A stage name has at most 60 characters.")
+        raise CandidateError(_("A stage name has at most 60 characters."))
     return name
 
 
@@ -355,7 +361,7 @@ def _stage_name(name: str) -> str:
 def stage_create(*, name: str, actor: User | None) -> Stage:
     name = _stage_name(name)
     if Stage.objects.filter(name__iexact=name).exists():
-        raise CandidateError(f"There is already a stage called “{name}”.")
+        raise CandidateError(_("There is already a stage called “%(name)s”.") % {"name": name})
     last = Stage.objects.aggregate(m=Max("order"))["m"] or 0
     return Stage.objects.create(name=name, slug=unique_slug(Stage, name), order=last + 10)
 
@@ -365,7 +371,7 @@ def stage_rename(*, stage: Stage, name: str, actor: User | None) -> Stage:
     """The slug stays: saved filters and smart pools refer to stages by slug."""
     name = _stage_name(name)
     if Stage.objects.filter(name__iexact=name).exclude(pk=stage.pk).exists():
-        raise CandidateError(f"There is already a stage called “{name}”.")
+        raise CandidateError(_("There is already a stage called “%(name)s”.") % {"name": name})
     stage.name = name
     stage.save(update_fields=["name"])
     return stage
@@ -391,9 +397,12 @@ def stage_move(*, stage: Stage, up: bool, actor: User | None) -> None:
 def stage_delete(*, stage: Stage, actor: User | None) -> None:
     if Application.objects.filter(Q(stage=stage) | Q(furthest_stage=stage)).exists():
         raise CandidateError(
-            f"Applications are at (or reached) “{stage.name}”; it cannot be deleted. "
-            "Rename it instead."
+            _(
+                "Applications are at (or reached) “%(name)s”; it cannot be deleted. "
+                "Rename it instead."
+            )
+            % {"name": stage.name}
         )
     if Stage.objects.count() == 1:
-        raise CandidateError("The pipeline needs at least one stage.")
+        raise CandidateError(_("The pipeline needs at least one stage."))
     stage.delete()

@@ -11,6 +11,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from taggit.models import Tag
 
 from accounts.models import User
@@ -140,7 +141,9 @@ def normalise_email(email: str) -> str:
     try:
         validate_email(email)
     except ValidationError:
-        raise CandidateError(f"“{email}” is not a valid email address.") from None
+        raise CandidateError(
+            gettext("“%(email)s” is not a valid email address.") % {"email": email}
+        ) from None
     local, _, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}"
 
@@ -152,7 +155,10 @@ def _is_blank(value: Any) -> bool:
 def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
     unknown = set(fields) - set(CANDIDATE_FIELDS)
     if unknown:
-        raise CandidateError(f"Unknown candidate fields: {', '.join(sorted(unknown))}.")
+        raise CandidateError(
+            gettext("Unknown candidate fields: %(fields)s.")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
     cleaned: dict[str, Any] = {}
     for name, value in fields.items():
         if isinstance(value, str):
@@ -297,7 +303,8 @@ def candidate_update(
             clash = Candidate.objects.filter(email__iexact=email).exclude(pk=candidate.pk).first()
             if clash:
                 raise CandidateError(
-                    f"{email} already belongs to {clash.full_name}; merge the two records instead."
+                    gettext("%(email)s already belongs to %(name)s; merge the two records instead.")
+                    % {"email": email, "name": clash.full_name}
                 )
             candidate.email = email
             changed.append("email")
@@ -327,9 +334,9 @@ def candidate_update(
 def candidate_note_add(*, candidate: Candidate, body: str, actor: User | None) -> Activity:
     body = (body or "").strip()
     if not body:
-        raise CandidateError("A note cannot be empty.")
+        raise CandidateError(gettext("A note cannot be empty."))
     if len(body) > 10_000:
-        raise CandidateError("A note is limited to 10,000 characters.")
+        raise CandidateError(gettext("A note is limited to 10,000 characters."))
     first_line = body.splitlines()[0]
     return activity_record(
         candidate=candidate,
@@ -351,12 +358,17 @@ def tag_names_validate(names: Iterable[str]) -> list[str]:
         if not name:
             continue
         if len(name) > MAX_TAG_LENGTH:
-            raise CandidateError(f"A tag has at most {MAX_TAG_LENGTH} characters: “{name[:30]}…”.")
+            raise CandidateError(
+                gettext("A tag has at most %(max)s characters: “%(name)s…”.")
+                % {"max": MAX_TAG_LENGTH, "name": name[:30]}
+            )
         if not name.isprintable():
-            raise CandidateError(f"The tag “{name!r}” contains invisible characters.")
+            raise CandidateError(
+                gettext("The tag “%(name)s” contains invisible characters.") % {"name": repr(name)}
+            )
         result.setdefault(name.lower(), name)
     if not result:
-        raise CandidateError("Give at least one tag name.")
+        raise CandidateError(gettext("Give at least one tag name."))
     return list(result.values())
 
 
@@ -463,7 +475,7 @@ def candidate_merge(*, kept: Candidate, merged: Candidate, actor: User | None) -
     skills, tags and referrals moved; other apps move their own rows on `candidates_merged`.
     The merged row stays as a forwarding stub (merged_into) so old links and ids still resolve."""
     if kept.pk == merged.pk:
-        raise CandidateError("A record cannot be merged into itself.")
+        raise CandidateError(gettext("A record cannot be merged into itself."))
     locked = {
         c.pk: c
         for c in Candidate.objects.select_for_update()
@@ -472,7 +484,7 @@ def candidate_merge(*, kept: Candidate, merged: Candidate, actor: User | None) -
     }
     kept, merged = locked[kept.pk], locked[merged.pk]
     if kept.merged_into_id or merged.merged_into_id:
-        raise CandidateError("One of these records was already merged.")
+        raise CandidateError(gettext("One of these records was already merged."))
 
     filled = []
     for name in CANDIDATE_FIELDS:

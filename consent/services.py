@@ -523,7 +523,7 @@ def policy_update(*, actor: User, **values: int) -> ConsentPolicy:
     if unknown:
         raise ConsentError(f"Unknown settings: {', '.join(sorted(unknown))}.")
     if values.get("retention_months", 1) < 1 or values.get("consent_expiry_months", 1) < 1:
-        raise ConsentError("Retention and expiry must be at least one month.")
+        raise ConsentError(_("Retention and expiry must be at least one month."))
     changed = {k: v for k, v in values.items() if getattr(policy, k) != v}
     for key, value in changed.items():
         setattr(policy, key, value)

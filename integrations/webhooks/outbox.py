@@ -23,6 +23,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
 from accounts.models import User
@@ -56,14 +57,14 @@ def _clean_events(events: Iterable[str]) -> list[str]:
     chosen = [e for e in WebhookEventType.values if e in set(events)]
     unknown = set(events) - set(WebhookEventType.values)
     if unknown or not chosen:
-        raise WebhookError("Choose at least one of the listed events.")
+        raise WebhookError(_("Choose at least one of the listed events."))
     return chosen
 
 
 def _clean_url(url: str) -> str:
     url = (url or "").strip()
     if len(url) > 1000:
-        raise WebhookError("The URL is longer than 1,000 characters.")
+        raise WebhookError(_("The URL is longer than 1,000 characters."))
     try:
         url_target(url)
     except WebhookUrlError as exc:
@@ -314,11 +315,11 @@ def deliveries_run(*, limit: int = 50, budget_seconds: float = 20.0) -> int:
 def delivery_replay(*, delivery: WebhookDelivery, actor: User | None) -> WebhookDelivery:
     """Send an event again (same webhook-id: a receiver that already has it ignores it)."""
     if not delivery.subscription.enabled:
-        raise WebhookError("Enable the webhook before replaying its deliveries.")
+        raise WebhookError(_("Enable the webhook before replaying its deliveries."))
     if delivery.status in (DeliveryStatus.PENDING, DeliveryStatus.DELIVERING):
-        raise WebhookError("This delivery is already waiting to be sent.")
+        raise WebhookError(_("This delivery is already waiting to be sent."))
     if delivery.event.payload.get("erased"):
-        raise WebhookError("This event's personal data was erased; it cannot be sent again.")
+        raise WebhookError(_("This event's personal data was erased; it cannot be sent again."))
     now = timezone.now()
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.PENDING, next_attempt_at=now, window_start=now, lease_until=None

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 MAX_RESPONSE_BYTES = 4096
 
@@ -55,19 +56,21 @@ def url_target(url: str) -> Target:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise WebhookUrlError("This is not a valid URL.") from None
+        raise WebhookUrlError(_("This is not a valid URL.")) from None
     if parts.scheme not in ("http", "https"):
-        raise WebhookUrlError("Only http:// and https:// URLs can receive webhooks.")
+        raise WebhookUrlError(_("Only http:// and https:// URLs can receive webhooks."))
     host = parts.hostname
     if not host:
-        raise WebhookUrlError("The URL has no host name.")
+        raise WebhookUrlError(_("The URL has no host name."))
     if parts.username or parts.password:
-        raise WebhookUrlError("Put credentials in the receiver, not in the URL.")
+        raise WebhookUrlError(_("Put credentials in the receiver, not in the URL."))
     port = port or (443 if parts.scheme == "https" else 80)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
-        raise WebhookUrlError(f"The host name {host} does not resolve.") from None
+        raise WebhookUrlError(
+            _("The host name %(host)s does not resolve.") % {"host": host}
+        ) from None
     addresses = [str(info[4][0]) for info in infos]  # an IP address (AF_INET/AF_INET6)
     if not settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES:
         for address in addresses:
